@@ -1,0 +1,116 @@
+import type { ColumnType } from '../spec/schema.js';
+import { COLUMN_TYPES } from '../spec/schema.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
+import { numberLiteral, quoteIdentifier, quoteLiteral } from '../sql/quote.js';
+
+/** One check of the data contract on one column, as SQL that is true when a row breaks it. */
+export interface ContractRule {
+  /** Small integer used in the staging partition key; stable for a given spec. */
+  id: number;
+  column: string;
+  kind: 'nullable' | 'allowed' | 'min' | 'max' | 'pattern' | 'maxLength' | 'type';
+  /** What a person reads in the quarantine file. */
+  message: string;
+  /** A boolean SQL expression over the typed column, true when the row breaks the rule. */
+  violatedWhen: string;
+}
+
+type Column = PipelineSpec['contract']['columns'][number];
+
+/** The SQL type a contract column is read as. */
+export function sqlType(type: ColumnType): string {
+  return COLUMN_TYPES[type];
+}
+
+function valueLiteral(value: string | number | boolean, type: ColumnType): string {
+  if (type === 'integer' || type === 'double') {
+    const n = typeof value === 'number' ? value : Number(value);
+    return numberLiteral(n);
+  }
+  if (type === 'boolean') return String(value) === 'true' ? 'TRUE' : 'FALSE';
+  const text = quoteLiteral(String(value));
+  return type === 'string' ? text : `CAST(${text} AS ${sqlType(type)})`;
+}
+
+/**
+ * Turns the contract into rules. Types are not rules here: the reader casts while it reads, and a value that does
+ * not cast is rejected by the reader itself with its line (see `ingest-sql.ts`).
+ */
+export function contractRules(columns: readonly Column[]): ContractRule[] {
+  const rules: Omit<ContractRule, 'id'>[] = [];
+  for (const column of columns) {
+    const ref = quoteIdentifier(column.name);
+    if (!column.nullable) {
+      rules.push({ column: column.name, kind: 'nullable', message: `${column.name}: value is missing`, violatedWhen: `${ref} IS NULL` });
+    }
+    if (column.allowed) {
+      const list = column.allowed.map((v) => valueLiteral(v, column.type)).join(', ');
+      rules.push({
+        column: column.name,
+        kind: 'allowed',
+        message: `${column.name}: not one of ${column.allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        violatedWhen: `${ref} NOT IN (${list})`,
+      });
+    }
+    if (column.min !== undefined) {
+      rules.push({ column: column.name, kind: 'min', message: `${column.name}: below the minimum ${column.min}`, violatedWhen: `${ref} < ${valueLiteral(column.min, column.type)}` });
+    }
+    if (column.max !== undefined) {
+      rules.push({ column: column.name, kind: 'max', message: `${column.name}: above the maximum ${column.max}`, violatedWhen: `${ref} > ${valueLiteral(column.max, column.type)}` });
+    }
+    if (column.pattern !== undefined) {
+      rules.push({
+        column: column.name,
+        kind: 'pattern',
+        message: `${column.name}: does not match /${column.pattern}/`,
+        violatedWhen: `NOT regexp_full_match(${ref}, ${quoteLiteral(column.pattern)})`,
+      });
+    }
+    if (column.maxLength !== undefined) {
+      rules.push({
+        column: column.name,
+        kind: 'maxLength',
+        message: `${column.name}: longer than ${column.maxLength} characters`,
+        violatedWhen: `length(${ref}) > ${numberLiteral(column.maxLength)}`,
+      });
+    }
+  }
+  return rules.map((rule, index) => ({ ...rule, id: index + 1 }));
+}
+
+/** The column holding a JSON Lines value as text before it is cast (see `readerSql`). */
+export function rawColumn(name: string): string {
+  return `${quoteIdentifier(name).slice(0, -1)}__raw"`;
+}
+
+/**
+ * Type rules, for formats whose reader cannot reject a row itself (JSON Lines): a value that is present as text but
+ * does not cast to the declared type breaks the rule. The CSV reader rejects such rows itself, with their line.
+ */
+export function typeRules(columns: readonly Column[], firstId: number): ContractRule[] {
+  return columns.map((column, index) => ({
+    id: firstId + index,
+    column: column.name,
+    kind: 'type' as const,
+    message: `${column.name}: not a valid ${column.type}`,
+    violatedWhen: `${rawColumn(column.name)} IS NOT NULL AND ${quoteIdentifier(column.name)} IS NULL`,
+  }));
+}
+
+/**
+ * A SQL expression naming the rules a row breaks, as comma-separated rule ids, or NULL for a good row. Ids keep the
+ * staging partition folder names short whatever the number of rules.
+ */
+export function violationsExpression(rules: readonly ContractRule[]): string {
+  if (rules.length === 0) return 'CAST(NULL AS VARCHAR)';
+  // A NULL comparison means the rule does not apply (missing values are the nullable rule's business).
+  const parts = rules.map((rule) => `CASE WHEN coalesce(${rule.violatedWhen}, FALSE) THEN '${rule.id}' END`);
+  return `NULLIF(concat_ws(',', ${parts.join(', ')}), '')`;
+}
+
+/** A SQL expression turning a rule-id list back into the rules' messages, joined by "; ". */
+export function violationMessagesExpression(rules: readonly ContractRule[], idsExpression: string): string {
+  if (rules.length === 0) return 'CAST(NULL AS VARCHAR)';
+  const cases = rules.map((rule) => `WHEN '${rule.id}' THEN ${quoteLiteral(rule.message)}`).join(' ');
+  return `array_to_string(list_transform(string_split(${idsExpression}, ','), id -> CASE id ${cases} END), '; ')`;
+}

@@ -1,0 +1,90 @@
+import { open } from 'node:fs/promises';
+import { UnreadableFileError } from '../errors.js';
+import type { DuckDbSession } from '../duckdb/open-duckdb.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
+import { quoteLiteral } from '../sql/quote.js';
+
+const PROBE_BYTES = 64 * 1024;
+const OTHER_DELIMITERS = [',', ';', '\t', '|'];
+
+/**
+ * Looks at the start of a file before DuckDB reads it, so that the common ways a file is unusable get a message a
+ * person can act on: empty, binary, not UTF-8.
+ */
+export async function probeFile(path: string, where: string, compressed: boolean): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) throw new UnreadableFileError(`${where} is empty (0 bytes)`);
+    if (compressed) return;
+    const buffer = Buffer.alloc(Math.min(PROBE_BYTES, size));
+    await handle.read(buffer, 0, buffer.length, 0);
+    if (buffer.includes(0)) throw new UnreadableFileError(`${where} is a binary file, not text (it contains NUL bytes)`);
+    // Cut at the last newline so a multi-byte character split by the probe's end is not mistaken for bad UTF-8.
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    const sample = lastNewline > 0 ? buffer.subarray(0, lastNewline) : buffer;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    } catch {
+      throw new UnreadableFileError(`${where} is not UTF-8 text`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads the column names of the file: the CSV header, or the keys of the first JSON Lines records. */
+export async function readHeader(session: DuckDbSession, spec: PipelineSpec, path: string, where: string): Promise<string[]> {
+  try {
+    if (spec.source.format === 'csv') {
+      const csv = spec.source.csv;
+      const reader = await session.connection.runAndReadAll(
+        `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, delim = ${quoteLiteral(csv.delimiter)}, quote = ${quoteLiteral(csv.quote)}, escape = ${quoteLiteral(csv.escape)}) LIMIT 0`,
+      );
+      return reader.columnNames();
+    }
+    const rows = await session.rows(
+      `SELECT DISTINCT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${quoteLiteral(path)}, format = 'newline_delimited') LIMIT 10000)`,
+    );
+    return rows.map((r) => String(r.k));
+  } catch (error) {
+    throw new UnreadableFileError(`${where} cannot be read as ${spec.source.format.toUpperCase()}: ${firstLine(error)}`, { cause: error });
+  }
+}
+
+/** Checks the header against the contract; returns the unknown columns when the contract drops them. */
+export function checkHeader(spec: PipelineSpec, header: readonly string[], where: string): { unknown: string[] } {
+  const duplicates = header.filter((name, index) => header.indexOf(name) !== index);
+  if (duplicates.length > 0) throw new UnreadableFileError(`${where}: the header repeats ${[...new Set(duplicates)].map((d) => `"${d}"`).join(', ')}`);
+  const declared = new Set(spec.contract.columns.map((c) => c.name));
+  const missing = spec.contract.columns.filter((c) => c.required && !header.includes(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    if (spec.source.format === 'csv' && header.length === 1) {
+      const only = header[0] ?? '';
+      const other = OTHER_DELIMITERS.find((d) => d !== spec.source.csv.delimiter && only.includes(d));
+      if (other !== undefined) {
+        throw new UnreadableFileError(
+          `${where}: found one column "${only.slice(0, 80)}" where ${spec.contract.columns.length} were expected; the file looks ${JSON.stringify(other)}-delimited but the pipeline declares ${JSON.stringify(spec.source.csv.delimiter)}`,
+        );
+      }
+    }
+    const hints = missing
+      .map((name) => header.find((h) => h.toLowerCase() === name && h !== name))
+      .filter((h): h is string => h !== undefined);
+    const hint = hints.length > 0 ? ` (column names are case-sensitive; found ${hints.map((h) => `"${h}"`).join(', ')})` : '';
+    throw new UnreadableFileError(`${where}: missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}${hint}; the header has ${header.map((h) => `"${h}"`).join(', ')}`);
+  }
+  const unknown = header.filter((name) => !declared.has(name));
+  if (unknown.length > 0 && spec.contract.unknownColumns === 'reject') {
+    throw new UnreadableFileError(
+      `${where}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (the contract rejects columns it does not declare; declare them or set contract.unknownColumns: drop)`,
+    );
+  }
+  return { unknown };
+}
+
+/** The first line of an error's message: DuckDB's messages carry a long context after it. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,11 @@
+/** Outcome of asking the workflow engine to start a run. */
+export interface StartOutcome {
+  /** False when an execution with that name already exists: a duplicated event, which starts nothing new. */
+  started: boolean;
+  executionArn: string;
+}
+
+/** Starts workflow executions (Step Functions `StartExecution` in AWS; the local runner locally). */
+export interface RunStarter {
+  start(executionName: string, input: unknown): Promise<StartOutcome>;
+}

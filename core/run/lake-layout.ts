@@ -1,0 +1,20 @@
+/**
+ * Where everything lives in the lake (one bucket per stage). Output prefixes never overlap the drop zone
+ * (`incoming/`), so a run never triggers another.
+ */
+export const lakeLayout = {
+  /** The original file, kept unchanged. */
+  rawKey: (pipeline: string, ingestDate: string, runId: string, fileName: string) =>
+    `raw/${pipeline}/ingest_date=${ingestDate}/${runId}/${fileName}`,
+  /** Root of a pipeline's curated, partitioned Parquet table. */
+  curatedPrefix: (pipeline: string) => `curated/${pipeline}/`,
+  /** Rejected rows of one input file, with the rule each broke. */
+  quarantineKey: (pipeline: string, ingestDate: string, runId: string, sourceHash: string) =>
+    `quarantine/${pipeline}/ingest_date=${ingestDate}/${runId}-${sourceHash}.parquet`,
+  /** Train and validation sets of a run. */
+  featuresPrefix: (pipeline: string, runId: string) => `features/${pipeline}/${runId}/`,
+  /** Model artifacts of a run's jobs. */
+  modelsPrefix: (pipeline: string) => `models/${pipeline}/`,
+  /** The run manifest: what went in, what came out, every job id and metric. */
+  runManifestKey: (pipeline: string, runId: string) => `runs/${pipeline}/${runId}.json`,
+};

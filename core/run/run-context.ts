@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** An input object of a run, as the run saw it (a re-run of the same version sees the same values). */
+export const runObjectSchema = z
+  .object({
+    bucket: z.string().min(3),
+    key: z.string().min(1),
+    versionId: z.string().optional(),
+    etag: z.string().optional(),
+    size: z.number().int().nonnegative().optional(),
+    lastModified: z.string().optional(),
+  })
+  .strict();
+
+/** An input object of a run. */
+export type RunObject = z.infer<typeof runObjectSchema>;
+
+/** How a run was started. */
+export const TRIGGERS = ['upload', 'schedule', 'manual'] as const;
+
+/**
+ * The run context: what NormalizeInput makes of any trigger, and what every later state reads. `runId` is the
+ * execution name, so a run's files, jobs and records point straight back to its Step Functions execution.
+ */
+export const runContextSchema = z
+  .object({
+    runId: z.string().min(1).max(80),
+    pipeline: z.string().min(1),
+    trigger: z.enum(TRIGGERS),
+    objects: z.array(runObjectSchema),
+    bucket: z.string().min(3),
+    startedAt: z.string(),
+  })
+  .strict();
+
+/** The run context every state receives. */
+export type RunContext = z.infer<typeof runContextSchema>;

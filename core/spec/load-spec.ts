@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { PipelineSpecError } from '../errors.js';
+import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.js';
+
+/** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
+export type PipelineSpec = DeepReadonly<
+  Omit<z.output<typeof pipelineSpecSchema>, 'source'> & {
+    source: Omit<z.output<typeof pipelineSpecSchema>['source'], 'prefix' | 'suffixes'> & { prefix: string; suffixes: string[] };
+    /** Folder holding `pipeline.yml` and the files it names (features SQL, sample data). */
+    dir: string;
+    /** Path of the spec file, for error messages. */
+    file: string;
+  }
+>;
+
+/** Recursively readonly: specs are shared by every step and must not be changed by any of them. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+const SPEC_FILE = 'pipeline.yml';
+
+/**
+ * Resolves a pipeline reference to its spec file: a name under `pipelinesDir`, a folder holding `pipeline.yml`,
+ * or the YAML file itself.
+ */
+export function resolveSpecFile(nameOrPath: string, pipelinesDir: string): string {
+  const candidates = [nameOrPath, path.join(nameOrPath, SPEC_FILE), path.join(pipelinesDir, nameOrPath, SPEC_FILE)];
+  for (const candidate of candidates) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return path.resolve(candidate);
+  }
+  throw new PipelineSpecError(
+    `No pipeline "${nameOrPath}": looked for ${candidates.map((c) => path.resolve(c)).join(', ')}`,
+  );
+}
+
+/** Reads, validates and freezes a pipeline spec; every problem is reported with the file and the path inside it. */
+export function loadPipelineSpec(nameOrPath: string, pipelinesDir: string): PipelineSpec {
+  const file = resolveSpecFile(nameOrPath, pipelinesDir);
+  return parsePipelineSpec(readFileSync(file, 'utf8'), file);
+}
+
+/** Validates spec text; `file` is used in messages and to locate the files the spec names. */
+export function parsePipelineSpec(text: string, file: string): PipelineSpec {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((e) => `  - ${e.message.split('\n')[0] ?? e.message}`);
+    throw new PipelineSpecError(`${file}: not valid YAML:\n${problems.join('\n')}`);
+  }
+  const parsed = pipelineSpecSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
+    throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.join('\n')}`);
+  }
+  const spec = parsed.data;
+  const prefix = spec.source.prefix ?? `${DROP_ZONE_PREFIX}${spec.name}/`;
+  const suffixes = spec.source.suffixes ?? (spec.source.format === 'csv' ? ['.csv', '.csv.gz', '.txt'] : ['.jsonl', '.ndjson', '.json', '.jsonl.gz']);
+  const problems = crossFieldProblems(spec, prefix);
+  if (problems.length > 0) {
+    throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return deepFreeze({ ...spec, source: { ...spec.source, prefix, suffixes }, dir: path.dirname(file), file });
+}
+
+function crossFieldProblems(spec: z.output<typeof pipelineSpecSchema>, prefix: string): string[] {
+  const problems: string[] = [];
+  if (!prefix.startsWith(DROP_ZONE_PREFIX) || !prefix.endsWith('/') || prefix.includes('//')) {
+    problems.push(`source.prefix: "${prefix}" must start with "${DROP_ZONE_PREFIX}" and end with "/"`);
+  }
+  for (const output of OUTPUT_PREFIXES) {
+    if (output.startsWith(prefix) || prefix.startsWith(output)) {
+      problems.push(`source.prefix: "${prefix}" overlaps the output prefix "${output}"; a run would trigger itself`);
+    }
+  }
+  const seen = new Set<string>();
+  spec.contract.columns.forEach((column, index) => {
+    if (seen.has(column.name)) problems.push(`contract.columns.${index}.name: "${column.name}" is declared twice`);
+    seen.add(column.name);
+    if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
+      problems.push(`contract.columns.${index}: min is greater than max`);
+    }
+  });
+  spec.partitioning.columns.forEach((name, index) => {
+    const column = spec.contract.columns.find((c) => c.name === name);
+    if (!column) {
+      problems.push(`partitioning.columns.${index}: "${name}" is not a contract column`);
+    } else if (column.type === 'double' || column.type === 'timestamp') {
+      problems.push(`partitioning.columns.${index}: "${name}" is a ${column.type} column; partition by string, integer, boolean or date columns`);
+    }
+    if (name === 'ingest_date') problems.push(`partitioning.columns.${index}: ingest_date is always the first partition key`);
+  });
+  if (seen.has('ingest_date')) problems.push('contract.columns: "ingest_date" is reserved for the ingest partition key');
+  const splitKey = spec.features?.splitKey;
+  if (splitKey !== undefined && !seen.has(splitKey)) problems.push(`features.splitKey: "${splitKey}" is not a contract column`);
+  return problems;
+}
+
+function formatPath(issuePath: readonly PropertyKey[]): string {
+  return issuePath.length === 0 ? '(top level)' : issuePath.map(String).join('.');
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value as DeepReadonly<T>;
+}

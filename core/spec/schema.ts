@@ -1,0 +1,199 @@
+import { z } from 'zod';
+
+/**
+ * The pipeline spec: one YAML file per pipeline (`pipelines/<name>/pipeline.yml`). This module holds only the
+ * schema; `load-spec.ts` reads, validates and freezes it. The format is documented in `docs/pipeline-spec.md`.
+ */
+
+/** Prefixes the workflow writes to. A drop prefix may not overlap any of them, or a run could trigger itself. */
+export const OUTPUT_PREFIXES = ['raw/', 'curated/', 'quarantine/', 'features/', 'models/', 'runs/', 'registry/', 'athena/'] as const;
+
+/** The only prefix whose uploads start runs. */
+export const DROP_ZONE_PREFIX = 'incoming/';
+
+/** A column or table name: lowercase snake case, as Glue and Athena store them, so nothing is silently renamed. */
+export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,127}$/;
+
+const identifier = z
+  .string()
+  .regex(IDENTIFIER_PATTERN, 'must be lowercase letters, digits and underscores, starting with a letter or underscore');
+
+/** Column types a contract can declare, with the SQL type each is stored as. */
+export const COLUMN_TYPES = {
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+} as const;
+
+/** One of the column types a contract can declare. */
+export type ColumnType = keyof typeof COLUMN_TYPES;
+
+const columnTypeNames = Object.keys(COLUMN_TYPES) as [ColumnType, ...ColumnType[]];
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const columnSchema = z
+  .object({
+    name: identifier,
+    type: z.enum(columnTypeNames),
+    required: z.boolean().default(true).describe('the header must contain the column'),
+    nullable: z.boolean().default(true).describe('an empty value (or one of nullValues) is accepted'),
+    allowed: z.array(scalar).min(1).optional(),
+    min: z.union([z.number(), z.string()]).optional(),
+    max: z.union([z.number(), z.string()]).optional(),
+    pattern: z
+      .string()
+      .refine((p) => isValidRegex(p), 'must be a valid regular expression')
+      .optional()
+      .describe('the whole value must match'),
+    maxLength: z.number().int().positive().optional(),
+    description: z.string().optional(),
+  })
+  .strict()
+  .superRefine((column, ctx) => {
+    const textOnly = column.type !== 'string';
+    if (textOnly && column.pattern !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `pattern applies to string columns, not ${column.type}` });
+    }
+    if (textOnly && column.maxLength !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxLength'], message: `maxLength applies to string columns, not ${column.type}` });
+    }
+    const ordered = column.type === 'integer' || column.type === 'double' || column.type === 'date' || column.type === 'timestamp';
+    for (const bound of ['min', 'max'] as const) {
+      if (column[bound] !== undefined && !ordered) {
+        ctx.addIssue({ code: 'custom', path: [bound], message: `${bound} applies to numeric, date and timestamp columns, not ${column.type}` });
+      }
+    }
+  });
+
+function isValidRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const csvOptionsSchema = z
+  .object({
+    delimiter: z.string().min(1).max(4).default(','),
+    quote: z.string().length(1).default('"'),
+    escape: z.string().length(1).default('"'),
+    nullValues: z.array(z.string()).default(['']),
+  })
+  .strict();
+
+const sourceSchema = z
+  .object({
+    format: z.enum(['csv', 'jsonl']),
+    prefix: z.string().optional().describe('drop prefix; defaults to incoming/<name>/'),
+    suffixes: z.array(z.string().min(1)).optional().describe('object key endings the pipeline takes; defaults by format'),
+    csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', escape: '"', nullValues: [''] }),
+  })
+  .strict();
+
+const partitioningSchema = z
+  .object({
+    columns: z.array(identifier).max(3).default([]),
+  })
+  .strict();
+
+const featuresSchema = z
+  .object({
+    query: z.string().default('features.sql').describe('file beside pipeline.yml holding one SELECT, label first'),
+    splitKey: identifier.optional().describe('column hashed for the train/validation split'),
+    validationRatio: z.number().gt(0).lt(1).default(0.2),
+    pollSeconds: z.number().int().min(1).max(300).default(5),
+    timeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
+    bytesScannedCutoff: z.number().int().min(10_000_000).default(10_000_000_000),
+  })
+  .strict();
+
+const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const trainingSchema = z
+  .object({
+    algorithm: z.enum(['xgboost', 'blazingtext']).default('xgboost'),
+    hyperparameters: z.record(z.string(), hyperparameterValue).default({}),
+    instanceType: z.string().default('ml.m5.xlarge'),
+    instanceCount: z.number().int().min(1).max(20).default(1),
+    volumeSizeGb: z.number().int().min(1).max(512).default(10),
+    maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
+    useSpot: z.boolean().default(false),
+    maxWaitSeconds: z.number().int().min(60).optional(),
+    pollSeconds: z.number().int().min(5).max(600).default(30),
+  })
+  .strict();
+
+const rangeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('continuous'), min: z.number(), max: z.number(), scaling: z.enum(['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic']).default('Auto') }).strict(),
+  z.object({ type: z.literal('integer'), min: z.number().int(), max: z.number().int(), scaling: z.enum(['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic']).default('Auto') }).strict(),
+  z.object({ type: z.literal('categorical'), values: z.array(z.string()).min(1) }).strict(),
+]);
+
+const tuningSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    strategy: z.enum(['Bayesian', 'Random', 'Hyperband', 'Grid']).default('Bayesian'),
+    objective: z.object({ metric: z.string(), direction: z.enum(['Maximize', 'Minimize']) }).strict(),
+    ranges: z.record(z.string(), rangeSchema),
+    maxJobs: z.number().int().min(1).max(500).default(10),
+    maxParallelJobs: z.number().int().min(1).max(100).default(2),
+    earlyStopping: z.boolean().default(true),
+  })
+  .strict();
+
+const gateSchema = z
+  .object({
+    metric: z.string(),
+    direction: z.enum(['Maximize', 'Minimize']),
+    minimum: z.number().optional().describe('absolute bar (a maximum for Minimize metrics)'),
+    minImprovement: z.number().min(0).default(0),
+  })
+  .strict();
+
+const deploymentSchema = z
+  .object({
+    mode: z.enum(['realtime', 'serverless']).default('serverless'),
+    instanceType: z.string().default('ml.m5.large'),
+    instanceCount: z.number().int().min(1).default(1),
+    serverlessMemoryMb: z.number().int().min(1024).max(6144).default(2048),
+    serverlessMaxConcurrency: z.number().int().min(1).max(200).default(5),
+    trafficShift: z.enum(['all-at-once', 'canary', 'linear']).default('canary'),
+    keepVersions: z.number().int().min(1).max(20).default(3),
+  })
+  .strict();
+
+/** The schema of `pipeline.yml`. */
+export const pipelineSpecSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits and dashes, starting with a letter'),
+    description: z.string().optional(),
+    source: sourceSchema,
+    contract: z
+      .object({
+        unknownColumns: z.enum(['reject', 'drop']).default('reject'),
+        columns: z.array(columnSchema).min(1),
+      })
+      .strict(),
+    partitioning: partitioningSchema.default({ columns: [] }),
+    features: featuresSchema.optional(),
+    training: trainingSchema.optional(),
+    tuning: tuningSchema.optional(),
+    gate: gateSchema.optional(),
+    deployment: deploymentSchema.optional(),
+  })
+  .strict();
+
+/** A pipeline spec as written in YAML, before defaults. */
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+/** A column of the data contract, defaults applied. */
+export type ContractColumn = z.output<typeof columnSchema>;
+/** CSV reading options, defaults applied. */
+export type CsvOptions = z.output<typeof csvOptionsSchema>;

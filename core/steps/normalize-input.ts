@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { InvalidRunInputError, ObjectNotFoundError } from '../errors.js';
+import type { SpecCatalog } from '../pipelines/spec-catalog.js';
+import { matchPipeline } from '../pipelines/spec-catalog.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { RunContext, RunObject } from '../run/run-context.js';
+import { runContextSchema } from '../run/run-context.js';
+import { parseStateInput } from '../run/state-input.js';
+
+/** What NormalizeInput needs. */
+export interface NormalizeInputDeps {
+  store: ObjectStore;
+  specs: SpecCatalog;
+  lakeBucket: string;
+}
+
+const objectInput = z.object({ bucket: z.string().min(3).optional(), key: z.string().min(1) }).strict();
+
+/** The input `start-run` passes for an upload. */
+const uploadInput = z
+  .object({
+    trigger: z.literal('upload'),
+    pipeline: z.string().min(1),
+    object: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), etag: z.string().optional(), size: z.number().optional() }).strict(),
+  })
+  .strict();
+
+/** An EventBridge "Object Created" event, when a rule targets the state machine directly. */
+const s3EventInput = z.object({
+  'detail-type': z.literal('Object Created'),
+  source: z.literal('aws.s3'),
+  detail: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({ key: z.string(), etag: z.string().optional(), 'version-id': z.string().optional(), size: z.number().optional() }),
+  }),
+});
+
+/** A scheduled retraining: no new data, the pipeline's curated table as it is. */
+const scheduleInput = z.object({ trigger: z.literal('schedule'), pipeline: z.string().min(1) }).strict();
+
+/** A run started by hand (Step Functions console, `sluice run`). */
+const manualInput = z
+  .object({
+    pipeline: z.string().min(1),
+    key: z.string().min(1).optional(),
+    objects: z.array(objectInput).optional(),
+  })
+  .strict()
+  .refine((m) => !(m.key && m.objects), 'give "key" or "objects", not both');
+
+const EXPECTED_MANUAL_INPUT = `Expected a manual input like:
+  {"pipeline": "churn", "key": "incoming/churn/telco_churn.csv"}
+  {"pipeline": "churn", "objects": [{"key": "incoming/churn/a.csv"}, {"key": "incoming/churn/b.csv"}]}
+  {"pipeline": "churn"}   (retrain on the data already curated)`;
+
+/** NormalizeInput's own input: the execution input plus what the state machine knows about the execution. */
+export const normalizeInputSchema = z
+  .object({
+    input: z.unknown(),
+    executionName: z.string().min(1).max(80),
+    startTime: z.string(),
+  })
+  .strict();
+
+/**
+ * NormalizeInput: turns an upload, an S3 event, a schedule or a manual input into one run context.
+ * - identifies the trigger and the pipeline, and checks the pipeline exists;
+ * - checks every input object exists and records its version (ETag, version id, size, last modified);
+ * - fails with InvalidRunInputError, showing the expected input, when the input matches no known shape.
+ */
+export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps): Promise<RunContext> {
+  const { input, executionName, startTime } = parseStateInput('NormalizeInput', normalizeInputSchema, rawInput);
+  const { trigger, pipeline, objects } = identify(input, deps);
+  const spec = deps.specs.get(pipeline);
+  const described: RunObject[] = [];
+  for (const object of objects) {
+    const bucket = object.bucket ?? deps.lakeBucket;
+    const info = await deps.store.head({ bucket, key: object.key });
+    if (!info) throw new ObjectNotFoundError(`Input object s3://${bucket}/${object.key} does not exist (pipeline "${spec.name}")`);
+    described.push({
+      bucket,
+      key: object.key,
+      etag: info.etag,
+      size: info.size,
+      lastModified: info.lastModified,
+      ...(info.versionId ? { versionId: info.versionId } : {}),
+    });
+  }
+  return runContextSchema.parse({
+    runId: executionName,
+    pipeline: spec.name,
+    trigger,
+    objects: described,
+    bucket: deps.lakeBucket,
+    startedAt: startTime,
+  });
+}
+
+function identify(
+  input: unknown,
+  deps: NormalizeInputDeps,
+): { trigger: RunContext['trigger']; pipeline: string; objects: { bucket?: string; key: string }[] } {
+  const upload = uploadInput.safeParse(input);
+  if (upload.success) {
+    return { trigger: 'upload', pipeline: upload.data.pipeline, objects: [{ bucket: upload.data.object.bucket, key: upload.data.object.key }] };
+  }
+  const event = s3EventInput.safeParse(input);
+  if (event.success) {
+    const key = decodeS3EventKey(event.data.detail.object.key);
+    const match = matchPipeline(deps.specs.all(), key);
+    if (!match.spec) throw new InvalidRunInputError(`The uploaded object does not start a run: ${match.reason}`);
+    return { trigger: 'upload', pipeline: match.spec.name, objects: [{ bucket: event.data.detail.bucket.name, key }] };
+  }
+  const schedule = scheduleInput.safeParse(input);
+  if (schedule.success) return { trigger: 'schedule', pipeline: schedule.data.pipeline, objects: [] };
+  const manual = manualInput.safeParse(input);
+  if (manual.success) {
+    const { pipeline, key, objects } = manual.data;
+    const list = objects ?? (key ? [{ key }] : []);
+    return { trigger: 'manual', pipeline, objects: list.map((o) => ({ key: o.key, ...(o.bucket ? { bucket: o.bucket } : {}) })) };
+  }
+  const problems = manual.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('\n');
+  throw new InvalidRunInputError(`The run input is not an upload, a schedule or a manual input:\n${problems}\n${EXPECTED_MANUAL_INPUT}`);
+}
+
+/** S3 event keys are URL-encoded with "+" for spaces. */
+export function decodeS3EventKey(key: string): string {
+  return decodeURIComponent(key.replaceAll('+', ' '));
+}

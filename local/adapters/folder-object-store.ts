@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../../core/ports/object-store.js';
+
+/**
+ * The object store on a local folder laid out as `<root>/<bucket>/<key>`. Writes go to a temporary name first and
+ * are renamed into place, so a reader never sees half an object (as with S3).
+ */
+export class FolderObjectStore implements ObjectStore {
+  public constructor(private readonly root: string) {}
+
+  /** The file that holds an object. Keys may not climb out of their bucket. */
+  public pathOf(ref: ObjectRef): string {
+    const bucketDir = path.resolve(this.root, ref.bucket);
+    const file = path.resolve(bucketDir, ref.key);
+    if (!file.startsWith(bucketDir + path.sep)) throw new Error(`Object key "${ref.key}" escapes bucket "${ref.bucket}"`);
+    return file;
+  }
+
+  public async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await stat(this.pathOf(ref));
+      if (!info.isFile()) return undefined;
+      return { ...ref, size: info.size, etag: localEtag(info.size, info.mtimeMs, info.ino), lastModified: info.mtime.toISOString() };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  public async localCopy(ref: ObjectRef): Promise<LocalCopy> {
+    const file = this.pathOf(ref);
+    await stat(file);
+    return { path: file, release: async () => {} };
+  }
+
+  public async putFile(source: string, ref: ObjectRef): Promise<void> {
+    const target = await this.prepare(ref);
+    const temp = `${target}.${process.pid}.tmp`;
+    await pipeline(createReadStream(source), createWriteStream(temp));
+    await rename(temp, target);
+  }
+
+  public async putText(ref: ObjectRef, body: string): Promise<void> {
+    const target = await this.prepare(ref);
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, body);
+    await rename(temp, target);
+  }
+
+  public async getText(ref: ObjectRef): Promise<string | undefined> {
+    try {
+      return await readFile(this.pathOf(ref), 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  public async copy(from: ObjectRef, to: ObjectRef): Promise<void> {
+    const target = await this.prepare(to);
+    const temp = `${target}.${process.pid}.tmp`;
+    await copyFile(this.pathOf(from), temp);
+    await rename(temp, target);
+  }
+
+  public async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
+    const bucketDir = path.resolve(this.root, bucket);
+    // Walk only the folder the prefix points into, not the whole bucket.
+    const slash = prefix.lastIndexOf('/');
+    const startDir = path.join(bucketDir, prefix.slice(0, slash + 1));
+    const found: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+        } else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+          const key = path.relative(bucketDir, full).split(path.sep).join('/');
+          if (key.startsWith(prefix)) {
+            const info = await stat(full);
+            found.push({ bucket, key, size: info.size, etag: localEtag(info.size, info.mtimeMs, info.ino), lastModified: info.mtime.toISOString() });
+          }
+        }
+      }
+    };
+    await walk(startDir);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  public async delete(refs: readonly ObjectRef[]): Promise<void> {
+    await Promise.all(refs.map((ref) => rm(this.pathOf(ref), { force: true })));
+  }
+
+  private async prepare(ref: ObjectRef): Promise<string> {
+    const target = this.pathOf(ref);
+    await mkdir(path.dirname(target), { recursive: true });
+    return target;
+  }
+}
+
+/** Local stand-in for an ETag: changes whenever the file is replaced or rewritten, without reading it. */
+function localEtag(size: number, mtimeMs: number, inode: number): string {
+  return createHash('sha1').update(`${size}:${mtimeMs}:${inode}`).digest('hex').slice(0, 32);
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 'ENOENT';
+}

@@ -1,0 +1,42 @@
+import type { RunSummary } from '../runtime/run-local.js';
+import type { StepRecord } from '../runtime/step-tracker.js';
+
+const MARK: Record<StepRecord['status'], string> = { RUNNING: '…', SUCCEEDED: '✓', FAILED: '✗', CAUGHT: '✗' };
+
+/** One progress line: status mark, state name, duration, and the error when it failed. */
+export function formatStep(step: StepRecord): string {
+  const retries = step.retries > 0 ? ` (${step.retries} retr${step.retries === 1 ? 'y' : 'ies'})` : '';
+  const error = step.error ? `  ${step.error.name}` : '';
+  return `  ${MARK[step.status]} ${step.name.padEnd(28)} ${formatMs(step.durationMs).padStart(8)}${retries}${error}`;
+}
+
+/** The closing lines of a run: status, rows, where the outputs are. */
+export function formatSummary(summary: RunSummary): string {
+  const lines = [''];
+  if (summary.status === 'SUCCEEDED') {
+    lines.push(`Run ${summary.runId} SUCCEEDED in ${formatMs(summary.durationMs)}`);
+  } else {
+    lines.push(`Run ${summary.runId} FAILED in ${summary.error?.state ?? 'unknown state'}`);
+    lines.push(`  ${summary.error?.name ?? 'Error'}: ${summary.error?.message ?? ''}`);
+  }
+  const { input, valid, quarantined } = summary.rows;
+  lines.push(`  rows: ${input} in, ${valid} valid, ${quarantined} quarantined`);
+  if (summary.outputs.curated.length > 0) lines.push(`  curated:    ${summary.outputs.curated.length} Parquet file(s) under ${commonFolder(summary.outputs.curated)}`);
+  for (const q of summary.outputs.quarantine) lines.push(`  quarantine: ${q}`);
+  for (const r of summary.outputs.raw) lines.push(`  original:   ${r}`);
+  if (summary.outputs.manifest) lines.push(`  manifest:   ${summary.outputs.manifest}`);
+  lines.push(`  log:        ${summary.outputs.log}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function commonFolder(paths: readonly string[]): string {
+  const split = paths.map((p) => p.split('/'));
+  const first = split[0] ?? [];
+  let n = 0;
+  while (n < first.length - 1 && split.every((s) => s[n] === first[n])) n += 1;
+  return first.slice(0, n).join('/');
+}

@@ -1,0 +1,83 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError } from '../../core/errors.js';
+import { fixedSpecCatalog, folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import { loadPipelineSpec } from '../../core/spec/load-spec.js';
+import { LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
+import { projectRoot } from '../runtime/project-root.js';
+import type { RunSummary } from '../runtime/run-local.js';
+import { runLocal } from '../runtime/run-local.js';
+import { formatStep, formatSummary } from './format.js';
+
+const USAGE = `Usage:
+  sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
+
+Commands:
+  run   copy FILE into the local lake's drop zone and run the whole workflow on it, locally
+
+Options:
+  --pipeline NAME|PATH  a pipeline under pipelines/, or a folder or pipeline.yml of your own
+  --lake DIR            the local lake (default: ./sluice-lake)
+  --json                print the run summary as JSON instead of live progress
+`;
+
+/** The `sluice` command: the local front door. Returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command === 'run') return await runCommand(rest);
+    process.stderr.write(`sluice: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    const { name, message } = describeError(error);
+    process.stderr.write(`sluice: ${name}: ${message}\n`);
+    return 1;
+  }
+}
+
+async function runCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { pipeline: { type: 'string' }, lake: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const file = positionals[0];
+  if (!file || !values.pipeline || positionals.length > 1) {
+    process.stderr.write(`sluice run: give one FILE and --pipeline\n\n${USAGE}`);
+    return 2;
+  }
+  const root = projectRoot();
+  const pipelinesDir = path.join(root, 'pipelines');
+  const spec = loadPipelineSpec(values.pipeline, pipelinesDir);
+  const builtIn = path.dirname(spec.file) === path.join(pipelinesDir, spec.name);
+  const specs = builtIn ? folderSpecCatalog(pipelinesDir) : fixedSpecCatalog([spec]);
+  const lakeRoot = path.resolve(values.lake ?? 'sluice-lake');
+  const fileInfo = await stat(file).catch(() => undefined);
+  if (!fileInfo?.isFile()) {
+    process.stderr.write(`sluice run: ${file} is not a file\n`);
+    return 2;
+  }
+  // The file goes where an upload would: the pipeline's drop zone in the lake.
+  const key = `${spec.source.prefix}${path.basename(file)}`;
+  const target = path.join(lakeRoot, LOCAL_LAKE_BUCKET, key);
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(file, target);
+
+  const json = values.json === true;
+  if (!json) process.stdout.write(`sluice: running pipeline "${spec.name}" on ${file}\n`);
+  const summary: RunSummary = await runLocal({
+    projectRoot: root,
+    spec,
+    specs,
+    lakeRoot,
+    input: { pipeline: spec.name, key },
+    ...(json ? {} : { onStep: (step) => { if (step.status !== 'RUNNING') process.stdout.write(`${formatStep(step)}\n`); } }),
+  });
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  return summary.status === 'SUCCEEDED' ? 0 : 1;
+}

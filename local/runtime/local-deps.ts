@@ -1,0 +1,47 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../../core/log/logger.js';
+import { jsonLinesLogger } from '../../core/log/logger.js';
+import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import type { NormalizeInputDeps } from '../../core/steps/normalize-input.js';
+import type { RecordRunDeps } from '../../core/steps/record-run.js';
+import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
+import { FolderObjectStore } from '../adapters/folder-object-store.js';
+
+/** The bucket name the local lake uses: `<lake>/lake/<key>`, as `s3://lake/<key>` would be. */
+export const LOCAL_LAKE_BUCKET = 'lake';
+
+/** Everything the local runtime's steps depend on, built once per run. */
+export type LocalDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & { lakeRoot: string; logFile: string };
+
+/** Options of the local runtime. */
+export interface LocalDepsOptions {
+  lakeRoot: string;
+  specs: SpecCatalog;
+  runId: string;
+  /** DuckDB memory limit; a file larger than it is streamed and spilled, not loaded. */
+  memoryLimit?: string;
+}
+
+/**
+ * Builds the local adapters: the lake is a folder, logs are JSON lines in `<lake>/logs/<runId>.jsonl`, DuckDB uses
+ * every core and at most `memoryLimit` of memory.
+ */
+export function localDeps(options: LocalDepsOptions): LocalDeps {
+  const logDir = path.join(options.lakeRoot, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `${options.runId}.jsonl`);
+  const logger: Logger = jsonLinesLogger((line) => appendFileSync(logFile, line), { runId: options.runId });
+  return {
+    lakeRoot: options.lakeRoot,
+    logFile,
+    store: new FolderObjectStore(options.lakeRoot),
+    specs: options.specs,
+    lakeBucket: LOCAL_LAKE_BUCKET,
+    logger,
+    workDir: path.join(options.lakeRoot, '.work'),
+    duckdb: { threads: availableParallelism(), memoryLimit: options.memoryLimit ?? '1GB' },
+    clock: () => new Date(),
+  };
+}
