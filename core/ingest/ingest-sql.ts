@@ -42,6 +42,8 @@ export function readerSql(input: IngestSqlInput): string {
     const options = [
       'header = true',
       'auto_detect = false',
+      // Raw files live under ingest_date=… folders: those are not columns of the file.
+      'hive_partitioning = false',
       `delim = ${quoteLiteral(csv.delimiter)}`,
       `quote = ${quoteLiteral(csv.quote)}`,
       `escape = ${quoteLiteral(csv.escape)}`,
@@ -62,7 +64,7 @@ export function readerSql(input: IngestSqlInput): string {
       return [`TRY_CAST(${raw} AS ${sqlType(c.type)}) AS ${quoteIdentifier(c.name)}`, `${raw} AS ${rawColumn(c.name)}`];
     })
     .join(', ');
-  return `(SELECT ${columns} FROM read_json_objects(${quoteLiteral(inputPath)}, format = 'newline_delimited'))`;
+  return `(SELECT ${columns} FROM read_json_objects(${quoteLiteral(inputPath)}, format = 'newline_delimited', hive_partitioning = false))`;
 }
 
 function projectedColumns(input: IngestSqlInput): string {

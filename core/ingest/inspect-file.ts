@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { UnreadableFileError } from '../errors.js';
 import type { DuckDbSession } from '../duckdb/open-duckdb.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
@@ -37,14 +39,13 @@ export async function probeFile(path: string, where: string, compressed: boolean
 export async function readHeader(session: DuckDbSession, spec: PipelineSpec, path: string, where: string): Promise<string[]> {
   try {
     if (spec.source.format === 'csv') {
-      const csv = spec.source.csv;
-      const reader = await session.connection.runAndReadAll(
-        `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, delim = ${quoteLiteral(csv.delimiter)}, quote = ${quoteLiteral(csv.quote)}, escape = ${quoteLiteral(csv.escape)}) LIMIT 0`,
-      );
-      return reader.columnNames();
+      // The header is read by hand: DuckDB's sniffer would judge the whole file, and a file with a few bad rows must
+      // still be read (and those rows quarantined), not refused.
+      const line = await firstRecord(path, spec.source.csv.quote);
+      return splitCsvRecord(line, spec.source.csv.delimiter, spec.source.csv.quote, spec.source.csv.escape);
     }
     const rows = await session.rows(
-      `SELECT DISTINCT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${quoteLiteral(path)}, format = 'newline_delimited') LIMIT 10000)`,
+      `SELECT DISTINCT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${quoteLiteral(path)}, format = 'newline_delimited', hive_partitioning = false) LIMIT 10000)`,
     );
     return rows.map((r) => String(r.k));
   } catch (error) {
@@ -87,4 +88,65 @@ export function checkHeader(spec: PipelineSpec, header: readonly string[], where
 export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0] ?? message;
+}
+
+const HEADER_LIMIT = 1024 * 1024;
+
+/** The first record of a CSV file (its header), which may span lines inside quotes; gzip is decompressed. */
+export async function firstRecord(path: string, quote: string): Promise<string> {
+  const raw = createReadStream(path, { end: HEADER_LIMIT * 4 });
+  const stream = /\.gz$/i.test(path) ? raw.pipe(createGunzip()) : raw;
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString('utf8');
+      const end = recordEnd(text, quote);
+      if (end >= 0) return text.slice(0, end).replace(/^\uFEFF/, '');
+      if (text.length > HEADER_LIMIT) break;
+    }
+  } finally {
+    raw.destroy();
+  }
+  if (text.length > HEADER_LIMIT) throw new Error(`the header is longer than ${HEADER_LIMIT} characters`);
+  return text.replace(/^\uFEFF/, '');
+}
+
+function recordEnd(text: string, quote: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === quote) quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) return i;
+  }
+  return -1;
+}
+
+/** Splits one CSV record into fields, honouring the quote and escape characters. */
+export function splitCsvRecord(record: string, delimiter: string, quote: string, escape: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < record.length; i += 1) {
+    const c = record[i] ?? '';
+    if (quoted) {
+      if (c === escape && record[i + 1] === quote) {
+        field += quote;
+        i += 1;
+      } else if (c === quote) {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c === quote) {
+      quoted = true;
+    } else if (record.startsWith(delimiter, i)) {
+      fields.push(field);
+      field = '';
+      i += delimiter.length - 1;
+    } else {
+      field += c;
+    }
+  }
+  fields.push(field);
+  return fields.map((f) => f.trim());
 }

@@ -6,6 +6,14 @@ export const lakeLayout = {
   /** The original file, kept unchanged. */
   rawKey: (pipeline: string, ingestDate: string, runId: string, fileName: string) =>
     `raw/${pipeline}/ingest_date=${ingestDate}/${runId}/${fileName}`,
+  /** The parts of a raw key, or undefined when `key` is not an archived original of `pipeline`. */
+  parseRawKey: (pipeline: string, key: string): { ingestDate: string; runId: string; fileName: string } | undefined => {
+    const prefix = `raw/${pipeline}/ingest_date=`;
+    if (!key.startsWith(prefix)) return undefined;
+    const [ingestDate, runId, ...rest] = key.slice(prefix.length).split('/');
+    if (!ingestDate || !runId || rest.length !== 1 || !rest[0]) return undefined;
+    return { ingestDate, runId, fileName: rest[0] };
+  },
   /** Root of a pipeline's curated, partitioned Parquet table. */
   curatedPrefix: (pipeline: string) => `curated/${pipeline}/`,
   /** Rejected rows of one input file, with the rule each broke. */

@@ -67,12 +67,7 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
   const { run, object } = parseStateInput('ValidateAndPartition', validateAndPartitionInputSchema, rawInput);
   const spec = deps.specs.get(run.pipeline);
   const where = `s3://${object.bucket}/${object.key}`;
-  const version = object.versionId ?? object.etag ?? '';
-  const sourceHash = createHash('sha256').update(`${object.bucket}\n${object.key}\n${version}`).digest('hex').slice(0, 16);
-  // The ingest date is the object's, not the run's: a re-run of the same object lands in the same partition.
-  const ingestDate = (object.lastModified ?? run.startedAt).slice(0, 10);
-  const fileName = object.key.split('/').pop() ?? 'input';
-  const rawKey = lakeLayout.rawKey(spec.name, ingestDate, run.runId, fileName);
+  const { sourceHash, ingestDate, rawKey } = await sourceIdentity(deps.store, run, object);
   if (rawKey !== object.key) await deps.store.copy(object, { bucket: run.bucket, key: rawKey });
 
   const scratch = path.join(deps.workDir, run.runId, sourceHash);
@@ -113,7 +108,7 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
 
     const curatedPrefix = lakeLayout.curatedPrefix(spec.name);
     const curatedKeys = await replaceCuratedFiles(deps.store, run.bucket, curatedPrefix, sourceHash, stagingDir, goodFiles);
-    if (rawKey !== object.key && object.key.startsWith(spec.source.prefix)) await deps.store.delete([object]);
+    if (object.key.startsWith(spec.source.prefix)) await deps.store.delete([object]);
     const result: IngestResult = {
       source: object,
       sourceHash,
@@ -132,6 +127,31 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     await local.release();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where a file's rows come from, which decides the names of the files they land in. An object from the drop zone
+ * is identified by bucket, key and version, and dated by its upload. An original archived by an earlier run keeps
+ * that run's identity, read from its manifest, so re-running it replaces the rows it produced instead of adding them
+ * again.
+ */
+async function sourceIdentity(
+  store: ObjectStore,
+  run: { pipeline: string; runId: string; bucket: string; startedAt: string },
+  object: RunObject,
+): Promise<{ sourceHash: string; ingestDate: string; rawKey: string }> {
+  const archived = lakeLayout.parseRawKey(run.pipeline, object.key);
+  if (archived && object.bucket === run.bucket) {
+    const text = await store.getText({ bucket: run.bucket, key: lakeLayout.runManifestKey(run.pipeline, archived.runId) });
+    const earlier = text ? (JSON.parse(text) as { ingest?: IngestResult[] }).ingest?.find((f) => f.rawKey === object.key) : undefined;
+    if (earlier) return { sourceHash: earlier.sourceHash, ingestDate: earlier.ingestDate, rawKey: object.key };
+  }
+  const version = object.versionId ?? object.etag ?? '';
+  const sourceHash = createHash('sha256').update(`${object.bucket}\n${object.key}\n${version}`).digest('hex').slice(0, 16);
+  // The ingest date is the object's, not the run's: a re-run of the same object lands in the same partition.
+  const ingestDate = (object.lastModified ?? run.startedAt).slice(0, 10);
+  const fileName = object.key.split('/').pop() ?? 'input';
+  return { sourceHash, ingestDate, rawKey: lakeLayout.rawKey(run.pipeline, ingestDate, run.runId, fileName) };
 }
 
 async function runIngestSql(session: Awaited<ReturnType<typeof openDuckDb>>, sql: string, where: string): Promise<Record<string, unknown>[]> {

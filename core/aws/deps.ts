@@ -1,0 +1,39 @@
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { ConfigurationError } from '../errors.js';
+import { powertoolsLogger } from '../log/powertools-logger.js';
+import { folderSpecCatalog } from '../pipelines/spec-catalog.js';
+import type { NormalizeInputDeps } from '../steps/normalize-input.js';
+import type { RecordRunDeps } from '../steps/record-run.js';
+import type { StartRunDeps } from '../steps/start-run.js';
+import type { ValidateAndPartitionDeps } from '../steps/validate-and-partition.js';
+import type { AwsClients } from './clients.js';
+import { awsClients } from './clients.js';
+import { S3ObjectStore } from './s3-object-store.js';
+import { SfnRunStarter } from './sfn-run-starter.js';
+
+/** Everything the steps need in Lambda: AWS adapters over one set of clients. */
+export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps;
+
+/** Builds the AWS adapters once per execution environment. */
+export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClients()): AwsStepDeps {
+  return {
+    store: new S3ObjectStore(clients.s3),
+    specs: folderSpecCatalog(config.pipelinesDir),
+    lakeBucket: config.lakeBucket,
+    logger: powertoolsLogger,
+    workDir: config.workDir,
+    duckdb: config.duckdb,
+    clock: () => new Date(),
+  };
+}
+
+/** The start-run function's dependencies; it alone needs the state machine's ARN. */
+export function awsStartRunDeps(config: RuntimeConfig, clients: AwsClients = awsClients()): StartRunDeps {
+  if (!config.stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN must be set for start-run');
+  return {
+    starter: new SfnRunStarter(clients.sfn, config.stateMachineArn),
+    specs: folderSpecCatalog(config.pipelinesDir),
+    lakeBucket: config.lakeBucket,
+    logger: powertoolsLogger,
+  };
+}

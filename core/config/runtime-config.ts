@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+
+const environmentSchema = z.object({
+  LAKE_BUCKET: z.string().min(3, 'LAKE_BUCKET must name the lake bucket'),
+  PIPELINES_DIR: z.string().optional(),
+  STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
+  WORK_DIR: z.string().default('/tmp/sluice'),
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().optional(),
+  LAMBDA_TASK_ROOT: z.string().optional(),
+  DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+});
+
+/** Configuration of a Lambda function, read once from the environment. */
+export interface RuntimeConfig {
+  readonly lakeBucket: string;
+  readonly pipelinesDir: string;
+  readonly stateMachineArn: string | undefined;
+  readonly workDir: string;
+  readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
+}
+
+/**
+ * Reads and validates the environment once; the only place that reads `process.env`. Fails fast, naming every
+ * missing or malformed variable. DuckDB gets 60% of the function's memory: the rest is Node's and the SDK's.
+ */
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`Invalid function configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const memoryMb = e.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? 2048;
+  // Lambda gives one vCPU per 1,769 MB of memory.
+  const threads = e.DUCKDB_THREADS ?? Math.max(1, Math.min(6, Math.round(memoryMb / 1769)));
+  return Object.freeze({
+    lakeBucket: e.LAKE_BUCKET,
+    pipelinesDir: e.PIPELINES_DIR ?? path.join(e.LAMBDA_TASK_ROOT ?? process.cwd(), 'pipelines'),
+    stateMachineArn: e.STATE_MACHINE_ARN,
+    workDir: e.WORK_DIR,
+    duckdb: Object.freeze({ threads, memoryLimit: `${Math.floor(memoryMb * 0.6)}MB` }),
+  });
+}

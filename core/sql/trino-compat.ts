@@ -1,0 +1,309 @@
+/**
+ * Trino (Athena) SQL on DuckDB: the local engine runs the feature query a pipeline will later run on Athena.
+ *
+ * Three parts:
+ * 1. `installTrinoCompat(connection)` sets Athena's session semantics (UTC time zone, integer division) and
+ *    creates `TRINO_COMPAT_MACROS`, temporary macros that give DuckDB the Trino functions it lacks.
+ * 2. `translateTrinoSql(sql)` is a pre-pass for what a macro cannot do. A DuckDB built-in that shares a Trino
+ *    function's name but not its meaning (`date_add`, `date_diff`, `element_at`, `regexp_replace`, ...) is left
+ *    alone: the call sites are renamed to `trino_`-prefixed macros instead (DuckDB 1.5 lets a macro shadow a
+ *    built-in, but that would change the built-in for every query on the connection, and `IF` is parsed by DuckDB
+ *    itself so it cannot be shadowed at all). It also maps Trino `EXTRACT` fields and `TIMESTAMP '... zone'`
+ *    literals. String literals, quoted identifiers and comments are never touched.
+ * 3. `findUnsupportedTrinoFunctions` and `explainDuckDbError` turn "this only runs on Athena" into a named error
+ *    (`UnsupportedSqlFunctionError`), and every other DuckDB failure into a `FeatureQueryError`.
+ *
+ * `runTrinoQuery` chains the three.
+ */
+import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
+import { TerminalStepError } from '../errors.js';
+import { findCallSites, nextSignificant, tokenizeSql } from './trino-compat-lexer.js';
+import type { SqlToken } from './trino-compat-lexer.js';
+import { TRINO_COMPAT_MACRO_DEFINITIONS, TRINO_PLAIN_RENAMES, createMacroStatement } from './trino-compat-macros.js';
+
+/** Session settings that make DuckDB evaluate like an Athena query: UTC session zone, `5 / 2 = 2`. */
+export const TRINO_SESSION_SETTINGS: readonly string[] = [
+  "SET SESSION TimeZone = 'UTC'",
+  'SET SESSION integer_division = true',
+];
+
+/** The `CREATE OR REPLACE TEMP MACRO` statements, in the order `installTrinoCompat` runs them. */
+export const TRINO_COMPAT_MACROS: readonly string[] = TRINO_COMPAT_MACRO_DEFINITIONS.map(createMacroStatement);
+
+/**
+ * Trino function name → the DuckDB name `translateTrinoSql` writes at its call sites, for every Trino function whose
+ * name DuckDB already uses with another meaning.
+ */
+export const TRINO_RENAMED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  ...TRINO_COMPAT_MACRO_DEFINITIONS.flatMap(({ macro, trino }) =>
+    trino !== undefined && trino !== macro ? [[trino, macro] as const] : [],
+  ),
+  ...TRINO_PLAIN_RENAMES,
+]);
+
+/** Every Trino function the local engine emulates with a macro or a rename (lower case, sorted). */
+export const TRINO_EMULATED_FUNCTIONS: readonly string[] = [
+  ...TRINO_COMPAT_MACRO_DEFINITIONS.flatMap(({ trino }) => (trino === undefined ? [] : [trino])),
+  ...TRINO_PLAIN_RENAMES.keys(),
+].sort();
+
+/**
+ * Trino functions known to have no equivalent in Sluice's local DuckDB engine: a query using one can run on Athena
+ * only. `findUnsupportedTrinoFunctions` names them before execution.
+ */
+export const TRINO_UNSUPPORTED_FUNCTIONS: readonly string[] = [
+  // Parsing and formatting with MySQL or Joda patterns, time zones, durations.
+  'date_parse',
+  'parse_datetime',
+  'format_datetime',
+  'with_timezone',
+  'at_timezone',
+  'from_unixtime_nanos',
+  'from_iso8601_timestamp_nanos',
+  'parse_duration',
+  'human_readable_seconds',
+  // Sketches and approximate structures.
+  'approx_most_frequent',
+  'approx_set',
+  'numeric_histogram',
+  'qdigest_agg',
+  'tdigest_agg',
+  'value_at_quantile',
+  // Aggregates and lambdas DuckDB spells differently enough that no rename keeps Trino's meaning.
+  'map_agg',
+  'multimap_agg',
+  'reduce_agg',
+  'checksum',
+  'zip_with',
+  'map_zip_with',
+  'map_filter',
+  'transform_keys',
+  'transform_values',
+  'combinations',
+  'ngrams',
+  // Strings, URLs and JSON.
+  'split_to_map',
+  'split_to_multimap',
+  'regexp_position',
+  'word_stem',
+  'luhn_check',
+  'url_extract_host',
+  'url_extract_path',
+  'url_extract_parameter',
+  'url_extract_port',
+  'url_extract_protocol',
+  'url_extract_query',
+  'url_extract_fragment',
+  'json_array_get',
+  'json_array_contains',
+  'is_json_scalar',
+  'json_size',
+];
+
+const UNSUPPORTED = new Set(TRINO_UNSUPPORTED_FUNCTIONS);
+
+/** Trino `EXTRACT` fields whose DuckDB spelling or meaning differs (DuckDB's `dow` has Sunday = 0). */
+const EXTRACT_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['dow', 'isodow'],
+  ['day_of_week', 'isodow'],
+  ['day_of_year', 'doy'],
+  ['day_of_month', 'day'],
+  ['year_of_week', 'isoyear'],
+  ['yow', 'isoyear'],
+]);
+
+/** `TIMESTAMP '2020-03-01 00:00 UTC'`: a Trino timestamp-with-time-zone literal (DuckDB wants seconds and TIMESTAMPTZ). */
+const ZONED_TIMESTAMP =
+  /^'(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*([+-]\d{1,2}(?::?\d{2})?|[A-Za-z][\w/+-]*)'$/;
+
+/** The DuckDB connection surface `runTrinoQuery` needs. */
+export type TrinoCompatConnection = Pick<DuckDBConnection, 'runAndReadAll'>;
+
+/** Options shared by the feature-query errors. */
+export interface FeatureQueryErrorOptions {
+  /** The underlying error (usually DuckDB's). */
+  readonly cause?: unknown;
+  /** The Trino SQL that failed, kept for logs and the run manifest (never put in the message). */
+  readonly sql?: string;
+}
+
+/**
+ * A query uses a function that Sluice's local DuckDB engine cannot run (it may still run on Athena). Terminal: the
+ * same SQL fails the same way on a retry. `name` is the ASL error code.
+ */
+export class UnsupportedSqlFunctionError extends TerminalStepError {
+  public override readonly name = 'UnsupportedSqlFunctionError';
+
+  /** The offending function names, lower case, as Trino spells them. */
+  public readonly functionNames: readonly string[];
+
+  /** The Trino SQL that failed, when known. */
+  public readonly sql: string | undefined;
+
+  /**
+   * @param functionNames the functions with no local equivalent
+   * @param options `cause`, `sql`, and `detail`: a sentence appended to the message
+   */
+  public constructor(functionNames: readonly string[], options: FeatureQueryErrorOptions & { readonly detail?: string } = {}) {
+    const list = functionNames.join(', ');
+    const subject = functionNames.length === 1 ? `Function ${list} has` : `Functions ${list} have`;
+    const detail = options.detail === undefined ? '' : ` ${options.detail}`;
+    super(`${subject} no local equivalent in Sluice's DuckDB engine.${detail}`, { cause: options.cause });
+    this.functionNames = functionNames;
+    this.sql = options.sql;
+  }
+}
+
+/** The feature query failed in the local engine for a reason other than an unsupported function. Terminal. */
+export class FeatureQueryError extends TerminalStepError {
+  public override readonly name = 'FeatureQueryError';
+
+  /** The Trino SQL that failed, when known. */
+  public readonly sql: string | undefined;
+
+  /**
+   * @param message one clean line (DuckDB's first line, or Sluice's own sentence)
+   * @param options `cause` and `sql`
+   */
+  public constructor(message: string, options: FeatureQueryErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.sql = options.sql;
+  }
+}
+
+/** Makes `connection` speak Trino: Athena's session settings, then every compatibility macro. */
+export async function installTrinoCompat(connection: Pick<DuckDBConnection, 'run'>): Promise<void> {
+  for (const statement of [...TRINO_SESSION_SETTINGS, ...TRINO_COMPAT_MACROS]) {
+    await connection.run(statement);
+  }
+}
+
+/**
+ * Rewrites Trino SQL so DuckDB runs it with Trino's meaning once `installTrinoCompat` ran on the connection:
+ * renames clashing function calls (`date_add(` → `trino_date_add(`), maps `EXTRACT` fields, and turns
+ * `TIMESTAMP '... <zone>'` literals into `TIMESTAMPTZ` ones. Everything else, string literals, quoted identifiers,
+ * comments and whitespace included, comes back unchanged.
+ */
+export function translateTrinoSql(sql: string): string {
+  const tokens: SqlToken[] = tokenizeSql(sql);
+  for (const { index, name } of findCallSites(tokens)) {
+    const renamed = TRINO_RENAMED_FUNCTIONS.get(name);
+    if (renamed !== undefined) tokens[index] = { kind: 'word', text: renamed };
+    if (name === 'extract') mapExtractField(tokens, index);
+  }
+  tokens.forEach((token, index) => {
+    if (token.kind === 'word' && token.text.toLowerCase() === 'timestamp') mapZonedTimestamp(tokens, index);
+  });
+  return tokens.map((token) => token.text).join('');
+}
+
+/**
+ * The functions in `sql` known to have no local equivalent (`TRINO_UNSUPPORTED_FUNCTIONS`), lower case, each once,
+ * in order of first use. Names inside string literals, quoted identifiers and comments do not count.
+ */
+export function findUnsupportedTrinoFunctions(sql: string): string[] {
+  const found = findCallSites(tokenizeSql(sql))
+    .map(({ name }) => name)
+    .filter((name) => UNSUPPORTED.has(name));
+  return [...new Set(found)];
+}
+
+const MISSING_FUNCTION = /(?:Scalar|Table|Aggregate|Pragma|Macro)?\s*Function with name "?([^\s"!]+)"? does not exist/i;
+const MACRO_ARGUMENTS = /Macro "?([^\s"(]+)"?\(\) does not support the supplied arguments/i;
+
+/**
+ * Turns an error thrown by DuckDB while running (translated) Trino SQL into a Sluice error:
+ * an unknown function becomes an `UnsupportedSqlFunctionError` naming it (by its Trino name), and so does a
+ * compatibility macro called with an argument form it does not emulate; anything else becomes a
+ * `FeatureQueryError` with DuckDB's first line as its message. The original error is kept as `cause`.
+ */
+export function explainDuckDbError(error: unknown, sql: string): Error {
+  if (error instanceof UnsupportedSqlFunctionError || error instanceof FeatureQueryError) return error;
+  const message = messageOf(error);
+  const missing = MISSING_FUNCTION.exec(message)?.[1]?.toLowerCase();
+  if (missing !== undefined) {
+    if (TRINO_COMPAT_MACRO_DEFINITIONS.some(({ macro }) => macro === missing)) {
+      return new FeatureQueryError(
+        `Function ${trinoNameOf(missing)} needs Sluice's Trino compatibility macros: run installTrinoCompat on this connection first.`,
+        { cause: error, sql },
+      );
+    }
+    const detail = UNSUPPORTED.has(missing)
+      ? 'It runs on Athena only.'
+      : 'It is neither a DuckDB function nor a Trino function Sluice emulates (check the spelling).';
+    return new UnsupportedSqlFunctionError([trinoNameOf(missing)], { cause: error, sql, detail });
+  }
+  const macro = MACRO_ARGUMENTS.exec(message)?.[1]?.toLowerCase();
+  const definition = TRINO_COMPAT_MACRO_DEFINITIONS.find((candidate) => candidate.macro === macro);
+  if (definition?.trino !== undefined) {
+    const arities = [...new Set(definition.overloads.map(([parameters]) => parameters.split(',').length))];
+    return new UnsupportedSqlFunctionError([definition.trino], {
+      cause: error,
+      sql,
+      detail: `Locally it accepts ${arities.join(' or ')} argument(s), of the types Trino documents.`,
+    });
+  }
+  if (message.includes('strftime format must be a constant')) {
+    return new FeatureQueryError('date_format: locally the format must be a constant string, such as a literal.', {
+      cause: error,
+      sql,
+    });
+  }
+  return new FeatureQueryError(renameBack(firstLine(message)), { cause: error, sql });
+}
+
+/**
+ * Runs Trino SQL on a connection prepared by `installTrinoCompat`: refuses known Athena-only functions before
+ * executing, translates, runs, and explains failures (`UnsupportedSqlFunctionError`, `FeatureQueryError`).
+ */
+export async function runTrinoQuery(connection: TrinoCompatConnection, sql: string): Promise<DuckDBResultReader> {
+  const unsupported = findUnsupportedTrinoFunctions(sql);
+  if (unsupported.length > 0) {
+    throw new UnsupportedSqlFunctionError(unsupported, { sql, detail: 'The query runs on Athena only.' });
+  }
+  try {
+    return await connection.runAndReadAll(translateTrinoSql(sql));
+  } catch (error) {
+    throw explainDuckDbError(error, sql);
+  }
+}
+
+function mapExtractField(tokens: SqlToken[], extractIndex: number): void {
+  const open = nextSignificant(tokens, extractIndex);
+  const field = open === undefined ? undefined : nextSignificant(tokens, open.index);
+  const from = field === undefined ? undefined : nextSignificant(tokens, field.index);
+  if (field?.token.kind !== 'word' || from?.token.text.toLowerCase() !== 'from') return;
+  const mapped = EXTRACT_FIELDS.get(field.token.text.toLowerCase());
+  if (mapped !== undefined) tokens[field.index] = { kind: 'word', text: mapped };
+}
+
+function mapZonedTimestamp(tokens: SqlToken[], timestampIndex: number): void {
+  const literal = nextSignificant(tokens, timestampIndex);
+  if (literal?.token.kind !== 'string') return;
+  const match = ZONED_TIMESTAMP.exec(literal.token.text);
+  if (match === null) return;
+  const [, date, hoursMinutes, seconds, zone] = match;
+  tokens[timestampIndex] = { kind: 'word', text: 'TIMESTAMPTZ' };
+  tokens[literal.index] = { kind: 'string', text: `'${date} ${hoursMinutes}${seconds ?? ':00'} ${zone}'` };
+}
+
+function trinoNameOf(duckDbName: string): string {
+  for (const [trino, renamed] of TRINO_RENAMED_FUNCTIONS) if (renamed === duckDbName) return trino;
+  return duckDbName;
+}
+
+function renameBack(message: string): string {
+  return message.replace(/\btrino_(\w+)\b/g, (whole: string) => trinoNameOf(whole.toLowerCase()));
+}
+
+// Not `instanceof Error`: errors from the native binding may come from another realm (jest runs tests in a vm).
+function messageOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
+    return error.message;
+  }
+  return String(error);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]?.trim() ?? '';
+}

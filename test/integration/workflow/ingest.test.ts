@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
+import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
+import { freshLake, lakeFiles, lakePath, runOnContent, runWithInput } from '../../support/local-run.js';
+import { REPO_ROOT, SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
+
+jest.setTimeout(60_000);
+
+const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
+const orders = specFrom(SMALL_SPEC_YAML);
+
+async function parquetRows(files: string[]): Promise<Record<string, unknown>[]> {
+  const db = await openDuckDb({ threads: 1, memoryLimit: '512MB', tempDirectory: '/tmp/sluice-test-spill' });
+  try {
+    return await db.rows(`SELECT * FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}], hive_partitioning = true)`);
+  } finally {
+    db.close();
+  }
+}
+
+describe('local workflow: ingest', () => {
+  describe('the churn sample', () => {
+    it('curates every row into contract partitions and records the run when the file is clean', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const csv = await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv'));
+
+      // Act
+      const summary = await runOnContent(churn, lake, 'telco_churn.csv', csv);
+
+      // Assess
+      expect(summary.status).toBe('SUCCEEDED');
+      expect(summary.rows).toEqual({ input: 7043, valid: 7043, quarantined: 0 });
+      expect(summary.steps.map((s) => [s.name, s.status])).toEqual([
+        ['NormalizeInput', 'SUCCEEDED'],
+        ['IngestFiles', 'SUCCEEDED'],
+        ['ValidateAndPartition[0]', 'SUCCEEDED'],
+        ['RecordRun', 'SUCCEEDED'],
+      ]);
+      const curated = await lakeFiles(lake, 'curated/churn');
+      expect(curated.map((f) => f.replace(/part-[0-9a-f]+-0/, 'part-H-0').replace(/ingest_date=[0-9-]+/, 'ingest_date=D'))).toEqual([
+        'curated/churn/ingest_date=D/contract=Month-to-month/part-H-0.parquet',
+        'curated/churn/ingest_date=D/contract=One%20year/part-H-0.parquet',
+        'curated/churn/ingest_date=D/contract=Two%20year/part-H-0.parquet',
+      ]);
+      const rows = await parquetRows(curated.map((f) => lakePath(lake, f)));
+      expect(rows).toHaveLength(7043);
+      expect(rows.filter((r) => r.total_charges === null)).toHaveLength(11);
+      expect(await lakeFiles(lake, 'incoming')).toEqual([]);
+      const raw = await lakeFiles(lake, 'raw/churn');
+      expect(raw).toHaveLength(1);
+      expect(await readFile(lakePath(lake, raw[0] ?? ''))).toEqual(csv);
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as { status: string; rows: unknown };
+      expect(manifest).toMatchObject({ status: 'SUCCEEDED', rows: { input: 7043, valid: 7043, quarantined: 0 } });
+    });
+
+    it('replaces its curated files instead of duplicating rows when the same object is run again', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const csv = await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv'));
+      const first = await runOnContent(churn, lake, 'telco_churn.csv', csv);
+      const rawKey = path.relative(path.join(lake, 'lake'), first.outputs.raw[0] ?? '');
+
+      // Act: a manual re-run of the archived original
+      const again = await runWithInput(churn, lake, { pipeline: 'churn', key: rawKey });
+
+      // Assess
+      expect(again.error).toBeUndefined();
+      const rows = await parquetRows((await lakeFiles(lake, 'curated/churn')).map((f) => lakePath(lake, f)));
+      expect(rows).toHaveLength(7043 * 1);
+    });
+  });
+
+  describe('rows that break the contract', () => {
+    it('quarantines bad rows with their rule and line, and counts reconcile, when some rows are bad', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const csv = ['id,status,amount,code', '1,open,10,ABC', '2,lost,5,ABC', 'x,open,1,ABC', '4,closed,-3,abcd', '5,closed,,XYZ', '6,open,1'].join('\n');
+
+      // Act
+      const summary = await runOnContent(orders, lake, 'o.csv', csv);
+
+      // Assess
+      expect(summary.error).toBeUndefined();
+      expect(summary.rows).toEqual({ input: 6, valid: 2, quarantined: 4 });
+      expect(summary.rows.input).toBe(summary.rows.valid + summary.rows.quarantined);
+      const quarantine = await parquetRows(summary.outputs.quarantine);
+      expect(quarantine.map((r) => [r.source_line, r.errors])).toEqual([
+        ['4', expect.stringContaining('Could not convert string "x" to \'BIGINT\'')],
+        ['7', expect.stringContaining('Expected Number of Columns: 4 Found: 3')],
+        [null, 'status: not one of "open", "closed"'],
+        [null, 'amount: below the minimum 0; code: does not match /[A-Z]{3}/; code: longer than 3 characters'],
+      ]);
+      expect(quarantine[0]?.record).toBe('x,open,1,ABC');
+      const curated = await parquetRows((await lakeFiles(lake, 'curated/orders')).map((f) => lakePath(lake, f)));
+      expect(curated.map((r) => r.id).sort()).toEqual(['1', '5']);
+    });
+
+    it('fails with AllRowsRejectedError after quarantining when every row is bad', async () => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runOnContent(orders, lake, 'bad.csv', 'id,status,amount,code\n0,open,1,ABC\n-1,open,1,ABC\n');
+
+      // Assess
+      expect(summary.status).toBe('FAILED');
+      expect(summary.error).toMatchObject({ name: 'AllRowsRejectedError', state: 'ValidateAndPartition' });
+      expect(summary.error?.message).toMatch(/all 2 rows broke the data contract; they are in s3:\/\/lake\/quarantine\/orders\//);
+      expect(await lakeFiles(lake, 'curated')).toEqual([]);
+      expect(await lakeFiles(lake, 'quarantine/orders')).toHaveLength(1);
+      expect(await lakeFiles(lake, 'incoming/orders')).toEqual(['incoming/orders/bad.csv']);
+      expect(await lakeFiles(lake, 'raw/orders')).toHaveLength(1);
+    });
+  });
+
+  describe('files that cannot be read', () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['empty', '', /is empty \(0 bytes\)/],
+      ['header only', 'id,status,amount,code\n', /has a header but no rows/],
+      ['binary', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0x10, 0x00]), /is a binary file, not text/],
+      ['not UTF-8', Buffer.from('id,status,amount,code\n1,op\xe9n,1,ABC\n', 'latin1'), /is not UTF-8 text/],
+      ['semicolon-delimited', 'id;status;amount;code\n1;open;1;ABC\n', /looks ";"-delimited but the pipeline declares ","/],
+      ['missing a required column', 'id,status,code\n1,open,ABC\n', /missing required column "amount"/],
+      ['with wrongly cased names', 'ID,status,amount,code\n1,open,1,ABC\n', /missing required column "id" \(column names are case-sensitive; found "ID"\)/],
+      ['with an unknown column', 'id,status,amount,code,extra\n1,open,1,ABC,x\n', /unknown column "extra"/],
+      ['with a repeated column', 'id,status,amount,code,code\n1,open,1,ABC,ABC\n', /the header repeats "code"/],
+    ];
+    it.each(cases)('fails with UnreadableFileError, keeps the original and writes nothing curated when the file is %s', async (_label, content, message) => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runOnContent(orders, lake, 'broken.csv', content);
+
+      // Assess
+      expect(summary.status).toBe('FAILED');
+      expect(summary.error).toMatchObject({ name: 'UnreadableFileError', state: 'ValidateAndPartition' });
+      expect(summary.error?.message).toMatch(/^s3:\/\/lake\/incoming\/orders\/broken\.csv/);
+      expect(summary.error?.message).toMatch(message);
+      expect(await lakeFiles(lake, 'curated')).toEqual([]);
+      expect(await readFile(lakePath(lake, 'incoming/orders/broken.csv'))).toEqual(Buffer.from(content));
+      expect(await lakeFiles(lake, 'raw/orders')).toHaveLength(1);
+      expect(summary.rows).toEqual({ input: 0, valid: 0, quarantined: 0 });
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${summary.runId}.json`), 'utf8')) as { status: string; error: { name: string } };
+      expect(manifest).toMatchObject({ status: 'FAILED', error: { name: 'UnreadableFileError' } });
+    });
+  });
+
+  describe('JSON Lines', () => {
+    it('curates good records and quarantines a value of the wrong type when the pipeline reads JSON Lines', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const jsonl = specFrom(SMALL_SPEC_YAML.replace('format: csv', 'format: jsonl'));
+      const lines = ['{"id": 1, "status": "open", "amount": 2.5, "code": "ABC"}', '{"id": "seven", "status": "open", "amount": 1, "code": "ABC"}', '{"id": 3, "status": "closed"}'];
+
+      // Act
+      const summary = await runOnContent(jsonl, lake, 'o.jsonl', `${lines.join('\n')}\n`);
+
+      // Assess
+      expect(summary.status).toBe('SUCCEEDED');
+      expect(summary.rows).toEqual({ input: 3, valid: 2, quarantined: 1 });
+      const quarantine = await parquetRows(summary.outputs.quarantine);
+      expect(quarantine.map((r) => r.errors)).toEqual(['id: value is missing; id: not a valid integer']);
+    });
+  });
+
+  describe('run inputs', () => {
+    it('fails in NormalizeInput showing the expected input when a manual input is malformed', async () => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runWithInput(orders, lake, { pipeline: 'orders', file: 'x.csv' });
+
+      // Assess
+      expect(summary.status).toBe('FAILED');
+      expect(summary.error).toMatchObject({ name: 'InvalidRunInputError', state: 'NormalizeInput' });
+      expect(summary.error?.message).toMatch(/Unrecognized key: "file"/);
+      expect(summary.error?.message).toMatch(/Expected a manual input like:\n {2}\{"pipeline": "churn", "key": "incoming\/churn\/telco_churn\.csv"\}/);
+      expect(await lakeFiles(lake, 'runs/_unknown')).toEqual([`runs/_unknown/${summary.runId}.json`]);
+    });
+
+    it('fails with ObjectNotFoundError naming the object when the manual input names a missing key', async () => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runWithInput(orders, lake, { pipeline: 'orders', key: 'incoming/orders/nope.csv' });
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'ObjectNotFoundError', message: 'Input object s3://lake/incoming/orders/nope.csv does not exist (pipeline "orders")' });
+    });
+  });
+});

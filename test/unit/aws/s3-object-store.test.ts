@@ -1,0 +1,135 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3ObjectStore } from '../../../core/aws/s3-object-store.js';
+
+const s3 = mockClient(S3Client);
+
+describe('S3ObjectStore', () => {
+  const store = new S3ObjectStore(new S3Client({ region: 'us-east-1' }));
+
+  beforeEach(() => {
+    s3.reset();
+  });
+
+  describe('head', () => {
+    it('returns size, unquoted ETag, version and date when the object exists', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 42, ETag: '"abc"', VersionId: 'v1', LastModified: new Date('2026-11-20T10:00:00Z') });
+
+      // Act
+      const info = await store.head({ bucket: 'lake', key: 'incoming/a.csv' });
+
+      // Assess
+      expect(info).toEqual({ bucket: 'lake', key: 'incoming/a.csv', size: 42, etag: 'abc', versionId: 'v1', lastModified: '2026-11-20T10:00:00.000Z' });
+      expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'lake', Key: 'incoming/a.csv' });
+    });
+
+    it('returns undefined when S3 answers NotFound', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).rejects(Object.assign(new Error('nf'), { name: 'NotFound' }));
+
+      // Act / Assess
+      await expect(store.head({ bucket: 'lake', key: 'x' })).resolves.toBeUndefined();
+    });
+  });
+
+  describe('localCopy', () => {
+    it('streams the object into the work folder when asked for a local file', async () => {
+      // Prepare
+      const dir = await mkdtemp(path.join(tmpdir(), 's3-store-'));
+      // The SDK's body is a Node Readable with helpers; the store only pipes it.
+      s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('a,b\n1,2\n')]) as never });
+
+      // Act
+      const copy = await store.localCopy({ bucket: 'lake', key: 'incoming/orders/x.csv' }, dir);
+
+      // Assess
+      expect(await readFile(copy.path, 'utf8')).toBe('a,b\n1,2\n');
+      expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'lake', Key: 'incoming/orders/x.csv' });
+      await copy.release();
+    });
+
+    it('throws ObjectNotFoundError naming the object when the key is missing', async () => {
+      // Prepare
+      s3.on(GetObjectCommand).rejects(Object.assign(new Error('no'), { name: 'NoSuchKey' }));
+
+      // Act / Assess
+      await expect(store.localCopy({ bucket: 'lake', key: 'gone.csv' }, tmpdir())).rejects.toMatchObject({
+        name: 'ObjectNotFoundError',
+        message: 's3://lake/gone.csv does not exist',
+      });
+    });
+  });
+
+  describe('writes', () => {
+    it('sends the file with its length and content type when putting a file', async () => {
+      // Prepare
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 's3-store-')), 'p.parquet');
+      await writeFile(file, 'PAR1');
+      s3.on(PutObjectCommand).resolves({});
+
+      // Act
+      await store.putFile(file, { bucket: 'lake', key: 'curated/x/p.parquet' }, 'application/vnd.apache.parquet');
+
+      // Assess
+      const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+      expect(input).toMatchObject({ Bucket: 'lake', Key: 'curated/x/p.parquet', ContentLength: 4, ContentType: 'application/vnd.apache.parquet' });
+    });
+
+    it('URL-encodes the copy source but keeps its slashes when copying', async () => {
+      // Prepare
+      s3.on(CopyObjectCommand).resolves({});
+
+      // Act
+      await store.copy({ bucket: 'lake', key: 'incoming/orders/my file.csv' }, { bucket: 'lake', key: 'raw/orders/my file.csv' });
+
+      // Assess
+      expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'lake',
+        Key: 'raw/orders/my file.csv',
+        CopySource: 'lake/incoming/orders/my%20file.csv',
+      });
+    });
+
+    it('deletes in batches of 1,000 keys when deleting many objects', async () => {
+      // Prepare
+      s3.on(DeleteObjectsCommand).resolves({});
+      const refs = Array.from({ length: 2001 }, (_, i) => ({ bucket: 'lake', key: `curated/x/${i}.parquet` }));
+
+      // Act
+      await store.delete(refs);
+
+      // Assess
+      const calls = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.length);
+      expect(calls).toEqual([1000, 1000, 1]);
+    });
+  });
+
+  describe('list', () => {
+    it('follows continuation tokens when the listing has several pages', async () => {
+      // Prepare
+      s3.on(ListObjectsV2Command, { Bucket: 'lake', Prefix: 'curated/x/' })
+        .resolvesOnce({ Contents: [{ Key: 'curated/x/a', Size: 1, ETag: '"1"' }], IsTruncated: true, NextContinuationToken: 't' })
+        .resolvesOnce({ Contents: [{ Key: 'curated/x/b', Size: 2, ETag: '"2"' }], IsTruncated: false });
+
+      // Act
+      const listed = await store.list('lake', 'curated/x/');
+
+      // Assess
+      expect(listed.map((o) => o.key)).toEqual(['curated/x/a', 'curated/x/b']);
+      expect(s3.commandCalls(ListObjectsV2Command)[1]?.args[0].input.ContinuationToken).toBe('t');
+    });
+  });
+});
