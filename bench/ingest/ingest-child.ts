@@ -1,0 +1,61 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { openDuckDb } from '../../core/duckdb/open-duckdb.js';
+import { silentLogger } from '../../core/log/logger.js';
+import { folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import { quoteLiteral } from '../../core/sql/quote.js';
+import { validateAndPartition } from '../../core/steps/validate-and-partition.js';
+import { FolderObjectStore } from '../../local/adapters/folder-object-store.js';
+import { projectRoot } from '../../local/runtime/project-root.js';
+
+/**
+ * One measured side of the ingest bench, run in its own process so its peak RSS is its own. Prints one JSON line:
+ * wall time, peak RSS and what was written.
+ */
+async function main(): Promise<void> {
+  const [mode, csvPath, workDir, memoryLimit = '1GB'] = process.argv.slice(2);
+  if ((mode !== 'duckdb' && mode !== 'sluice') || !csvPath || !workDir) throw new Error('usage: ingest-child duckdb|sluice CSV WORKDIR [MEMORY]');
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const threads = availableParallelism();
+  const started = process.hrtime.bigint();
+  let rows: unknown;
+  if (mode === 'duckdb') {
+    const db = await openDuckDb({ threads, memoryLimit, tempDirectory: path.join(workDir, 'spill') });
+    const out = path.join(workDir, 'out');
+    await mkdir(out, { recursive: true });
+    const result = await db.rows(`COPY (SELECT * FROM read_csv(${quoteLiteral(csvPath)})) TO ${quoteLiteral(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (contract))`);
+    rows = result[0]?.Count;
+    db.close();
+  } else {
+    const lake = path.join(workDir, 'lake');
+    const key = 'incoming/churn/bench.csv';
+    await mkdir(path.join(lake, 'lake', 'incoming', 'churn'), { recursive: true });
+    // A hard link puts the file in the drop zone without copying a gigabyte.
+    await import('node:fs/promises').then((fs) => fs.link(csvPath, path.join(lake, 'lake', key)));
+    const store = new FolderObjectStore(lake);
+    const info = await store.head({ bucket: 'lake', key });
+    const result = await validateAndPartition(
+      {
+        run: { runId: 'bench', pipeline: 'churn', trigger: 'manual', objects: [], bucket: 'lake', startedAt: new Date().toISOString() },
+        object: { bucket: 'lake', key, ...(info ? { etag: info.etag, size: info.size, lastModified: info.lastModified } : {}) },
+      },
+      {
+        store,
+        specs: folderSpecCatalog(path.join(projectRoot(), 'pipelines')),
+        logger: silentLogger,
+        workDir: path.join(workDir, 'work'),
+        duckdb: { threads, memoryLimit },
+      },
+    );
+    rows = result.rows;
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(`${JSON.stringify({ mode, ms, peakRssMb: process.resourceUsage().maxRSS / 1024, rows })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { runIngestBench } from './ingest/ingest-bench.js';
+
+const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
+  ingest: (args) =>
+    runIngestBench({
+      bytes: Number(flag(args, '--mb') ?? 1000) * 1e6,
+      dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
+      repeats: Number(flag(args, '--repeats') ?? 2),
+    }),
+};
+
+function flag(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** `npm run bench -- NAME [options]`: runs one benchmark, or all of them in turn. */
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const chosen = name ? [name] : Object.keys(BENCHES);
+  for (const bench of chosen) {
+    const run = BENCHES[bench];
+    if (!run) throw new Error(`unknown bench "${bench}"; choose from ${Object.keys(BENCHES).join(', ')}`);
+    await run(args);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
