@@ -30,6 +30,14 @@ export const runContextSchema = z
     objects: z.array(runObjectSchema),
     bucket: z.string().min(3),
     startedAt: z.string(),
+    plan: z
+      .object({
+        features: z.boolean(),
+        training: z.enum(['none', 'train', 'tune']),
+        deploy: z.boolean(),
+      })
+      .strict()
+      .describe('which stages run after ingest, decided from the spec when the run starts'),
   })
   .strict();
 

@@ -95,8 +95,9 @@ function crossFieldProblems(spec: z.output<typeof pipelineSpecSchema>, prefix: s
     if (name === 'ingest_date') problems.push(`partitioning.columns.${index}: ingest_date is always the first partition key`);
   });
   if (seen.has('ingest_date')) problems.push('contract.columns: "ingest_date" is reserved for the ingest partition key');
-  const splitKey = spec.features?.splitKey;
-  if (splitKey !== undefined && !seen.has(splitKey)) problems.push(`features.splitKey: "${splitKey}" is not a contract column`);
+  spec.features?.splitKey.forEach((key, index) => {
+    if (!seen.has(key)) problems.push(`features.splitKey.${index}: "${key}" is not a contract column`);
+  });
   return problems;
 }
 

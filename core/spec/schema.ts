@@ -102,10 +102,17 @@ const partitioningSchema = z
   })
   .strict();
 
+const catalogSchema = z
+  .object({
+    pollSeconds: z.number().int().min(1).max(300).default(30),
+    timeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
+  })
+  .strict();
+
 const featuresSchema = z
   .object({
     query: z.string().default('features.sql').describe('file beside pipeline.yml holding one SELECT, label first'),
-    splitKey: identifier.optional().describe('column hashed for the train/validation split'),
+    splitKey: z.array(identifier).min(1).describe('columns hashed for the train/validation split'),
     validationRatio: z.number().gt(0).lt(1).default(0.2),
     pollSeconds: z.number().int().min(1).max(300).default(5),
     timeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
@@ -183,6 +190,7 @@ export const pipelineSpecSchema = z
       })
       .strict(),
     partitioning: partitioningSchema.default({ columns: [] }),
+    catalog: catalogSchema.default({ pollSeconds: 30, timeoutSeconds: 1800 }),
     features: featuresSchema.optional(),
     training: trainingSchema.optional(),
     tuning: tuningSchema.optional(),

@@ -275,6 +275,21 @@ END`,
   { macro: 'approx_percentile', trino: 'approx_percentile', overloads: [['x, percentage', 'approx_quantile(x, percentage)']] },
   { macro: 'every', trino: 'every', overloads: [['x', 'bool_and(x)']] },
 
+  // Binary and hashing: Sluice's train/validation split hashes keys with md5 and must split the same way in both
+  // engines. Trino's md5 returns varbinary; DuckDB's returns hex text, hence the rename.
+  { macro: 'to_utf8', trino: 'to_utf8', overloads: [['x', 'encode(x)']] },
+  { macro: 'trino_md5', trino: 'md5', overloads: [['x', 'unhex(md5(x))']] },
+  {
+    macro: 'from_base',
+    trino: 'from_base',
+    overloads: [
+      [
+        'x, radix',
+        "CASE radix WHEN 16 THEN CAST('0x' || x AS BIGINT) WHEN 2 THEN CAST('0b' || x AS BIGINT) WHEN 10 THEN CAST(x AS BIGINT) ELSE error('from_base: the local engine handles radix 2, 10 and 16') END",
+      ],
+    ],
+  },
+
   // Arrays and maps.
   { macro: 'trino_cardinality', trino: 'cardinality', overloads: [['x', cardinalityBody]] },
   // `[]` on a DuckDB list is 1-based, counts negative indexes from the end and gives null out of range, and on a

@@ -93,6 +93,11 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
     objects: described,
     bucket: deps.lakeBucket,
     startedAt: startTime,
+    plan: {
+      features: spec.features !== undefined,
+      training: spec.training === undefined || spec.features === undefined ? 'none' : spec.tuning?.enabled ? 'tune' : 'train',
+      deploy: spec.deployment !== undefined && spec.training !== undefined,
+    },
   });
 }
 

@@ -177,11 +177,25 @@ async function replaceCuratedFiles(
   const goodRoot = path.join(stagingDir, GOOD_ROWS_FOLDER);
   const keys: string[] = [];
   for (const file of goodFiles) {
-    const key = curatedPrefix + path.relative(goodRoot, file).split(path.sep).join('/');
+    const key = curatedPrefix + path.relative(goodRoot, file).split(path.sep).map(hiveSegment).join('/');
     await store.putFile(file, { bucket, key }, 'application/vnd.apache.parquet');
     keys.push(key);
   }
   return keys.sort();
+}
+
+/** Characters Hive (and so Glue and Athena) escapes in partition folder names; a space is not one of them. */
+const HIVE_ESCAPED = /["#%'*/:=?\\\x00-\x1f\x7f{[\]^]/g;
+
+/**
+ * Re-encodes a `key=value` folder DuckDB wrote (which percent-encodes spaces and more) the way Hive does, so the
+ * value Glue catalogs is the value in the data.
+ */
+export function hiveSegment(segment: string): string {
+  const eq = segment.indexOf('=');
+  if (eq < 0 || segment.endsWith('.parquet')) return segment;
+  const value = decodeURIComponent(segment.slice(eq + 1));
+  return `${segment.slice(0, eq)}=${value.replace(HIVE_ESCAPED, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -1,4 +1,6 @@
 import type { Logger } from '../../core/log/logger.js';
+import { getCrawlerState, startCrawler } from '../../core/steps/crawl.js';
+import { getFeatureQueryState, startFeatureQuery } from '../../core/steps/feature-query.js';
 import { normalizeInput } from '../../core/steps/normalize-input.js';
 import { recordFailure, recordRun } from '../../core/steps/record-run.js';
 import { validateAndPartition } from '../../core/steps/validate-and-partition.js';
@@ -16,6 +18,10 @@ type Step = (input: unknown, deps: LocalDeps) => Promise<unknown>;
 export const STEP_BY_STATE: Readonly<Record<string, Step>> = {
   NormalizeInput: normalizeInput,
   ValidateAndPartition: validateAndPartition,
+  StartCrawler: startCrawler,
+  GetCrawlerState: getCrawlerState,
+  StartFeatureQuery: startFeatureQuery,
+  GetFeatureQueryState: getFeatureQueryState,
   RecordRun: recordRun,
   RecordFailure: recordFailure,
 };

@@ -6,14 +6,25 @@ import { jsonLinesLogger } from '../../core/log/logger.js';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { NormalizeInputDeps } from '../../core/steps/normalize-input.js';
 import type { RecordRunDeps } from '../../core/steps/record-run.js';
+import type { CrawlDeps } from '../../core/steps/crawl.js';
+import type { FeatureQueryDeps } from '../../core/steps/feature-query.js';
 import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
+import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
+import { LocalCatalog } from '../adapters/local-catalog.js';
 
 /** The bucket name the local lake uses: `<lake>/lake/<key>`, as `s3://lake/<key>` would be. */
 export const LOCAL_LAKE_BUCKET = 'lake';
 
 /** Everything the local runtime's steps depend on, built once per run. */
-export type LocalDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & { lakeRoot: string; logFile: string };
+export type LocalDeps = NormalizeInputDeps &
+  ValidateAndPartitionDeps &
+  RecordRunDeps &
+  CrawlDeps &
+  FeatureQueryDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine };
+
+/** Names of the local catalog's database and crawlers (in AWS they come from the stage). */
+export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-' } as const;
 
 /** Options of the local runtime. */
 export interface LocalDepsOptions {
@@ -33,7 +44,13 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${options.runId}.jsonl`);
   const logger: Logger = jsonLinesLogger((line) => appendFileSync(logFile, line), { runId: options.runId });
+  const duckdb = { threads: availableParallelism(), memoryLimit: options.memoryLimit ?? '1GB' };
+  const spill = { ...duckdb, tempDirectory: path.join(options.lakeRoot, '.work', 'spill') };
+  const catalog = new LocalCatalog(options.lakeRoot, spill);
   return {
+    catalog,
+    queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill),
+    names: LOCAL_NAMES,
     lakeRoot: options.lakeRoot,
     logFile,
     store: new FolderObjectStore(options.lakeRoot),
@@ -41,7 +58,7 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     lakeBucket: LOCAL_LAKE_BUCKET,
     logger,
     workDir: path.join(options.lakeRoot, '.work'),
-    duckdb: { threads: availableParallelism(), memoryLimit: options.memoryLimit ?? '1GB' },
+    duckdb,
     clock: () => new Date(),
   };
 }

@@ -176,6 +176,13 @@ const ARRAY_AND_MAP_CASES: readonly Case[] = [
   { title: 'counts elements when cardinality is given an array', query: 'SELECT cardinality(ARRAY[1, 2, NULL]) AS v', expected: '3' },
   // map.html, cardinality: "Returns the cardinality (size) of the map x".
   { title: 'counts entries when cardinality is given a map', query: "SELECT cardinality(MAP(ARRAY['a', 'b'], ARRAY[1, 2])) AS v", expected: '2' },
+  // binary.html, md5: "Computes the MD5 hash of binary"; to_hex: "Encodes binary into a hex string representation"
+  // (upper case). The MD5 of "abc" is RFC 1321's test vector 900150983cd24fb0d6963f7d28e17f72.
+  { title: 'hashes like Trino when md5, to_utf8 and to_hex are combined', query: "SELECT to_hex(md5(to_utf8('abc'))) AS v", expected: '900150983CD24FB0D6963F7D28E17F72' },
+  // mathematical.html, from_base: "Returns the value of string interpreted as a base-radix number" (a BIGINT, which
+  // the JSON row helper returns as text).
+  { title: 'reads a hexadecimal string when from_base is given radix 16', query: "SELECT from_base('ff', 16) AS v", expected: '255' },
+  { title: 'reads a binary string when from_base is given radix 2', query: "SELECT from_base('101', 2) AS v", expected: '5' },
   // array.html, element_at: same as the 1-based subscript operator for index > 0.
   { title: 'returns the first element when element_at is given index 1', query: 'SELECT element_at(ARRAY[1, 2, 3], 1) AS v', expected: 1 },
   // array.html, element_at: "If index < 0, element_at accesses elements from the last to the first".

@@ -1,0 +1,22 @@
+/** A query to run: Athena SQL (Trino dialect), in a database, idempotent by `requestToken`. */
+export interface QueryRequest {
+  sql: string;
+  database: string;
+  /** The same token never starts a second query (Athena's ClientRequestToken, 32-128 characters). */
+  requestToken: string;
+}
+
+/** Where a query stands. */
+export interface QueryStatus {
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  /** The engine's reason when the query failed or was cancelled. */
+  reason?: string;
+  bytesScanned?: number;
+  engineMs?: number;
+}
+
+/** The query engine port: Athena in AWS, DuckDB with Trino-compatibility macros locally. */
+export interface QueryEngine {
+  startQuery(request: QueryRequest): Promise<{ queryId: string }>;
+  queryStatus(queryId: string): Promise<QueryStatus>;
+}

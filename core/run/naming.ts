@@ -1,0 +1,17 @@
+/** Names of the AWS-side (or local) resources a pipeline uses, derived in one place. */
+export interface ResourceNames {
+  /** Glue database of the stage: `sluice_<stage>` (locally `sluice_local`). */
+  database: string;
+  /** Crawlers are `<crawlerPrefix><pipeline>`, e.g. `sluice-dev-churn`. */
+  crawlerPrefix: string;
+}
+
+/** The catalog table of a pipeline: its name with dashes turned into underscores, as Glue would name the folder. */
+export function tableName(pipeline: string): string {
+  return pipeline.replaceAll('-', '_');
+}
+
+/** The crawler of a pipeline. */
+export function crawlerName(names: ResourceNames, pipeline: string): string {
+  return `${names.crawlerPrefix}${pipeline}`;
+}

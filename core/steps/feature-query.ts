@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { TerminalStepError } from '../errors.js';
+import type { FeatureSplit } from '../features/feature-sql.js';
+import { featureUnloadSql, readFeatureQuery } from '../features/feature-sql.js';
+import type { SpecCatalog } from '../pipelines/spec-catalog.js';
+import type { QueryEngine } from '../ports/query-engine.js';
+import { lakeLayout } from '../run/lake-layout.js';
+import type { ResourceNames } from '../run/naming.js';
+import { tableName } from '../run/naming.js';
+import { runContextSchema } from '../run/run-context.js';
+import { parseStateInput } from '../run/state-input.js';
+
+/** The feature query failed or was cancelled; the message carries the engine's reason. */
+export class FeatureQueryFailedError extends TerminalStepError {
+  public override readonly name = 'FeatureQueryFailedError';
+}
+
+/** The feature query outlasted the spec's `features.timeoutSeconds`. */
+export class FeatureQueryTimeoutError extends TerminalStepError {
+  public override readonly name = 'FeatureQueryTimeoutError';
+}
+
+/** What the feature query steps need. */
+export interface FeatureQueryDeps {
+  queryEngine: QueryEngine;
+  specs: SpecCatalog;
+  names: ResourceNames;
+}
+
+const SPLITS: readonly FeatureSplit[] = ['train', 'validation'];
+
+const splitQuerySchema = z
+  .object({
+    queryId: z.string(),
+    location: z.string(),
+    state: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+    bytesScanned: z.number().optional(),
+    engineMs: z.number().optional(),
+  })
+  .strict();
+
+/** The feature query's progress, kept at `$.features`. */
+export const featureProgressSchema = z
+  .object({
+    database: z.string(),
+    table: z.string(),
+    train: splitQuerySchema,
+    validation: splitQuerySchema,
+    attempt: z.number().int().nonnegative(),
+    maxAttempts: z.number().int().positive(),
+    pollSeconds: z.number().int().positive(),
+    state: z.enum(['RUNNING', 'SUCCEEDED']),
+  })
+  .strict();
+
+/** The feature query's progress at `$.features`. */
+export type FeatureProgress = z.infer<typeof featureProgressSchema>;
+
+const startInput = z.object({ run: runContextSchema }).passthrough();
+const stateInput = z.object({ run: runContextSchema, features: featureProgressSchema }).passthrough();
+
+/**
+ * StartFeatureQuery: reads the pipeline's features.sql (one SELECT over its table, label first), wraps it once per
+ * split (a deterministic md5 split on the spec's key columns) in an UNLOAD to `features/<pipeline>/<runId>/<split>/`,
+ * and starts both queries. Request tokens derive from the run, so a retried state does not start them twice.
+ */
+export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
+  const { run } = parseStateInput('StartFeatureQuery', startInput, rawInput);
+  const spec = deps.specs.get(run.pipeline);
+  const features = spec.features;
+  if (!features) throw new FeatureQueryFailedError(`Pipeline ${spec.name} has no features section`);
+  const table = tableName(spec.name);
+  const query = readFeatureQuery(spec, table);
+  const started = {} as Record<FeatureSplit, z.infer<typeof splitQuerySchema>>;
+  for (const split of SPLITS) {
+    const location = `s3://${run.bucket}/${lakeLayout.featuresPrefix(spec.name, run.runId)}${split}/`;
+    const sql = featureUnloadSql({ query, database: deps.names.database, table, splitKey: features.splitKey, validationRatio: features.validationRatio, split, target: location });
+    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, requestToken: `${run.runId}-features-${split}` });
+    started[split] = { queryId, location, state: 'QUEUED' };
+  }
+  return {
+    database: deps.names.database,
+    table,
+    train: started.train,
+    validation: started.validation,
+    attempt: 0,
+    maxAttempts: Math.max(1, Math.ceil(features.timeoutSeconds / features.pollSeconds)),
+    pollSeconds: features.pollSeconds,
+    state: 'RUNNING',
+  };
+}
+
+/**
+ * GetFeatureQueryState: one poll of both queries. Both SUCCEEDED moves on, with the query ids and bytes scanned
+ * recorded; a failed or cancelled one fails the run with the engine's reason; too many polls fail it with
+ * FeatureQueryTimeoutError.
+ */
+export async function getFeatureQueryState(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
+  const { features } = parseStateInput('GetFeatureQueryState', stateInput, rawInput);
+  const next = { ...features, attempt: features.attempt + 1 };
+  for (const split of SPLITS) {
+    const status = await deps.queryEngine.queryStatus(features[split].queryId);
+    if (status.state === 'FAILED' || status.state === 'CANCELLED') {
+      throw new FeatureQueryFailedError(`The ${split} feature query ${features[split].queryId} ${status.state === 'FAILED' ? 'failed' : 'was cancelled'}: ${status.reason ?? 'no reason given'}`);
+    }
+    next[split] = {
+      ...features[split],
+      state: status.state,
+      ...(status.bytesScanned !== undefined ? { bytesScanned: status.bytesScanned } : {}),
+      ...(status.engineMs !== undefined ? { engineMs: status.engineMs } : {}),
+    };
+  }
+  if (next.train.state === 'SUCCEEDED' && next.validation.state === 'SUCCEEDED') return { ...next, state: 'SUCCEEDED' };
+  if (next.attempt >= features.maxAttempts) {
+    throw new FeatureQueryTimeoutError(`The feature queries did not finish within ${features.maxAttempts * features.pollSeconds} s (features.timeoutSeconds)`);
+  }
+  return next;
+}
