@@ -185,6 +185,7 @@ async function replaceCuratedFiles(
 }
 
 /** Characters Hive (and so Glue and Athena) escapes in partition folder names; a space is not one of them. */
+// eslint-disable-next-line no-control-regex -- Hive escapes control characters too.
 const HIVE_ESCAPED = /["#%'*/:=?\\\x00-\x1f\x7f{[\]^]/g;
 
 /**

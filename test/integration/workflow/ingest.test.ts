@@ -36,13 +36,19 @@ describe('local workflow: ingest', () => {
         ['NormalizeInput', 'SUCCEEDED'],
         ['IngestFiles', 'SUCCEEDED'],
         ['ValidateAndPartition[0]', 'SUCCEEDED'],
+        ['StartCrawler', 'SUCCEEDED'],
+        ['WaitForCrawler', 'SUCCEEDED'],
+        ['GetCrawlerState', 'SUCCEEDED'],
+        ['StartFeatureQuery', 'SUCCEEDED'],
+        ['WaitForFeatureQuery', 'SUCCEEDED'],
+        ['GetFeatureQueryState', 'SUCCEEDED'],
         ['RecordRun', 'SUCCEEDED'],
       ]);
       const curated = await lakeFiles(lake, 'curated/churn');
       expect(curated.map((f) => f.replace(/part-[0-9a-f]+-0/, 'part-H-0').replace(/ingest_date=[0-9-]+/, 'ingest_date=D'))).toEqual([
         'curated/churn/ingest_date=D/contract=Month-to-month/part-H-0.parquet',
-        'curated/churn/ingest_date=D/contract=One%20year/part-H-0.parquet',
-        'curated/churn/ingest_date=D/contract=Two%20year/part-H-0.parquet',
+        'curated/churn/ingest_date=D/contract=One year/part-H-0.parquet',
+        'curated/churn/ingest_date=D/contract=Two year/part-H-0.parquet',
       ]);
       const rows = await parquetRows(curated.map((f) => lakePath(lake, f)));
       expect(rows).toHaveLength(7043);

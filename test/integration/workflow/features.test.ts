@@ -1,0 +1,150 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
+import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
+import { freshLake, lakePath, runOnContent, runWithInput } from '../../support/local-run.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
+
+jest.setTimeout(60_000);
+
+const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
+
+async function featureLines(lake: string, pipeline: string, runId: string, split: string): Promise<string[]> {
+  const dir = lakePath(lake, `features/${pipeline}/${runId}/${split}`);
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.csv'));
+  const text = (await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))).join('');
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
+/** Writes a pipeline folder (spec + features.sql) and loads it. */
+async function pipelineDir(spec: string, features: string): Promise<ReturnType<typeof loadPipelineSpec>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-pipeline-'));
+  await writeFile(path.join(dir, 'pipeline.yml'), spec);
+  await writeFile(path.join(dir, 'features.sql'), features);
+  return loadPipelineSpec(dir, dir);
+}
+
+const ordersSpec = (extraColumn = '', amountType = 'double') => `
+name: orders
+source: { format: csv }
+contract:
+  columns:
+    - { name: id, type: integer, nullable: false }
+    - { name: status, type: string, allowed: [open, closed] }
+    - { name: amount, type: ${amountType} }
+${extraColumn}
+partitioning: { columns: [status] }
+catalog: { pollSeconds: 1, timeoutSeconds: 60 }
+features: { splitKey: [id], validationRatio: 0.5 }
+`;
+
+describe('local workflow: catalog and features', () => {
+  describe('the churn pipeline', () => {
+    it('writes train and validation CSVs in the XGBoost text/csv format when a file is ingested', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const csv = await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv'));
+
+      // Act
+      const summary = await runOnContent(churn, lake, 'telco_churn.csv', csv);
+
+      // Assess
+      expect(summary.error).toBeUndefined();
+      const train = await featureLines(lake, 'churn', summary.runId, 'train');
+      const validation = await featureLines(lake, 'churn', summary.runId, 'validation');
+      expect(train.length + validation.length).toBe(7043);
+      expect(validation.length / 7043).toBeGreaterThan(0.15);
+      expect(validation.length / 7043).toBeLessThan(0.25);
+      for (const line of [...train, ...validation]) {
+        const fields = line.split(',');
+        expect(fields).toHaveLength(26);
+        expect(['0', '1']).toContain(fields[0]);
+        expect(fields.every((f) => f !== '' && Number.isFinite(Number(f)))).toBe(true);
+      }
+      const table = JSON.parse(await readFile(path.join(lake, 'catalog/sluice_local/churn.json'), 'utf8')) as GlueTableRecord;
+      expect(table.PartitionKeys).toEqual([{ Name: 'ingest_date', Type: 'string' }, { Name: 'contract', Type: 'string' }]);
+      expect(table.StorageDescriptor.Columns).toContainEqual({ Name: 'total_charges', Type: 'double' });
+      expect(table.StorageDescriptor.Columns).toContainEqual({ Name: 'tenure', Type: 'bigint' });
+      expect(table.Partitions.map((p) => p.Values[1]).sort()).toEqual(['Month-to-month', 'One year', 'Two year']);
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as { stages: { features: { train: { queryId: string } } } };
+      expect(manifest.stages.features.train.queryId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('splits the same rows the same way when a scheduled run queries the curated data again', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const first = await runOnContent(churn, lake, 'telco_churn.csv', await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv')));
+
+      // Act
+      const scheduled = await runWithInput(churn, lake, { trigger: 'schedule', pipeline: 'churn' });
+
+      // Assess
+      expect(scheduled.error).toBeUndefined();
+      expect(scheduled.steps.map((s) => s.name)).not.toContain('StartCrawler');
+      expect((await featureLines(lake, 'churn', scheduled.runId, 'validation')).sort()).toEqual((await featureLines(lake, 'churn', first.runId, 'validation')).sort());
+    });
+  });
+
+  describe('schema evolution', () => {
+    it('adds a new nullable column to the table and reads it as missing in older partitions', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const v1 = await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders');
+      await runOnContent(v1, lake, 'a.csv', 'id,status,amount\n1,open,10\n2,closed,20\n');
+      const v2 = await pipelineDir(ordersSpec('    - { name: discount, type: double }'), 'SELECT coalesce(discount, -1) AS d, id FROM orders');
+
+      // Act
+      const summary = await runOnContent(v2, lake, 'b.csv', 'id,status,amount,discount\n3,open,30,0.5\n4,open,40,\n');
+
+      // Assess
+      expect(summary.error).toBeUndefined();
+      const table = JSON.parse(await readFile(path.join(lake, 'catalog/sluice_local/orders.json'), 'utf8')) as GlueTableRecord;
+      expect(table.StorageDescriptor.Columns.map((c) => `${c.Name}:${c.Type}`)).toEqual(['id:bigint', 'amount:double', 'discount:double']);
+      const rows = [...(await featureLines(lake, 'orders', summary.runId, 'train')), ...(await featureLines(lake, 'orders', summary.runId, 'validation'))];
+      expect(rows.sort()).toEqual(['-1.0,1', '-1.0,2', '-1.0,4', '0.5,3']);
+    });
+
+    it('fails the crawl naming the column and both types when a column changes type', async () => {
+      // Prepare
+      const lake = await freshLake();
+      await runOnContent(await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders'), lake, 'a.csv', 'id,status,amount\n1,open,10.5\n');
+      const changed = await pipelineDir(ordersSpec('', 'integer'), 'SELECT amount, id FROM orders');
+
+      // Act
+      const summary = await runOnContent(changed, lake, 'b.csv', 'id,status,amount\n2,open,7\n');
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'CrawlFailedError', state: 'GetCrawlerState' });
+      expect(summary.error?.message).toMatch(/Crawler sluice-local-orders failed: column "amount" is (double|bigint) in .* but (bigint|double) in /);
+    });
+  });
+
+  describe('feature queries the local engine cannot run', () => {
+    it('fails with the function named when the query uses date_parse', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const spec = await pipelineDir(ordersSpec(), "SELECT amount, date_parse('2026-01-01', '%Y-%m-%d') AS d FROM orders");
+
+      // Act
+      const summary = await runOnContent(spec, lake, 'a.csv', 'id,status,amount\n1,open,10\n');
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'FeatureQueryFailedError', state: 'GetFeatureQueryState' });
+      expect(summary.error?.message).toMatch(/UnsupportedSqlFunctionError: .*date_parse/);
+    });
+
+    it('fails before querying when features.sql is not a SELECT over the table', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const spec = await pipelineDir(ordersSpec(), 'DROP TABLE orders');
+
+      // Act
+      const summary = await runOnContent(spec, lake, 'a.csv', 'id,status,amount\n1,open,10\n');
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'InvalidFeatureQueryError', state: 'StartFeatureQuery' });
+      expect(summary.error?.message).toMatch(/features\.sql: must be one SELECT/);
+    });
+  });
+});

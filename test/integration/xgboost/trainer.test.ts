@@ -1,0 +1,150 @@
+/** How `trainXgboost` runs jobs: in a worker thread, one at a time, errors named, aborts clean. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  CsvFormatError,
+  HyperparameterValidationError,
+  TrainingAbortedError,
+  XgboostNotInstalledError,
+} from '../../../local/xgboost/errors.js';
+import { trainXgboost } from '../../../local/xgboost/train.js';
+import type { TrainRequest } from '../../../local/xgboost/train.js';
+import { writeDataset } from './datasets.js';
+import type { DatasetPaths } from './datasets.js';
+
+jest.setTimeout(120_000);
+
+describe('trainXgboost', () => {
+  let dir: string;
+  let small: DatasetPaths;
+  let large: DatasetPaths;
+
+  const request = (data: DatasetPaths, outputDir: string, hyperparameters: TrainRequest['hyperparameters']): TrainRequest => ({
+    trainFiles: [data.trainDir],
+    validationFiles: [data.validationFile],
+    outputDir: join(dir, outputDir),
+    hyperparameters,
+  });
+  const quick = { num_round: '8', objective: 'binary:logistic', eval_metric: 'auc', max_depth: '3' };
+  const slow = { num_round: '60', objective: 'binary:logistic', eval_metric: 'logloss', max_depth: '8', eta: '0.1' };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-xgb-trainer-'));
+    small = await writeDataset(join(dir, 'small'), {
+      task: 'binary',
+      features: 5,
+      trainRows: 600,
+      validationRows: 200,
+      seed: 5,
+    });
+    large = await writeDataset(join(dir, 'large'), {
+      task: 'binary',
+      features: 20,
+      trainRows: 60_000,
+      validationRows: 5_000,
+      seed: 9,
+    });
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('a long training', () => {
+    it('leaves the caller event loop free when training runs', async () => {
+      // Prepare
+      let last = performance.now();
+      let maxGap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last);
+        last = now;
+      }, 10);
+
+      // Act
+      const started = performance.now();
+      const result = await trainXgboost(request(large, 'responsive', slow));
+      const elapsed = performance.now() - started;
+      clearInterval(timer);
+
+      // Assess: the training is long enough that blocking would show
+      expect(result.rounds).toBe(60);
+      expect(elapsed).toBeGreaterThan(800);
+      expect(maxGap).toBeLessThan(250);
+    });
+  });
+
+  describe('two trainings started together', () => {
+    it('runs them one after the other when the second is started while the first runs', async () => {
+      // Prepare
+      const events: { job: string; round: number }[] = [];
+      const onRound = (job: string) => (record: { round: number }) => events.push({ job, round: record.round });
+
+      // Act
+      const [first, second] = await Promise.all([
+        trainXgboost(request(large, 'queue-a', { ...slow, num_round: '10' }), { onRound: onRound('a') }),
+        trainXgboost(request(small, 'queue-b', quick), { onRound: onRound('b') }),
+      ]);
+
+      // Assess: every round of the first job comes before any round of the second
+      expect(events.map((event) => event.job)).toEqual([...Array<string>(10).fill('a'), ...Array<string>(8).fill('b')]);
+      expect(first.modelArtifact).toBe(join(dir, 'queue-a', 'model.tar.gz'));
+      expect(second.modelArtifact).toBe(join(dir, 'queue-b', 'model.tar.gz'));
+    });
+  });
+
+  describe('failures', () => {
+    it('rejects with HyperparameterValidationError at once when a name is unknown', async () => {
+      // Prepare
+      const bad = request(small, 'bad-hp', { ...quick, max_dept: '3' });
+
+      // Act
+      const act = trainXgboost(bad);
+
+      // Assess
+      await expect(act).rejects.toThrow(HyperparameterValidationError);
+      await expect(act).rejects.toThrow('unknown hyperparameter: max_dept');
+    });
+
+    it('rejects with the named CsvFormatError from the worker when a value is not numeric', async () => {
+      // Prepare
+      const badFile = join(dir, 'bad.csv');
+      await writeFile(badFile, '1,2,3\n0,x,4\n');
+
+      // Act
+      const act = trainXgboost({ ...request(small, 'bad-csv', quick), trainFiles: [badFile] });
+
+      // Assess
+      await expect(act).rejects.toThrow(CsvFormatError);
+      await expect(act).rejects.toMatchObject({ name: 'CsvFormatError', message: expect.stringContaining(`${badFile}:2`) });
+    });
+
+    it('rejects with XgboostNotInstalledError without starting a worker when the library is missing', async () => {
+      // Prepare
+      const options = { libraryPath: join(dir, 'no-such-libxgboost.so') };
+
+      // Act
+      const act = trainXgboost(request(small, 'no-lib', quick), options);
+
+      // Assess
+      await expect(act).rejects.toThrow(XgboostNotInstalledError);
+      await expect(act).rejects.toThrow('sudo apt-get install libxgboost0');
+    });
+
+    it('stops on abort and still runs the next job when a training is aborted', async () => {
+      // Prepare
+      const controller = new AbortController();
+      const onRound = (): void => controller.abort(new Error('user cancelled'));
+
+      // Act
+      const aborted = trainXgboost(request(large, 'aborted', slow), { signal: controller.signal, onRound });
+      const next = trainXgboost(request(small, 'after-abort', quick));
+
+      // Assess
+      await expect(aborted).rejects.toThrow(TrainingAbortedError);
+      await expect(next).resolves.toMatchObject({ rounds: 8 });
+    });
+  });
+});

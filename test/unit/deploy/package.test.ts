@@ -1,0 +1,501 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
+import {
+  ROOT,
+  actionsOf,
+  allPolicyStatements,
+  asList,
+  describeRef,
+  filesUnder,
+  functionFolders,
+  functionKey,
+  lambdaEnvironment,
+  lambdaLogicalId,
+  packageService,
+  readTemplate,
+  referencedIds,
+  resource,
+  resourcesOfType,
+  roleStatements,
+  runNode,
+} from './packaged-service.js';
+import { ZipArchive } from './zip-archive.js';
+
+/** Packaging bundles every function and zips DuckDB's 70 MB library: allow for a slow, busy machine. */
+const PACKAGE_TIMEOUT_MS = 180_000;
+const ORCHESTRATION_ZIP_LIMIT = 300 * 1024;
+
+/** The function that runs DuckDB; every other function orchestrates and must stay small. */
+const DUCKDB_FUNCTION = 'validate-and-partition';
+/** The functions that read pipeline specs from `$LAMBDA_TASK_ROOT/pipelines`. */
+const SPEC_READERS = ['start-run', 'normalize-input', 'validate-and-partition'];
+/** The native binding @duckdb/node-bindings loads on Lambda x86_64 (glibc), and the library it links. */
+const DUCKDB_BINDING = 'node_modules/@duckdb/node-bindings-linux-x64/duckdb.node';
+const DUCKDB_LIBRARY = 'node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so';
+
+/**
+ * Actions that do not support resource-level permissions, so AWS requires `"Resource": "*"`: the CloudWatch Logs
+ * log-delivery actions a state machine role needs for `loggingConfig` (Step Functions developer guide, "IAM
+ * policies for logging to CloudWatch Logs").
+ */
+const WILDCARD_RESOURCE_ACTIONS = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+const objects = (prefix: string): string => `\${LakeBucket.Arn}/${prefix}*`;
+const BUCKET = 'LakeBucket.Arn';
+
+/** What each function may do besides writing its own log group, as `action -> resources`. */
+const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
+  'start-run': { 'states:StartExecution': ['Ref(SluiceStateMachine)'] },
+  'normalize-input': { 's3:GetObject': [objects('incoming/'), objects('raw/')], 's3:ListBucket': [BUCKET] },
+  'validate-and-partition': {
+    's3:GetObject': [objects('incoming/'), objects('raw/')],
+    's3:PutObject': [objects('curated/'), objects('quarantine/'), objects('raw/')],
+    's3:DeleteObject': [objects('curated/'), objects('incoming/')],
+    's3:ListBucket': [BUCKET],
+  },
+  'record-run': { 's3:PutObject': [objects('runs/')] },
+  'record-failure': { 's3:PutObject': [objects('runs/')] },
+};
+
+/** The logical ids the ASL names in `Fn::GetAtt`: the functions the state machine invokes. */
+function aslFunctionIds(): Set<string> {
+  const asl = JSON.parse(readFileSync(path.join(ROOT, 'state-machines', 'sluice.asl.json'), 'utf8')) as Json;
+  return referencedIds(asl);
+}
+
+function lambdaFunction(template: CfnTemplate, folder: string): CfnResource {
+  return resource(template, lambdaLogicalId(folder), 'AWS::Lambda::Function');
+}
+
+function roleIdOf(fn: CfnResource): string {
+  const role = fn.Properties.Role;
+  const getAtt = role !== null && typeof role === 'object' && !Array.isArray(role) ? role['Fn::GetAtt'] : undefined;
+  if (!Array.isArray(getAtt) || typeof getAtt[0] !== 'string') throw new Error(`Role is not a GetAtt: ${JSON.stringify(role)}`);
+  return getAtt[0];
+}
+
+/** `action -> sorted resources` over the statements, for the actions `keep` selects. */
+function permissionMap(statements: Statement[], keep: (action: string) => boolean): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+    for (const action of actionsOf(statement).filter(keep)) {
+      map[action] = [...(map[action] ?? []), ...asList(statement.Resource).map(describeRef)].sort();
+    }
+  }
+  return map;
+}
+
+function envOf(fn: CfnResource): Record<string, Json> {
+  const environment = fn.Properties.Environment as { Variables?: Record<string, Json> } | undefined;
+  return environment?.Variables ?? {};
+}
+
+describe('serverless.yml', () => {
+  let outDir: string;
+  let template: CfnTemplate;
+  let zips: string[];
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-package-'));
+    await packageService(outDir);
+    template = readTemplate(outDir);
+    zips = readdirSync(outDir).filter((file) => file.endsWith('.zip'));
+  }, PACKAGE_TIMEOUT_MS);
+
+  afterAll(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** The function's zip unpacked as Lambda would unpack it, once. */
+  const unpacked = new Map<string, string>();
+  function taskRootOf(folder: string): string {
+    let dir = unpacked.get(folder);
+    if (!dir) {
+      dir = path.join(outDir, 'task-roots', folder);
+      new ZipArchive(path.join(outDir, `${functionKey(folder)}.zip`)).extractTo(dir);
+      unpacked.set(folder, dir);
+    }
+    return dir;
+  }
+
+  describe('the lake bucket', () => {
+    it('blocks every kind of public access when packaged', () => {
+      // Prepare
+      const bucket = resource(template, 'LakeBucket', 'AWS::S3::Bucket');
+
+      // Act
+      const block = bucket.Properties.PublicAccessBlockConfiguration;
+
+      // Assess
+      expect(block).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    });
+
+    it('encrypts, versions and sends events to EventBridge when packaged', () => {
+      // Prepare
+      const bucket = resource(template, 'LakeBucket', 'AWS::S3::Bucket');
+
+      // Act
+      const { BucketEncryption, VersioningConfiguration, NotificationConfiguration } = bucket.Properties;
+
+      // Assess
+      expect(BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: expect.stringMatching(/^(AES256|aws:kms)$/) } }],
+      });
+      expect(VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    });
+
+    it('keeps the data when the stack is deleted or the bucket replaced', () => {
+      // Prepare
+      const bucket = resource(template, 'LakeBucket', 'AWS::S3::Bucket');
+
+      // Act
+      const policies = { deletion: bucket.DeletionPolicy, replace: (bucket as { UpdateReplacePolicy?: string }).UpdateReplacePolicy };
+
+      // Assess
+      expect(policies).toEqual({ deletion: 'Retain', replace: 'Retain' });
+    });
+
+    it('denies every request not made over TLS when a client skips HTTPS', () => {
+      // Prepare
+      const [policy] = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(([, p]) => describeRef(p.Properties.Bucket ?? null) === 'Ref(LakeBucket)');
+
+      // Act
+      const statements = policy ? (asList((policy[1].Properties.PolicyDocument as { Statement?: Json }).Statement) as unknown as Statement[]) : [];
+      const tlsGuard = statements.find((s) => JSON.stringify(s.Condition ?? {}).includes('aws:SecureTransport'));
+
+      // Assess
+      expect(tlsGuard).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*' });
+      expect(String((tlsGuard?.Condition as { Bool: Record<string, Json> }).Bool['aws:SecureTransport'])).toBe('false');
+      expect(asList(tlsGuard?.Resource).map(describeRef).sort()).toEqual(['${LakeBucket.Arn}/*', BUCKET]);
+    });
+  });
+
+  describe('the upload trigger', () => {
+    it('sends S3 Object Created events under incoming/ of the lake bucket to start-run when packaged', () => {
+      // Prepare
+      const rules = resourcesOfType(template, 'AWS::Events::Rule');
+
+      // Act
+      const toStartRun = rules.filter(([, rule]) => referencedIds(rule.Properties.Targets ?? null).has(lambdaLogicalId('start-run')));
+
+      // Assess
+      expect(toStartRun).toHaveLength(1);
+      const [, rule] = toStartRun[0] as [string, CfnResource];
+      expect(rule.Properties.State).toBe('ENABLED');
+      expect(rule.Properties.EventPattern).toEqual({
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [{ Ref: 'LakeBucket' }] }, object: { key: [{ prefix: 'incoming/' }] } },
+      });
+    });
+
+    it('lets EventBridge invoke start-run and nothing else when packaged', () => {
+      // Prepare
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission');
+
+      // Act
+      const fromEvents = permissions.filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+
+      // Assess
+      expect(fromEvents.map(([, p]) => describeRef(p.Properties.FunctionName ?? null))).toEqual([`${lambdaLogicalId('start-run')}.Arn`]);
+    });
+  });
+
+  describe('the functions', () => {
+    it('defines one function per folder of functions/, with its handler, when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const handlers = resourcesOfType(template, 'AWS::Lambda::Function').map(([, fn]) => fn.Properties.Handler);
+
+      // Assess
+      expect(handlers.sort()).toEqual(folders.map((folder) => `functions/${folder}/handler.handler`).sort());
+    });
+
+    it('runs every function on nodejs22.x, x86_64, with LAKE_BUCKET set, when packaged', () => {
+      // Prepare
+      const functions = functionFolders().map((folder) => lambdaFunction(template, folder));
+
+      // Act
+      const settings = functions.map((fn) => ({ runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures, bucket: envOf(fn).LAKE_BUCKET }));
+
+      // Assess
+      for (const setting of settings) expect(setting).toEqual({ runtime: 'nodejs22.x', arch: ['x86_64'], bucket: { Ref: 'LakeBucket' } });
+    });
+
+    it('gives start-run the state machine ARN when packaged', () => {
+      // Prepare
+      const startRun = lambdaFunction(template, 'start-run');
+
+      // Act
+      const arn = envOf(startRun).STATE_MACHINE_ARN;
+
+      // Assess
+      expect(arn).toEqual({ Ref: 'SluiceStateMachine' });
+    });
+
+    it('sizes validate-and-partition for DuckDB and keeps the others small when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const sizes = Object.fromEntries(
+        folders.map((folder) => {
+          const p = lambdaFunction(template, folder).Properties;
+          return [folder, { memory: p.MemorySize, timeout: p.Timeout, disk: (p.EphemeralStorage as { Size?: number } | undefined)?.Size ?? 512 }];
+        }),
+      );
+
+      // Assess
+      expect(sizes[DUCKDB_FUNCTION]).toEqual({ memory: 3008, timeout: 900, disk: 10240 });
+      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION)) {
+        expect(sizes[folder]).toEqual({ memory: expect.any(Number), timeout: expect.any(Number), disk: 512 });
+        expect(sizes[folder]?.memory).toBeLessThanOrEqual(512);
+        expect(sizes[folder]?.timeout).toBeLessThanOrEqual(60);
+      }
+    });
+  });
+
+  describe('the state machine', () => {
+    it('invokes every function the ASL names when packaged', () => {
+      // Prepare
+      const [machines, aslIds] = [resourcesOfType(template, 'AWS::StepFunctions::StateMachine'), aslFunctionIds()];
+
+      // Act
+      const [, machine] = machines[0] as [string, CfnResource];
+      const definition = machine.Properties.DefinitionString;
+      const [body, params] = (definition as { 'Fn::Sub': [string, Record<string, Json>] })['Fn::Sub'];
+
+      // Assess
+      expect(machines).toHaveLength(1);
+      expect(machine.Properties.StateMachineType).toBe('STANDARD');
+      expect(aslIds.size).toBeGreaterThan(0);
+      expect(referencedIds(params)).toEqual(aslIds);
+      for (const key of Object.keys(params)) expect(body).toContain(`\${${key}}`);
+      for (const id of aslIds) expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+    });
+
+    it('logs errors without execution data to its own log group when packaged', () => {
+      // Prepare
+      const machine = resource(template, 'SluiceStateMachine', 'AWS::StepFunctions::StateMachine');
+
+      // Act
+      const logging = machine.Properties.LoggingConfiguration as { Level: string; IncludeExecutionData: boolean; Destinations: Json[] };
+      const groups = [...referencedIds(logging.Destinations)];
+
+      // Assess
+      expect(logging.Level).toBe('ERROR');
+      expect(logging.IncludeExecutionData).toBe(false);
+      expect(groups).toHaveLength(1);
+      expect(resource(template, groups[0] as string, 'AWS::Logs::LogGroup').Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\//);
+    });
+
+    it('may invoke exactly the functions of the ASL when its role is generated', () => {
+      // Prepare
+      const machine = resource(template, 'SluiceStateMachine', 'AWS::StepFunctions::StateMachine');
+      const role = resource(template, describeRef(machine.Properties.RoleArn ?? null).replace(/\.Arn$/, ''), 'AWS::IAM::Role');
+
+      // Act
+      const statements = roleStatements(role).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      const invoked = referencedIds(statements.flatMap((s) => asList(s.Resource)));
+      const otherActions = roleStatements(role).flatMap(actionsOf).filter((a) => a !== 'lambda:InvokeFunction' && !WILDCARD_RESOURCE_ACTIONS.has(a));
+
+      // Assess
+      expect(invoked).toEqual(aslFunctionIds());
+      expect(otherActions).toEqual([]);
+    });
+  });
+
+  describe('IAM', () => {
+    it('gives every function a role of its own, assumed by Lambda, when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const roleIds = folders.map((folder) => roleIdOf(lambdaFunction(template, folder)));
+
+      // Assess
+      expect(new Set(roleIds).size).toBe(folders.length);
+      for (const id of roleIds) {
+        const role = resource(template, id, 'AWS::IAM::Role');
+        expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
+        expect(asList(role.Properties.ManagedPolicyArns ?? null).filter((arn) => arn !== null)).toEqual([]);
+      }
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    });
+
+    it('lets each function write only its own log group when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const logs = folders.map((folder) => {
+        const fn = lambdaFunction(template, folder);
+        const statements = roleStatements(resource(template, roleIdOf(fn), 'AWS::IAM::Role'));
+        return { name: fn.Properties.FunctionName, permissions: permissionMap(statements, (a) => a.startsWith('logs:')) };
+      });
+
+      // Assess
+      for (const { name, permissions } of logs) {
+        const group = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${String(name)}:*`;
+        expect(permissions).toEqual({ 'logs:CreateLogStream': [group], 'logs:PutLogEvents': [group] });
+      }
+    });
+
+    it.each(Object.entries(EXPECTED_PERMISSIONS))('grants %s exactly its lake and workflow permissions when packaged', (folder, expected) => {
+      // Prepare
+      const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
+
+      // Act
+      const granted = permissionMap(roleStatements(role), (a) => !a.startsWith('logs:'));
+
+      // Assess
+      expect(granted).toEqual(Object.fromEntries(Object.entries(expected).map(([action, resources]) => [action, [...resources].sort()])));
+    });
+
+    it('covers every function with an expected permission set when a function is added', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const listed = Object.keys(EXPECTED_PERMISSIONS).sort();
+
+      // Assess
+      expect(listed).toEqual(folders);
+    });
+
+    it('never allows a wildcard action, nor a wildcard resource unless AWS requires one, when packaged', () => {
+      // Prepare
+      const statements = allPolicyStatements(template);
+
+      // Act
+      const allows = statements.filter(({ statement }) => statement.Effect === 'Allow');
+      const wildcardActions = allows.filter(({ statement }) => actionsOf(statement).some((a) => a === '*' || a.endsWith(':*')));
+      const wildcardResources = allows.filter(
+        ({ statement }) => asList(statement.Resource).includes('*') && actionsOf(statement).some((a) => !WILDCARD_RESOURCE_ACTIONS.has(a)),
+      );
+
+      // Assess
+      expect(allows.length).toBeGreaterThan(0);
+      expect(wildcardActions).toEqual([]);
+      expect(wildcardResources).toEqual([]);
+    });
+
+    it('denies only insecure transport when a policy denies', () => {
+      // Prepare
+      const statements = allPolicyStatements(template);
+
+      // Act
+      const denies = statements.filter(({ statement }) => statement.Effect === 'Deny');
+      const notTlsGuards = denies.filter(({ statement }) => String((statement.Condition as { Bool?: Record<string, Json> } | undefined)?.Bool?.['aws:SecureTransport']) !== 'false');
+
+      // Assess
+      expect(denies.length).toBeGreaterThan(0);
+      expect(notTlsGuards).toEqual([]);
+    });
+  });
+
+  describe('the zips', () => {
+    it('makes one zip per function, without esbuild metafiles, when packaged', () => {
+      // Prepare
+      const expected = functionFolders().map((folder) => `${functionKey(folder)}.zip`);
+
+      // Act
+      const metafiles = zips.flatMap((zip) => new ZipArchive(path.join(outDir, zip)).names().filter((n) => n.endsWith('meta.json')));
+
+      // Assess
+      expect([...zips].sort()).toEqual(expected.sort());
+      expect(metafiles).toEqual([]);
+    });
+
+    it.each(functionFolders().filter((f) => f !== DUCKDB_FUNCTION))('keeps %s under 300 KB with no node_modules when bundled', (folder) => {
+      // Prepare
+      const zip = path.join(outDir, `${functionKey(folder)}.zip`);
+
+      // Act
+      const [size, names] = [statSync(zip).size, new ZipArchive(zip).names()];
+
+      // Assess
+      expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual([]);
+      expect(size).toBeLessThan(ORCHESTRATION_ZIP_LIMIT);
+    });
+
+    it('ships DuckDB with its Linux x64 binding in validate-and-partition only when packaged', () => {
+      // Prepare
+      const archives = Object.fromEntries(functionFolders().map((f) => [f, new ZipArchive(path.join(outDir, `${functionKey(f)}.zip`))]));
+
+      // Act
+      const duckdb = archives[DUCKDB_FUNCTION] as ZipArchive;
+      const withDuckdb = Object.entries(archives)
+        .filter(([, zip]) => zip.names().some((n) => n.startsWith('node_modules/@duckdb/')))
+        .map(([folder]) => folder);
+      const bundle = duckdb.read(`functions/${DUCKDB_FUNCTION}/handler.js`).toString('utf8');
+
+      // Assess
+      expect(withDuckdb).toEqual([DUCKDB_FUNCTION]);
+      expect(duckdb.names()).toEqual(
+        expect.arrayContaining([
+          DUCKDB_BINDING,
+          DUCKDB_LIBRARY,
+          'node_modules/@duckdb/node-api/package.json',
+          'node_modules/@duckdb/node-bindings/duckdb.js',
+          'node_modules/detect-libc/package.json',
+        ]),
+      );
+      expect(duckdb.names().filter((n) => /node-bindings-(darwin|win32|linux-arm64)|-musl\//.test(n))).toEqual([]);
+      expect(bundle).toMatch(/require\(["']@duckdb\/node-api["']\)/);
+    });
+
+    it.each(functionFolders())('loads the %s handler from its unpacked zip when Lambda starts it', async (folder) => {
+      // Prepare
+      const taskRoot = taskRootOf(folder);
+
+      // Act
+      const printed = await runNode(taskRoot, `process.stdout.write(typeof require('./functions/${folder}/handler.js').handler)`, lambdaEnvironment(taskRoot));
+
+      // Assess
+      expect(printed).toBe('function');
+    });
+
+    it('runs a DuckDB query from the unpacked validate-and-partition zip when Lambda loads DuckDB', async () => {
+      // Prepare
+      const taskRoot = taskRootOf(DUCKDB_FUNCTION);
+      const script = [
+        "const { DuckDBInstance } = require('@duckdb/node-api');",
+        "DuckDBInstance.create(':memory:').then((db) => db.connect()).then((c) => c.runAndReadAll('SELECT 6 * 7 AS answer'))",
+        '  .then((reader) => process.stdout.write(JSON.stringify(reader.getRows())));',
+      ].join('\n');
+
+      // Act
+      const printed = await runNode(taskRoot, script, lambdaEnvironment(taskRoot));
+
+      // Assess
+      expect(JSON.parse(printed)).toEqual([[42]]);
+    });
+
+    it.each(SPEC_READERS)('ships every pipeline spec and its SQL, and no sample data, in %s when packaged', (folder) => {
+      // Prepare
+      const specs = filesUnder('pipelines').filter((file) => file.endsWith('/pipeline.yml') || file.endsWith('.sql'));
+
+      // Act
+      const shipped = new ZipArchive(path.join(outDir, `${functionKey(folder)}.zip`)).names().filter((n) => n.startsWith('pipelines/'));
+
+      // Assess
+      expect(specs.length).toBeGreaterThan(0);
+      expect(shipped).toEqual(specs);
+    });
+  });
+});
