@@ -67,7 +67,9 @@ export interface FeatureUnloadInput {
 /**
  * Wraps the user's SELECT for one split: a CTE of the table's name shadows the table with only that split's rows, so
  * the user's query runs unchanged over it; `UNLOAD` writes the result where SageMaker's XGBoost reads `text/csv`:
- * no header, label first, comma-separated, uncompressed.
+ * no header, label first, comma-separated. Athena always gzips TEXTFILE output (UNLOAD has no compression option
+ * for it), so the training channels declare `CompressionType: Gzip` and use Pipe mode, the mode in which the
+ * XGBoost container reads compressed CSV.
  */
 export function featureUnloadSql(input: FeatureUnloadInput): string {
   const cut = Math.round(SPLIT_BUCKETS * (1 - input.validationRatio));
@@ -76,7 +78,7 @@ export function featureUnloadSql(input: FeatureUnloadInput): string {
   const body = input.query.replace(/^\s*with\s/i, '');
   const startsWithWith = body !== input.query;
   const select = startsWithWith ? `WITH ${shadow}, ${body}` : `WITH ${shadow}\n${input.query}`;
-  return `UNLOAD (\n${select}\n) TO ${quoteLiteral(input.target)} WITH (format = 'TEXTFILE', field_delimiter = ',', compression = 'NONE')`;
+  return `UNLOAD (\n${select}\n) TO ${quoteLiteral(input.target)} WITH (format = 'TEXTFILE', field_delimiter = ',')`;
 }
 
 /** The parts of an UNLOAD statement Sluice wrote, for the local engine. */

@@ -3,6 +3,7 @@ import { TerminalStepError } from '../errors.js';
 import type { FeatureSplit } from '../features/feature-sql.js';
 import { featureUnloadSql, readFeatureQuery } from '../features/feature-sql.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
+import type { ObjectStore } from '../ports/object-store.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { ResourceNames } from '../run/naming.js';
@@ -23,6 +24,7 @@ export class FeatureQueryTimeoutError extends TerminalStepError {
 /** What the feature query steps need. */
 export interface FeatureQueryDeps {
   queryEngine: QueryEngine;
+  store: ObjectStore;
   specs: SpecCatalog;
   names: ResourceNames;
 }
@@ -61,8 +63,8 @@ const stateInput = z.object({ run: runContextSchema, features: featureProgressSc
 
 /**
  * StartFeatureQuery: reads the pipeline's features.sql (one SELECT over its table, label first), wraps it once per
- * split (a deterministic md5 split on the spec's key columns) in an UNLOAD to `features/<pipeline>/<runId>/<split>/`,
- * and starts both queries. Request tokens derive from the run, so a retried state does not start them twice.
+ * split (a deterministic md5 split on the spec's key columns) in an UNLOAD to `features/<pipeline>/<runId>/<split>/`
+ * (emptied first), and starts both queries. Request tokens derive from the run, so a retried state does not start them twice.
  */
 export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
   const { run } = parseStateInput('StartFeatureQuery', startInput, rawInput);
@@ -73,7 +75,10 @@ export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDep
   const query = readFeatureQuery(spec, table);
   const started = {} as Record<FeatureSplit, z.infer<typeof splitQuerySchema>>;
   for (const split of SPLITS) {
-    const location = `s3://${run.bucket}/${lakeLayout.featuresPrefix(spec.name, run.runId)}${split}/`;
+    const prefix = `${lakeLayout.featuresPrefix(spec.name, run.runId)}${split}/`;
+    // UNLOAD refuses a non-empty target and leaves partial files when it fails: start from an empty prefix.
+    await deps.store.delete(await deps.store.list(run.bucket, prefix));
+    const location = `s3://${run.bucket}/${prefix}`;
     const sql = featureUnloadSql({ query, database: deps.names.database, table, splitKey: features.splitKey, validationRatio: features.validationRatio, split, target: location });
     const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, requestToken: `${run.runId}-features-${split}` });
     started[split] = { queryId, location, state: 'QUEUED' };

@@ -12,7 +12,7 @@ import type { LocalCatalog } from './local-catalog.js';
 /**
  * The local Athena: DuckDB over the lake folder, with every table of the local catalog as a view (Hive partitions
  * typed as the catalog types them) and Trino's functions installed. `UNLOAD … TO 's3://…'` becomes a COPY into the
- * matching lake folder, written as Athena's TEXTFILE writes it (no header, NULL as \N). A query runs to completion
+ * matching lake folder, written as Athena's TEXTFILE writes it (gzip, no header, NULL as \N). A query runs to completion
  * when it starts; its status is then read back like Athena's.
  */
 export class DuckDbQueryEngine implements QueryEngine {
@@ -68,7 +68,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       // Check and translate the SELECT on its own (the UNLOAD wrapper is not SQL DuckDB knows), then COPY it.
       await runTrinoQuery(session.connection, `SELECT * FROM (${unload.select}) LIMIT 0`);
       await session.connection.run(
-        `COPY (${translateTrinoSql(unload.select)}) TO ${quoteLiteral(path.join(dir, 'part-00000.csv'))} (FORMAT csv, HEADER false, DELIMITER ',', NULLSTR '\\N', QUOTE '"')`,
+        `COPY (${translateTrinoSql(unload.select)}) TO ${quoteLiteral(path.join(dir, 'part-00000.csv.gz'))} (FORMAT csv, COMPRESSION gzip, HEADER false, DELIMITER ',', NULLSTR '\\N', QUOTE '"')`,
       );
     } finally {
       session.close();

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
 import { freshLake, lakePath, runOnContent, runWithInput } from '../../support/local-run.js';
@@ -12,8 +13,8 @@ const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
 
 async function featureLines(lake: string, pipeline: string, runId: string, split: string): Promise<string[]> {
   const dir = lakePath(lake, `features/${pipeline}/${runId}/${split}`);
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.csv'));
-  const text = (await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')))).join('');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.csv.gz'));
+  const text = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(path.join(dir, f))).toString('utf8')))).join('');
   return text.split('\n').filter((l) => l.length > 0);
 }
 

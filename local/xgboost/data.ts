@@ -1,0 +1,313 @@
+/**
+ * Reads a training channel the way SageMaker XGBoost reads `text/csv`: no header, the label in the first column,
+ * every field numeric, an empty field is a missing value (NaN). With `csv_weights=1` the second column is the
+ * instance weight. A channel is a list of files and/or folders (a folder stands for its part files, read in name
+ * order, hidden files skipped); gzip files (`.gz` or gzip magic bytes) are decompressed on the fly.
+ *
+ * Parsing streams the bytes (one file is never held whole in memory) into a row-major Float32Array. Numbers are
+ * read as doubles and rounded to float32, as `numpy.loadtxt(...).astype(numpy.float32)` does.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { CsvFormatError, EmptyChannelError } from './errors.js';
+
+/** A channel parsed into dense arrays. */
+export interface CsvDataset {
+  /** Row-major features, `nRows * nCols` values, NaN where a field was empty. */
+  readonly features: Float32Array;
+  readonly labels: Float32Array;
+  /** Instance weights, when read with `weightColumn`. */
+  readonly weights?: Float32Array | undefined;
+  readonly nRows: number;
+  /** Feature columns (label and weight columns excluded). */
+  readonly nCols: number;
+  /** The files read, in order. */
+  readonly files: readonly string[];
+}
+
+/** How to read the channel. */
+export interface ReadCsvOptions {
+  /** `csv_weights=1`: the column after the label holds the instance weight. */
+  readonly weightColumn?: boolean;
+}
+
+/** Expands folders into their files (recursively, sorted by name, hidden files skipped); files are kept as given. */
+export async function listChannelFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (cause) {
+      throw new EmptyChannelError(`Channel path ${path} does not exist`, { cause });
+    }
+    if (info.isDirectory()) {
+      const entries = (await readdir(path, { withFileTypes: true }))
+        .filter((entry) => !entry.name.startsWith('.'))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      files.push(...(await listChannelFiles(entries.map((entry) => join(path, entry.name)))));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/**
+ * Parses every file of a channel into one dataset.
+ * @throws CsvFormatError naming the file and line of the first bad value or ragged row
+ * @throws EmptyChannelError when the channel has no files or no rows
+ */
+export async function readCsvChannel(paths: readonly string[], options: ReadCsvOptions = {}): Promise<CsvDataset> {
+  const files = await listChannelFiles(paths);
+  if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
+  const sink = new RowSink(options.weightColumn === true);
+  for (const file of files) {
+    await parseFile(file, sink);
+  }
+  if (sink.nRows === 0) throw new EmptyChannelError(`No data rows in channel ${paths.join(', ')}`);
+  return sink.finish(files);
+}
+
+/** Parses CSV text held in memory (tests, small payloads); same rules as {@link readCsvChannel}. */
+export function parseCsvText(text: string, options: ReadCsvOptions & { source?: string } = {}): CsvDataset {
+  const sink = new RowSink(options.weightColumn === true);
+  const parser = new LineParser(options.source ?? '<text>', sink);
+  parser.push(Buffer.from(text, 'utf8'));
+  parser.end();
+  if (sink.nRows === 0) throw new EmptyChannelError(`No data rows in ${options.source ?? 'the text'}`);
+  return sink.finish([options.source ?? '<text>']);
+}
+
+async function parseFile(file: string, sink: RowSink): Promise<void> {
+  const parser = new LineParser(file, sink);
+  let stream: Readable = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (file.endsWith('.gz') || (await hasGzipMagic(file))) {
+    stream = stream.pipe(createGunzip());
+  }
+  for await (const chunk of stream) parser.push(chunk as Buffer);
+  parser.end();
+}
+
+async function hasGzipMagic(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** Splits byte chunks into lines (carrying a partial line over), and lines into numeric fields. */
+class LineParser {
+  private carry: Buffer | undefined;
+  private line = 0;
+  private readonly fields: number[] = [];
+
+  public constructor(
+    private readonly file: string,
+    private readonly sink: RowSink,
+  ) {}
+
+  public push(chunk: Buffer): void {
+    const buffer = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
+    let start = 0;
+    let newline = buffer.indexOf(NEWLINE, start);
+    while (newline !== -1) {
+      this.parseLine(buffer, start, newline);
+      start = newline + 1;
+      newline = buffer.indexOf(NEWLINE, start);
+    }
+    this.carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : undefined;
+  }
+
+  public end(): void {
+    if (this.carry !== undefined) this.parseLine(this.carry, 0, this.carry.length);
+    this.carry = undefined;
+  }
+
+  private parseLine(buffer: Buffer, start: number, end: number): void {
+    this.line += 1;
+    if (end > start && buffer[end - 1] === CR) end -= 1;
+    // Blank lines (a trailing newline, an empty part file) are not rows.
+    let blank = true;
+    for (let i = start; i < end; i++) {
+      const byte = buffer[i];
+      if (byte !== SPACE && byte !== TAB) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    const fields = this.fields;
+    fields.length = 0;
+    let fieldStart = start;
+    for (let i = start; i <= end; i++) {
+      if (i === end || buffer[i] === COMMA) {
+        fields.push(this.parseField(buffer, fieldStart, i, fields.length));
+        fieldStart = i + 1;
+      }
+    }
+    this.sink.addRow(fields, this.file, this.line);
+  }
+
+  private parseField(buffer: Buffer, start: number, end: number, column: number): number {
+    while (start < end && (buffer[start] === SPACE || buffer[start] === TAB)) start++;
+    while (end > start && (buffer[end - 1] === SPACE || buffer[end - 1] === TAB)) end--;
+    if (start === end) return Number.NaN;
+    const fast = parseDecimal(buffer, start, end);
+    if (fast !== undefined) return fast;
+    const text = buffer.toString('utf8', start, end);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
+    if (/^[+-]?nan$/i.test(text)) return Number.NaN;
+    const hint = this.line === 1 && column === 0 ? ' (the CSV must have no header row)' : '';
+    throw new CsvFormatError(
+      `${this.file}:${this.line}: column ${column + 1} is not a number: "${text.slice(0, 80)}"${hint}. ` +
+        'SageMaker XGBoost CSV input is numeric only, with the label in the first column and no header.',
+    );
+  }
+}
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within 10^±22 is
+ * `mantissa * 10^e` (or `/ 10^-e`) with both operands exact, so one IEEE operation gives the correctly rounded
+ * double, the same as `Number(text)`. Anything else returns undefined and goes the slow way.
+ */
+function parseDecimal(buffer: Buffer, start: number, end: number): number | undefined {
+  let i = start;
+  let negative = false;
+  const first = buffer[i];
+  if (first === 0x2d || first === 0x2b) {
+    negative = first === 0x2d;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let significant = 0;
+  let scale = 0;
+  let byte = buffer[i];
+  while (i < end && byte !== undefined && byte >= 0x30 && byte <= 0x39) {
+    if (significant > 0 || byte !== 0x30) significant++;
+    mantissa = mantissa * 10 + (byte - 0x30);
+    digits++;
+    byte = buffer[++i];
+  }
+  if (i < end && byte === 0x2e) {
+    byte = buffer[++i];
+    while (i < end && byte !== undefined && byte >= 0x30 && byte <= 0x39) {
+      if (significant > 0 || byte !== 0x30) significant++;
+      mantissa = mantissa * 10 + (byte - 0x30);
+      digits++;
+      scale--;
+      byte = buffer[++i];
+    }
+  }
+  if (digits === 0 || significant > 15) return undefined;
+  if (i < end) {
+    if (byte !== 0x65 && byte !== 0x45) return undefined;
+    byte = buffer[++i];
+    let exponentNegative = false;
+    if (byte === 0x2d || byte === 0x2b) {
+      exponentNegative = byte === 0x2d;
+      byte = buffer[++i];
+    }
+    let exponent = 0;
+    let exponentDigits = 0;
+    while (i < end && byte !== undefined && byte >= 0x30 && byte <= 0x39) {
+      exponent = exponent * 10 + (byte - 0x30);
+      exponentDigits++;
+      if (exponent > 400) return undefined;
+      byte = buffer[++i];
+    }
+    if (exponentDigits === 0 || i < end) return undefined;
+    scale += exponentNegative ? -exponent : exponent;
+  }
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (scale >= 0 && scale <= 22) value = mantissa * (POW10[scale] ?? 1);
+  else if (scale < 0 && scale >= -22) value = mantissa / (POW10[-scale] ?? 1);
+  else return undefined;
+  return negative ? -value : value;
+}
+
+/** Accumulates rows into growing typed arrays and checks they all have the same width. */
+class RowSink {
+  public nRows = 0;
+  private nCols = -1;
+  private features = new Float32Array(0);
+  private labels = new Float32Array(0);
+  private weights: Float32Array | undefined;
+  private firstRowAt = '';
+
+  public constructor(private readonly weightColumn: boolean) {}
+
+  public addRow(fields: readonly number[], file: string, line: number): void {
+    const leading = this.weightColumn ? 2 : 1;
+    const width = fields.length - leading;
+    if (this.nCols === -1) {
+      if (width < 1) {
+        throw new CsvFormatError(
+          `${file}:${line}: a row needs a label${this.weightColumn ? ', a weight' : ''} and at least one feature, ` +
+            `found ${fields.length} column(s)`,
+        );
+      }
+      this.nCols = width;
+      this.firstRowAt = `${file}:${line}`;
+      this.grow(1024);
+    } else if (width !== this.nCols) {
+      throw new CsvFormatError(
+        `${file}:${line}: expected ${this.nCols + leading} columns (as in ${this.firstRowAt}), found ${fields.length}`,
+      );
+    }
+    const label = fields[0] ?? Number.NaN;
+    if (Number.isNaN(label)) throw new CsvFormatError(`${file}:${line}: the label (column 1) is missing`);
+    if (this.nRows === this.labels.length) this.grow(this.labels.length * 2);
+    this.labels[this.nRows] = label;
+    if (this.weights !== undefined) {
+      const weight = fields[1] ?? Number.NaN;
+      if (Number.isNaN(weight)) throw new CsvFormatError(`${file}:${line}: the weight (column 2) is missing`);
+      this.weights[this.nRows] = weight;
+    }
+    const offset = this.nRows * this.nCols;
+    for (let j = 0; j < this.nCols; j++) this.features[offset + j] = fields[leading + j] ?? Number.NaN;
+    this.nRows += 1;
+  }
+
+  public finish(files: readonly string[]): CsvDataset {
+    return {
+      features: this.features.slice(0, this.nRows * this.nCols),
+      labels: this.labels.slice(0, this.nRows),
+      weights: this.weights?.slice(0, this.nRows),
+      nRows: this.nRows,
+      nCols: this.nCols,
+      files,
+    };
+  }
+
+  private grow(rows: number): void {
+    const features = new Float32Array(rows * this.nCols);
+    features.set(this.features);
+    this.features = features;
+    const labels = new Float32Array(rows);
+    labels.set(this.labels);
+    this.labels = labels;
+    if (this.weightColumn) {
+      const weights = new Float32Array(rows);
+      if (this.weights !== undefined) weights.set(this.weights);
+      this.weights = weights;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `model.tar.gz` as SageMaker writes it for the XGBoost algorithm: a gzip tarball of the container's
+ * `/opt/ml/model` folder, which holds one file, `xgboost-model`.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as tar from 'tar';
+import { ModelFormatError } from './errors.js';
+
+/** The name of the model file inside the archive (the container's `MODEL_NAME`). */
+export const MODEL_FILE_NAME = 'xgboost-model';
+
+/** Writes `<outputDir>/model.tar.gz` holding `xgboost-model` with the given bytes; returns the archive path. */
+export async function writeModelArchive(outputDir: string, modelBytes: Uint8Array): Promise<string> {
+  const staging = await mkdtemp(join(outputDir, '.model-staging-'));
+  try {
+    await writeFile(join(staging, MODEL_FILE_NAME), modelBytes);
+    const archive = join(outputDir, 'model.tar.gz');
+    await tar.create({ gzip: true, file: archive, cwd: staging, portable: true }, [MODEL_FILE_NAME]);
+    return archive;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads the model bytes out of a `model.tar.gz` (the `xgboost-model` entry, or the only regular file) or returns
+ * a bare model file's bytes. Synchronous: a serving process loads its model once, before taking traffic.
+ * @throws ModelFormatError when an archive has no model file in it
+ */
+export function readModelBytes(path: string): Buffer {
+  const bytes = readFileSync(path);
+  const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gzip) return bytes;
+  const files = new Map<string, Buffer>();
+  tar.list({
+    file: path,
+    sync: true,
+    onReadEntry: (entry) => {
+      if (entry.type !== 'File') return;
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => files.set(entry.path, Buffer.concat(chunks)));
+    },
+  });
+  const named = [...files.entries()].find(([name]) => basename(name) === MODEL_FILE_NAME);
+  if (named) return named[1];
+  if (files.size === 1) return [...files.values()][0] ?? Buffer.alloc(0);
+  throw new ModelFormatError(
+    `${path} holds no ${MODEL_FILE_NAME} file (found: ${[...files.keys()].join(', ') || 'no files'})`,
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * A trained XGBoost model loaded for serving: `predict` runs synchronously in the calling thread (a local
+ * endpoint answers one `POST /invocations` at a time with it), through the same library the trainer uses.
+ */
+import { readModelBytes } from './model-archive.js';
+import { ModelFormatError } from './errors.js';
+import { loadXgboostNative } from './native.js';
+import type { BoosterHandle, XgboostLibraryOptions, XgboostNative } from './native.js';
+
+/** A loaded model. Call {@link XgboostModel.free} when done: the booster lives in native memory. */
+export interface XgboostModel {
+  /** XGBoost objective the model was trained with, e.g. `binary:logistic`. */
+  readonly objective: string;
+  /** `num_class` for `multi:*` models, else 0. */
+  readonly numClass: number;
+  /** Features the model was trained on. */
+  readonly numFeatures: number;
+  /** Boosting rounds in the model. */
+  readonly rounds: number;
+  /** Booster attributes (`best_iteration`, `best_ntree_limit`, `best_score` when present). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Predicts `nRows` rows of `nCols` row-major features (NaN = missing). Returns one value per row, or `numClass`
+   * per row (row-major) for `multi:softprob`.
+   */
+  predict(rows: Float32Array, nRows: number, nCols: number): Float32Array;
+  /** Releases the native booster; the model cannot predict afterwards. */
+  free(): void;
+}
+
+/**
+ * Loads a `model.tar.gz` written by the trainer or by SageMaker's XGBoost `1.7-1` container, or a bare
+ * `xgboost-model` file (binary, JSON or UBJSON).
+ * @throws ModelFormatError when the file is not an XGBoost model (e.g. a pickled Python Booster)
+ */
+export function loadXgboostModel(modelTarGzOrFile: string, options: XgboostLibraryOptions = {}): XgboostModel {
+  const native = loadXgboostNative(options);
+  const bytes = readModelBytes(modelTarGzOrFile);
+  if (bytes[0] === 0x80) {
+    throw new ModelFormatError(
+      `${modelTarGzOrFile} is a pickled Python Booster (what SageMaker XGBoost 0.90 and 1.0 containers wrote); ` +
+        'load it in Python and save it with booster.save_model() first',
+    );
+  }
+  const booster = native.boosterCreate([]);
+  try {
+    native.boosterLoadModelFromBuffer(booster, bytes);
+  } catch (cause) {
+    native.boosterFree(booster);
+    throw new ModelFormatError(`${modelTarGzOrFile} is not an XGBoost model: ${(cause as Error).message}`, { cause });
+  }
+  return wrap(native, booster);
+}
+
+interface LearnerConfig {
+  learner?: {
+    objective?: { name?: string };
+    learner_model_param?: { num_class?: string };
+  };
+}
+
+function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
+  const config = native.boosterJsonConfig(booster) as LearnerConfig;
+  const attributes: Record<string, string> = {};
+  for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
+    const value = native.boosterGetAttr(booster, key);
+    if (value !== undefined) attributes[key] = value;
+  }
+  let freed = false;
+  return {
+    objective: config.learner?.objective?.name ?? 'unknown',
+    numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
+    numFeatures: native.boosterNumFeature(booster),
+    rounds: native.boosterBoostedRounds(booster),
+    attributes,
+    predict(rows, nRows, nCols) {
+      if (freed) throw new ModelFormatError('this model was freed');
+      const matrix = native.dmatrixFromDense(rows, nRows, nCols);
+      try {
+        return native.boosterPredict(booster, matrix).values;
+      } finally {
+        native.dmatrixFree(matrix);
+      }
+    },
+    free() {
+      if (freed) return;
+      freed = true;
+      native.boosterFree(booster);
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The training job itself, as SageMaker's XGBoost `1.7-1` container runs it (`algorithm_mode/train.py`,
+ * `callback.py` in aws/sagemaker-xgboost-container), through the C API instead of Python:
+ *
+ * 1. validate the hyperparameters, read the `train` and `validation` channels (CSV);
+ * 2. `xgb.train(params, dtrain, num_round, evals=[(dtrain, 'train'), (dval, 'validation')], callbacks=...)`:
+ *    each round `XGBoosterUpdateOneIter`, then `XGBoosterEvalOneIter` on both sets;
+ * 3. with `early_stopping_rounds`, the container adds `xgb.callback.EarlyStopping(rounds, data_name='validation',
+ *    metric_name=<last eval metric>, maximize=<metric in its maximize list>, save_best=True)`: after each
+ *    improvement XGBoost sets the booster attributes `best_score` / `best_iteration`; training stops after
+ *    `rounds` rounds without one; `save_best` then slices the booster to `[0, best_iteration]`;
+ * 4. Python's `CallbackContainer.after_training` then sets `best_iteration` (rounds - 1 when it is not set) and
+ *    `best_ntree_limit`, and `xgb.train` returns `bst.copy()` (serialize, unserialize);
+ * 5. the container saves with `bst.save_model(model_dir + '/xgboost-model')`.
+ *
+ * Model format, and the evidence: `train_job()` ends with `model_location = os.path.join(model_dir, MODEL_NAME);
+ * bst.save_model(model_location)` where `MODEL_NAME = "xgboost-model"` (no extension). XGBoost 1.7's
+ * `XGBoosterSaveModel` picks JSON only for a `.json` name and UBJSON only for `.ubj`; any other name gets the
+ * legacy binary format (bytes start with `binf`). So `1.7-1` writes the **legacy binary** format, and so do we
+ * (same call, same file name). Older containers (0.90-x, 1.0-1) pickled the Python Booster instead; those files
+ * are refused by `loadXgboostModel` with a clear message.
+ *
+ * Runs in the calling thread and blocks it for the whole training: `train.ts` runs it in a worker thread.
+ */
+import { mkdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { readCsvChannel } from './data.js';
+import type { CsvDataset } from './data.js';
+import { CsvFormatError, XgboostError } from './errors.js';
+import {
+  createEarlyStopping,
+  isMaximizeMetric,
+  parseEvalLine,
+  pythonFloatRepr,
+  updateEarlyStopping,
+} from './eval-log.js';
+import type { EarlyStoppingState } from './eval-log.js';
+import { parseHyperparameters } from './hyperparameters.js';
+import type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameters.js';
+import { evaluatePredictions } from './metrics.js';
+import type { ModelMetrics } from './metrics.js';
+import { writeModelArchive } from './model-archive.js';
+import { loadXgboostNative } from './native.js';
+import type { BoosterHandle, DMatrixHandle, XgboostLibraryOptions, XgboostNative } from './native.js';
+
+/** What to train: the two channels, the SageMaker hyperparameters, where to write `model.tar.gz`. */
+export interface TrainRequest {
+  /** Files and/or folders of the `train` channel. */
+  readonly trainFiles: readonly string[];
+  /** Files and/or folders of the `validation` channel; may be empty (no evaluation, no early stopping). */
+  readonly validationFiles: readonly string[];
+  /** SageMaker XGBoost hyperparameters (strings, as SageMaker passes them, or numbers). */
+  readonly hyperparameters: RawHyperparameters;
+  /** Folder that receives `model.tar.gz` (created if missing). */
+  readonly outputDir: string;
+}
+
+/** One boosting round's evaluation. */
+export interface RoundRecord {
+  /** 0-based, as XGBoost counts. */
+  readonly round: number;
+  readonly train: Readonly<Record<string, number>>;
+  /** Empty without a validation channel. */
+  readonly validation: Readonly<Record<string, number>>;
+}
+
+/** Where the time went. */
+export interface TrainTimings {
+  readonly readDataMs: number;
+  readonly trainMs: number;
+  readonly saveMs: number;
+}
+
+/** The outcome of a training job. */
+export interface TrainResult {
+  /** `<outputDir>/model.tar.gz`. */
+  readonly modelArtifact: string;
+  /**
+   * The model's `best_iteration` attribute: the best validation round under early stopping (the saved model ends
+   * there), else the last round.
+   */
+  readonly bestIteration: number;
+  /** Rounds actually run (fewer than `num_round` when early stopping fired). */
+  readonly rounds: number;
+  readonly history: readonly RoundRecord[];
+  /**
+   * The last round's evaluation, keyed as SageMaker names its metrics (`train:auc`, `validation:auc`): what a
+   * SageMaker training job reports as its final metrics (under early stopping that is the last round run, not
+   * the best one).
+   */
+  readonly finalMetrics: Readonly<Record<string, number>>;
+  /** Metrics of the saved model's predictions on the validation channel; null without one. */
+  readonly validationMetrics: ModelMetrics | null;
+  /** Things done differently from what was asked, e.g. early stopping that could not apply. */
+  readonly warnings: readonly string[];
+  readonly timings: TrainTimings;
+  readonly durationMs: number;
+}
+
+/** Library options plus a per-round callback. */
+export interface RunTrainingOptions extends XgboostLibraryOptions {
+  /** Called after every round with its evaluation. */
+  readonly onRound?: ((record: RoundRecord) => void) | undefined;
+}
+
+/**
+ * Runs one training job to the end, in this thread.
+ * @throws HyperparameterValidationError, CsvFormatError, EmptyChannelError, XgboostNotInstalledError,
+ *   XgboostNativeError
+ */
+export async function runTraining(request: TrainRequest, options: RunTrainingOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const config = parseHyperparameters(request.hyperparameters);
+  const native = loadXgboostNative(options);
+  const warnings: string[] = [];
+
+  const readStarted = performance.now();
+  const train = await readCsvChannel(request.trainFiles, { weightColumn: config.csvWeights });
+  const validation =
+    request.validationFiles.length > 0
+      ? await readCsvChannel(request.validationFiles, { weightColumn: config.csvWeights })
+      : undefined;
+  if (validation !== undefined && validation.nCols !== train.nCols) {
+    throw new CsvFormatError(
+      `The validation channel has ${validation.nCols} feature columns, the train channel ${train.nCols}`,
+    );
+  }
+  const readDataMs = performance.now() - readStarted;
+  await mkdir(request.outputDir, { recursive: true });
+
+  const handles: { matrices: DMatrixHandle[]; boosters: BoosterHandle[] } = { matrices: [], boosters: [] };
+  try {
+    const trainStarted = performance.now();
+    const dtrain = toDMatrix(native, train, handles.matrices);
+    const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, handles.matrices);
+    const evalMatrices = dvalidation === undefined ? [dtrain] : [dtrain, dvalidation];
+    const evalNames = dvalidation === undefined ? ['train'] : ['train', 'validation'];
+
+    const booster = native.boosterCreate(evalMatrices);
+    handles.boosters.push(booster);
+    for (const [name, value] of config.params) native.boosterSetParam(booster, name, value);
+
+    const stopping = earlyStoppingFor(config, dvalidation !== undefined, warnings);
+    const history: RoundRecord[] = [];
+    for (let round = 0; round < config.numRound; round++) {
+      native.boosterUpdateOneIter(booster, round, dtrain);
+      const scores = parseEvalLine(native.boosterEvalOneIter(booster, round, evalMatrices, evalNames));
+      const record: RoundRecord = { round, train: scores['train'] ?? {}, validation: scores['validation'] ?? {} };
+      history.push(record);
+      options.onRound?.(record);
+      if (stopping !== undefined && stopRound(native, booster, stopping, record)) break;
+    }
+
+    let model = booster;
+    if (stopping !== undefined) {
+      // EarlyStopping(save_best=True).after_training: model[: best_iteration + 1] (attributes are not copied).
+      const best = Number(native.boosterGetAttr(booster, 'best_iteration'));
+      model = native.boosterSlice(booster, 0, best + 1, 1);
+      handles.boosters.push(model);
+    }
+    const bestIteration = setBestAttributes(native, model);
+    // xgb.train returns bst.copy(): a serialize/unserialize round trip, which resets the training state.
+    const copy = native.boosterCreate([]);
+    handles.boosters.push(copy);
+    native.boosterUnserialize(copy, native.boosterSerialize(model));
+    const trainMs = performance.now() - trainStarted;
+
+    const saveStarted = performance.now();
+    const modelArtifact = await writeModelArchive(request.outputDir, native.boosterSaveModelToBuffer(copy, 'deprecated'));
+    const saveMs = performance.now() - saveStarted;
+
+    const validationMetrics =
+      validation === undefined || dvalidation === undefined
+        ? null
+        : evaluatePredictions(
+            config.objective,
+            validation.labels,
+            native.boosterPredict(copy, dvalidation).values,
+            config.numClass,
+          );
+
+    const last = history.at(-1);
+    const finalMetrics: Record<string, number> = {};
+    if (last !== undefined) {
+      for (const [metric, value] of Object.entries(last.train)) finalMetrics[`train:${metric}`] = value;
+      for (const [metric, value] of Object.entries(last.validation)) finalMetrics[`validation:${metric}`] = value;
+    }
+    return {
+      modelArtifact,
+      bestIteration,
+      rounds: history.length,
+      history,
+      finalMetrics,
+      validationMetrics,
+      warnings,
+      timings: { readDataMs, trainMs, saveMs },
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    for (const booster of handles.boosters) native.boosterFree(booster);
+    for (const matrix of handles.matrices) native.dmatrixFree(matrix);
+  }
+}
+
+function toDMatrix(native: XgboostNative, data: CsvDataset, owned: DMatrixHandle[]): DMatrixHandle {
+  const matrix = native.dmatrixFromDense(data.features, data.nRows, data.nCols);
+  owned.push(matrix);
+  native.dmatrixSetFloatInfo(matrix, 'label', data.labels);
+  if (data.weights !== undefined) native.dmatrixSetFloatInfo(matrix, 'weight', data.weights);
+  return matrix;
+}
+
+interface Stopping {
+  readonly metric: string;
+  readonly state: EarlyStoppingState;
+}
+
+function earlyStoppingFor(
+  config: XgboostTrainingConfig,
+  hasValidation: boolean,
+  warnings: string[],
+): Stopping | undefined {
+  if (config.earlyStoppingRounds === undefined) return undefined;
+  if (!hasValidation) {
+    warnings.push('early_stopping_rounds ignored: there is no validation channel (as in SageMaker)');
+    return undefined;
+  }
+  if (config.earlyStoppingMetric === undefined) {
+    // The container only adds EarlyStopping when it knows the metric (eval_metric or the tuning objective).
+    warnings.push('early_stopping_rounds ignored: set eval_metric to choose the metric to watch (as in SageMaker)');
+    return undefined;
+  }
+  const metric = config.earlyStoppingMetric;
+  return { metric, state: createEarlyStopping(config.earlyStoppingRounds, isMaximizeMetric(metric)) };
+}
+
+/** One round of EarlyStopping.after_iteration; returns whether to stop. */
+function stopRound(native: XgboostNative, booster: BoosterHandle, stopping: Stopping, record: RoundRecord): boolean {
+  const score = record.validation[stopping.metric];
+  if (score === undefined) {
+    throw new XgboostError(
+      `early stopping watches validation-${stopping.metric}, which XGBoost did not report ` +
+        `(it reported ${Object.keys(record.validation).join(', ')})`,
+    );
+  }
+  const { improved, stop } = updateEarlyStopping(stopping.state, score, record.round);
+  if (improved) {
+    native.boosterSetAttr(booster, 'best_score', pythonFloatRepr(score));
+    native.boosterSetAttr(booster, 'best_iteration', String(record.round));
+  }
+  return stop;
+}
+
+/** CallbackContainer.after_training of Python XGBoost 1.7; returns the resulting `best_iteration`. */
+function setBestAttributes(native: XgboostNative, model: BoosterHandle): number {
+  const parallelTrees = numParallelTree(native.boosterJsonConfig(model));
+  let best: number;
+  if (native.boosterGetAttr(model, 'best_score') !== undefined) {
+    best = Number(native.boosterGetAttr(model, 'best_iteration'));
+  } else {
+    best = native.boosterBoostedRounds(model) - 1;
+    native.boosterSetAttr(model, 'best_iteration', String(best));
+  }
+  native.boosterSetAttr(model, 'best_ntree_limit', String((best + 1) * parallelTrees));
+  return best;
+}
+
+interface BoosterConfig {
+  learner?: {
+    gradient_booster?: {
+      name?: string;
+      gbtree?: { gbtree_model_param?: { num_parallel_tree?: string } };
+      gbtree_model_param?: { num_parallel_tree?: string };
+      gbtree_train_param?: { num_parallel_tree?: string };
+    };
+  };
+}
+
+/** `_get_booster_layer_trees` of Python XGBoost 1.7: trees added per round. */
+function numParallelTree(rawConfig: unknown): number {
+  const booster = (rawConfig as BoosterConfig).learner?.gradient_booster;
+  switch (booster?.name) {
+    case 'gblinear':
+      return 0;
+    case 'dart':
+      return Number(booster.gbtree?.gbtree_model_param?.num_parallel_tree ?? 1);
+    default:
+      return Number(
+        booster?.gbtree_model_param?.num_parallel_tree ?? booster?.gbtree_train_param?.num_parallel_tree ?? 1,
+      );
+  }
+}

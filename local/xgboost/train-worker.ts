@@ -1,0 +1,36 @@
+/**
+ * Worker-thread entry of the trainer: runs one {@link runTraining} with the `workerData` it was started with and
+ * reports every round, then the result or the error, to the parent. Started by `train.ts`, never imported.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from './errors.js';
+import type { SerializedError } from './errors.js';
+import { runTraining } from './train-core.js';
+import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
+
+/** What the parent passes as `workerData`. */
+export interface TrainWorkerInput {
+  readonly request: TrainRequest;
+  readonly libraryPath: string;
+  readonly expectedVersion: string | null;
+}
+
+/** Messages the worker posts. */
+export type TrainWorkerMessage =
+  | { readonly type: 'round'; readonly record: RoundRecord }
+  | { readonly type: 'result'; readonly result: TrainResult }
+  | { readonly type: 'error'; readonly error: SerializedError };
+
+const port = parentPort;
+if (port !== null) {
+  const input = workerData as TrainWorkerInput;
+  const post = (message: TrainWorkerMessage): void => port.postMessage(message);
+  runTraining(input.request, {
+    libraryPath: input.libraryPath,
+    expectedVersion: input.expectedVersion,
+    onRound: (record) => post({ type: 'round', record }),
+  }).then(
+    (result) => post({ type: 'result', result }),
+    (error: unknown) => post({ type: 'error', error: serializeError(error) }),
+  );
+}
