@@ -2,17 +2,21 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigurationError } from '../errors.js';
 import { powertoolsLogger } from '../log/powertools-logger.js';
 import { folderSpecCatalog } from '../pipelines/spec-catalog.js';
+import type { CrawlDeps } from '../steps/crawl.js';
+import type { FeatureQueryDeps } from '../steps/feature-query.js';
 import type { NormalizeInputDeps } from '../steps/normalize-input.js';
 import type { RecordRunDeps } from '../steps/record-run.js';
 import type { StartRunDeps } from '../steps/start-run.js';
 import type { ValidateAndPartitionDeps } from '../steps/validate-and-partition.js';
 import type { AwsClients } from './clients.js';
+import { AthenaQueryEngine } from './athena-query-engine.js';
 import { awsClients } from './clients.js';
+import { GlueCatalog } from './glue-catalog.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SfnRunStarter } from './sfn-run-starter.js';
 
 /** Everything the steps need in Lambda: AWS adapters over one set of clients. */
-export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps;
+export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & CrawlDeps & FeatureQueryDeps;
 
 /** Builds the AWS adapters once per execution environment. */
 export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClients()): AwsStepDeps {
@@ -24,6 +28,14 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
     workDir: config.workDir,
     duckdb: config.duckdb,
     clock: () => new Date(),
+    names: config.names,
+    // Clients are made on first use: a function that never crawls never builds a Glue client.
+    get catalog() {
+      return new GlueCatalog(clients.glue);
+    },
+    get queryEngine() {
+      return new AthenaQueryEngine(clients.athena, { workgroup: config.athenaWorkgroup });
+    },
   };
 }
 

@@ -10,6 +10,9 @@ const environmentSchema = z.object({
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().optional(),
   LAMBDA_TASK_ROOT: z.string().optional(),
   DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  GLUE_DATABASE: z.string().regex(/^[a-z0-9_]{1,255}$/, 'GLUE_DATABASE must be a lowercase Glue database name').default('sluice'),
+  CRAWLER_PREFIX: z.string().default('sluice-'),
+  ATHENA_WORKGROUP: z.string().default('primary'),
 });
 
 /** Configuration of a Lambda function, read once from the environment. */
@@ -19,6 +22,8 @@ export interface RuntimeConfig {
   readonly stateMachineArn: string | undefined;
   readonly workDir: string;
   readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
+  readonly names: { readonly database: string; readonly crawlerPrefix: string };
+  readonly athenaWorkgroup: string;
 }
 
 /**
@@ -41,5 +46,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     stateMachineArn: e.STATE_MACHINE_ARN,
     workDir: e.WORK_DIR,
     duckdb: Object.freeze({ threads, memoryLimit: `${Math.floor(memoryMb * 0.6)}MB` }),
+    names: Object.freeze({ database: e.GLUE_DATABASE, crawlerPrefix: e.CRAWLER_PREFIX }),
+    athenaWorkgroup: e.ATHENA_WORKGROUP,
   });
 }

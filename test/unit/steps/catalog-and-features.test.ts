@@ -1,0 +1,159 @@
+import path from 'node:path';
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { GetCrawlerCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AthenaQueryEngine } from '../../../core/aws/athena-query-engine.js';
+import { GlueCatalog } from '../../../core/aws/glue-catalog.js';
+import { S3ObjectStore } from '../../../core/aws/s3-object-store.js';
+import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
+import type { RunContext } from '../../../core/run/run-context.js';
+import { getCrawlerState, startCrawler } from '../../../core/steps/crawl.js';
+import type { CrawlProgress } from '../../../core/steps/crawl.js';
+import { getFeatureQueryState, startFeatureQuery } from '../../../core/steps/feature-query.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
+
+const glue = mockClient(GlueClient);
+const athena = mockClient(AthenaClient);
+const s3 = mockClient(S3Client);
+
+const run: RunContext = {
+  runId: 'churn-telco_churn-0123456789abcdef',
+  pipeline: 'churn',
+  trigger: 'upload',
+  objects: [],
+  bucket: 'sluice-dev-lake',
+  startedAt: '2026-11-21T10:00:00.000Z',
+  plan: { features: true, training: 'none', deploy: false },
+};
+const names = { database: 'sluice_dev', crawlerPrefix: 'sluice-dev-' };
+const specs = folderSpecCatalog(path.join(REPO_ROOT, 'pipelines'));
+
+describe('crawl steps on Glue', () => {
+  const clock = () => new Date('2026-11-21T10:05:00.000Z');
+  const deps = { catalog: new GlueCatalog(new GlueClient({ region: 'us-east-1' }), { clock }), specs, names };
+
+  beforeEach(() => glue.reset());
+
+  it('starts the pipeline crawler and bounds the polls by the spec timeout when the crawler is idle', async () => {
+    // Prepare
+    glue.on(StartCrawlerCommand).resolves({});
+
+    // Act
+    const progress = await startCrawler({ run }, deps);
+
+    // Assess
+    expect(glue.commandCalls(StartCrawlerCommand)[0]?.args[0].input).toEqual({ Name: 'sluice-dev-churn' });
+    expect(progress).toEqual({
+      crawlerName: 'sluice-dev-churn',
+      database: 'sluice_dev',
+      table: 'churn',
+      started: true,
+      startedAt: '2026-11-21T10:05:00.000Z',
+      attempt: 0,
+      maxAttempts: 60,
+      pollSeconds: 30,
+      state: 'STARTING',
+    });
+  });
+
+  it('waits out a crawl that is already running and then asks to start again', async () => {
+    // Prepare
+    glue.on(StartCrawlerCommand).rejects(Object.assign(new Error('running'), { name: 'CrawlerRunningException' }));
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date('2026-11-21T09:59:00Z') } } });
+
+    // Act
+    const progress = await startCrawler({ run }, deps);
+    const next = await getCrawlerState({ run, crawl: progress }, deps);
+
+    // Assess
+    expect(progress.started).toBe(false);
+    expect(next).toMatchObject({ state: 'RESTART', attempt: 1 });
+  });
+
+  it("fails with Glue's message when the crawl ends FAILED", async () => {
+    // Prepare
+    const crawl: CrawlProgress = { crawlerName: 'sluice-dev-churn', database: 'sluice_dev', table: 'churn', started: true, startedAt: '2026-11-21T10:05:00.000Z', attempt: 3, maxAttempts: 60, pollSeconds: 30, state: 'RUNNING' };
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', ErrorMessage: 'Access denied on s3://x', StartTime: new Date('2026-11-21T10:05:01Z') } } });
+
+    // Act / Assess
+    await expect(getCrawlerState({ run, crawl }, deps)).rejects.toMatchObject({ name: 'CrawlFailedError', message: 'Crawler sluice-dev-churn failed: Access denied on s3://x' });
+  });
+
+  it('fails with CrawlTimeoutError when the last allowed poll still sees it running', async () => {
+    // Prepare
+    const crawl: CrawlProgress = { crawlerName: 'sluice-dev-churn', database: 'sluice_dev', table: 'churn', started: true, startedAt: '2026-11-21T10:05:00.000Z', attempt: 59, maxAttempts: 60, pollSeconds: 30, state: 'RUNNING' };
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'RUNNING' } });
+
+    // Act / Assess
+    await expect(getCrawlerState({ run, crawl }, deps)).rejects.toMatchObject({ name: 'CrawlTimeoutError' });
+  });
+});
+
+describe('feature query steps on Athena', () => {
+  const deps = {
+    queryEngine: new AthenaQueryEngine(new AthenaClient({ region: 'us-east-1' }), { workgroup: 'sluice-dev' }),
+    store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })),
+    specs,
+    names,
+  };
+
+  beforeEach(() => {
+    athena.reset();
+    s3.reset();
+  });
+
+  it('unloads each split to the run features prefix in the stage workgroup when started', async () => {
+    // Prepare
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    athena.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-train' }).resolvesOnce({ QueryExecutionId: 'q-validation' });
+
+    // Act
+    const progress = await startFeatureQuery({ run }, deps);
+
+    // Assess
+    const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train' });
+    expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(\nWITH "churn" AS \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\)\n/);
+    expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/train\/' WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
+    expect(calls[1]?.QueryString).toMatch(/>= 800\)/);
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
+      'features/churn/churn-telco_churn-0123456789abcdef/train/',
+      'features/churn/churn-telco_churn-0123456789abcdef/validation/',
+    ]);
+    expect(progress).toMatchObject({ train: { queryId: 'q-train', state: 'QUEUED' }, validation: { queryId: 'q-validation' }, maxAttempts: 360, pollSeconds: 5 });
+  });
+
+  it('records bytes scanned and moves on when both queries succeed', async () => {
+    // Prepare
+    const progress = {
+      database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const,
+      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
+      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
+    };
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1234, EngineExecutionTimeInMillis: 900 } } });
+
+    // Act
+    const next = await getFeatureQueryState({ run, features: progress }, deps);
+
+    // Assess
+    expect(next).toMatchObject({ state: 'SUCCEEDED', attempt: 1, train: { state: 'SUCCEEDED', bytesScanned: 1234 }, validation: { bytesScanned: 1234 } });
+  });
+
+  it("fails with Athena's reason when a query fails", async () => {
+    // Prepare
+    const progress = {
+      database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const,
+      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
+      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
+    };
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: "COLUMN_NOT_FOUND: line 3:8: Column 'x' cannot be resolved" } } });
+
+    // Act / Assess
+    await expect(getFeatureQueryState({ run, features: progress }, deps)).rejects.toMatchObject({
+      name: 'FeatureQueryFailedError',
+      message: expect.stringContaining("The train feature query q-train failed: COLUMN_NOT_FOUND: line 3:8: Column 'x' cannot be resolved"),
+    });
+  });
+});
