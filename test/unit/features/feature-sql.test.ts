@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { checkFeatureQuery, featureUnloadSql, InvalidFeatureQueryError, parseUnload, splitBucketExpression } from '../../../core/features/feature-sql.js';
 import { installTrinoCompat, runTrinoQuery } from '../../../core/sql/trino-compat.js';
@@ -42,7 +43,7 @@ describe('feature SQL', () => {
       // Prepare: md5('12|One year') = 3b1d6f3b..., so the bucket is 0x3b1d6f3b % 1000
       const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: '/tmp/sluice-test-spill' });
       await installTrinoCompat(db.connection);
-      const expected = Number.parseInt(require('node:crypto').createHash('md5').update('12|One year').digest('hex').slice(0, 8), 16) % 1000;
+      const expected = Number.parseInt(createHash('md5').update('12|One year').digest('hex').slice(0, 8), 16) % 1000;
 
       // Act
       const reader = await runTrinoQuery(db.connection, `SELECT ${splitBucketExpression(['tenure', 'contract'])} AS b FROM (SELECT 12 AS tenure, 'One year' AS contract)`);
