@@ -1,0 +1,62 @@
+/** Compute for a training job. */
+export interface TrainingResources {
+  instanceType: string;
+  instanceCount: number;
+  volumeSizeGb: number;
+}
+
+/** One training job of the built-in XGBoost algorithm on a run's feature sets. */
+export interface TrainingRequest {
+  /** At most 63 characters, unique per run and step (see `core/run/job-names.ts`). */
+  jobName: string;
+  algorithm: 'xgboost';
+  /** Hyperparameters as SageMaker takes them: names from the algorithm's documentation, values as strings. */
+  hyperparameters: Record<string, string>;
+  /** `s3://…/features/<pipeline>/<runId>/train/`: gzip CSV, no header, label first. */
+  trainUri: string;
+  validationUri: string;
+  /** `s3://…/models/<pipeline>/`: the job writes `<jobName>/output/model.tar.gz` below it. */
+  outputUri: string;
+  resources: TrainingResources;
+  maxRuntimeSeconds: number;
+  useSpot: boolean;
+  maxWaitSeconds?: number;
+}
+
+/** A hyperparameter range of a tuning job. */
+export type HyperparameterRange =
+  | { type: 'continuous' | 'integer'; min: number; max: number; scaling: 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic' }
+  | { type: 'categorical'; values: string[] };
+
+/** A hyperparameter tuning job over training jobs like `training` (whose `jobName` is ignored). */
+export interface TuningRequest {
+  /** At most 32 characters (SageMaker's limit for tuning jobs). */
+  jobName: string;
+  training: Omit<TrainingRequest, 'jobName'>;
+  strategy: 'Bayesian' | 'Random' | 'Hyperband' | 'Grid';
+  objective: { metric: string; direction: 'Maximize' | 'Minimize' };
+  ranges: Record<string, HyperparameterRange>;
+  maxJobs: number;
+  maxParallelJobs: number;
+  earlyStopping: boolean;
+}
+
+/** Where a training or tuning job stands, and what it produced once it completed. */
+export interface JobStatus {
+  state: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  failureReason?: string;
+  /** For tuning: the best training job's. */
+  modelArtifact?: string;
+  hyperparameters?: Record<string, string>;
+  /** Final metrics, e.g. `train:auc`, `validation:auc`. */
+  metrics?: Record<string, number>;
+  bestTrainingJobName?: string;
+}
+
+/** The trainer port: SageMaker in AWS, XGBoost through koffi locally. */
+export interface Trainer {
+  startTraining(request: TrainingRequest): Promise<{ jobName: string }>;
+  trainingStatus(jobName: string): Promise<JobStatus>;
+  startTuning(request: TuningRequest): Promise<{ jobName: string }>;
+  tuningStatus(jobName: string): Promise<JobStatus>;
+}
