@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
 
 const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
@@ -7,6 +8,11 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
       bytes: Number(flag(args, '--mb') ?? 1000) * 1e6,
       dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
       repeats: Number(flag(args, '--repeats') ?? 2),
+    }),
+  features: (args) =>
+    runFeaturesBench({
+      rows: Number(flag(args, '--rows') ?? 10_000_000),
+      dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
     }),
 };
 
