@@ -16,5 +16,5 @@ module.exports = tseslint.config(
     },
   },
   { files: ['local/cli/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
-  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
+  { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
 );

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An input object of a run, as the run saw it (a re-run of the same version sees the same values). */
 export const runObjectSchema = z

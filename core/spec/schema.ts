@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The pipeline spec: one YAML file per pipeline (`pipelines/<name>/pipeline.yml`). This module holds only the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalStepError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { Catalog, CrawlTarget } from '../ports/catalog.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalStepError } from '../errors.js';
 import type { FeatureSplit } from '../features/feature-sql.js';
 import { featureUnloadSql, readFeatureQuery } from '../features/feature-sql.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRunInputError, ObjectNotFoundError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import { matchPipeline } from '../pipelines/spec-catalog.js';

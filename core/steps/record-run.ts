@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import { matchPipeline } from '../pipelines/spec-catalog.js';

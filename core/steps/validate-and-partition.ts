@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DuckDbLimits } from '../duckdb/open-duckdb.js';
 import { openDuckDb } from '../duckdb/open-duckdb.js';
 import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';

@@ -161,7 +161,7 @@ describe('serverless.yml', () => {
       const bucket = resource(template, 'LakeBucket', 'AWS::S3::Bucket');
 
       // Act
-      const policies = { deletion: bucket.DeletionPolicy, replace: (bucket as { UpdateReplacePolicy?: string }).UpdateReplacePolicy };
+      const policies = { deletion: bucket.DeletionPolicy, replace: bucket.UpdateReplacePolicy };
 
       // Assess
       expect(policies).toEqual({ deletion: 'Retain', replace: 'Retain' });

@@ -15,6 +15,7 @@ export interface CfnResource {
   Properties: Record<string, Json>;
   DependsOn?: string | string[];
   DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 
 /** The packaged CloudFormation template (the parts the tests read). */
