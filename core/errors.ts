@@ -65,8 +65,13 @@ export class TransientServiceError extends RetryableStepError {
   public override readonly name = 'TransientServiceError';
 }
 
+/** SageMaker refused for lack of capacity or quota (ResourceLimitExceeded): retried with a long backoff. */
+export class ResourceLimitError extends RetryableStepError {
+  public override readonly name = 'ResourceLimitError';
+}
+
 /** The error codes Step Functions retries: kept here so the ASL test can check the definition lists them all. */
-export const RETRYABLE_ERROR_CODES: readonly string[] = ['TransientServiceError'];
+export const RETRYABLE_ERROR_CODES: readonly string[] = ['TransientServiceError', 'ResourceLimitError'];
 
 /** A short, printable description of any thrown value. */
 export function describeError(error: unknown): { name: string; message: string } {

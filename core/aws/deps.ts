@@ -4,6 +4,7 @@ import { powertoolsLogger } from '../log/powertools-logger.js';
 import { folderSpecCatalog } from '../pipelines/spec-catalog.js';
 import type { CrawlDeps } from '../steps/crawl.js';
 import type { FeatureQueryDeps } from '../steps/feature-query.js';
+import type { TrainingDeps } from '../steps/training.js';
 import type { NormalizeInputDeps } from '../steps/normalize-input.js';
 import type { RecordRunDeps } from '../steps/record-run.js';
 import type { StartRunDeps } from '../steps/start-run.js';
@@ -12,11 +13,12 @@ import type { AwsClients } from './clients.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { awsClients } from './clients.js';
 import { GlueCatalog } from './glue-catalog.js';
+import { SageMakerTrainer } from './sagemaker-trainer.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SfnRunStarter } from './sfn-run-starter.js';
 
 /** Everything the steps need in Lambda: AWS adapters over one set of clients. */
-export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & CrawlDeps & FeatureQueryDeps;
+export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & CrawlDeps & FeatureQueryDeps & TrainingDeps;
 
 /** Builds the AWS adapters once per execution environment. */
 export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClients()): AwsStepDeps {
@@ -36,6 +38,9 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
     get queryEngine() {
       return new AthenaQueryEngine(clients.athena, { workgroup: config.athenaWorkgroup });
     },
+    get trainer() {
+      return new SageMakerTrainer(clients.sagemaker, { roleArn: requireRole(config), region: config.region });
+    },
   };
 }
 
@@ -48,4 +53,9 @@ export function awsStartRunDeps(config: RuntimeConfig, clients: AwsClients = aws
     lakeBucket: config.lakeBucket,
     logger: powertoolsLogger,
   };
+}
+
+function requireRole(config: RuntimeConfig): string {
+  if (!config.sagemakerRoleArn) throw new ConfigurationError('SAGEMAKER_ROLE_ARN must be set for the training and deployment functions');
+  return config.sagemakerRoleArn;
 }

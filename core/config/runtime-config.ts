@@ -13,6 +13,9 @@ const environmentSchema = z.object({
   GLUE_DATABASE: z.string().regex(/^[a-z0-9_]{1,255}$/, 'GLUE_DATABASE must be a lowercase Glue database name').default('sluice'),
   CRAWLER_PREFIX: z.string().default('sluice-'),
   ATHENA_WORKGROUP: z.string().default('primary'),
+  SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+  RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{1,30}$/, 'RESOURCE_PREFIX must be lowercase letters, digits and dashes').default('sluice-'),
 });
 
 /** Configuration of a Lambda function, read once from the environment. */
@@ -24,6 +27,11 @@ export interface RuntimeConfig {
   readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
   readonly names: { readonly database: string; readonly crawlerPrefix: string };
   readonly athenaWorkgroup: string;
+  /** The role SageMaker jobs and models run as; only the training and deployment functions have it. */
+  readonly sagemakerRoleArn: string | undefined;
+  readonly region: string;
+  /** Prefix of the stage's endpoints, model package groups and alarms: `sluice-<stage>-`. */
+  readonly resourcePrefix: string;
 }
 
 /**
@@ -48,5 +56,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     duckdb: Object.freeze({ threads, memoryLimit: `${Math.floor(memoryMb * 0.6)}MB` }),
     names: Object.freeze({ database: e.GLUE_DATABASE, crawlerPrefix: e.CRAWLER_PREFIX }),
     athenaWorkgroup: e.ATHENA_WORKGROUP,
+    sagemakerRoleArn: e.SAGEMAKER_ROLE_ARN,
+    region: e.AWS_REGION,
+    resourcePrefix: e.RESOURCE_PREFIX,
   });
 }

@@ -51,6 +51,11 @@ export interface JobStatus {
   /** Final metrics, e.g. `train:auc`, `validation:auc`. */
   metrics?: Record<string, number>;
   bestTrainingJobName?: string;
+  /**
+   * The model's own evaluation on the validation set (AUC, logloss, precision, recall, specificity, F1, confusion
+   * matrix…), when the trainer computes it from the model's predictions.
+   */
+  evaluation?: Record<string, unknown>;
 }
 
 /** The trainer port: SageMaker in AWS, XGBoost through koffi locally. */

@@ -7,6 +7,7 @@ import { parseUnload } from '../../core/features/feature-sql.js';
 import type { QueryEngine, QueryRequest, QueryStatus } from '../../core/ports/query-engine.js';
 import { quoteIdentifier, quoteLiteral } from '../../core/sql/quote.js';
 import { installTrinoCompat, runTrinoQuery, translateTrinoSql } from '../../core/sql/trino-compat.js';
+import { FolderObjectStore } from './folder-object-store.js';
 import type { LocalCatalog } from './local-catalog.js';
 
 /**
@@ -45,11 +46,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.queries.get(queryId) ?? { state: 'FAILED', reason: `no query ${queryId}` };
   }
 
-  /** Local path of an `s3://bucket/key` URI in the lake folder. */
-  public localPath(uri: string): string {
-    const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-    if (!match?.[1]) throw new Error(`not an s3:// location: ${uri}`);
-    return path.join(this.lakeRoot, match[1], match[2] ?? '');
+  private localPath(uri: string): string {
+    return new FolderObjectStore(this.lakeRoot).pathOfUri(uri);
   }
 
   private async run(request: QueryRequest): Promise<void> {
@@ -81,7 +79,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       const location = this.localPath(table.StorageDescriptor.Location);
       const hiveTypes = table.PartitionKeys.map((k) => `${quoteLiteral(k.Name)}: 'VARCHAR'`).join(', ');
       await session.connection.run(
-        `CREATE OR REPLACE VIEW ${quoteIdentifier(database)}.${quoteIdentifier(table.Name)} AS SELECT * FROM read_parquet(${quoteLiteral(`${location}**/*.parquet`)}, hive_partitioning = true, union_by_name = true${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`,
+        `CREATE OR REPLACE VIEW ${quoteIdentifier(database)}.${quoteIdentifier(table.Name)} AS SELECT * FROM read_parquet(${quoteLiteral(path.join(location, '**', '*.parquet'))}, hive_partitioning = true, union_by_name = true${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`,
       );
     }
   }

@@ -17,8 +17,15 @@ export class FolderObjectStore implements ObjectStore {
   public pathOf(ref: ObjectRef): string {
     const bucketDir = path.resolve(this.root, ref.bucket);
     const file = path.resolve(bucketDir, ref.key);
-    if (!file.startsWith(bucketDir + path.sep)) throw new Error(`Object key "${ref.key}" escapes bucket "${ref.bucket}"`);
+    if (file !== bucketDir && !file.startsWith(bucketDir + path.sep)) throw new Error(`Object key "${ref.key}" escapes bucket "${ref.bucket}"`);
     return file;
+  }
+
+  /** The file or folder an `s3://bucket/key` URI stands for. */
+  public pathOfUri(uri: string): string {
+    const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+    if (!match?.[1]) throw new Error(`Not an s3:// location: ${uri}`);
+    return this.pathOf({ bucket: match[1], key: match[2] ?? '' });
   }
 
   public async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {

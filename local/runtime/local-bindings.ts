@@ -1,8 +1,11 @@
 import type { Logger } from '../../core/log/logger.js';
 import { getCrawlerState, startCrawler } from '../../core/steps/crawl.js';
 import { getFeatureQueryState, startFeatureQuery } from '../../core/steps/feature-query.js';
+import { deploy, getEndpointState, promoteModel, smokeTest } from '../../core/steps/deploy.js';
+import { evaluateModel } from '../../core/steps/evaluate-model.js';
 import { normalizeInput } from '../../core/steps/normalize-input.js';
 import { recordFailure, recordRun } from '../../core/steps/record-run.js';
+import { describeTraining, describeTuning, startTraining, startTuning } from '../../core/steps/training.js';
 import { validateAndPartition } from '../../core/steps/validate-and-partition.js';
 import type { LocalDeps } from './local-deps.js';
 
@@ -22,6 +25,15 @@ export const STEP_BY_STATE: Readonly<Record<string, Step>> = {
   GetCrawlerState: getCrawlerState,
   StartFeatureQuery: startFeatureQuery,
   GetFeatureQueryState: getFeatureQueryState,
+  StartTraining: startTraining,
+  DescribeTraining: describeTraining,
+  StartTuning: startTuning,
+  DescribeTuning: describeTuning,
+  EvaluateModel: evaluateModel,
+  Deploy: deploy,
+  GetEndpointState: getEndpointState,
+  SmokeTest: smokeTest,
+  PromoteModel: promoteModel,
   RecordRun: recordRun,
   RecordFailure: recordFailure,
 };

@@ -8,10 +8,19 @@ import type { NormalizeInputDeps } from '../../core/steps/normalize-input.js';
 import type { RecordRunDeps } from '../../core/steps/record-run.js';
 import type { CrawlDeps } from '../../core/steps/crawl.js';
 import type { FeatureQueryDeps } from '../../core/steps/feature-query.js';
+import type { TrainingDeps } from '../../core/steps/training.js';
+import type { DeployDeps } from '../../core/steps/deploy.js';
+import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
+import type { ServerLauncher } from '../adapters/local-hosting.js';
+import { httpInvoker, LocalHosting } from '../adapters/local-hosting.js';
+import { LocalRegistry } from '../adapters/local-registry.js';
+import { detachedServerLauncher } from './endpoint-launcher.js';
+import { projectRoot } from './project-root.js';
 import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { LocalCatalog } from '../adapters/local-catalog.js';
+import { LocalTrainer } from '../adapters/local-trainer.js';
 
 /** The bucket name the local lake uses: `<lake>/lake/<key>`, as `s3://lake/<key>` would be. */
 export const LOCAL_LAKE_BUCKET = 'lake';
@@ -21,10 +30,17 @@ export type LocalDeps = NormalizeInputDeps &
   ValidateAndPartitionDeps &
   RecordRunDeps &
   CrawlDeps &
-  FeatureQueryDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine };
+  FeatureQueryDeps &
+  TrainingDeps &
+  EvaluateModelDeps &
+  DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine };
 
 /** Names of the local catalog's database and crawlers (in AWS they come from the stage). */
 export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-' } as const;
+
+/** Local endpoints are `sluice-local-<pipeline>`; the image is a label, the model runs in-process. */
+export const LOCAL_ENDPOINT_PREFIX = 'sluice-local-';
+const LOCAL_MODEL_IMAGE = 'local/sluice-xgboost:1.7-1';
 
 /** Options of the local runtime. */
 export interface LocalDepsOptions {
@@ -33,6 +49,8 @@ export interface LocalDepsOptions {
   runId: string;
   /** DuckDB memory limit; a file larger than it is streamed and spilled, not loaded. */
   memoryLimit?: string;
+  /** How endpoint servers are started (default: a detached `sluice serve` process per endpoint). */
+  launcher?: ServerLauncher;
 }
 
 /**
@@ -47,13 +65,21 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
   const duckdb = { threads: availableParallelism(), memoryLimit: options.memoryLimit ?? '1GB' };
   const spill = { ...duckdb, tempDirectory: path.join(options.lakeRoot, '.work', 'spill') };
   const catalog = new LocalCatalog(options.lakeRoot, spill);
+  const store = new FolderObjectStore(options.lakeRoot);
+  const localPath = (uri: string) => store.pathOfUri(uri);
   return {
+    trainer: new LocalTrainer(localPath),
+    registry: new LocalRegistry(store, LOCAL_LAKE_BUCKET),
+    hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot())),
+    invoker: httpInvoker,
+    modelImage: LOCAL_MODEL_IMAGE,
+    endpointPrefix: LOCAL_ENDPOINT_PREFIX,
     catalog,
     queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill),
     names: LOCAL_NAMES,
     lakeRoot: options.lakeRoot,
     logFile,
-    store: new FolderObjectStore(options.lakeRoot),
+    store,
     specs: options.specs,
     lakeBucket: LOCAL_LAKE_BUCKET,
     logger,

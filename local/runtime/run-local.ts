@@ -81,7 +81,7 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const execution = machine.run(options.input, {
     overrides: { taskResourceLocalHandlers: bindings, waitTimeOverrides: waits, retryIntervalOverrides: retryOverrides(definition) },
     context: {
-      Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: new Date(started).toISOString(), Input: options.input, RoleArn: 'local' },
+      Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: new Date(started).toISOString(), Input: options.input, RoleArn: 'local', RedriveCount: 0 },
       StateMachine: { Id: 'local:sluice', Name: 'sluice' },
     },
   });

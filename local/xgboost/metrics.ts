@@ -10,6 +10,7 @@
  *   labels or in the predictions (scikit-learn's default); a ratio with a zero denominator counts as 0.
  * - regression: rmse, mae, r2 (r2 is 1 for a perfect fit of a constant target and 0 for an imperfect one, as in
  *   scikit-learn).
+ * - every row counts once: instance weights (`csv_weights`) are not applied, unlike XGBoost's own eval metrics.
  */
 
 /** Counts at threshold 0.5 for a binary problem. */

@@ -59,6 +59,11 @@ interface LearnerConfig {
   };
 }
 
+/** Frees boosters whose model object was garbage-collected without `free()` (a safety net, not the plan). */
+const unreleased = new FinalizationRegistry<{ native: XgboostNative; booster: BoosterHandle }>(({ native, booster }) =>
+  native.boosterFree(booster),
+);
+
 function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
   const config = native.boosterJsonConfig(booster) as LearnerConfig;
   const attributes: Record<string, string> = {};
@@ -67,7 +72,8 @@ function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
     if (value !== undefined) attributes[key] = value;
   }
   let freed = false;
-  return {
+  const token = {};
+  const model: XgboostModel = {
     objective: config.learner?.objective?.name ?? 'unknown',
     numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
     numFeatures: native.boosterNumFeature(booster),
@@ -85,7 +91,10 @@ function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
     free() {
       if (freed) return;
       freed = true;
+      unreleased.unregister(token);
       native.boosterFree(booster);
     },
   };
+  unreleased.register(model, { native, booster }, token);
+  return model;
 }

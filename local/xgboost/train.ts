@@ -12,6 +12,7 @@ import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
 
+/** The request and result types of a training job (defined next to the job itself). */
 export type { RoundRecord, TrainRequest, TrainResult, TrainTimings } from './train-core.js';
 
 /** How to run a training. */

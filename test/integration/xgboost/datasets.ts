@@ -29,6 +29,8 @@ export interface RowsOptions {
   readonly task: 'binary' | 'multiclass' | 'regression';
   /** Share of feature fields left empty (missing). */
   readonly missingRate?: number;
+  /** Put an instance weight in [0.5, 1.5) after the label (`csv_weights=1` layout). */
+  readonly weights?: boolean;
 }
 
 /** CSV lines (no newline) with a learnable but noisy signal; some values in exponent notation. */
@@ -47,7 +49,8 @@ export function makeRows(options: RowsOptions): string[] {
       if (random() < (options.missingRate ?? 0)) return '';
       return j % 5 === 4 ? value.toExponential(5) : value.toFixed(6);
     });
-    lines.push(`${label},${fields.join(',')}`);
+    const weight = options.weights === true ? `${(0.5 + random()).toFixed(3)},` : '';
+    lines.push(`${label},${weight}${fields.join(',')}`);
   }
   return lines;
 }

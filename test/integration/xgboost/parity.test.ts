@@ -51,8 +51,11 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-function validationRows(file: string): { rows: Float32Array; labels: Float32Array; nRows: number; nCols: number } {
-  const data = parseCsvText(readFileSync(file, 'utf8'), { source: file });
+function validationRows(
+  file: string,
+  weightColumn = false,
+): { rows: Float32Array; labels: Float32Array; nRows: number; nCols: number } {
+  const data = parseCsvText(readFileSync(file, 'utf8'), { source: file, weightColumn });
   return { rows: data.features, labels: data.labels, nRows: data.nRows, nCols: data.nCols };
 }
 
@@ -323,6 +326,67 @@ describe('local XGBoost trainer', () => {
       expect(Math.abs((metrics.mlogloss ?? 0) - (last?.['mlogloss']?.[11] ?? 0))).toBeLessThanOrEqual(1e-6);
       expect(Math.abs(1 - metrics.accuracy - (last?.['merror']?.[11] ?? 0))).toBeLessThanOrEqual(1e-6);
       expect(metrics.confusionMatrix.flat().reduce((sum, n) => sum + n, 0)).toBe(800);
+    });
+  });
+
+  describe('reg:squarederror with csv_weights and early stopping on mae (minimized)', () => {
+    let data: DatasetPaths;
+    let ours: TrainResult;
+    let python: PythonTrainOutput;
+
+    beforeAll(async () => {
+      data = await writeDataset(join(dir, 'regression'), {
+        task: 'regression',
+        features: 8,
+        trainRows: 3000,
+        validationRows: 1000,
+        seed: 41,
+        missingRate: 0.05,
+        weights: true,
+      });
+      ours = await trainXgboost({
+        trainFiles: [data.trainDir],
+        validationFiles: [data.validationFile],
+        outputDir: join(dir, 'regression', 'output'),
+        hyperparameters: {
+          num_round: '400',
+          objective: 'reg:squarederror',
+          eval_metric: 'rmse,mae',
+          early_stopping_rounds: '8',
+          csv_weights: '1',
+          eta: '0.5',
+          max_depth: '6',
+          gamma: '0.1',
+          seed: '1',
+        },
+      });
+      python = runPython<PythonTrainOutput>(PYTHON_TRAIN_SCRIPT, {
+        train: data.trainFiles,
+        validation: [data.validationFile],
+        params: { objective: 'reg:squarederror', eta: 0.5, max_depth: 6, gamma: 0.1, seed: 1, eval_metric: ['rmse', 'mae'] },
+        num_round: 400,
+        early_stopping: { rounds: 8, metric: 'mae', maximize: false },
+        model_path: join(dir, 'regression', 'python-xgboost-model'),
+        csv_weights: true,
+      });
+    });
+
+    it('matches Python XGBoost history, stopping round, model bytes and predictions', () => {
+      // Prepare
+      const validation = validationRows(data.validationFile, true);
+      const model = loadXgboostModel(ours.modelArtifact);
+
+      // Act
+      const predictions = model.predict(validation.rows, validation.nRows, validation.nCols);
+      model.free();
+
+      // Assess
+      expect(ours.rounds).toBeLessThan(400);
+      expect(historyAsPython(ours)).toEqual(python.history);
+      expect(String(ours.bestIteration)).toBe(python.attributes['best_iteration']);
+      expect(Buffer.compare(readModelBytes(ours.modelArtifact), readFileSync(join(dir, 'regression', 'python-xgboost-model')))).toBe(0);
+      expect(maxAbsDiff(predictions, python.predictions)).toBeLessThanOrEqual(1e-6);
+      expect(ours.validationMetrics?.kind).toBe('regression');
     });
   });
 });

@@ -50,7 +50,7 @@ export function runPython<T>(script: string, argument: unknown): T {
  * Trains like SageMaker's 1.7-1 container (`train_job` + `get_callbacks`) on CSV files read with numpy, saves
  * `xgboost-model` with `bst.save_model`, predicts the validation set.
  * Argument: { train: [paths], validation: [paths], params: {...}, num_round, early_stopping: {rounds, metric,
- * maximize} | null, model_path }.
+ * maximize} | null, model_path, csv_weights?: true (the column after the label is the instance weight) }.
  */
 export const PYTHON_TRAIN_SCRIPT = String.raw`
 import gzip, json, sys
@@ -59,6 +59,8 @@ import xgboost as xgb
 
 args = json.loads(sys.argv[1])
 
+first_feature = 2 if args.get('csv_weights') else 1
+
 def load(paths):
     parts = []
     for path in paths:
@@ -66,12 +68,13 @@ def load(paths):
         with handle:
             parts.append(np.atleast_2d(np.genfromtxt(handle, delimiter=',', dtype=np.float64)))
     data = np.vstack(parts)
-    return data[:, 1:].astype(np.float32), data[:, 0].astype(np.float32)
+    weights = data[:, 1].astype(np.float32) if first_feature == 2 else None
+    return data[:, first_feature:].astype(np.float32), data[:, 0].astype(np.float32), weights
 
-x_train, y_train = load(args['train'])
-x_val, y_val = load(args['validation'])
-dtrain = xgb.DMatrix(x_train, label=y_train)
-dval = xgb.DMatrix(x_val, label=y_val)
+x_train, y_train, w_train = load(args['train'])
+x_val, y_val, w_val = load(args['validation'])
+dtrain = xgb.DMatrix(x_train, label=y_train, weight=w_train)
+dval = xgb.DMatrix(x_val, label=y_val, weight=w_val)
 callbacks = [xgb.callback.EvaluationMonitor()]
 stopping = args['early_stopping']
 if stopping:

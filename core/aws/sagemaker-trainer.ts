@@ -1,0 +1,412 @@
+import {
+  CreateHyperParameterTuningJobCommand,
+  CreateTrainingJobCommand,
+  DescribeHyperParameterTuningJobCommand,
+  DescribeTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import type {
+  CategoricalParameterRange,
+  Channel,
+  ContinuousParameterRange,
+  CreateHyperParameterTuningJobCommandInput,
+  CreateTrainingJobCommandInput,
+  HyperParameterTuningJobStatus,
+  IntegerParameterRange,
+  MetricData,
+  ParameterRanges,
+  ResourceConfig,
+  SageMakerClient,
+  StoppingCondition,
+  Tag,
+  TrainingInstanceType,
+  TrainingJobStatus,
+} from '@aws-sdk/client-sagemaker';
+import { TerminalStepError } from '../errors.js';
+import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../ports/trainer.js';
+import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../run/job-names.js';
+import { callAws, classifyAwsError } from './aws-errors.js';
+import { xgboostImageUri } from './xgboost-images.js';
+
+/** Options of {@link SageMakerTrainer}. */
+export interface SageMakerTrainerOptions {
+  /** The role SageMaker assumes to read the feature sets and write the model (needs `iam:PassRole` for the caller). */
+  roleArn: string;
+  /** The region the client calls: it picks the XGBoost image's registry. */
+  region: string;
+}
+
+/** A training or tuning request SageMaker would refuse, or that cannot do what it asks; the message says what to fix. */
+export class InvalidTrainingRequestError extends TerminalStepError {
+  public override readonly name = 'InvalidTrainingRequestError';
+}
+
+/** Tag key holding the pipeline on every job Sluice starts. */
+export const PIPELINE_TAG = 'sluice:pipeline';
+/** Tag key holding the run id on every job Sluice starts. */
+export const RUN_TAG = 'sluice:run';
+
+/**
+ * Hyperband's MaxResource ceiling (HyperbandStrategyConfig in the SageMaker API reference: "The maximum value is 20,000
+ * epochs").
+ */
+const HYPERBAND_MAX_RESOURCE = 20_000;
+
+/**
+ * The trainer on SageMaker, with the built-in XGBoost 1.7-1 algorithm.
+ *
+ * - Channels `train` and `validation` stream the feature sets in Pipe mode: they are gzip CSV written by Athena's
+ *   UNLOAD, and SageMaker decompresses a channel only in Pipe mode (Channel.CompressionType: "used only in Pipe input
+ *   mode. In File mode, leave this field unset or set it to None"); the XGBoost container reads CSV from a pipe, and in
+ *   File mode hands the files as they are to XGBoost's CSV parser, which does not gunzip them.
+ * - Starting a job is idempotent by name: a ResourceInUse "already exists" answer means a retried state already started
+ *   it, and counts as started.
+ * - Errors go through the shared classifier (`aws-errors.ts`): throttling becomes TransientServiceError and
+ *   ResourceLimitExceeded ResourceLimitError, both retried by the state machine; anything else is rethrown as it is.
+ * - A request SageMaker would reject (Grid with numeric ranges, Hyperband with early stopping, a bad name, ...) fails
+ *   before any call with InvalidTrainingRequestError.
+ * - A failed or stopped job is reported, not thrown: the step decides what to throw.
+ */
+export class SageMakerTrainer implements Trainer {
+  private readonly roleArn: string;
+  private readonly image: string;
+
+  public constructor(
+    private readonly sagemaker: SageMakerClient,
+    options: SageMakerTrainerOptions,
+  ) {
+    this.roleArn = options.roleArn;
+    // Fails fast, when the adapter is built, for a region with no XGBoost image.
+    this.image = xgboostImageUri(options.region);
+  }
+
+  public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
+    const problems = trainingProblems(request, 'training job', request.jobName, RESOURCE_NAME_MAX);
+    if (problems.length > 0) {
+      throw new InvalidTrainingRequestError(`Training job ${request.jobName} cannot start: ${problems.join('; ')}`);
+    }
+    const input: CreateTrainingJobCommandInput = {
+      TrainingJobName: request.jobName,
+      AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: 'Pipe' },
+      RoleArn: this.roleArn,
+      HyperParameters: { ...request.hyperparameters },
+      InputDataConfig: channels(request),
+      OutputDataConfig: { S3OutputPath: request.outputUri },
+      ResourceConfig: resourceConfig(request),
+      StoppingCondition: stoppingCondition(request),
+      EnableManagedSpotTraining: request.useSpot,
+      ...tagsOf(request),
+    };
+    await this.create(`CreateTrainingJob ${request.jobName}`, () => this.sagemaker.send(new CreateTrainingJobCommand(input)));
+    return { jobName: request.jobName };
+  }
+
+  public async trainingStatus(jobName: string): Promise<JobStatus> {
+    const out = await callAws(`DescribeTrainingJob ${jobName}`, () =>
+      this.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName })),
+    );
+    const { state, failureReason } = trainingState(out.TrainingJobStatus, out.FailureReason);
+    const metrics = metricsOf(out.FinalMetricDataList);
+    return {
+      state,
+      ...(failureReason ? { failureReason } : {}),
+      ...(out.ModelArtifacts?.S3ModelArtifacts ? { modelArtifact: out.ModelArtifacts.S3ModelArtifacts } : {}),
+      ...(out.HyperParameters ? { hyperparameters: { ...out.HyperParameters } } : {}),
+      ...(metrics ? { metrics } : {}),
+    };
+  }
+
+  public async startTuning(request: TuningRequest): Promise<{ jobName: string }> {
+    const problems = [
+      ...trainingProblems(request.training, 'tuning job', request.jobName, TUNING_JOB_NAME_MAX),
+      ...tuningProblems(request),
+    ];
+    if (problems.length > 0) {
+      throw new InvalidTrainingRequestError(`Tuning job ${request.jobName} cannot start: ${problems.join('; ')}`);
+    }
+    const training = request.training;
+    const staticHyperparameters = Object.fromEntries(
+      Object.entries(training.hyperparameters).filter(([name]) => !Object.hasOwn(request.ranges, name)),
+    );
+    const maxResource = request.strategy === 'Hyperband' ? hyperbandMaxResource(request) : undefined;
+    const input: CreateHyperParameterTuningJobCommandInput = {
+      HyperParameterTuningJobName: request.jobName,
+      HyperParameterTuningJobConfig: {
+        Strategy: request.strategy,
+        ...(maxResource !== undefined ? { StrategyConfig: { HyperbandStrategyConfig: { MaxResource: maxResource } } } : {}),
+        HyperParameterTuningJobObjective: { Type: request.objective.direction, MetricName: request.objective.metric },
+        ResourceLimits: {
+          // Grid runs every combination of the categorical values: SageMaker counts the jobs itself.
+          ...(request.strategy === 'Grid' ? {} : { MaxNumberOfTrainingJobs: request.maxJobs }),
+          MaxParallelTrainingJobs: request.maxParallelJobs,
+        },
+        ParameterRanges: parameterRanges(request.ranges),
+        TrainingJobEarlyStoppingType: request.earlyStopping ? 'Auto' : 'Off',
+      },
+      TrainingJobDefinition: {
+        // Built-in algorithms emit their metrics to the tuner themselves: no MetricDefinitions.
+        AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: 'Pipe' },
+        StaticHyperParameters: staticHyperparameters,
+        RoleArn: this.roleArn,
+        InputDataConfig: channels(training),
+        OutputDataConfig: { S3OutputPath: training.outputUri },
+        ResourceConfig: resourceConfig(training),
+        StoppingCondition: stoppingCondition(training),
+        EnableManagedSpotTraining: training.useSpot,
+      },
+      // SageMaker copies a tuning job's tags onto the training jobs it launches.
+      ...tagsOf(training),
+    };
+    await this.create(`CreateHyperParameterTuningJob ${request.jobName}`, () =>
+      this.sagemaker.send(new CreateHyperParameterTuningJobCommand(input)),
+    );
+    return { jobName: request.jobName };
+  }
+
+  public async tuningStatus(jobName: string): Promise<JobStatus> {
+    const out = await callAws(`DescribeHyperParameterTuningJob ${jobName}`, () =>
+      this.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: jobName })),
+    );
+    const { state, failureReason } = tuningState(out.HyperParameterTuningJobStatus, out.FailureReason);
+    const best = out.BestTrainingJob;
+    const bestName = best?.TrainingJobName;
+    const status: JobStatus = {
+      state,
+      ...(failureReason ? { failureReason } : {}),
+      ...(bestName ? { bestTrainingJobName: bestName } : {}),
+    };
+    if (state !== 'Completed') return status;
+    if (!bestName) {
+      return { state: 'Failed', failureReason: `Tuning job ${jobName} completed without a best training job (did every training job fail?)` };
+    }
+    const job = await callAws(`DescribeTrainingJob ${bestName}`, () =>
+      this.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: bestName })),
+    );
+    const metrics = metricsOf(job.FinalMetricDataList);
+    return {
+      ...status,
+      ...(job.ModelArtifacts?.S3ModelArtifacts ? { modelArtifact: job.ModelArtifacts.S3ModelArtifacts } : {}),
+      hyperparameters: { ...out.TrainingJobDefinition?.StaticHyperParameters, ...best?.TunedHyperParameters },
+      ...(metrics ? { metrics } : {}),
+    };
+  }
+
+  /** Sends a create call; "already exists" for our own name means an earlier attempt of this state already sent it. */
+  private async create(action: string, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (isAlreadyExists(error)) return;
+      throw classifyAwsError(error, action);
+    }
+  }
+}
+
+/**
+ * SageMaker answers a duplicate name with ResourceInUse: "Training job names must be unique within an AWS account and
+ * region, and a training job with this name already exists (arn:…)", or "A hyperparameter tuning job with the name, …,
+ * already exists." Some SageMaker APIs have moved to a "must be unique" wording without "already exists", so either counts.
+ */
+function isAlreadyExists(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const name = 'name' in error ? String(error.name) : '';
+  const message = 'message' in error ? String(error.message) : '';
+  return name === 'ResourceInUse' && /already exists|must be unique/i.test(message);
+}
+
+type TrainingPart = Omit<TrainingRequest, 'jobName'>;
+
+/** Every reason SageMaker would refuse the job's name or its training definition, checked before any call. */
+function trainingProblems(training: TrainingPart, kind: string, jobName: string, maxName: number): string[] {
+  const problems: string[] = [];
+  if (!isSageMakerName(jobName, maxName)) {
+    problems.push(`the ${kind} name "${jobName}" must be 1 to ${maxName} letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  // A runtime guard: specs also name other algorithms, which this adapter does not run.
+  const algorithm: string = training.algorithm;
+  if (algorithm !== 'xgboost') problems.push(`algorithm "${algorithm}" is not supported (only xgboost)`);
+  for (const [channel, uri] of [['train', training.trainUri], ['validation', training.validationUri], ['output', training.outputUri]] as const) {
+    if (!uri.startsWith('s3://')) problems.push(`the ${channel} location "${uri}" is not an s3:// URI`);
+  }
+  if (training.useSpot && training.maxWaitSeconds !== undefined && training.maxWaitSeconds < training.maxRuntimeSeconds) {
+    // StoppingCondition.MaxWaitTimeInSeconds "must be equal to or greater than MaxRuntimeInSeconds".
+    problems.push(`maxWaitSeconds (${training.maxWaitSeconds}) must be at least maxRuntimeSeconds (${training.maxRuntimeSeconds}) for a Spot job`);
+  }
+  return problems;
+}
+
+/** Gzip CSV, no header, label first, streamed whole to every instance. */
+function channels(training: TrainingPart): Channel[] {
+  return [channel('train', training.trainUri), channel('validation', training.validationUri)];
+}
+
+function channel(name: string, uri: string): Channel {
+  return {
+    ChannelName: name,
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } },
+    ContentType: 'text/csv',
+    CompressionType: 'Gzip',
+  };
+}
+
+function resourceConfig(training: TrainingPart): ResourceConfig {
+  return {
+    // The SDK's enum lags new instance types; SageMaker validates the value itself.
+    InstanceType: training.resources.instanceType as TrainingInstanceType,
+    InstanceCount: training.resources.instanceCount,
+    VolumeSizeInGB: training.resources.volumeSizeGb,
+  };
+}
+
+/**
+ * MaxRuntimeInSeconds, plus MaxWaitTimeInSeconds for a Spot job (required there, and only there). Without a
+ * maxWaitSeconds, a Spot job gets the smallest valid wait: its runtime, so no extra time to wait for capacity.
+ */
+function stoppingCondition(training: TrainingPart): StoppingCondition {
+  if (!training.useSpot) return { MaxRuntimeInSeconds: training.maxRuntimeSeconds };
+  return {
+    MaxRuntimeInSeconds: training.maxRuntimeSeconds,
+    MaxWaitTimeInSeconds: training.maxWaitSeconds ?? training.maxRuntimeSeconds,
+  };
+}
+
+/**
+ * Tags naming the pipeline and the run, read from the train location when it follows the lake layout
+ * (`s3://<bucket>/features/<pipeline>/<runId>/train/`); none otherwise.
+ */
+function tagsOf(training: TrainingPart): { Tags?: Tag[] } {
+  const match = /^s3:\/\/[^/]+\/features\/([^/]+)\/([^/]+)\/train\/?$/.exec(training.trainUri);
+  if (!match?.[1] || !match[2]) return {};
+  return {
+    Tags: [
+      { Key: PIPELINE_TAG, Value: match[1] },
+      { Key: RUN_TAG, Value: match[2] },
+    ],
+  };
+}
+
+/** Every reason SageMaker would refuse the tuning configuration, checked before any call. */
+function tuningProblems(request: TuningRequest): string[] {
+  const problems: string[] = [];
+  const ranges = Object.entries(request.ranges);
+  if (ranges.length === 0) problems.push('it has no hyperparameter ranges to search');
+  for (const [name, range] of ranges) problems.push(...rangeProblems(name, range));
+  if (!Number.isInteger(request.maxParallelJobs) || request.maxParallelJobs < 1) problems.push('maxParallelJobs must be a whole number of at least 1');
+  if (request.strategy !== 'Grid' && (!Number.isInteger(request.maxJobs) || request.maxJobs < 1)) problems.push('maxJobs must be a whole number of at least 1');
+  if (request.strategy === 'Grid') {
+    // "Only categorical parameters are supported when using the grid search strategy."
+    const numeric = ranges.filter(([, range]) => range.type !== 'categorical').map(([name]) => name);
+    if (numeric.length > 0) problems.push(`Grid search takes categorical ranges only, and ${numeric.join(', ')} ${numeric.length === 1 ? 'is' : 'are'} not`);
+  }
+  if (request.strategy === 'Hyperband') {
+    // "TrainingJobEarlyStoppingType must be OFF to use Hyperband": Hyperband stops poor jobs itself.
+    if (request.earlyStopping) problems.push('Hyperband stops poor training jobs itself: turn earlyStopping off');
+    const maxResource = hyperbandMaxResource(request);
+    if (maxResource === undefined) {
+      problems.push('Hyperband needs num_round (a static hyperparameter or an integer range) to bound the rounds a training job may run');
+    } else if (!Number.isInteger(maxResource) || maxResource < 1 || maxResource > HYPERBAND_MAX_RESOURCE) {
+      problems.push(`Hyperband's MaxResource comes from num_round (${maxResource}) and must be a whole number from 1 to ${HYPERBAND_MAX_RESOURCE}`);
+    }
+  }
+  return problems;
+}
+
+function rangeProblems(name: string, range: HyperparameterRange): string[] {
+  if (range.type === 'categorical') {
+    return range.values.length === 0 ? [`range ${name} has no values`] : [];
+  }
+  const problems: string[] = [];
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min >= range.max) {
+    problems.push(`range ${name} needs a finite min below its max (got ${range.min} to ${range.max})`);
+  }
+  if (range.type === 'integer' && (!Number.isInteger(range.min) || !Number.isInteger(range.max))) {
+    problems.push(`integer range ${name} needs whole-number bounds`);
+  }
+  // ContinuousParameterRange / IntegerParameterRange ScalingType in the SageMaker API reference.
+  if (range.scaling === 'Logarithmic' && range.min <= 0) {
+    problems.push(`range ${name} uses Logarithmic scaling, which needs values above 0`);
+  }
+  if (range.scaling === 'ReverseLogarithmic') {
+    if (range.type === 'integer') problems.push(`integer range ${name} cannot use ReverseLogarithmic scaling (continuous ranges only)`);
+    else if (range.min < 0 || range.max >= 1) problems.push(`range ${name} uses ReverseLogarithmic scaling, which needs 0 <= values < 1`);
+  }
+  return problems;
+}
+
+/**
+ * Hyperband's MaxResource for XGBoost: its boosting rounds, the unit in which the container reports the objective
+ * metric. SageMaker infers MaxResource only from epoch-like static hyperparameters (`epochs`, `num_epochs`, ...), not
+ * from `num_round`, so it is given explicitly: the static num_round, or the top of its range when it is tuned.
+ */
+function hyperbandMaxResource(request: TuningRequest): number | undefined {
+  const tuned = request.ranges['num_round'];
+  if (tuned) return tuned.type === 'categorical' ? Math.max(...tuned.values.map(Number)) : tuned.max;
+  const fixed = request.training.hyperparameters['num_round'];
+  return fixed === undefined ? undefined : Number(fixed);
+}
+
+function parameterRanges(ranges: Record<string, HyperparameterRange>): ParameterRanges {
+  const continuous: ContinuousParameterRange[] = [];
+  const integer: IntegerParameterRange[] = [];
+  const categorical: CategoricalParameterRange[] = [];
+  for (const [name, range] of Object.entries(ranges)) {
+    if (range.type === 'categorical') {
+      categorical.push({ Name: name, Values: [...range.values] });
+    } else {
+      // The API takes range bounds as strings.
+      const bounds = { Name: name, MinValue: String(range.min), MaxValue: String(range.max), ScalingType: range.scaling };
+      (range.type === 'continuous' ? continuous : integer).push(bounds);
+    }
+  }
+  return {
+    ...(continuous.length > 0 ? { ContinuousParameterRanges: continuous } : {}),
+    ...(integer.length > 0 ? { IntegerParameterRanges: integer } : {}),
+    ...(categorical.length > 0 ? { CategoricalParameterRanges: categorical } : {}),
+  };
+}
+
+function trainingState(status: TrainingJobStatus | undefined, reason: string | undefined): Pick<JobStatus, 'state' | 'failureReason'> {
+  const failureReason = reason?.trim() || undefined;
+  switch (status) {
+    case 'Completed':
+    case 'Failed':
+    case 'Stopping':
+    case 'Stopped':
+    case 'InProgress':
+      return { state: status, ...(failureReason ? { failureReason } : {}) };
+    case 'Deleting':
+      return { state: 'Failed', failureReason: withReason('the training job is being deleted', failureReason) };
+    default:
+      // A job SageMaker has accepted but not yet described is still starting: the wait loop polls again.
+      return { state: 'InProgress' };
+  }
+}
+
+function tuningState(status: HyperParameterTuningJobStatus | undefined, reason: string | undefined): Pick<JobStatus, 'state' | 'failureReason'> {
+  const failureReason = reason?.trim() || undefined;
+  switch (status) {
+    case 'Completed':
+    case 'Failed':
+    case 'Stopping':
+    case 'Stopped':
+    case 'InProgress':
+      return { state: status, ...(failureReason ? { failureReason } : {}) };
+    case 'Deleting':
+    case 'DeleteFailed':
+      return { state: 'Failed', failureReason: withReason(`the tuning job is being deleted (${status})`, failureReason) };
+    default:
+      return { state: 'InProgress' };
+  }
+}
+
+function withReason(what: string, reason: string | undefined): string {
+  return reason ? `${what}: ${reason}` : what;
+}
+
+/** `train:auc`, `validation:auc`, ... → value; undefined when the job reported none. */
+function metricsOf(list: MetricData[] | undefined): Record<string, number> | undefined {
+  const metrics: Record<string, number> = {};
+  for (const metric of list ?? []) {
+    if (metric.MetricName !== undefined && metric.Value !== undefined) metrics[metric.MetricName] = metric.Value;
+  }
+  return Object.keys(metrics).length > 0 ? metrics : undefined;
+}

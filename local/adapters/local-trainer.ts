@@ -1,0 +1,85 @@
+import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
+import type { RoundRecord, TrainResult } from '../xgboost/train.js';
+import { trainXgboost } from '../xgboost/train.js';
+
+/** Runs a tuning job locally; provided by the local tuner. */
+export type LocalTuningRunner = (request: TuningRequest, train: (request: TrainingRequest, onRound?: (round: RoundRecord) => void) => Promise<TrainResult>) => Promise<JobStatus>;
+
+/**
+ * The local SageMaker: a training job is real XGBoost 1.7 (the version in SageMaker's `1.7-1` container) run in a
+ * worker thread on the run's feature files, writing `model.tar.gz` where SageMaker would
+ * (`models/<pipeline>/<job>/output/`). Jobs run to completion when started (one at a time); their status is then
+ * read back like SageMaker's. A job name already used answers with that job, as SageMaker's "already exists" does.
+ */
+export class LocalTrainer implements Trainer {
+  private readonly jobs = new Map<string, JobStatus>();
+
+  public constructor(
+    private readonly localPath: (uri: string) => string,
+    private readonly tuner?: LocalTuningRunner,
+  ) {}
+
+  public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
+    if (!this.jobs.has(request.jobName)) {
+      this.jobs.set(request.jobName, { state: 'InProgress' });
+      // Report the artifact where SageMaker would: the registry and the deployment address the lake, not a disk path.
+      this.jobs.set(request.jobName, await this.settle(() => this.train(request), `${request.outputUri}${request.jobName}/output/model.tar.gz`));
+    }
+    return { jobName: request.jobName };
+  }
+
+  public async trainingStatus(jobName: string): Promise<JobStatus> {
+    return this.jobs.get(jobName) ?? { state: 'Failed', failureReason: `Could not find training job "${jobName}"` };
+  }
+
+  public async startTuning(request: TuningRequest): Promise<{ jobName: string }> {
+    if (!this.jobs.has(request.jobName)) {
+      const tuner = this.tuner;
+      if (!tuner) throw new Error('No local tuner configured');
+      this.jobs.set(request.jobName, { state: 'InProgress' });
+      this.jobs.set(request.jobName, await tuner(request, (r, onRound) => this.train(r, onRound)).catch((error: unknown) => failed(error)));
+    }
+    return { jobName: request.jobName };
+  }
+
+  public async tuningStatus(jobName: string): Promise<JobStatus> {
+    return this.jobs.get(jobName) ?? { state: 'Failed', failureReason: `Could not find tuning job "${jobName}"` };
+  }
+
+  /** Trains one model as a SageMaker training job would. */
+  public async train(request: TrainingRequest, onRound?: (round: RoundRecord) => void): Promise<TrainResult> {
+    return trainXgboost(
+      {
+        trainFiles: [this.localPath(request.trainUri)],
+        validationFiles: [this.localPath(request.validationUri)],
+        hyperparameters: request.hyperparameters,
+        outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
+      },
+      onRound ? { onRound } : {},
+    );
+  }
+
+  private async settle(run: () => Promise<TrainResult>, artifactUri: string): Promise<JobStatus> {
+    try {
+      return { ...completed(await run()), modelArtifact: artifactUri };
+    } catch (error) {
+      return failed(error);
+    }
+  }
+}
+
+/** A completed job's status from a local training result. */
+export function completed(result: TrainResult, hyperparameters?: Record<string, string>): JobStatus {
+  return {
+    state: 'Completed',
+    modelArtifact: result.modelArtifact,
+    metrics: { ...result.finalMetrics },
+    ...(hyperparameters ? { hyperparameters } : {}),
+    ...(result.validationMetrics ? { evaluation: { ...result.validationMetrics } as Record<string, unknown> } : {}),
+  };
+}
+
+function failed(error: unknown): JobStatus {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { state: 'Failed', failureReason: reason };
+}
