@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RunSummary } from '../runtime/run-local.js';
 import type { StepRecord } from '../runtime/step-tracker.js';
 
@@ -24,6 +25,14 @@ export function formatSummary(summary: RunSummary): string {
   if (summary.outputs.curated.length > 0) lines.push(`  curated:    ${summary.outputs.curated.length} Parquet file(s) under ${commonFolder(summary.outputs.curated)}`);
   for (const q of summary.outputs.quarantine) lines.push(`  quarantine: ${q}`);
   for (const r of summary.outputs.raw) lines.push(`  original:   ${r}`);
+  if (summary.outputs.features) lines.push(`  features:   ${path.dirname(summary.outputs.features.train)}/{train,validation}/`);
+  const model = summary.model;
+  if (model) {
+    const shown = Object.entries(model.metrics).filter(([k]) => !k.startsWith('train:')).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+    lines.push(`  model:      version ${model.version} (${shown})`);
+    lines.push(`  gate:       ${model.promoted ? 'PROMOTED' : 'not promoted'}: ${model.reasons.join('; ')}`);
+    if (model.endpoint) lines.push(`  serving:    ${model.endpoint}  (sluice predict --pipeline ${summary.pipeline} FILE)`);
+  }
   if (summary.outputs.manifest) lines.push(`  manifest:   ${summary.outputs.manifest}`);
   lines.push(`  log:        ${summary.outputs.log}`);
   return `${lines.join('\n')}\n`;

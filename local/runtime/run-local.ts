@@ -25,7 +25,25 @@ export interface RunSummary {
   error?: { name: string; message: string; state: string };
   steps: StepRecord[];
   rows: RowCounts;
-  outputs: { lake: string; raw: string[]; curated: string[]; quarantine: string[]; manifest?: string; log: string };
+  outputs: {
+    lake: string;
+    raw: string[];
+    curated: string[];
+    quarantine: string[];
+    features?: { train: string; validation: string };
+    model?: string;
+    manifest?: string;
+    log: string;
+  };
+  /** The trained model and the gate's decision, when the run trained one. */
+  model?: {
+    version: number;
+    metrics: Record<string, number>;
+    promoted: boolean;
+    reasons: string[];
+    /** Where the promoted model serves (a local URL). */
+    endpoint?: string;
+  };
   durationMs: number;
 }
 
@@ -124,6 +142,7 @@ function summarize(
   const bucketDir = path.join(lakeRoot, LOCAL_LAKE_BUCKET);
   const files = manifest?.ingest ?? [];
   const local = (key: string) => path.join(bucketDir, key);
+  const uriPath = (uri: string) => (uri.startsWith('s3://') ? path.join(lakeRoot, uri.slice('s3://'.length)) : uri);
   const summary: RunSummary = {
     runId,
     pipeline: options.spec.name,
@@ -135,11 +154,24 @@ function summarize(
       raw: files.map((f) => local(f.rawKey)),
       curated: [...new Set(files.flatMap((f) => f.curatedKeys.map(local)))],
       quarantine: files.flatMap((f) => (f.quarantineKey ? [local(f.quarantineKey)] : [])),
+      ...(manifest?.stages.features ? { features: { train: uriPath(manifest.stages.features.train.location), validation: uriPath(manifest.stages.features.validation.location) } } : {}),
+      ...(manifest?.stages.training?.modelArtifact ? { model: uriPath(manifest.stages.training.modelArtifact) } : {}),
       ...(manifest ? { manifest: local(`runs/${options.spec.name}/${runId}.json`) } : {}),
       log: logFile,
     },
     durationMs,
   };
+  const evaluation = manifest?.stages.evaluation;
+  if (evaluation) {
+    const endpoint = manifest.stages.promotion?.endpoint;
+    summary.model = {
+      version: evaluation.candidate.version,
+      metrics: evaluation.candidate.metrics,
+      promoted: evaluation.promote && endpoint !== undefined,
+      reasons: evaluation.decision.reasons,
+      ...(endpoint ? { endpoint } : {}),
+    };
+  }
   if (failure) summary.error = { ...failure, state: tracker.failedState() ?? 'unknown' };
   return summary;
 }
@@ -147,6 +179,12 @@ function summarize(
 interface ManifestView {
   rows: RowCounts;
   ingest: { rawKey: string; curatedKeys: string[]; quarantineKey?: string }[];
+  stages: {
+    features?: { train: { location: string }; validation: { location: string } };
+    training?: { modelArtifact?: string };
+    evaluation?: { promote: boolean; decision: { reasons: string[] }; candidate: { version: number; metrics: Record<string, number> } };
+    promotion?: { endpoint: string };
+  };
 }
 
 function readManifest(lakeRoot: string, pipeline: string, runId: string): ManifestView | undefined {

@@ -8,7 +8,8 @@
  * 3. with `early_stopping_rounds`, the container adds `xgb.callback.EarlyStopping(rounds, data_name='validation',
  *    metric_name=<last eval metric>, maximize=<metric in its maximize list>, save_best=True)`: after each
  *    improvement XGBoost sets the booster attributes `best_score` / `best_iteration`; training stops after
- *    `rounds` rounds without one; `save_best` then slices the booster to `[0, best_iteration]`;
+ *    `rounds` rounds without one; `save_best` then slices the booster to `[0, best_iteration]` (the hyperparameter
+ *    page says the same: "SageMaker hosting uses the best model for inference");
  * 4. Python's `CallbackContainer.after_training` then sets `best_iteration` (rounds - 1 when it is not set) and
  *    `best_ntree_limit`, and `xgb.train` returns `bst.copy()` (serialize, unserialize);
  * 5. the container saves with `bst.save_model(model_dir + '/xgboost-model')`.

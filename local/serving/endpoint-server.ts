@@ -1,0 +1,429 @@
+/**
+ * The local endpoint: SageMaker's container contract for the built-in XGBoost `1.7-1` algorithm
+ * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`) on Node's own `http` server.
+ *
+ * Why no framework: three routes, one body format per route, and the hot path is "read the body, predict, write a
+ * string"; a router or body-parser middleware would add per-request work and a dependency for nothing.
+ *
+ * Predictions run in the event loop, synchronously, one request at a time, with all rows of a request in one
+ * XGBoost call (a one-row prediction takes tens of microseconds; see `bench/serve`). The model comes from a pointer
+ * file that the server follows: when the pointer changes the new model is loaded in full, then made current in one
+ * assignment; requests that arrived earlier finish on the model they started with, which is freed once the last of
+ * them is done (see `model-slot.ts`).
+ */
+import http from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { XgboostModel } from '../xgboost/model.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  formatPredictions,
+  negotiateAccept,
+  parseContentType,
+  parseFeatures,
+} from './contract.js';
+import type { ResponseFormat } from './contract.js';
+import {
+  FeatureCountError,
+  InvocationError,
+  ModelNotLoadedError,
+  ModelPointerError,
+  PayloadTooLargeError,
+  PredictionFailedError,
+} from './errors.js';
+import { parseModelPointer, resolveModelArtifact } from './model-pointer.js';
+import { ModelSlot } from './model-slot.js';
+import type { ModelInfo, ModelLease } from './model-slot.js';
+import { watchPointerFile } from './pointer-watcher.js';
+import type { PointerWatcher } from './pointer-watcher.js';
+import { loadServingModel } from './serving-model.js';
+import type { ServingModelOptions } from './serving-model.js';
+import { readFileSync } from 'node:fs';
+
+/** Where the model comes from: a pointer file to follow (hot swap), or one artifact served as long as the server runs. */
+export type ModelSource = { readonly pointerFile: string } | { readonly modelArtifact: string };
+
+/** What the server reports through {@link EndpointServerOptions.onEvent} (it never logs by itself). */
+export type EndpointEvent =
+  | {
+      readonly type: 'model-loaded';
+      readonly model: ModelInfo;
+      /** The model it replaced, if any (freed once its last request is done). */
+      readonly previous: ModelInfo | undefined;
+      readonly loadMs: number;
+    }
+  | { readonly type: 'model-load-failed'; readonly source: string; readonly error: Error }
+  | { readonly type: 'model-freed'; readonly model: ModelInfo }
+  | { readonly type: 'request-rejected'; readonly statusCode: number; readonly message: string };
+
+/** How to start the endpoint. */
+export interface EndpointServerOptions {
+  /** Address to listen on (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Port (default 8080, the container's; 0 picks a free one). */
+  readonly port?: number;
+  readonly modelSource: ModelSource;
+  /** Largest request body in bytes (default 6 MiB, the container's `MAX_CONTENT_LENGTH`). */
+  readonly maxPayloadBytes?: number;
+  /** Answer format when `Accept` is absent or `*∕*` (the container's `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`). */
+  readonly defaultAccept?: ResponseFormat;
+  /** How often the pointer file is polled in ms, besides `fs.watch` (default 1000). */
+  readonly pollIntervalMs?: number;
+  /** Library path and threads of the models (default: one thread per prediction, as in the container). */
+  readonly model?: ServingModelOptions;
+  /** Receives model and request events; exceptions it throws are ignored. */
+  readonly onEvent?: (event: EndpointEvent) => void;
+}
+
+/** A running endpoint. */
+export interface EndpointServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The model being served, if any. */
+  readonly model: ModelInfo | undefined;
+  /** Models in native memory (the current one plus replaced ones still answering requests). */
+  readonly loadedModels: number;
+  /** Re-reads the pointer now (without waiting for the watch) and swaps if it names another model. */
+  refresh(): ModelInfo | undefined;
+  /** Stops listening, lets requests in progress finish (5 s at most), frees the models. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the endpoint and resolves once it listens. With `{ modelArtifact }` the model is loaded before listening and
+ * a load failure rejects; with `{ pointerFile }` the server starts even when the pointer is missing or its model does
+ * not load (`/ping` answers 503 until a model is loaded) and follows the pointer from then on.
+ * @throws ModelFormatError, XgboostNotInstalledError when a `modelArtifact` cannot be loaded
+ * @throws the `listen` error (e.g. EADDRINUSE)
+ */
+export async function startEndpointServer(options: EndpointServerOptions): Promise<EndpointServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const defaultAccept = options.defaultAccept ?? 'text/csv';
+  const emit = (event: EndpointEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A faulty listener must not take the endpoint down.
+    }
+  };
+  const slot = new ModelSlot((model) => emit({ type: 'model-freed', model }));
+  const source = options.modelSource;
+  const follower = 'pointerFile' in source ? new PointerFollower(source.pointerFile, slot, options.model, emit) : undefined;
+  if ('modelArtifact' in source) {
+    install(slot, source.modelArtifact, undefined, options.model, emit);
+  } else {
+    follower?.refresh(true);
+  }
+
+  const server = http.createServer((request, response) => {
+    route(request, response, { slot, maxPayloadBytes, defaultAccept, emit, noModel: () => follower?.problem() });
+  });
+  // The container's gunicorn keeps idle connections 60 s; Node's default (5 s) would make clients reconnect.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: options.port ?? 8080 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    slot.clear();
+    throw error;
+  });
+  const watcher: PointerWatcher | undefined =
+    follower === undefined
+      ? undefined
+      : watchPointerFile({
+          pointerFile: follower.pointerFile,
+          onChange: () => follower.refresh(false),
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+        });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    get model() {
+      return slot.info;
+    },
+    get loadedModels() {
+      return slot.loadedModels;
+    },
+    refresh() {
+      follower?.refresh(true);
+      return slot.info;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        watcher?.close();
+        const force = setTimeout(() => server.closeAllConnections(), 5000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }).then(() => slot.clear());
+      return closing;
+    },
+  };
+}
+
+/** Follows a pointer file: reads it when told it may have changed, loads and installs the model it names. */
+class PointerFollower {
+  private lastText: string | undefined;
+  private lastProblem: string | undefined;
+
+  public constructor(
+    public readonly pointerFile: string,
+    private readonly slot: ModelSlot,
+    private readonly modelOptions: ServingModelOptions | undefined,
+    private readonly emit: (event: EndpointEvent) => void,
+  ) {}
+
+  /** Why no model is loaded, for 503 answers. */
+  public problem(): string {
+    return this.lastProblem ?? `No model loaded yet: waiting for the model pointer ${this.pointerFile}`;
+  }
+
+  /**
+   * Reads the pointer (synchronously: a few hundred bytes) and, when it names another model than the current one,
+   * loads that model and installs it. Unchanged text is skipped unless `force`. Failures keep the current model.
+   */
+  public refresh(force: boolean): void {
+    let text: string;
+    try {
+      text = readFileSync(this.pointerFile, 'utf8');
+    } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      this.fail(
+        new ModelPointerError(
+          missing
+            ? `No model loaded yet: the model pointer ${this.pointerFile} does not exist`
+            : `Cannot read the model pointer ${this.pointerFile}: ${(cause as Error).message}`,
+          { cause },
+        ),
+      );
+      this.lastText = undefined;
+      return;
+    }
+    if (!force && text === this.lastText) return;
+    this.lastText = text;
+    let artifact: string;
+    let version: number;
+    try {
+      const pointer = parseModelPointer(text, this.pointerFile);
+      artifact = resolveModelArtifact(this.pointerFile, pointer);
+      version = pointer.version;
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    const current = this.slot.info;
+    if (current?.version === version && current.modelArtifact === artifact) return;
+    const installed = install(this.slot, artifact, version, this.modelOptions, this.emit, (error) => this.fail(error));
+    if (installed) this.lastProblem = undefined;
+  }
+
+  private fail(error: Error): void {
+    // Report each distinct problem once: the poll would otherwise repeat it every second.
+    if (error.message === this.lastProblem) return;
+    this.lastProblem = error.message;
+    this.emit({ type: 'model-load-failed', source: this.pointerFile, error });
+  }
+}
+
+/**
+ * Loads `artifact` in full, then makes it current. With `onError` a failure is reported there and false returned;
+ * without, it throws.
+ */
+function install(
+  slot: ModelSlot,
+  artifact: string,
+  version: number | undefined,
+  modelOptions: ServingModelOptions | undefined,
+  emit: (event: EndpointEvent) => void,
+  onError?: (error: Error) => void,
+): boolean {
+  const started = performance.now();
+  let model: XgboostModel;
+  try {
+    model = loadServingModel(artifact, modelOptions);
+  } catch (error) {
+    if (onError === undefined) throw error;
+    onError(error as Error);
+    return false;
+  }
+  const info: ModelInfo = {
+    version,
+    modelArtifact: artifact,
+    loadedAt: new Date().toISOString(),
+    objective: model.objective,
+    numFeatures: model.numFeatures,
+    numClass: model.numClass,
+  };
+  const previous = slot.install(model, info);
+  emit({ type: 'model-loaded', model: info, previous, loadMs: performance.now() - started });
+  return true;
+}
+
+interface RouteContext {
+  readonly slot: ModelSlot;
+  readonly maxPayloadBytes: number;
+  readonly defaultAccept: ResponseFormat;
+  readonly emit: (event: EndpointEvent) => void;
+  /** Why there is no model (pointer mode), or undefined. */
+  readonly noModel: () => string | undefined;
+}
+
+function route(request: IncomingMessage, response: ServerResponse, context: RouteContext): void {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const method = request.method ?? 'GET';
+  switch (path) {
+    case '/invocations':
+      if (method === 'POST') invoke(request, response, context);
+      else methodNotAllowed(response, 'POST');
+      return;
+    case '/ping':
+      if (method === 'GET' || method === 'HEAD') ping(response, context);
+      else methodNotAllowed(response, 'GET, HEAD');
+      return;
+    case '/execution-parameters':
+      if (method === 'GET' || method === 'HEAD') {
+        // What the container answers for batch transform; this server is one worker, hence 1 transform at a time.
+        const body = JSON.stringify({
+          MaxConcurrentTransforms: 1,
+          BatchStrategy: 'MULTI_RECORD',
+          MaxPayloadInMB: Math.floor(context.maxPayloadBytes / (1024 * 1024)),
+        });
+        send(response, 200, 'application/json', body);
+      } else methodNotAllowed(response, 'GET, HEAD');
+      return;
+    default:
+      send(response, 404, TEXT, `Not found: ${path} (routes: POST /invocations, GET /ping, GET /execution-parameters)`);
+  }
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function ping(response: ServerResponse, context: RouteContext): void {
+  const info = context.slot.info;
+  if (info === undefined) {
+    const message = context.noModel() ?? 'No model loaded';
+    send(response, 503, 'application/json', JSON.stringify({ status: 'Unhealthy', message }));
+    return;
+  }
+  send(
+    response,
+    200,
+    'application/json',
+    JSON.stringify({
+      status: 'Healthy',
+      modelVersion: info.version ?? null,
+      modelArtifact: info.modelArtifact,
+      loadedAt: info.loadedAt,
+      objective: info.objective,
+      numFeatures: info.numFeatures,
+    }),
+  );
+}
+
+function invoke(request: IncomingMessage, response: ServerResponse, context: RouteContext): void {
+  // The model is bound when the request arrives: a swap while its body is still coming does not affect it.
+  const lease = context.slot.acquire();
+  if (lease === undefined) {
+    reject(response, new ModelNotLoadedError(context.noModel() ?? 'No model loaded'), context);
+    return;
+  }
+  response.once('close', lease.release);
+  const declared = Number(request.headers['content-length']);
+  if (declared > context.maxPayloadBytes) {
+    reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context, true);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  request.on('data', (chunk: Buffer) => {
+    if (tooLarge) return;
+    size += chunk.length;
+    if (size > context.maxPayloadBytes) {
+      tooLarge = true;
+      chunks.length = 0;
+      reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context, true);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if (tooLarge) return;
+    const body = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size);
+    answer(request, response, lease, body, context);
+  });
+}
+
+function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  lease: ModelLease,
+  body: Buffer,
+  context: RouteContext,
+): void {
+  // The container answers an empty body with 204 and no content, before looking at anything else.
+  if (body.length === 0) {
+    response.writeHead(204);
+    response.end();
+    return;
+  }
+  try {
+    const features = parseFeatures(body, parseContentType(request.headers['content-type']));
+    const model = lease.model;
+    if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
+    let predictions: Float32Array;
+    try {
+      predictions = model.predict(features.values, features.nRows, features.nCols);
+    } catch (cause) {
+      throw new PredictionFailedError(firstLine((cause as Error).message), { cause });
+    }
+    // Checked after predicting, as the container does: a bad Accept is a 406 only for an otherwise good request.
+    const format = negotiateAccept(request.headers.accept, context.defaultAccept);
+    const text = formatPredictions(predictions, features.nRows, format);
+    send(response, 200, format === 'text/csv' ? 'text/csv; charset=utf-8' : 'application/json', text);
+  } catch (error) {
+    if (error instanceof InvocationError) reject(response, error, context);
+    else send(response, 500, TEXT, `Internal error: ${(error as Error).message}`);
+  }
+}
+
+function reject(response: ServerResponse, error: InvocationError, context: RouteContext, close = false): void {
+  context.emit({ type: 'request-rejected', statusCode: error.statusCode, message: error.message });
+  send(response, error.statusCode, TEXT, error.message, close);
+}
+
+function methodNotAllowed(response: ServerResponse, allow: string): void {
+  response.setHeader('Allow', allow);
+  send(response, 405, TEXT, `Method not allowed; use ${allow}`);
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string, close = false): void {
+  if (response.headersSent) return;
+  const headers: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
+  // An unread oversized body must not be parsed as the next request: end the connection after answering.
+  if (close) headers['Connection'] = 'close';
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+function firstLine(message: string): string {
+  const end = message.indexOf('\n');
+  return (end === -1 ? message : message.slice(0, end)).trim();
+}

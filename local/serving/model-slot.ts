@@ -1,0 +1,108 @@
+/**
+ * The endpoint's current model, swapped without dropping requests. A request takes a lease on the model that is
+ * current when it arrives and predicts with that model even if a new one is installed while its body is still
+ * arriving; a replaced model is freed when its last lease is released.
+ *
+ * JavaScript runs one piece of code at a time, so installing is a plain assignment: no request can see half a swap.
+ */
+import type { XgboostModel } from '../xgboost/model.js';
+
+/** What the endpoint tells about a loaded model (`GET /ping` returns it). */
+export interface ModelInfo {
+  /** `version` of the pointer file it was loaded from; undefined when served from an artifact path directly. */
+  readonly version: number | undefined;
+  /** The `model.tar.gz` (or bare model file) it was loaded from. */
+  readonly modelArtifact: string;
+  /** ISO-8601 time it was installed. */
+  readonly loadedAt: string;
+  readonly objective: string;
+  readonly numFeatures: number;
+  readonly numClass: number;
+}
+
+/** A request's hold on a model. Release it exactly once, when the response is done (extra calls are ignored). */
+export interface ModelLease {
+  readonly model: XgboostModel;
+  readonly info: ModelInfo;
+  release(): void;
+}
+
+interface Entry {
+  readonly model: XgboostModel;
+  readonly info: ModelInfo;
+  leases: number;
+  retired: boolean;
+}
+
+/** Holds the current model and the replaced ones still in use. */
+export class ModelSlot {
+  private current: Entry | undefined;
+  private readonly live = new Set<Entry>();
+
+  /** @param onFreed called after a replaced (or closed) model's booster has been freed */
+  public constructor(private readonly onFreed: (info: ModelInfo) => void = () => undefined) {}
+
+  /** The current model's description, if any. */
+  public get info(): ModelInfo | undefined {
+    return this.current?.info;
+  }
+
+  /** Models in native memory: the current one plus replaced ones that requests still hold. */
+  public get loadedModels(): number {
+    return this.live.size;
+  }
+
+  /** Leases held on all models. */
+  public get activeLeases(): number {
+    let total = 0;
+    for (const entry of this.live) total += entry.leases;
+    return total;
+  }
+
+  /** A lease on the current model, or undefined when none is loaded. */
+  public acquire(): ModelLease | undefined {
+    const entry = this.current;
+    if (entry === undefined) return undefined;
+    entry.leases++;
+    let released = false;
+    return {
+      model: entry.model,
+      info: entry.info,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.leases--;
+        this.freeIfUnused(entry);
+      },
+    };
+  }
+
+  /** Makes `model` current; the previous one is freed now if unused, else when its last lease is released. */
+  public install(model: XgboostModel, info: ModelInfo): ModelInfo | undefined {
+    const entry: Entry = { model, info, leases: 0, retired: false };
+    const previous = this.current;
+    this.live.add(entry);
+    this.current = entry;
+    if (previous !== undefined) this.retire(previous);
+    return previous?.info;
+  }
+
+  /** Retires the current model (freed once unused); the slot is then empty. */
+  public clear(): void {
+    const previous = this.current;
+    this.current = undefined;
+    if (previous !== undefined) this.retire(previous);
+  }
+
+  private retire(entry: Entry): void {
+    entry.retired = true;
+    this.freeIfUnused(entry);
+  }
+
+  private freeIfUnused(entry: Entry): void {
+    if (!entry.retired || entry.leases > 0 || !this.live.has(entry)) return;
+    this.live.delete(entry);
+    entry.model.free();
+    this.onFreed(entry.info);
+  }
+}
