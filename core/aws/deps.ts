@@ -5,6 +5,8 @@ import { folderSpecCatalog } from '../pipelines/spec-catalog.js';
 import type { CrawlDeps } from '../steps/crawl.js';
 import type { FeatureQueryDeps } from '../steps/feature-query.js';
 import type { TrainingDeps } from '../steps/training.js';
+import type { DeployDeps } from '../steps/deploy.js';
+import type { EvaluateModelDeps } from '../steps/evaluate-model.js';
 import type { NormalizeInputDeps } from '../steps/normalize-input.js';
 import type { RecordRunDeps } from '../steps/record-run.js';
 import type { StartRunDeps } from '../steps/start-run.js';
@@ -13,12 +15,28 @@ import type { AwsClients } from './clients.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { awsClients } from './clients.js';
 import { GlueCatalog } from './glue-catalog.js';
+import { SageMakerHosting } from './sagemaker-hosting.js';
+import { SageMakerInvoker } from './sagemaker-invoker.js';
+import { SageMakerRegistry } from './sagemaker-registry.js';
 import { SageMakerTrainer } from './sagemaker-trainer.js';
+import { xgboostImageUri } from './xgboost-images.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SfnRunStarter } from './sfn-run-starter.js';
 
 /** Everything the steps need in Lambda: AWS adapters over one set of clients. */
-export type AwsStepDeps = NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps & CrawlDeps & FeatureQueryDeps & TrainingDeps;
+export type AwsStepDeps = NormalizeInputDeps &
+  ValidateAndPartitionDeps &
+  RecordRunDeps &
+  CrawlDeps &
+  FeatureQueryDeps &
+  TrainingDeps &
+  EvaluateModelDeps &
+  DeployDeps;
+
+/** The CloudWatch alarms (defined in serverless.yml) whose firing rolls back an endpoint update. */
+export function rollbackAlarmNames(endpointName: string): string[] {
+  return [`${endpointName}-invocation-5xx`, `${endpointName}-model-latency`];
+}
 
 /** Builds the AWS adapters once per execution environment. */
 export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClients()): AwsStepDeps {
@@ -41,6 +59,19 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
     get trainer() {
       return new SageMakerTrainer(clients.sagemaker, { roleArn: requireRole(config), region: config.region });
     },
+    get registry() {
+      return new SageMakerRegistry(clients.sagemaker, { groupPrefix: config.resourcePrefix });
+    },
+    get hosting() {
+      return new SageMakerHosting(clients.sagemaker, { roleArn: requireRole(config), rollbackAlarmNames });
+    },
+    get invoker() {
+      return new SageMakerInvoker(clients.sagemakerRuntime);
+    },
+    get modelImage() {
+      return xgboostImageUri(config.region);
+    },
+    endpointPrefix: config.resourcePrefix,
   };
 }
 

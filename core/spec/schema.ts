@@ -168,7 +168,7 @@ const deploymentSchema = z
     mode: z.enum(['realtime', 'serverless']).default('serverless'),
     instanceType: z.string().default('ml.m5.large'),
     instanceCount: z.number().int().min(1).default(1),
-    serverlessMemoryMb: z.number().int().min(1024).max(6144).default(2048),
+    serverlessMemoryMb: z.number().int().min(1024).max(6144).multipleOf(1024, 'must be 1024, 2048, 3072, 4096, 5120 or 6144').default(2048),
     serverlessMaxConcurrency: z.number().int().min(1).max(200).default(5),
     trafficShift: z.enum(['all-at-once', 'canary', 'linear']).default('canary'),
     keepVersions: z.number().int().min(1).max(20).default(3),

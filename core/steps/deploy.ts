@@ -89,8 +89,8 @@ export async function deploy(rawInput: unknown, deps: DeployDeps): Promise<Deplo
   if (!settings) throw new DeploymentFailedError(`Pipeline ${spec.name} has no deployment section`);
   const candidate: ModelVersion = evaluation.candidate;
   const endpointName = `${deps.endpointPrefix}${spec.name}`;
-  const modelName = resourceName(run.runId, 'model', nonce, spec.name);
-  const endpointConfigName = resourceName(run.runId, 'config', nonce, spec.name);
+  const modelName = resourceName(run.runId, 'model', nonce, endpointName);
+  const endpointConfigName = resourceName(run.runId, 'config', nonce, endpointName);
   const { operation } = await deps.hosting.deploy({
     endpointName,
     modelName,

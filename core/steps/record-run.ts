@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Logger } from '../log/logger.js';
+import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
@@ -10,6 +11,8 @@ import type { IngestResult, RowCounts } from './validate-and-partition.js';
 /** What RecordRun and RecordFailure need. */
 export interface RecordRunDeps {
   store: ObjectStore;
+  /** To reject a candidate whose deployment failed; absent where no model is ever registered. */
+  registry?: ModelRegistry;
   logger: Logger;
   lakeBucket: string;
   clock: () => Date;
@@ -127,6 +130,11 @@ export async function recordFailure(rawInput: unknown, deps: RecordRunDeps): Pro
   };
   const manifestKey = lakeLayout.runManifestKey(pipeline, manifest.runId);
   await deps.store.putText({ bucket: deps.lakeBucket, key: manifestKey }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  // A candidate the gate let through but that never reached production is rejected, with the reason.
+  const candidate = (stages.evaluation as { promote?: boolean; candidate?: ModelVersion } | undefined)?.candidate;
+  if (deps.registry && candidate && candidate.status === 'PendingManualApproval') {
+    await deps.registry.decide(candidate, 'Rejected', `not deployed: ${error.name}: ${error.message}`);
+  }
   deps.logger.error('run failed', { manifestKey, error });
   return { Error: error.name, Cause: error.message, manifestKey };
 }
