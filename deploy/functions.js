@@ -8,40 +8,76 @@
  *   resources: - Resources: ${file(deploy/functions.js):roles}
  *
  * Adding a function is a folder `functions/<name>/handler.ts` plus one entry in FUNCTIONS below: its size, whether
- * it reads the pipeline specs, the native packages it carries, and the statements its role grants. Every function
- * gets the provider environment (LAKE_BUCKET) and a role that may only write its own log group.
+ * it reads the pipeline specs, the native packages it carries, its environment and the statements its role grants.
+ * Every function gets the provider environment (LAKE_BUCKET) and a role that may only write its own log group.
+ * `environment` and `statements` may be functions of the stage (deploy/stage.js: its names and pipelines), for what
+ * depends on the stage or on the pipelines in the deployment.
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { resultsPrefix } = require('./catalog.js');
+const { LAKE_BUCKET, allow, arn, glue, lake } = require('./iam.js');
 const { nativePackagePatterns } = require('./native-packages.js');
+const { stageOf } = require('./stage.js');
 
-/** The lake bucket's logical id in serverless.yml. */
-const LAKE_BUCKET = 'LakeBucket';
 /** The state machine's logical id (serverless-step-functions `id`). */
 const STATE_MACHINE = 'SluiceStateMachine';
+/** The role SageMaker training and tuning jobs run as (serverless.yml). */
+const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 
 /** Pipeline specs are read at run time from `$LAMBDA_TASK_ROOT/pipelines`: ship them in the zip. */
 const SPEC_PATTERNS = ['pipelines/**/pipeline.yml', 'pipelines/**/*.sql'];
 
-/** IAM statements over the lake bucket, scoped to key prefixes. */
-const lake = {
-  /** The objects under each prefix, as an ARN. */
-  objects: (prefix) => ({ 'Fn::Sub': `\${${LAKE_BUCKET}.Arn}/${prefix}*` }),
-  /** s3:GetObject (also what HeadObject and a CopyObject source need). */
-  read: (...prefixes) => allow(['s3:GetObject'], prefixes.map(lake.objects)),
-  /** s3:PutObject (also what a CopyObject destination needs). */
-  write: (...prefixes) => allow(['s3:PutObject'], prefixes.map(lake.objects)),
-  /** s3:DeleteObject (what DeleteObjects checks, key by key). */
-  delete: (...prefixes) => allow(['s3:DeleteObject'], prefixes.map(lake.objects)),
-  /** s3:ListBucket on the bucket: ListObjectsV2, and a 404 rather than a 403 from HeadObject on a missing key. */
-  list: () => allow(['s3:ListBucket'], [{ 'Fn::GetAtt': [LAKE_BUCKET, 'Arn'] }]),
-};
+/** The pipelines that run a feature query (a features section), and so have an Athena workgroup. */
+const withFeatures = (pipelines) => pipelines.filter((p) => p.features);
+
+/** ARNs of the stage's crawlers, Athena workgroups and SageMaker jobs. */
+const crawlers = ({ names, pipelines }) => pipelines.map((p) => glue.crawler(`${names.crawlerPrefix}${p.name}`));
+const workgroups = ({ names, pipelines }) => withFeatures(pipelines).map((p) => arn('athena', `workgroup/${names.workgroupPrefix}${p.name}`));
+const trainingJobs = ({ names }) => [arn('sagemaker', `training-job/${names.resourcePrefix}*`)];
+const tuningJobs = ({ names }) => [arn('sagemaker', `hyper-parameter-tuning-job/${names.resourcePrefix}*`)];
+
+/**
+ * Passing the SageMaker execution role, to SageMaker only: CreateTrainingJob and CreateHyperParameterTuningJob need
+ * iam:PassRole on the role in the request (SageMaker developer guide, "Passing Roles").
+ */
+const passSageMakerRole = () =>
+  allow(['iam:PassRole'], [{ 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+
+/**
+ * What Athena needs from the caller of a feature query: Athena reads the catalog and S3 with the caller's
+ * permissions. Catalog reads name the table and its ancestors (database, catalog); the default database and the
+ * catalog must also allow GetDatabase and CreateDatabase (Athena user guide, "Configure access to databases and
+ * tables in the AWS Glue Data Catalog"). S3 actions are those the Athena user guide lists for query data and result
+ * locations ("Access to Amazon S3"): the bucket's location and multipart uploads, the source objects, and the objects
+ * UNLOAD and the result location receive (multipart uploads included).
+ */
+function featureQueryStatements(stage) {
+  const { names, pipelines } = stage;
+  const featured = withFeatures(pipelines);
+  const results = featured.map(resultsPrefix);
+  return [
+    allow(['athena:StartQueryExecution'], workgroups(stage)),
+    allow(['glue:GetDatabase', 'glue:CreateDatabase'], [glue.catalog(), glue.database('default')]),
+    allow(
+      ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      [glue.catalog(), glue.database(names.glueDatabase), ...featured.map((p) => glue.table(names.glueDatabase, p.table))],
+    ),
+    allow(['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], [lake.bucket()]),
+    lake.read('curated/', ...results),
+    // The step empties features/<pipeline>/<runId>/<split>/ first (UNLOAD refuses a non-empty target); UNLOAD writes
+    // the data files there, and its metadata and manifest to the workgroup's result location under athena/.
+    allow(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], ['features/', ...results].map(lake.objects)),
+    lake.delete('features/'),
+  ];
+}
 
 /**
  * One entry per folder of functions/. `statements` are the function's own permissions (its log group comes on
- * top); `specs` ships pipelines/ in its zip; `nativePackages` ships those node_modules (kept out of the bundle)
- * for the Lambda platform.
+ * top); `environment` is added to the provider's; `specs` ships pipelines/ in its zip; `nativePackages` ships those
+ * node_modules (kept out of the bundle) for the Lambda platform. Memory and timeouts are small: every function but
+ * validate-and-partition makes a few API calls and returns.
  */
 const FUNCTIONS = {
   'start-run': {
@@ -100,11 +136,74 @@ const FUNCTIONS = {
     timeout: 30,
     statements: [lake.write('runs/')],
   },
+  'start-crawler': {
+    description: 'StartCrawler: starts the pipeline crawler over curated/<pipeline>/',
+    memorySize: 256,
+    timeout: 30,
+    specs: true,
+    environment: ({ names }) => ({ GLUE_DATABASE: names.glueDatabase, CRAWLER_PREFIX: names.crawlerPrefix }),
+    statements: (stage) => [allow(['glue:StartCrawler'], crawlers(stage))],
+  },
+  'get-crawler-state': {
+    description: 'GetCrawlerState: one poll of the pipeline crawler',
+    memorySize: 256,
+    timeout: 30,
+    // The crawler's name comes from the state ($.crawl), not from the environment.
+    statements: (stage) => [allow(['glue:GetCrawler'], crawlers(stage))],
+  },
+  'start-feature-query': {
+    description: 'StartFeatureQuery: features.sql wrapped in UNLOAD to features/<pipeline>/<runId>/, one query per split',
+    memorySize: 256,
+    // Empties two prefixes, then starts two queries: seconds, with room for the SDK's own retries.
+    timeout: 60,
+    specs: true,
+    environment: ({ names }) => ({ GLUE_DATABASE: names.glueDatabase, ATHENA_WORKGROUP_PREFIX: names.workgroupPrefix }),
+    statements: featureQueryStatements,
+  },
+  'get-feature-query-state': {
+    description: 'GetFeatureQueryState: one poll of both feature queries',
+    memorySize: 256,
+    timeout: 30,
+    statements: (stage) => [allow(['athena:GetQueryExecution'], workgroups(stage))],
+  },
+  'start-training': {
+    description: 'StartTraining: one SageMaker XGBoost training job on the run feature sets',
+    memorySize: 256,
+    timeout: 30,
+    specs: true,
+    environment: ({ names }) => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }, RESOURCE_PREFIX: names.resourcePrefix }),
+    // The trainer tags every job it creates (pipeline, run): tagging on create needs sagemaker:AddTags.
+    statements: (stage) => [allow(['sagemaker:CreateTrainingJob', 'sagemaker:AddTags'], trainingJobs(stage)), passSageMakerRole()],
+  },
+  'describe-training': {
+    description: 'DescribeTraining: one poll of the training job',
+    memorySize: 256,
+    timeout: 30,
+    // The SageMaker adapter takes the role ARN when it is built, whatever it is used for.
+    environment: () => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] } }),
+    statements: (stage) => [allow(['sagemaker:DescribeTrainingJob'], trainingJobs(stage))],
+  },
+  'start-tuning': {
+    description: 'StartTuning: one SageMaker hyperparameter tuning job over the XGBoost training definition',
+    memorySize: 256,
+    timeout: 30,
+    specs: true,
+    environment: ({ names }) => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }, RESOURCE_PREFIX: names.resourcePrefix }),
+    // SageMaker launches the training jobs itself: the caller needs no sagemaker:CreateTrainingJob.
+    statements: (stage) => [allow(['sagemaker:CreateHyperParameterTuningJob', 'sagemaker:AddTags'], tuningJobs(stage)), passSageMakerRole()],
+  },
+  'describe-tuning': {
+    description: 'DescribeTuning: one poll of the tuning job; the best training job once it completes',
+    memorySize: 256,
+    timeout: 30,
+    environment: () => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] } }),
+    // The best training job is named after the tuning job, so it carries the stage's prefix too.
+    statements: (stage) => [
+      allow(['sagemaker:DescribeHyperParameterTuningJob'], tuningJobs(stage)),
+      allow(['sagemaker:DescribeTrainingJob'], trainingJobs(stage)),
+    ],
+  },
 };
-
-function allow(actions, resources) {
-  return { Effect: 'Allow', Action: actions, Resource: resources };
-}
 
 /** `start-run` -> `startRun`: serverless names the function resource `StartRunLambdaFunction`, as the ASL expects. */
 function functionKey(folder) {
@@ -164,31 +263,35 @@ function checkTable() {
   }
 }
 
+/** A table value that may depend on the stage. */
+function ofStage(value, stage) {
+  return typeof value === 'function' ? value(stage) : value;
+}
+
 /** The deployed name of a function: `<service>-<stage>-<folder>`. */
-async function namer({ resolveVariable }) {
-  const service = await resolveVariable('self:service');
-  const stage = await resolveVariable('sls:stage');
-  return (folder) => `${service}-${stage}-${folder}`;
+function functionName(stage, folder) {
+  return `${stage.service}-${stage.stage}-${folder}`;
 }
 
 module.exports = {
   /** The `functions:` block of serverless.yml. */
   functions: async (context) => {
     checkTable();
-    const name = await namer(context);
+    const stage = await stageOf(context);
     return Object.fromEntries(
       Object.entries(FUNCTIONS).map(([folder, fn]) => {
         const patterns = [...(fn.specs ? SPEC_PATTERNS : []), ...nativePackagePatterns(fn.nativePackages ?? [])];
+        const environment = ofStage(fn.environment, stage);
         return [
           functionKey(folder),
           {
-            name: name(folder),
+            name: functionName(stage, folder),
             handler: `functions/${folder}/handler.handler`,
             description: fn.description,
             memorySize: fn.memorySize,
             timeout: fn.timeout,
             ...(fn.ephemeralStorageSize ? { ephemeralStorageSize: fn.ephemeralStorageSize } : {}),
-            ...(fn.environment ? { environment: fn.environment } : {}),
+            ...(environment ? { environment } : {}),
             ...(fn.events ? { events: fn.events } : {}),
             role: roleLogicalId(folder),
             ...(patterns.length > 0 ? { package: { patterns } } : {}),
@@ -199,7 +302,9 @@ module.exports = {
   },
   /** One AWS::IAM::Role per function, for `resources.Resources`. */
   roles: async (context) => {
-    const name = await namer(context);
-    return Object.fromEntries(Object.entries(FUNCTIONS).map(([folder, fn]) => [roleLogicalId(folder), role(name(folder), fn.statements)]));
+    const stage = await stageOf(context);
+    return Object.fromEntries(
+      Object.entries(FUNCTIONS).map(([folder, fn]) => [roleLogicalId(folder), role(functionName(stage, folder), ofStage(fn.statements, stage))]),
+    );
   },
 };

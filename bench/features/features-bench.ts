@@ -52,7 +52,7 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string 
   started = Date.now();
   for (const split of ['train', 'validation'] as const) {
     const sql = featureUnloadSql({ query, database: 'sluice_local', table: 'churn', splitKey: spec.features?.splitKey ?? ['tenure'], validationRatio: 0.2, split, target: `s3://lake/features/churn/bench/${split}/` });
-    const { queryId } = await engine.startQuery({ sql, database: 'sluice_local', requestToken: `bench-${split}` });
+    const { queryId } = await engine.startQuery({ sql, database: 'sluice_local', workgroup: 'bench', requestToken: `bench-${split}` });
     const status = await engine.queryStatus(queryId);
     if (status.state !== 'SUCCEEDED') throw new Error(`feature query failed: ${status.reason ?? ''}`);
   }

@@ -15,34 +15,22 @@ export const REQUEST_TOKEN_MAX = 128;
 const TOKEN_SAFE = /^[A-Za-z0-9._-]+$/;
 const HASH_CHARS = 64; // sha256, hex
 
-/** Options of {@link AthenaQueryEngine}. */
-export interface AthenaQueryEngineOptions {
-  /** The workgroup every query runs in; it holds the result location, encryption and the scan cutoff. */
-  workgroup: string;
-}
-
 /**
- * The query engine on Amazon Athena. Queries run in one workgroup and are idempotent by request token: starting the
+ * The query engine on Amazon Athena. Each query runs in the workgroup it names (one per pipeline: it holds the
+ * result location, encryption and the scan cutoff) and is idempotent by request token: starting the
  * same request twice returns the first query's id. Throttling (TooManyRequestsException, ThrottlingException) and
  * Athena's internal errors become TransientServiceError so the state machine retries them.
  */
 export class AthenaQueryEngine implements QueryEngine {
-  private readonly workgroup: string;
-
-  public constructor(
-    private readonly athena: AthenaClient,
-    options: AthenaQueryEngineOptions,
-  ) {
-    this.workgroup = options.workgroup;
-  }
+  public constructor(private readonly athena: AthenaClient) {}
 
   public async startQuery(request: QueryRequest): Promise<{ queryId: string }> {
-    const out = await call(`StartQueryExecution in workgroup ${this.workgroup}`, () =>
+    const out = await call(`StartQueryExecution in workgroup ${request.workgroup}`, () =>
       this.athena.send(
         new StartQueryExecutionCommand({
           QueryString: request.sql,
           QueryExecutionContext: { Database: request.database },
-          WorkGroup: this.workgroup,
+          WorkGroup: request.workgroup,
           ClientRequestToken: athenaRequestToken(request.requestToken),
         }),
       ),

@@ -54,7 +54,7 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
       return new GlueCatalog(clients.glue);
     },
     get queryEngine() {
-      return new AthenaQueryEngine(clients.athena, { workgroup: config.athenaWorkgroup });
+      return new AthenaQueryEngine(clients.athena);
     },
     get trainer() {
       return new SageMakerTrainer(clients.sagemaker, { roleArn: requireRole(config), region: config.region });
@@ -63,7 +63,7 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
       return new SageMakerRegistry(clients.sagemaker, { groupPrefix: config.resourcePrefix });
     },
     get hosting() {
-      return new SageMakerHosting(clients.sagemaker, { roleArn: requireRole(config), rollbackAlarmNames });
+      return new SageMakerHosting(clients.sagemaker, { roleArn: requireModelRole(config), rollbackAlarmNames });
     },
     get invoker() {
       return new SageMakerInvoker(clients.sagemakerRuntime);
@@ -72,6 +72,7 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
       return xgboostImageUri(config.region);
     },
     endpointPrefix: config.resourcePrefix,
+    jobPrefix: config.resourcePrefix,
   };
 }
 
@@ -89,4 +90,9 @@ export function awsStartRunDeps(config: RuntimeConfig, clients: AwsClients = aws
 function requireRole(config: RuntimeConfig): string {
   if (!config.sagemakerRoleArn) throw new ConfigurationError('SAGEMAKER_ROLE_ARN must be set for the training and deployment functions');
   return config.sagemakerRoleArn;
+}
+
+function requireModelRole(config: RuntimeConfig): string {
+  if (!config.sagemakerModelRoleArn) throw new ConfigurationError('SAGEMAKER_MODEL_ROLE_ARN must be set for the deployment functions');
+  return config.sagemakerModelRoleArn;
 }

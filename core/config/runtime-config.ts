@@ -12,8 +12,9 @@ const environmentSchema = z.object({
   DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   GLUE_DATABASE: z.string().regex(/^[a-z0-9_]{1,255}$/, 'GLUE_DATABASE must be a lowercase Glue database name').default('sluice'),
   CRAWLER_PREFIX: z.string().default('sluice-'),
-  ATHENA_WORKGROUP: z.string().default('primary'),
+  ATHENA_WORKGROUP_PREFIX: z.string().default('sluice-'),
   SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  SAGEMAKER_MODEL_ROLE_ARN: z.string().startsWith('arn:').optional(),
   AWS_REGION: z.string().default('us-east-1'),
   RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{1,30}$/, 'RESOURCE_PREFIX must be lowercase letters, digits and dashes').default('sluice-'),
 });
@@ -25,10 +26,11 @@ export interface RuntimeConfig {
   readonly stateMachineArn: string | undefined;
   readonly workDir: string;
   readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
-  readonly names: { readonly database: string; readonly crawlerPrefix: string };
-  readonly athenaWorkgroup: string;
-  /** The role SageMaker jobs and models run as; only the training and deployment functions have it. */
+  readonly names: { readonly database: string; readonly crawlerPrefix: string; readonly workgroupPrefix: string };
+  /** The role SageMaker training and tuning jobs run as (reads features/, writes models/). */
   readonly sagemakerRoleArn: string | undefined;
+  /** The role deployed models run as (reads models/). */
+  readonly sagemakerModelRoleArn: string | undefined;
   readonly region: string;
   /** Prefix of the stage's endpoints, model package groups and alarms: `sluice-<stage>-`. */
   readonly resourcePrefix: string;
@@ -54,9 +56,9 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     stateMachineArn: e.STATE_MACHINE_ARN,
     workDir: e.WORK_DIR,
     duckdb: Object.freeze({ threads, memoryLimit: `${Math.floor(memoryMb * 0.6)}MB` }),
-    names: Object.freeze({ database: e.GLUE_DATABASE, crawlerPrefix: e.CRAWLER_PREFIX }),
-    athenaWorkgroup: e.ATHENA_WORKGROUP,
+    names: Object.freeze({ database: e.GLUE_DATABASE, crawlerPrefix: e.CRAWLER_PREFIX, workgroupPrefix: e.ATHENA_WORKGROUP_PREFIX }),
     sagemakerRoleArn: e.SAGEMAKER_ROLE_ARN,
+    sagemakerModelRoleArn: e.SAGEMAKER_MODEL_ROLE_ARN,
     region: e.AWS_REGION,
     resourcePrefix: e.RESOURCE_PREFIX,
   });

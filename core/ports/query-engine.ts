@@ -2,6 +2,8 @@
 export interface QueryRequest {
   sql: string;
   database: string;
+  /** The Athena workgroup (one per pipeline: it enforces the result location and the scan limit). */
+  workgroup: string;
   /** The same token never starts a second query (Athena's ClientRequestToken, 32-128 characters). */
   requestToken: string;
 }

@@ -4,6 +4,8 @@ export interface ResourceNames {
   database: string;
   /** Crawlers are `<crawlerPrefix><pipeline>`, e.g. `sluice-dev-churn`. */
   crawlerPrefix: string;
+  /** Athena workgroups are `<workgroupPrefix><pipeline>`: one per pipeline, each with its spec's scan limit. */
+  workgroupPrefix: string;
 }
 
 /** The catalog table of a pipeline: its name with dashes turned into underscores, as Glue would name the folder. */
@@ -14,4 +16,9 @@ export function tableName(pipeline: string): string {
 /** The crawler of a pipeline. */
 export function crawlerName(names: ResourceNames, pipeline: string): string {
   return `${names.crawlerPrefix}${pipeline}`;
+}
+
+/** The Athena workgroup of a pipeline. */
+export function workgroupName(names: ResourceNames, pipeline: string): string {
+  return `${names.workgroupPrefix}${pipeline}`;
 }

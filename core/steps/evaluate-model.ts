@@ -32,7 +32,8 @@ const inputSchema = z.object({ run: runContextSchema, features: featureProgressS
 export function candidateMetrics(training: z.infer<typeof trainingProgressSchema>): Record<string, number> {
   const metrics: Record<string, number> = { ...(training.metrics ?? {}) };
   for (const [name, value] of Object.entries(training.evaluation ?? {})) {
-    if (typeof value === 'number' && Number.isFinite(value)) metrics[`evaluation:${name}`] = value;
+    // `rows` is how many rows were scored, not a quality of the model.
+    if (name !== 'rows' && typeof value === 'number' && Number.isFinite(value)) metrics[`evaluation:${name}`] = value;
   }
   return metrics;
 }

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { ResourceNames } from '../run/naming.js';
-import { tableName } from '../run/naming.js';
+import { tableName, workgroupName } from '../run/naming.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 
@@ -80,7 +80,7 @@ export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDep
     await deps.store.delete(await deps.store.list(run.bucket, prefix));
     const location = `s3://${run.bucket}/${prefix}`;
     const sql = featureUnloadSql({ query, database: deps.names.database, table, splitKey: features.splitKey, validationRatio: features.validationRatio, split, target: location });
-    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, requestToken: `${run.runId}-features-${split}` });
+    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, workgroup: workgroupName(deps.names, spec.name), requestToken: `${run.runId}-features-${split}` });
     started[split] = { queryId, location, state: 'QUEUED' };
   }
   return {

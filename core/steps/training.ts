@@ -24,6 +24,8 @@ export class TrainingTimeoutError extends TerminalStepError {
 export interface TrainingDeps {
   trainer: Trainer;
   specs: SpecCatalog;
+  /** Job names start with it (`sluice-<stage>-`): the functions' IAM permissions are scoped to that prefix. */
+  jobPrefix: string;
 }
 
 /** The job's progress and, once complete, its result, kept at `$.training`. */
@@ -90,7 +92,7 @@ function progress(spec: PipelineSpec, mode: 'train' | 'tune', jobName: string, o
 export async function startTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
   const { run, features, nonce } = parseStateInput('StartTraining', startInput, rawInput);
   const spec = deps.specs.get(run.pipeline);
-  const jobName = trainingJobName(run.runId, 'train', nonce, spec.name);
+  const jobName = trainingJobName(run.runId, 'train', nonce, `${deps.jobPrefix}${spec.name}`);
   await deps.trainer.startTraining({ jobName, ...trainingBase(spec, run, features) });
   return progress(spec, 'train', jobName);
 }
@@ -104,7 +106,7 @@ export async function startTuning(rawInput: unknown, deps: TrainingDeps): Promis
   const spec = deps.specs.get(run.pipeline);
   const tuning = spec.tuning;
   if (!tuning) throw new TrainingFailedError(`Pipeline ${spec.name} has no tuning section`);
-  const jobName = tuningJobName(run.runId, 'tune', nonce, spec.name);
+  const jobName = tuningJobName(run.runId, 'tune', nonce, `${deps.jobPrefix}${spec.name}`);
   const request: TuningRequest = {
     jobName,
     training: trainingBase(spec, run, features),

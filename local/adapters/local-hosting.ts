@@ -88,8 +88,8 @@ async function pingVersion(url: string): Promise<number | undefined> {
   try {
     const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
     if (!response.ok) return undefined;
-    const body = (await response.json()) as { version?: unknown };
-    return typeof body.version === 'number' ? body.version : undefined;
+    const body = (await response.json()) as { modelVersion?: unknown };
+    return typeof body.modelVersion === 'number' ? body.modelVersion : undefined;
   } catch {
     return undefined;
   }

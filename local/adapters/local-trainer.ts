@@ -1,9 +1,8 @@
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
-import type { RoundRecord, TrainResult } from '../xgboost/train.js';
+import { tuneLocally } from '../tuning/tuner.js';
+import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
+import type { TrainResult } from '../xgboost/train.js';
 import { trainXgboost } from '../xgboost/train.js';
-
-/** Runs a tuning job locally; provided by the local tuner. */
-export type LocalTuningRunner = (request: TuningRequest, train: (request: TrainingRequest, onRound?: (round: RoundRecord) => void) => Promise<TrainResult>) => Promise<JobStatus>;
 
 /**
  * The local SageMaker: a training job is real XGBoost 1.7 (the version in SageMaker's `1.7-1` container) run in a
@@ -14,10 +13,7 @@ export type LocalTuningRunner = (request: TuningRequest, train: (request: Traini
 export class LocalTrainer implements Trainer {
   private readonly jobs = new Map<string, JobStatus>();
 
-  public constructor(
-    private readonly localPath: (uri: string) => string,
-    private readonly tuner?: LocalTuningRunner,
-  ) {}
+  public constructor(private readonly localPath: (uri: string) => string) {}
 
   public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
     if (!this.jobs.has(request.jobName)) {
@@ -34,10 +30,8 @@ export class LocalTrainer implements Trainer {
 
   public async startTuning(request: TuningRequest): Promise<{ jobName: string }> {
     if (!this.jobs.has(request.jobName)) {
-      const tuner = this.tuner;
-      if (!tuner) throw new Error('No local tuner configured');
       this.jobs.set(request.jobName, { state: 'InProgress' });
-      this.jobs.set(request.jobName, await tuner(request, (r, onRound) => this.train(r, onRound)).catch((error: unknown) => failed(error)));
+      this.jobs.set(request.jobName, await this.tune(request).catch((error: unknown) => failed(error)));
     }
     return { jobName: request.jobName };
   }
@@ -47,16 +41,36 @@ export class LocalTrainer implements Trainer {
   }
 
   /** Trains one model as a SageMaker training job would. */
-  public async train(request: TrainingRequest, onRound?: (round: RoundRecord) => void): Promise<TrainResult> {
-    return trainXgboost(
-      {
-        trainFiles: [this.localPath(request.trainUri)],
-        validationFiles: [this.localPath(request.validationUri)],
-        hyperparameters: request.hyperparameters,
-        outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
-      },
-      onRound ? { onRound } : {},
+  private async train(request: TrainingRequest): Promise<TrainResult> {
+    return trainXgboost({
+      trainFiles: [this.localPath(request.trainUri)],
+      validationFiles: [this.localPath(request.validationUri)],
+      hyperparameters: request.hyperparameters,
+      outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
+    });
+  }
+
+  /** Runs a tuning job with the local tuner: one trial at a time, each a local training job. */
+  private async tune(request: TuningRequest): Promise<JobStatus> {
+    const { best } = await tuneLocally(
+      { ...request, seed: 0 },
+      xgboostTrialRunner({
+        tuningJobName: request.jobName,
+        objectiveMetric: request.objective.metric,
+        staticHyperparameters: request.training.hyperparameters,
+        trainFiles: [this.localPath(request.training.trainUri)],
+        validationFiles: [this.localPath(request.training.validationUri)],
+        outputRoot: this.localPath(request.training.outputUri),
+      }),
     );
+    const bestJob = trialJobName(request.jobName, best.index);
+    return {
+      state: 'Completed',
+      modelArtifact: `${request.training.outputUri}${bestJob}/output/model.tar.gz`,
+      hyperparameters: { ...request.training.hyperparameters, ...best.hyperparameters },
+      metrics: { ...best.metrics },
+      bestTrainingJobName: bestJob,
+    };
   }
 
   private async settle(run: () => Promise<TrainResult>, artifactUri: string): Promise<JobStatus> {

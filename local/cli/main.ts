@@ -9,12 +9,19 @@ import { projectRoot } from '../runtime/project-root.js';
 import type { RunSummary } from '../runtime/run-local.js';
 import { runLocal } from '../runtime/run-local.js';
 import { formatStep, formatSummary } from './format.js';
+import { predictCommand, serveCommand, stopCommand } from './serve-commands.js';
 
 const USAGE = `Usage:
   sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
+  sluice serve --pipeline NAME [--port N] [--lake DIR]
+  sluice predict --pipeline NAME FILE [--label] [--lake DIR]
+  sluice stop --pipeline NAME [--lake DIR]
 
 Commands:
-  run   copy FILE into the local lake's drop zone and run the whole workflow on it, locally
+  run      copy FILE into the local lake's drop zone and run the whole workflow on it, locally
+  serve    serve the pipeline's production model on 127.0.0.1 (SageMaker's /ping and /invocations)
+  predict  print the production model's prediction for each row of a CSV of features
+  stop     stop the pipeline's background endpoint (runs that promote a model start one)
 
 Options:
   --pipeline NAME|PATH  a pipeline under pipelines/, or a folder or pipeline.yml of your own
@@ -31,6 +38,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (command === 'run') return await runCommand(rest);
+    if (command === 'serve') return await serveCommand(rest);
+    if (command === 'predict') return await predictCommand(rest);
+    if (command === 'stop') return await stopCommand(rest);
     process.stderr.write(`sluice: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {

@@ -36,7 +36,7 @@ export type LocalDeps = NormalizeInputDeps &
   DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine };
 
 /** Names of the local catalog's database and crawlers (in AWS they come from the stage). */
-export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-' } as const;
+export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-', workgroupPrefix: 'sluice-local-' } as const;
 
 /** Local endpoints are `sluice-local-<pipeline>`; the image is a label, the model runs in-process. */
 export const LOCAL_ENDPOINT_PREFIX = 'sluice-local-';
@@ -74,6 +74,7 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     invoker: httpInvoker,
     modelImage: LOCAL_MODEL_IMAGE,
     endpointPrefix: LOCAL_ENDPOINT_PREFIX,
+    jobPrefix: LOCAL_ENDPOINT_PREFIX,
     catalog,
     queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill),
     names: LOCAL_NAMES,

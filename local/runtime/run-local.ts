@@ -90,7 +90,8 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const waits = Object.fromEntries(
     Object.entries(definition.States)
       .filter(([, s]) => s.Type === 'Wait')
-      .map(([name]) => [name, options.waitMs ?? 0]),
+      // Local engines finish when started; only a starting endpoint server takes a moment to load its model.
+      .map(([name]) => [name, options.waitMs ?? 50]),
   );
 
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, {

@@ -11,6 +11,7 @@
  * assignment; requests that arrived earlier finish on the model they started with, which is freed once the last of
  * them is done (see `model-slot.ts`).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +40,6 @@ import { watchPointerFile } from './pointer-watcher.js';
 import type { PointerWatcher } from './pointer-watcher.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
-import { readFileSync } from 'node:fs';
 
 /** Where the model comes from: a pointer file to follow (hot swap), or one artifact served as long as the server runs. */
 export type ModelSource = { readonly pointerFile: string } | { readonly modelArtifact: string };
@@ -345,9 +345,12 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     return;
   }
   response.once('close', lease.release);
+  // Too large: answer 413 at once. The rest of the body is read and dropped (Node drains an unread request, and
+  // the data handler below ignores what comes after the limit) rather than the socket being closed under the
+  // client, which would turn the 413 into a connection reset on its side.
   const declared = Number(request.headers['content-length']);
   if (declared > context.maxPayloadBytes) {
-    reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context, true);
+    reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context);
     return;
   }
   const chunks: Buffer[] = [];
@@ -359,7 +362,7 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     if (size > context.maxPayloadBytes) {
       tooLarge = true;
       chunks.length = 0;
-      reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context, true);
+      reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context);
       return;
     }
     chunks.push(chunk);
@@ -404,9 +407,9 @@ function answer(
   }
 }
 
-function reject(response: ServerResponse, error: InvocationError, context: RouteContext, close = false): void {
+function reject(response: ServerResponse, error: InvocationError, context: RouteContext): void {
   context.emit({ type: 'request-rejected', statusCode: error.statusCode, message: error.message });
-  send(response, error.statusCode, TEXT, error.message, close);
+  send(response, error.statusCode, TEXT, error.message);
 }
 
 function methodNotAllowed(response: ServerResponse, allow: string): void {
@@ -414,11 +417,9 @@ function methodNotAllowed(response: ServerResponse, allow: string): void {
   send(response, 405, TEXT, `Method not allowed; use ${allow}`);
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string, close = false): void {
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   if (response.headersSent) return;
   const headers: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
-  // An unread oversized body must not be parsed as the next request: end the connection after answering.
-  if (close) headers['Connection'] = 'close';
   response.writeHead(status, headers);
   response.end(body);
 }

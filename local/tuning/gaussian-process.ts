@@ -168,6 +168,12 @@ export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: reado
   };
 }
 
+/** Coefficients of `erfcc` (Numerical Recipes), lowest power of t first. */
+const ERFC_COEFFICIENTS = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+  0.17087277,
+];
+
 /**
  * erfc(x) with a relative error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit `erfcc`): relative, so
  * the far tail of expected improvement still orders candidates correctly.
@@ -175,19 +181,9 @@ export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: reado
 export function erfc(x: number): number {
   const z = abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const tail =
-    t *
-    exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  let poly = 0;
+  for (let i = ERFC_COEFFICIENTS.length - 1; i >= 0; i--) poly = (ERFC_COEFFICIENTS[i] as number) + t * poly;
+  const tail = t * exp(-z * z + poly);
   return x >= 0 ? tail : 2 - tail;
 }
 

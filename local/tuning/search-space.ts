@@ -54,7 +54,7 @@ export function validateRange(name: string, range: HyperparameterRange): void {
     return;
   }
   if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) fail('min and max must be finite numbers');
-  if (range.min > range.max) fail(`min (${range.min}) is greater than max (${range.max})`);
+  if (range.min >= range.max) fail(`min (${range.min}) must be below max (${range.max})`);
   if (range.type === 'integer' && (!Number.isInteger(range.min) || !Number.isInteger(range.max))) {
     fail('an integer range needs integer min and max');
   }

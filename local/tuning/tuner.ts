@@ -8,8 +8,8 @@
  *    improvement, `bayesian.ts`), `Grid` (every combination of categorical values, `grid.ts`), `Hyperband` (random
  *    configurations, poor ones stopped by successive halving at rungs of rounds);
  * 4. with `earlyStopping` (SageMaker's `TrainingJobEarlyStoppingType: Auto`), stop poor trials by the median
- *    stopping rule through the `shouldStop` hook the trial runner calls after every round (Hyperband has its own
- *    stopping, and SageMaker requires early stopping off with it, so the flag does not apply there);
+ *    stopping rule through the `shouldStop` hook the trial runner calls after every round. Hyperband stops poor
+ *    trials itself (successive halving, same hook), and SageMaker refuses it with early stopping on: so do we;
  * 5. report every trial and the best: by the objective in its direction, ties to the earlier trial, among the
  *    trials that produced a model with a finite objective.
  *
@@ -122,6 +122,10 @@ function validateRequest(request: LocalTuningRequest): void {
     throw new TuningConfigurationError(`maxJobs must be an integer >= 1, got ${request.maxJobs}`);
   }
   validateRanges(request.ranges);
+  if (request.strategy === 'Hyperband' && request.earlyStopping) {
+    // "TrainingJobEarlyStoppingType must be OFF to use Hyperband" (HyperParameterTuningJobConfig).
+    throw new TuningConfigurationError('Hyperband stops poor training jobs itself: turn earlyStopping off (as SageMaker requires)');
+  }
   const { minResource, reductionFactor } = request.hyperband ?? {};
   if (minResource !== undefined && (!Number.isInteger(minResource) || minResource < 1)) {
     throw new TuningConfigurationError(`hyperband.minResource must be an integer >= 1, got ${minResource}`);

@@ -16,7 +16,7 @@ const QUERY_ID = '6f1c2d3e-0000-4000-8000-00000000abcd';
 const VALID_TOKEN = 'churn-20261120T100000Z-1a2b3c4d-features';
 
 describe('AthenaQueryEngine', () => {
-  const engine = new AthenaQueryEngine(new AthenaClient({ region: 'us-east-1' }), { workgroup: 'sluice-dev' });
+  const engine = new AthenaQueryEngine(new AthenaClient({ region: 'us-east-1' }));
 
   beforeEach(() => {
     athena.reset();
@@ -28,7 +28,7 @@ describe('AthenaQueryEngine', () => {
       athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: QUERY_ID });
 
       // Act
-      const result = await engine.startQuery({ sql: 'SELECT 1', database: 'sluice_dev', requestToken: VALID_TOKEN });
+      const result = await engine.startQuery({ sql: 'SELECT 1', database: 'sluice_dev', workgroup: 'sluice-dev-churn', requestToken: VALID_TOKEN });
 
       // Assess
       expect(result).toEqual({ queryId: QUERY_ID });
@@ -36,7 +36,7 @@ describe('AthenaQueryEngine', () => {
       expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input).toEqual({
         QueryString: 'SELECT 1',
         QueryExecutionContext: { Database: 'sluice_dev' },
-        WorkGroup: 'sluice-dev',
+        WorkGroup: 'sluice-dev-churn',
         ClientRequestToken: VALID_TOKEN,
       });
     });
@@ -46,7 +46,7 @@ describe('AthenaQueryEngine', () => {
       athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: QUERY_ID });
 
       // Act
-      await engine.startQuery({ sql: 'SELECT 1', database: 'sluice_dev', requestToken: 'run:42/features' });
+      await engine.startQuery({ sql: 'SELECT 1', database: 'sluice_dev', workgroup: 'sluice-dev-churn', requestToken: 'run:42/features' });
 
       // Assess
       const token = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.ClientRequestToken;
@@ -59,11 +59,11 @@ describe('AthenaQueryEngine', () => {
       athena.on(StartQueryExecutionCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED', $metadata: {} }));
 
       // Act
-      const error: unknown = await engine.startQuery({ sql: 'SELECT 1', database: 'd', requestToken: VALID_TOKEN }).catch((e: unknown) => e);
+      const error: unknown = await engine.startQuery({ sql: 'SELECT 1', database: 'd', workgroup: 'sluice-dev-churn', requestToken: VALID_TOKEN }).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(TransientServiceError);
-      expect((error as Error).message).toBe('StartQueryExecution in workgroup sluice-dev failed for now (TooManyRequestsException): Rate exceeded');
+      expect((error as Error).message).toBe('StartQueryExecution in workgroup sluice-dev-churn failed for now (TooManyRequestsException): Rate exceeded');
     });
 
     it('throws TransientServiceError when Athena answers InternalServerException without an HTTP status', async () => {
@@ -71,7 +71,7 @@ describe('AthenaQueryEngine', () => {
       athena.on(StartQueryExecutionCommand).rejects(Object.assign(new Error('internal'), { name: 'InternalServerException' }));
 
       // Act / Assess
-      await expect(engine.startQuery({ sql: 'SELECT 1', database: 'd', requestToken: VALID_TOKEN })).rejects.toMatchObject({
+      await expect(engine.startQuery({ sql: 'SELECT 1', database: 'd', workgroup: 'sluice-dev-churn', requestToken: VALID_TOKEN })).rejects.toMatchObject({
         name: 'TransientServiceError',
         retryable: true,
       });
@@ -83,7 +83,7 @@ describe('AthenaQueryEngine', () => {
       athena.on(StartQueryExecutionCommand).rejects(invalid);
 
       // Act / Assess
-      await expect(engine.startQuery({ sql: 'SELECT FROM', database: 'd', requestToken: VALID_TOKEN })).rejects.toBe(invalid);
+      await expect(engine.startQuery({ sql: 'SELECT FROM', database: 'd', workgroup: 'sluice-dev-churn', requestToken: VALID_TOKEN })).rejects.toBe(invalid);
     });
   });
 

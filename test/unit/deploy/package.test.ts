@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
+  DEFAULT_BYTES_SCANNED_CUTOFF,
   ROOT,
   actionsOf,
   allPolicyStatements,
   asList,
+  deployedPipelines,
   describeRef,
   filesUnder,
   functionFolders,
@@ -30,7 +32,7 @@ const ORCHESTRATION_ZIP_LIMIT = 300 * 1024;
 /** The function that runs DuckDB; every other function orchestrates and must stay small. */
 const DUCKDB_FUNCTION = 'validate-and-partition';
 /** The functions that read pipeline specs from `$LAMBDA_TASK_ROOT/pipelines`. */
-const SPEC_READERS = ['start-run', 'normalize-input', 'validate-and-partition'];
+const SPEC_READERS = ['start-run', 'normalize-input', 'validate-and-partition', 'start-crawler', 'start-feature-query', 'start-training', 'start-tuning'];
 /** The native binding @duckdb/node-bindings loads on Lambda x86_64 (glibc), and the library it links. */
 const DUCKDB_BINDING = 'node_modules/@duckdb/node-bindings-linux-x64/duckdb.node';
 const DUCKDB_LIBRARY = 'node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so';
@@ -49,10 +51,30 @@ const WILDCARD_RESOURCE_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // No resource-level permissions either; the SageMaker execution role scopes it with the cloudwatch:namespace key.
+  'cloudwatch:PutMetricData',
 ]);
 
 const objects = (prefix: string): string => `\${LakeBucket.Arn}/${prefix}*`;
 const BUCKET = 'LakeBucket.Arn';
+
+/** What `osls package --stage dev` names: the Glue database, and the prefix of crawlers, workgroups and jobs. */
+const DATABASE = 'sluice_dev';
+const PREFIX = 'sluice-dev-';
+/** The pipelines in the deployment, and those with a features section (an Athena workgroup each). */
+const PIPELINES = deployedPipelines();
+const FEATURED = PIPELINES.filter((p) => p.bytesScannedCutoff !== undefined);
+/** An ARN of the stack's account and region, as the template writes it in an Fn::Sub. */
+const stackArn = (service: string, name: string): string => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${name}`;
+const GLUE_CATALOG = stackArn('glue', 'catalog');
+const glueDatabase = (name: string): string => stackArn('glue', `database/${name}`);
+const glueTable = (table: string): string => stackArn('glue', `table/${DATABASE}/${table}`);
+const CRAWLERS = PIPELINES.map((p) => stackArn('glue', `crawler/${PREFIX}${p.name}`));
+const WORKGROUPS = FEATURED.map((p) => stackArn('athena', `workgroup/${PREFIX}${p.name}`));
+const RESULTS = FEATURED.map((p) => objects(`athena/${p.name}/`));
+const TRAINING_JOBS = stackArn('sagemaker', `training-job/${PREFIX}*`);
+const TUNING_JOBS = stackArn('sagemaker', `hyper-parameter-tuning-job/${PREFIX}*`);
+const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
@@ -66,6 +88,53 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   },
   'record-run': { 's3:PutObject': [objects('runs/')] },
   'record-failure': { 's3:PutObject': [objects('runs/')] },
+  'start-crawler': { 'glue:StartCrawler': CRAWLERS },
+  'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
+  'start-feature-query': {
+    'athena:StartQueryExecution': WORKGROUPS,
+    // The default database and the catalog for Athena itself; the stage's database and the featured tables to query.
+    'glue:CreateDatabase': [GLUE_CATALOG, glueDatabase('default')],
+    'glue:GetDatabase': [GLUE_CATALOG, glueDatabase('default'), GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+    'glue:GetTable': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+    'glue:GetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+    'glue:GetPartitions': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+    'glue:BatchGetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+    's3:GetBucketLocation': [BUCKET],
+    's3:ListBucket': [BUCKET],
+    's3:ListBucketMultipartUploads': [BUCKET],
+    's3:GetObject': [objects('curated/'), ...RESULTS],
+    's3:PutObject': [objects('features/'), ...RESULTS],
+    's3:AbortMultipartUpload': [objects('features/'), ...RESULTS],
+    's3:ListMultipartUploadParts': [objects('features/'), ...RESULTS],
+    's3:DeleteObject': [objects('features/')],
+  },
+  'get-feature-query-state': { 'athena:GetQueryExecution': WORKGROUPS },
+  'start-training': {
+    'sagemaker:CreateTrainingJob': [TRAINING_JOBS],
+    'sagemaker:AddTags': [TRAINING_JOBS],
+    'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
+  },
+  'describe-training': { 'sagemaker:DescribeTrainingJob': [TRAINING_JOBS] },
+  'start-tuning': {
+    'sagemaker:CreateHyperParameterTuningJob': [TUNING_JOBS],
+    'sagemaker:AddTags': [TUNING_JOBS],
+    'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
+  },
+  'describe-tuning': {
+    'sagemaker:DescribeHyperParameterTuningJob': [TUNING_JOBS],
+    'sagemaker:DescribeTrainingJob': [TRAINING_JOBS],
+  },
+};
+
+/** What each function finds in its environment besides LAKE_BUCKET (intrinsics as describeRef prints them). */
+const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
+  'start-run': { STATE_MACHINE_ARN: 'Ref(SluiceStateMachine)' },
+  'start-crawler': { GLUE_DATABASE: DATABASE, CRAWLER_PREFIX: PREFIX },
+  'start-feature-query': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
+  'start-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'describe-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
+  'start-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
 };
 
 /** The logical ids the ASL names in `Fn::GetAtt`: the functions the state machine invokes. */
@@ -236,15 +305,15 @@ describe('serverless.yml', () => {
       for (const setting of settings) expect(setting).toEqual({ runtime: 'nodejs22.x', arch: ['x86_64'], bucket: { Ref: 'LakeBucket' } });
     });
 
-    it('gives start-run the state machine ARN when packaged', () => {
+    it.each(functionFolders())('gives %s exactly the environment it reads when packaged', (folder) => {
       // Prepare
-      const startRun = lambdaFunction(template, 'start-run');
+      const fn = lambdaFunction(template, folder);
 
       // Act
-      const arn = envOf(startRun).STATE_MACHINE_ARN;
+      const { LAKE_BUCKET: _bucket, ...own } = envOf(fn);
 
       // Assess
-      expect(arn).toEqual({ Ref: 'SluiceStateMachine' });
+      expect(Object.fromEntries(Object.entries(own).map(([key, value]) => [key, describeRef(value)]))).toEqual(EXPECTED_ENVIRONMENT[folder] ?? {});
     });
 
     it('sizes validate-and-partition for DuckDB and keeps the others small when packaged', () => {
@@ -266,6 +335,310 @@ describe('serverless.yml', () => {
         expect(sizes[folder]?.memory).toBeLessThanOrEqual(512);
         expect(sizes[folder]?.timeout).toBeLessThanOrEqual(60);
       }
+    });
+  });
+
+  describe('the catalog', () => {
+    const crawlerOf = (pipeline: string): CfnResource => {
+      const found = resourcesOfType(template, 'AWS::Glue::Crawler').filter(([, c]) => c.Properties.Name === `${PREFIX}${pipeline}`);
+      if (found.length !== 1) throw new Error(`expected one crawler ${PREFIX}${pipeline}, found ${found.length}`);
+      return (found[0] as [string, CfnResource])[1];
+    };
+    const crawlerRoleOf = (pipeline: string): CfnResource => resource(template, roleIdOf(crawlerOf(pipeline)), 'AWS::IAM::Role');
+
+    it('defines one Glue database for the stage, named like core expects, when packaged', () => {
+      // Prepare
+      const databases = resourcesOfType(template, 'AWS::Glue::Database');
+
+      // Act
+      const [, database] = databases[0] as [string, CfnResource];
+
+      // Assess
+      expect(databases).toHaveLength(1);
+      expect(database.Properties).toEqual({ CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: expect.objectContaining({ Name: DATABASE }) });
+      expect(DATABASE).toMatch(/^[a-z0-9_]{1,255}$/);
+    });
+
+    it('crawls each pipeline of pipelines/*/pipeline.yml, and nothing else, when packaged', () => {
+      // Prepare
+      const crawlers = resourcesOfType(template, 'AWS::Glue::Crawler');
+
+      // Act
+      const names = crawlers.map(([, c]) => c.Properties.Name).sort();
+
+      // Assess
+      expect(PIPELINES.length).toBeGreaterThan(0);
+      expect(names).toEqual(PIPELINES.map((p) => `${PREFIX}${p.name}`).sort());
+    });
+
+    it.each(PIPELINES.map((p) => p.name))('points the %s crawler at its curated prefix in the stage database when packaged', (pipeline) => {
+      // Prepare
+      const crawler = crawlerOf(pipeline);
+
+      // Act
+      const { DatabaseName, Targets, Schedule } = crawler.Properties;
+
+      // Assess
+      expect(describeRef(DatabaseName ?? null)).toBe('Ref(GlueDatabase)');
+      expect(Targets).toEqual({ S3Targets: [{ Path: { 'Fn::Sub': `s3://\${LakeBucket}/curated/${pipeline}/` } }] });
+      expect(Schedule).toBeUndefined();
+    });
+
+    it.each(PIPELINES.map((p) => p.name))('recrawls everything, updates schemas and never deletes in the %s crawler when packaged', (pipeline) => {
+      // Prepare
+      const crawler = crawlerOf(pipeline);
+
+      // Act
+      const configuration = JSON.parse(String(crawler.Properties.Configuration)) as Record<string, Json>;
+
+      // Assess
+      expect(crawler.Properties.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+      expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+      expect(configuration).toEqual({
+        Version: 1,
+        CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
+        Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas' },
+        CreatePartitionIndex: false,
+      });
+    });
+
+    it('gives every crawler a role of its own, assumed by Glue, when packaged', () => {
+      // Prepare
+      const crawlers = resourcesOfType(template, 'AWS::Glue::Crawler');
+
+      // Act
+      const roleIds = crawlers.map(([, c]) => roleIdOf(c));
+      const lambdaRoleIds = functionFolders().map((folder) => roleIdOf(lambdaFunction(template, folder)));
+
+      // Assess
+      expect(new Set(roleIds).size).toBe(crawlers.length);
+      expect(roleIds.filter((id) => lambdaRoleIds.includes(id))).toEqual([]);
+      for (const id of roleIds) {
+        const role = resource(template, id, 'AWS::IAM::Role');
+        expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: ['glue.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+        });
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it.each(PIPELINES)('lets the $name crawler read its prefix, read the stage catalog and write only its table when packaged', ({ name, table }) => {
+      // Prepare
+      const statements = roleStatements(crawlerRoleOf(name));
+      const catalogRead = [GLUE_CATALOG, glueDatabase(DATABASE), glueTable('*')];
+      const catalogWrite = [GLUE_CATALOG, glueDatabase(DATABASE), glueTable(table)];
+      const crawlerLogs = '/aws-glue/crawlers';
+
+      // Act
+      const granted = permissionMap(statements, () => true);
+      const listing = statements.find((s) => actionsOf(s).includes('s3:ListBucket'));
+
+      // Assess
+      expect(granted).toEqual(
+        Object.fromEntries(
+          Object.entries({
+            's3:GetObject': [objects(`curated/${name}/`)],
+            's3:ListBucket': [BUCKET],
+            'glue:GetDatabase': catalogRead,
+            'glue:GetTable': catalogRead,
+            'glue:GetTables': catalogRead,
+            'glue:GetPartition': catalogRead,
+            'glue:GetPartitions': catalogRead,
+            'glue:BatchGetPartition': catalogRead,
+            'glue:CreateTable': catalogWrite,
+            'glue:UpdateTable': catalogWrite,
+            'glue:CreatePartition': catalogWrite,
+            'glue:BatchCreatePartition': catalogWrite,
+            'glue:UpdatePartition': catalogWrite,
+            'glue:BatchUpdatePartition': catalogWrite,
+            'logs:CreateLogGroup': [stackArn('logs', `log-group:${crawlerLogs}`), stackArn('logs', `log-group:${crawlerLogs}:*`)],
+            'logs:CreateLogStream': [stackArn('logs', `log-group:${crawlerLogs}:log-stream:${PREFIX}${name}*`)],
+            'logs:PutLogEvents': [stackArn('logs', `log-group:${crawlerLogs}:log-stream:${PREFIX}${name}*`)],
+          }).map(([action, resources]) => [action, [...resources].sort()]),
+        ),
+      );
+      expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': [`curated/${name}/`, `curated/${name}/*`] } });
+    });
+
+    it('names crawlers and the database as start-crawler finds them in its environment when packaged', () => {
+      // Prepare
+      const env = envOf(lambdaFunction(template, 'start-crawler'));
+
+      // Act
+      const derived = PIPELINES.map((p) => `${String(env.CRAWLER_PREFIX)}${p.name}`);
+
+      // Assess
+      expect(derived.map((name) => crawlerOf(name.slice(PREFIX.length)).Properties.Name)).toEqual(derived);
+      expect(resourcesOfType(template, 'AWS::Glue::Database').map(([, db]) => (db.Properties.DatabaseInput as { Name: string }).Name)).toEqual([env.GLUE_DATABASE]);
+    });
+  });
+
+  describe('Athena', () => {
+    const workgroupOf = (pipeline: string): CfnResource => {
+      const found = resourcesOfType(template, 'AWS::Athena::WorkGroup').filter(([, w]) => w.Properties.Name === `${PREFIX}${pipeline}`);
+      if (found.length !== 1) throw new Error(`expected one workgroup ${PREFIX}${pipeline}, found ${found.length}`);
+      return (found[0] as [string, CfnResource])[1];
+    };
+
+    it('defines one workgroup per pipeline with a features section, named from start-feature-query environment, when packaged', () => {
+      // Prepare
+      const env = envOf(lambdaFunction(template, 'start-feature-query'));
+
+      // Act
+      const names = resourcesOfType(template, 'AWS::Athena::WorkGroup').map(([, w]) => w.Properties.Name).sort();
+
+      // Assess
+      expect(FEATURED.length).toBeGreaterThan(0);
+      expect(names).toEqual(FEATURED.map((p) => `${String(env.ATHENA_WORKGROUP_PREFIX)}${p.name}`).sort());
+    });
+
+    it.each(FEATURED)('enforces the $name result location, encryption and the spec cutoff when packaged', ({ name, bytesScannedCutoff }) => {
+      // Prepare
+      const workgroup = workgroupOf(name);
+
+      // Act
+      const configuration = workgroup.Properties.WorkGroupConfiguration as Record<string, Json>;
+
+      // Assess
+      expect(workgroup.Properties.State).toBe('ENABLED');
+      expect(configuration).toMatchObject({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: bytesScannedCutoff,
+        ResultConfiguration: {
+          OutputLocation: { 'Fn::Sub': `s3://\${LakeBucket}/athena/${name}/` },
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
+        },
+      });
+      expect(configuration.BytesScannedCutoffPerQuery).toBeGreaterThanOrEqual(10_000_000);
+      expect(configuration.EngineVersion).toEqual({ SelectedEngineVersion: 'Athena engine version 3' });
+    });
+
+    it('applies the 10 GB default cutoff to a pipeline whose spec sets none when packaged', () => {
+      // Prepare
+      const defaults = FEATURED.filter((p) => p.bytesScannedCutoff === DEFAULT_BYTES_SCANNED_CUTOFF);
+
+      // Act
+      const cutoffs = defaults.map((p) => (workgroupOf(p.name).Properties.WorkGroupConfiguration as Record<string, Json>).BytesScannedCutoffPerQuery);
+
+      // Assess
+      expect(defaults.length).toBeGreaterThan(0);
+      for (const cutoff of cutoffs) expect(cutoff).toBe(10_000_000_000);
+    });
+
+    it('keeps the result locations under athena/, apart from the drop zone and the other outputs, when packaged', () => {
+      // Prepare
+      const workgroups = resourcesOfType(template, 'AWS::Athena::WorkGroup');
+
+      // Act
+      const locations = workgroups.map(([, w]) => describeRef(((w.Properties.WorkGroupConfiguration as Record<string, Json>).ResultConfiguration as Record<string, Json>).OutputLocation ?? null));
+
+      // Assess
+      for (const location of locations) expect(location).toMatch(/^s3:\/\/\$\{LakeBucket\}\/athena\/[a-z][a-z0-9-]*\/$/);
+    });
+  });
+
+  describe('SageMaker', () => {
+    const executionRole = (): CfnResource => resource(template, SAGEMAKER_ROLE, 'AWS::IAM::Role');
+    const s3Grants = (): { action: string; resource: string; condition: Json | undefined }[] =>
+      roleStatements(executionRole()).flatMap((s) =>
+        actionsOf(s)
+          .filter((a) => a.startsWith('s3:'))
+          .flatMap((action) => asList(s.Resource).map((r) => ({ action, resource: describeRef(r), condition: s.Condition }))),
+      );
+
+    it('lets only SageMaker assume the execution role when packaged', () => {
+      // Prepare
+      const role = executionRole();
+
+      // Act
+      const trust = role.Properties.AssumeRolePolicyDocument;
+
+      // Assess
+      expect(trust).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: ['sagemaker.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+      });
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('lets the execution role read only features/ and write only models/ when packaged', () => {
+      // Prepare
+      const grants = s3Grants();
+
+      // Act
+      const objectReads = grants.filter((g) => g.action === 's3:GetObject').map((g) => g.resource);
+      const listings = grants.filter((g) => g.action === 's3:ListBucket');
+      const writes = grants.filter((g) => /^s3:(Put|Delete|Abort|Restore|Replicate)/.test(g.action)).map((g) => `${g.action} ${g.resource}`);
+      const others = grants.filter((g) => !['s3:GetObject', 's3:ListBucket'].includes(g.action) && !writes.includes(`${g.action} ${g.resource}`));
+
+      // Assess
+      expect(objectReads).toEqual([objects('features/')]);
+      expect(listings).toEqual([{ action: 's3:ListBucket', resource: BUCKET, condition: { StringLike: { 's3:prefix': ['features/', 'features/*'] } } }]);
+      expect(writes.sort()).toEqual([`s3:AbortMultipartUpload ${objects('models/')}`, `s3:PutObject ${objects('models/')}`]);
+      expect(others).toEqual([]);
+    });
+
+    it('grants the execution role logs and metrics of training jobs only, and no ECR pull, when packaged', () => {
+      // Prepare
+      const statements = roleStatements(executionRole());
+      const group = '/aws/sagemaker/TrainingJobs';
+
+      // Act
+      const granted = permissionMap(statements, (a) => !a.startsWith('s3:'));
+      const metrics = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+      const streamPrefix = `${String(envOf(lambdaFunction(template, 'start-training')).RESOURCE_PREFIX)}*`;
+
+      // Assess
+      expect(granted).toEqual({
+        'logs:CreateLogGroup': [stackArn('logs', `log-group:${group}`), stackArn('logs', `log-group:${group}:*`)].sort(),
+        'logs:DescribeLogStreams': [stackArn('logs', `log-group:${group}`), stackArn('logs', `log-group:${group}:*`)].sort(),
+        'logs:CreateLogStream': [stackArn('logs', `log-group:${group}:log-stream:${streamPrefix}`)],
+        'logs:PutLogEvents': [stackArn('logs', `log-group:${group}:log-stream:${streamPrefix}`)],
+        'cloudwatch:PutMetricData': ['*'],
+      });
+      expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': group } });
+    });
+
+    it.each(['start-training', 'start-tuning'])('lets %s pass exactly the execution role, to SageMaker only, when packaged', (folder) => {
+      // Prepare
+      const statements = roleStatements(resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role'));
+
+      // Act
+      const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+
+      // Assess
+      expect(passRole).toHaveLength(1);
+      expect(actionsOf(passRole[0] as Statement)).toEqual(['iam:PassRole']);
+      expect(asList(passRole[0]?.Resource).map(describeRef)).toEqual([`${SAGEMAKER_ROLE}.Arn`]);
+      expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    });
+
+    it('lets no other role of the template pass a role when packaged', () => {
+      // Prepare
+      const starters = ['start-training', 'start-tuning'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
+
+      // Act
+      const passers = allPolicyStatements(template)
+        .filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('iam:')))
+        .map(({ owner }) => owner);
+
+      // Assess
+      expect([...new Set(passers)].sort()).toEqual(starters.sort());
+    });
+
+    it('keeps the job prefix short enough for a 32-character tuning job name when packaged', () => {
+      // Prepare
+      const prefix = String(envOf(lambdaFunction(template, 'start-tuning')).RESOURCE_PREFIX);
+
+      // Act
+      const room = 32 - prefix.length - '-'.length - 12;
+
+      // Assess
+      expect(prefix).toBe(PREFIX);
+      expect(prefix).toMatch(/^[a-z0-9][a-z0-9-]*-$/);
+      expect(room).toBeGreaterThanOrEqual(3);
     });
   });
 

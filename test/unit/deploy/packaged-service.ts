@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 
 /** The project root: where serverless.yml is. */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -65,6 +66,11 @@ export function lambdaEnvironment(taskRoot: string): NodeJS.ProcessEnv {
     AWS_REGION: 'us-east-1',
     LAKE_BUCKET: 'sluice-dev-lake-123456789012-us-east-1',
     STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-dev',
+    GLUE_DATABASE: 'sluice_dev',
+    CRAWLER_PREFIX: 'sluice-dev-',
+    ATHENA_WORKGROUP_PREFIX: 'sluice-dev-',
+    SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sluice-dev-SageMakerExecutionRole',
+    RESOURCE_PREFIX: 'sluice-dev-',
   };
 }
 
@@ -90,6 +96,36 @@ export function functionFolders(): string[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
+}
+
+/** A pipeline of the deployment as the tests expect it, read from its spec independently of deploy/. */
+export interface DeployedPipeline {
+  name: string;
+  /** Its catalog table: the name with dashes as underscores. */
+  table: string;
+  /** `features.bytesScannedCutoff`, or the default; undefined without a features section. */
+  bytesScannedCutoff: number | undefined;
+}
+
+/** Athena's default per-query cutoff when a spec gives none: 10 GB (core/spec/schema.ts). */
+export const DEFAULT_BYTES_SCANNED_CUTOFF = 10_000_000_000;
+
+/** The folders of pipelines/ that hold a pipeline.yml, with what their spec says about the catalog and Athena. */
+export function deployedPipelines(): DeployedPipeline[] {
+  return readdirSync(path.join(ROOT, 'pipelines'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(ROOT, 'pipelines', entry.name, 'pipeline.yml')))
+    .map((entry) => {
+      const spec = parseYaml(readFileSync(path.join(ROOT, 'pipelines', entry.name, 'pipeline.yml'), 'utf8')) as {
+        name: string;
+        features?: { bytesScannedCutoff?: number };
+      };
+      return {
+        name: spec.name,
+        table: spec.name.replaceAll('-', '_'),
+        bytesScannedCutoff: spec.features ? (spec.features.bytesScannedCutoff ?? DEFAULT_BYTES_SCANNED_CUTOFF) : undefined,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** `validate-and-partition` -> `validateAndPartition`: the function's key in serverless.yml and its zip's name. */

@@ -54,7 +54,7 @@ describe('ingest SQL', () => {
       // Assess
       expect(sql).toContain(`TRY_CAST(json ->> 'id' AS BIGINT) AS "id"`);
       expect(sql).toContain(`json ->> 'id' AS "id__raw"`);
-      expect(sql).toContain(`read_json_objects('/tmp/in/o''rders.csv', format = 'newline_delimited')`);
+      expect(sql).toContain(`read_json_objects('/tmp/in/o''rders.csv', format = 'newline_delimited', hive_partitioning = false)`);
     });
   });
 

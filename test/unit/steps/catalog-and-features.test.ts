@@ -26,7 +26,7 @@ const run: RunContext = {
   startedAt: '2026-11-21T10:00:00.000Z',
   plan: { features: true, training: 'none', deploy: false },
 };
-const names = { database: 'sluice_dev', crawlerPrefix: 'sluice-dev-' };
+const names = { database: 'sluice_dev', crawlerPrefix: 'sluice-dev-', workgroupPrefix: 'sluice-dev-' };
 const specs = folderSpecCatalog(path.join(REPO_ROOT, 'pipelines'));
 
 describe('crawl steps on Glue', () => {
@@ -92,7 +92,7 @@ describe('crawl steps on Glue', () => {
 
 describe('feature query steps on Athena', () => {
   const deps = {
-    queryEngine: new AthenaQueryEngine(new AthenaClient({ region: 'us-east-1' }), { workgroup: 'sluice-dev' }),
+    queryEngine: new AthenaQueryEngine(new AthenaClient({ region: 'us-east-1' })),
     store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })),
     specs,
     names,
@@ -103,7 +103,7 @@ describe('feature query steps on Athena', () => {
     s3.reset();
   });
 
-  it('unloads each split to the run features prefix in the stage workgroup when started', async () => {
+  it('unloads each split to the run features prefix in the pipeline workgroup when started', async () => {
     // Prepare
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
     athena.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-train' }).resolvesOnce({ QueryExecutionId: 'q-validation' });
@@ -114,7 +114,7 @@ describe('feature query steps on Athena', () => {
     // Assess
     const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train' });
+    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train' });
     expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(\nWITH "churn" AS \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\)\n/);
     expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/train\/' WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
     expect(calls[1]?.QueryString).toMatch(/>= 800\)/);

@@ -1,0 +1,57 @@
+'use strict';
+
+/**
+ * Small builders for the IAM statements of deploy/functions.js and deploy/catalog.js: one `Allow` statement shape,
+ * ARNs of this account and region, and the lake bucket scoped to key prefixes.
+ */
+
+/** The lake bucket's logical id in serverless.yml. */
+const LAKE_BUCKET = 'LakeBucket';
+
+/** An `Allow` statement; `condition` is added only when given. */
+function allow(actions, resources, condition) {
+  return { Effect: 'Allow', Action: actions, Resource: resources, ...(condition ? { Condition: condition } : {}) };
+}
+
+/**
+ * `arn:<partition>:<service>:<region>:<account>:<resource>` of this stack's account and region, from CloudFormation
+ * pseudo parameters (nothing is resolved at package time, so packaging needs no AWS credentials).
+ */
+function arn(service, resource) {
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}` };
+}
+
+/** A CloudWatch Logs log group and its streams, as IAM names them (log-group ARN with and without the trailing `:*`). */
+const logs = {
+  group: (name) => arn('logs', `log-group:${name}`),
+  groupStar: (name) => arn('logs', `log-group:${name}:*`),
+  streams: (name, streamPrefix = '') => arn('logs', `log-group:${name}:log-stream:${streamPrefix}*`),
+};
+
+/** IAM statements over the lake bucket, scoped to key prefixes. */
+const lake = {
+  /** The bucket itself, for bucket-level actions. */
+  bucket: () => ({ 'Fn::GetAtt': [LAKE_BUCKET, 'Arn'] }),
+  /** The objects under a prefix, as an ARN. */
+  objects: (prefix) => ({ 'Fn::Sub': `\${${LAKE_BUCKET}.Arn}/${prefix}*` }),
+  /** s3:GetObject (also what HeadObject and a CopyObject source need). */
+  read: (...prefixes) => allow(['s3:GetObject'], prefixes.map(lake.objects)),
+  /** s3:PutObject (also what a CopyObject destination needs). */
+  write: (...prefixes) => allow(['s3:PutObject'], prefixes.map(lake.objects)),
+  /** s3:DeleteObject (what DeleteObjects checks, key by key). */
+  delete: (...prefixes) => allow(['s3:DeleteObject'], prefixes.map(lake.objects)),
+  /** s3:ListBucket on the bucket: ListObjectsV2, and a 404 rather than a 403 from HeadObject on a missing key. */
+  list: () => allow(['s3:ListBucket'], [lake.bucket()]),
+  /** s3:ListBucket on the bucket, for listings under these prefixes only (the `s3:prefix` condition key). */
+  listUnder: (...prefixes) => allow(['s3:ListBucket'], [lake.bucket()], { StringLike: { 's3:prefix': prefixes.flatMap((p) => [p, `${p}*`]) } }),
+};
+
+/** Glue Data Catalog ARNs: the account's catalog, a database, tables of a database. */
+const glue = {
+  catalog: () => arn('glue', 'catalog'),
+  database: (name) => arn('glue', `database/${name}`),
+  table: (database, table) => arn('glue', `table/${database}/${table}`),
+  crawler: (name) => arn('glue', `crawler/${name}`),
+};
+
+module.exports = { LAKE_BUCKET, allow, arn, glue, lake, logs };
