@@ -7,6 +7,7 @@ import { describeError } from '../../core/errors.js';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import type { RowCounts } from '../../core/steps/validate-and-partition.js';
+import type { ServerLauncher } from '../adapters/local-hosting.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { localBindings } from './local-bindings.js';
 import type { JSONValue } from './local-bindings.js';
@@ -62,6 +63,8 @@ export interface LocalRunOptions {
   /** Milliseconds every Wait state waits locally (the engines answer at once; polling need not sleep). */
   waitMs?: number;
   memoryLimit?: string;
+  /** How endpoint servers are started (default: a detached `sluice serve` process per endpoint). */
+  launcher?: ServerLauncher;
 }
 
 /** A time-based execution name, like the ones the console and schedules get: `<pipeline>-<UTC time>-<random>`. */
@@ -82,6 +85,7 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     specs: options.specs,
     runId: executionName,
     ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+    ...(options.launcher ? { launcher: options.launcher } : {}),
   });
   const definition = loadDefinition(options.projectRoot);
   const bindings = localBindings(deps);

@@ -14,7 +14,7 @@
  *
  * The two C functions of (2) are bound here rather than in `local/xgboost/native.ts`, which does not have them.
  */
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 import { ModelFormatError, XgboostNativeError } from '../xgboost/errors.js';
 import { readModelBytes } from '../xgboost/model-archive.js';
 import type { XgboostModel } from '../xgboost/model.js';
@@ -34,7 +34,7 @@ interface LearnerConfig {
   };
 }
 
-type KoffiFunction = ReturnType<koffi.IKoffiLib['func']>;
+type KoffiFunction = ReturnType<LibraryHandle['func']>;
 
 /** The in-place prediction entry points, bound once per library path. */
 interface InplaceApi {

@@ -8,6 +8,10 @@ import type { JSONValue } from '../../local/runtime/local-bindings.js';
 import type { RunSummary } from '../../local/runtime/run-local.js';
 import { runLocal } from '../../local/runtime/run-local.js';
 import { REPO_ROOT } from './spec-fixtures.js';
+import type { ServerLauncher } from '../../local/adapters/local-hosting.js';
+import { pointerFile } from '../../local/adapters/local-hosting.js';
+import type { EndpointServer } from '../../local/serving/index.js';
+import { startEndpointServer } from '../../local/serving/index.js';
 
 /** A fresh local lake in a temporary folder. */
 export async function freshLake(): Promise<string> {
@@ -23,6 +27,31 @@ export async function runOnContent(spec: PipelineSpec, lake: string, fileName: s
   return runWithInput(spec, lake, { pipeline: spec.name, key }, executionName);
 }
 
+/**
+ * Endpoint servers started in this test process (instead of detached `sluice serve` processes), so tests need no
+ * build and stop every server they started.
+ */
+const runningServers = new Map<string, EndpointServer>();
+
+const inProcessLauncher: ServerLauncher = async (dir) => {
+  let server = runningServers.get(dir);
+  if (!server) {
+    server = await startEndpointServer({ host: '127.0.0.1', port: 0, modelSource: { pointerFile: pointerFile(dir) }, pollIntervalMs: 50 });
+    runningServers.set(dir, server);
+  }
+  server.refresh();
+  return server.url;
+};
+
+/** The test process's endpoint servers: their launcher, and a way to stop them all. */
+export const testServers = {
+  launcher: inProcessLauncher,
+  async closeAll(): Promise<void> {
+    await Promise.all([...runningServers.values()].map((s) => s.close()));
+    runningServers.clear();
+  },
+};
+
 /** Runs the workflow with a given execution input. */
 export async function runWithInput(spec: PipelineSpec, lake: string, input: JSONValue, executionName?: string): Promise<RunSummary> {
   return runLocal({
@@ -31,6 +60,7 @@ export async function runWithInput(spec: PipelineSpec, lake: string, input: JSON
     specs: fixedSpecCatalog([spec]),
     lakeRoot: lake,
     input,
+    launcher: testServers.launcher,
     ...(executionName ? { executionName } : {}),
   });
 }

@@ -4,10 +4,12 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
-import { freshLake, lakePath, runOnContent, runWithInput } from '../../support/local-run.js';
+import { freshLake, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 jest.setTimeout(60_000);
+
+afterAll(() => testServers.closeAll());
 
 const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
 

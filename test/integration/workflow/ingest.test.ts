@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
-import { freshLake, lakeFiles, lakePath, runOnContent, runWithInput } from '../../support/local-run.js';
+import { freshLake, lakeFiles, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT, SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
 
 jest.setTimeout(60_000);
+
+afterAll(() => testServers.closeAll());
 
 const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
 const orders = specFrom(SMALL_SPEC_YAML);

@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
+import type { PipelineSpec } from '../../../core/spec/load-spec.js';
+import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
+
+jest.setTimeout(180_000);
+
+afterAll(() => testServers.closeAll());
+
+const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
+
+/** A seeded generator, so the data (and the models) are the same on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Rows whose label follows the features closely; `shuffled` breaks the link. */
+function signalCsv(rows: number, seed: number, shuffled = false): string {
+  const rand = random(seed);
+  const lines = ['id,label,x1,x2,x3,x4'];
+  for (let i = 0; i < rows; i += 1) {
+    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1];
+    const score = (x[0] ?? 0) + (x[1] ?? 0) * (x[2] ?? 0) * 2 + (rand() - 0.5) * 0.3;
+    const label = shuffled ? (rand() < 0.5 ? 1 : 0) : score > 0 ? 1 : 0;
+    lines.push(`${seed * 1_000_000 + i},${label},${x.map((v) => v.toFixed(5)).join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function signalPipeline(): Promise<PipelineSpec> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-signal-'));
+  await writeFile(
+    path.join(dir, 'pipeline.yml'),
+    `
+name: signal
+source: { format: csv }
+contract:
+  columns:
+    - { name: id, type: integer, nullable: false }
+    - { name: label, type: integer, allowed: [0, 1], nullable: false }
+    - { name: x1, type: double }
+    - { name: x2, type: double }
+    - { name: x3, type: double }
+    - { name: x4, type: double }
+features: { splitKey: [id], validationRatio: 0.25 }
+training:
+  hyperparameters: { objective: "binary:logistic", eval_metric: auc, num_round: 60, max_depth: 4, eta: 0.2 }
+gate: { metric: "validation:auc", direction: Maximize, minimum: 0.7, minImprovement: 0.005 }
+deployment: { mode: realtime, trafficShift: canary, instanceCount: 2 }
+`,
+  );
+  await writeFile(path.join(dir, 'features.sql'), 'SELECT label, x1, x2, x3, x4 FROM signal');
+  return loadPipelineSpec(dir, dir);
+}
+
+async function ping(url: string): Promise<{ modelVersion: number }> {
+  return (await (await fetch(`${url}/ping`)).json()) as { modelVersion: number };
+}
+
+describe('local workflow: training, tuning, gate and deployment', () => {
+  describe('the churn pipeline', () => {
+    it('tunes XGBoost, records every metric and serves the best model when the first file arrives', async () => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runOnContent(churn, lake, 'telco_churn.csv', await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv')));
+
+      // Assess
+      expect(summary.error).toBeUndefined();
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as {
+        stages: { training: { mode: string; bestTrainingJobName: string; hyperparameters: Record<string, string>; metrics: Record<string, number> } };
+      };
+      const training = manifest.stages.training;
+      expect(training.mode).toBe('tune');
+      expect(training.bestTrainingJobName).toMatch(/^sluice-local-c[a-z-]*-tune-[0-9a-f]{12}-\d{3}$/);
+      expect(Object.keys(training.hyperparameters)).toEqual(expect.arrayContaining(['eta', 'max_depth', 'min_child_weight', 'subsample', 'num_round']));
+      expect(training.metrics['validation:auc']).toBeGreaterThan(0.8);
+      expect(summary.model).toMatchObject({ version: 1, promoted: true });
+      expect(summary.model?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await fetch(`${summary.model?.endpoint ?? ''}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `${'0,'.repeat(24)}1\n` });
+      expect(answer.status).toBe(200);
+      expect(Number(await answer.text())).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  describe('three runs in a row', () => {
+    it('promotes the first, keeps it when worse data arrives, and swaps in a better one without failing a request', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const spec = await signalPipeline();
+
+      // Act 1: a small clean file
+      const first = await runOnContent(spec, lake, 'a.csv', signalCsv(400, 1));
+
+      // Assess 1
+      expect(first.error).toBeUndefined();
+      expect(first.model).toMatchObject({ version: 1, promoted: true });
+      const url = first.model?.endpoint ?? '';
+      expect(await ping(url)).toMatchObject({ modelVersion: 1 });
+
+      // Act 2: labels shuffled
+      const second = await runOnContent(spec, lake, 'b.csv', signalCsv(400, 2, true));
+
+      // Assess 2
+      expect(second.status).toBe('SUCCEEDED');
+      expect(second.model).toMatchObject({ version: 2, promoted: false });
+      expect(second.model?.reasons.join(' ')).toMatch(/does not (meet the minimum|beat production)/);
+      expect(await ping(url)).toMatchObject({ modelVersion: 1 });
+      const registry2 = JSON.parse(await readFile(lakePath(lake, 'registry/signal/v000002.json'), 'utf8')) as { status: string };
+      expect(registry2.status).toBe('Rejected');
+
+      // Act 3: much more clean data, with clients calling the endpoint all along
+      let failures = 0;
+      let answered = 0;
+      let calling = true;
+      const client = (async () => {
+        while (calling) {
+          const response = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '0.5,0.5,0.5,0.1\n-0.5,0.2,0.1,0\n' }).catch(() => undefined);
+          if (response?.status === 200 && (await response.text()).trim().split('\n').length === 2) answered += 1;
+          else failures += 1;
+        }
+      })();
+      const third = await runOnContent(spec, lake, 'c.csv', signalCsv(20_000, 3));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      calling = false;
+      await client;
+
+      // Assess 3
+      expect(third.error).toBeUndefined();
+      expect(third.model).toMatchObject({ version: 3, promoted: true, endpoint: url });
+      expect(await ping(url)).toMatchObject({ modelVersion: 3 });
+      expect(failures).toBe(0);
+      expect(answered).toBeGreaterThan(50);
+    });
+  });
+});
