@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RETRYABLE_ERROR_CODES } from '../../../core/errors.js';
+import { STEP_BY_STATE } from '../../../local/runtime/local-bindings.js';
+import { loadDefinition, LOCAL_ARN_PREFIX, resolveDefinition, taskStateNames, UnresolvedDefinitionError } from '../../../local/runtime/resolve-definition.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
+
+type State = Record<string, unknown>;
+const raw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'state-machines/sluice.asl.json'), 'utf8')) as { States: Record<string, State>; QueryLanguage?: string };
+const definition = loadDefinition(REPO_ROOT);
+
+function allStates(states: Record<string, State>): [string, State][] {
+  return Object.entries(states).flatMap(([name, state]) => {
+    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, State> } | undefined;
+    return [[name, state] as [string, State], ...(processor ? allStates(processor.States) : [])];
+  });
+}
+
+describe('state machine definition', () => {
+  describe('local bindings', () => {
+    it('binds every Task state to a step when the local runner builds its overrides', () => {
+      // Act
+      const unbound = taskStateNames(definition).filter((name) => !(name in STEP_BY_STATE));
+
+      // Assess
+      expect(unbound).toEqual([]);
+    });
+
+    it('has no binding left over for a state the definition no longer has', () => {
+      expect(Object.keys(STEP_BY_STATE).filter((name) => !taskStateNames(definition).includes(name))).toEqual([]);
+    });
+  });
+
+  describe('language', () => {
+    it('uses JSONPath only: no JSONata query language and no JSONata fields', () => {
+      // Assess
+      expect(raw.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+      for (const [name, state] of allStates(raw.States)) {
+        expect([name, state.QueryLanguage ?? 'JSONPath']).toEqual([name, 'JSONPath']);
+        expect([name, 'Arguments' in state || 'Output' in state || 'Assign' in state]).toEqual([name, false]);
+      }
+    });
+  });
+
+  describe('errors', () => {
+    it('retries the retryable error codes and catches everything on every Task except RecordFailure', () => {
+      for (const [name, state] of allStates(raw.States).filter(([, s]) => s.Type === 'Task')) {
+        const retried = ((state.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+        expect([name, RETRYABLE_ERROR_CODES.filter((code) => code !== 'ResourceLimitError' && !retried.includes(code))]).toEqual([name, []]);
+        if (name === 'RecordFailure' || name === 'ValidateAndPartition') continue;
+        expect([name, state.Catch]).toEqual([name, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]]);
+      }
+    });
+
+    it('ends a failed run in a Fail state that carries the error after recording it', () => {
+      expect(raw.States.RecordFailure?.Next).toBe('Failed');
+      expect(raw.States.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+    });
+  });
+
+  describe('resolution pre-pass', () => {
+    it('turns each Fn::GetAtt of a function into a local ARN naming it', () => {
+      expect((definition.States.NormalizeInput as State).Resource).toBe(`${LOCAL_ARN_PREFIX}NormalizeInput`);
+    });
+
+    it('substitutes serverless variables and refuses an unknown one', () => {
+      expect(resolveDefinition({ States: { A: { Resource: '${stage}-x' } } }, { stage: 'dev' })).toEqual({ States: { A: { Resource: 'dev-x' } } });
+      expect(() => resolveDefinition({ States: { A: { Resource: '${nope}' } } })).toThrow(UnresolvedDefinitionError);
+    });
+  });
+});
