@@ -17,7 +17,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { resultsPrefix } = require('./catalog.js');
-const { LAKE_BUCKET, allow, arn, glue, lake } = require('./iam.js');
+const hosting = require('./hosting.js');
+const { LAKE_BUCKET, allow, allowOn, arn, glue, lake } = require('./iam.js');
 const { nativePackagePatterns } = require('./native-packages.js');
 const { stageOf } = require('./stage.js');
 
@@ -44,6 +45,78 @@ const tuningJobs = ({ names }) => [arn('sagemaker', `hyper-parameter-tuning-job/
  */
 const passSageMakerRole = () =>
   allow(['iam:PassRole'], [{ 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+
+/** Passing the role deployed models run as, to SageMaker only: CreateModel needs iam:PassRole on ExecutionRoleArn. */
+const passModelRole = () =>
+  allow(['iam:PassRole'], [{ 'Fn::GetAtt': [hosting.MODEL_ROLE, 'Arn'] }], { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+
+/**
+ * "Except for the ListTags API, resource-level restrictions are not available on List- calls" (SageMaker developer
+ * guide, "Amazon SageMaker AI API Permissions: Actions, Permissions, and Resources Reference"): these take `*`. They
+ * return names and ARNs only; everything the caller then reads or changes is scoped to the stage.
+ */
+const listWithoutResourceScope = (actions) => allow(actions, '*');
+
+/**
+ * Approving or rejecting a registered version (UpdateModelPackage), on the versions of the stage's groups: EvaluateModel
+ * rejects, PromoteModel approves, RecordFailure rejects a candidate whose deployment failed.
+ */
+const decideModelVersions = (stage) => allowOn(['sagemaker:UpdateModelPackage'], hosting.arns.modelPackages(stage));
+
+/**
+ * What the SageMaker registry adapter calls to register and gate a candidate (core/aws/sagemaker-registry.ts):
+ * CreateModelPackage in the pipeline's group (authorized on the group it names and the version it makes), then
+ * DescribeModelPackage of the new version and of the approved one, and ListModelPackages to find the approved one.
+ * No sagemaker:AddTags: the adapter sends no Tags.
+ */
+function registryStatements(stage) {
+  const packages = hosting.arns.modelPackages(stage);
+  return [
+    ...allowOn(['sagemaker:CreateModelPackage'], [...hosting.arns.modelPackageGroups(stage), ...packages]),
+    ...allowOn(['sagemaker:DescribeModelPackage'], packages),
+    ...decideModelVersions(stage),
+    listWithoutResourceScope(['sagemaker:ListModelPackages']),
+  ];
+}
+
+/**
+ * What the SageMaker hosting adapter's deploy calls (core/aws/sagemaker-hosting.ts): CreateModel and
+ * CreateEndpointConfig named per run after the endpoint, then DescribeEndpoint and CreateEndpoint or UpdateEndpoint.
+ * CreateEndpoint is authorized on the endpoint and the config it names (SageMaker developer guide, API permissions
+ * reference), and so is UpdateEndpoint: SageMaker checks the new config too (aws/aws-cdk#11594). The adapter tags all
+ * three on create, which needs sagemaker:AddTags.
+ */
+function deployStatements(stage) {
+  const [endpoints, configs, models] = [hosting.arns.endpoints(stage), hosting.arns.endpointConfigs(stage), hosting.arns.models(stage)];
+  return [
+    allow(['sagemaker:CreateModel'], models),
+    allow(['sagemaker:CreateEndpointConfig'], configs),
+    ...allowOn(['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint'], endpoints.length > 0 ? [...endpoints, ...configs] : []),
+    ...allowOn(['sagemaker:DescribeEndpoint'], endpoints),
+    allow(['sagemaker:AddTags'], [...models, ...configs, ...endpoints]),
+    passModelRole(),
+  ];
+}
+
+/**
+ * What PromoteModel calls: UpdateModelPackage to approve the candidate, then the hosting adapter's cleanup
+ * (DescribeEndpoint, ListEndpointConfigs and ListModels by name, ListTags to keep only what Sluice tagged for the
+ * endpoint, DescribeEndpointConfig of the configs it keeps, DeleteEndpointConfig and DeleteModel of the others).
+ */
+function promoteStatements(stage) {
+  const [configs, models] = [hosting.arns.endpointConfigs(stage), hosting.arns.models(stage)];
+  return [
+    ...decideModelVersions(stage),
+    ...allowOn(['sagemaker:DescribeEndpoint'], hosting.arns.endpoints(stage)),
+    listWithoutResourceScope(['sagemaker:ListEndpointConfigs', 'sagemaker:ListModels']),
+    allow(['sagemaker:ListTags'], [...configs, ...models]),
+    allow(['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'], configs),
+    allow(['sagemaker:DeleteModel'], models),
+  ];
+}
+
+/** The SageMaker hosting adapter takes the model role's ARN when it is built, whatever it is used for. */
+const modelRoleEnvironment = () => ({ SAGEMAKER_MODEL_ROLE_ARN: { 'Fn::GetAtt': [hosting.MODEL_ROLE, 'Arn'] } });
 
 /**
  * What Athena needs from the caller of a feature query: Athena reads the catalog and S3 with the caller's
@@ -131,10 +204,12 @@ const FUNCTIONS = {
     statements: [lake.write('runs/')],
   },
   'record-failure': {
-    description: 'RecordFailure: writes the failed run manifest',
+    description: 'RecordFailure: writes the failed run manifest; rejects a promoted candidate that never reached production',
     memorySize: 256,
     timeout: 30,
-    statements: [lake.write('runs/')],
+    // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
+    statements: (stage) => [lake.write('runs/'), ...decideModelVersions(stage)],
   },
   'start-crawler': {
     description: 'StartCrawler: starts the pipeline crawler over curated/<pipeline>/',
@@ -202,6 +277,46 @@ const FUNCTIONS = {
       allow(['sagemaker:DescribeHyperParameterTuningJob'], tuningJobs(stage)),
       allow(['sagemaker:DescribeTrainingJob'], trainingJobs(stage)),
     ],
+  },
+  'evaluate-model': {
+    description: 'EvaluateModel: registers the candidate in the pipeline model package group, gates it against production',
+    memorySize: 256,
+    timeout: 30,
+    specs: true,
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
+    statements: registryStatements,
+  },
+  'deploy': {
+    description: 'Deploy: creates the pipeline endpoint, or updates it blue/green with rollback on its alarms',
+    memorySize: 256,
+    // Two creates, a describe and a create or an update, each with the SDK's own retries.
+    timeout: 60,
+    specs: true,
+    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
+    statements: deployStatements,
+  },
+  'get-endpoint-state': {
+    description: 'GetEndpointState: one poll of the pipeline endpoint',
+    memorySize: 256,
+    timeout: 30,
+    // The endpoint's name comes from the state ($.deployment), not from the environment.
+    environment: modelRoleEnvironment,
+    statements: (stage) => allowOn(['sagemaker:DescribeEndpoint'], hosting.arns.endpoints(stage)),
+  },
+  'smoke-test': {
+    description: 'SmokeTest: sends rows of the validation set to the endpoint, expects one score per row',
+    memorySize: 256,
+    timeout: 30,
+    // The sample is the first file of features/<pipeline>/<runId>/validation/, listed then read.
+    statements: (stage) => [...allowOn(['sagemaker:InvokeEndpoint'], hosting.arns.endpoints(stage)), lake.read('features/'), lake.listUnder('features/')],
+  },
+  'promote-model': {
+    description: 'PromoteModel: approves the deployed candidate, deletes models and endpoint configs beyond keepVersions',
+    memorySize: 256,
+    timeout: 30,
+    specs: true,
+    environment: modelRoleEnvironment,
+    statements: promoteStatements,
   },
 };
 

@@ -14,6 +14,14 @@ function allow(actions, resources, condition) {
 }
 
 /**
+ * The `Allow` statement as a list of one, or an empty list when there is no resource to grant it on (IAM refuses a
+ * statement with an empty Resource): for resources that exist only for some pipelines, such as endpoints.
+ */
+function allowOn(actions, resources, condition) {
+  return resources.length > 0 ? [allow(actions, resources, condition)] : [];
+}
+
+/**
  * `arn:<partition>:<service>:<region>:<account>:<resource>` of this stack's account and region, from CloudFormation
  * pseudo parameters (nothing is resolved at package time, so packaging needs no AWS credentials).
  */
@@ -54,4 +62,24 @@ const glue = {
   crawler: (name) => arn('glue', `crawler/${name}`),
 };
 
-module.exports = { LAKE_BUCKET, allow, arn, glue, lake, logs };
+/**
+ * SageMaker ARNs (Service Authorization Reference, "Resource types defined by Amazon SageMaker"). A versioned model
+ * package is `model-package/<group>/<version>`, the form SageMaker names in its AccessDenied messages for
+ * DescribeModelPackage. Names are lowercase here (deploy/stage.js), as SageMaker writes them in ARNs.
+ */
+const sagemaker = {
+  modelPackageGroup: (name) => arn('sagemaker', `model-package-group/${name}`),
+  /** Every version of one group. */
+  modelPackages: (group) => arn('sagemaker', `model-package/${group}/*`),
+  endpoint: (name) => arn('sagemaker', `endpoint/${name}`),
+  /** Endpoint configs and models are named per run after their endpoint (core/run/job-names.ts `resourceName`). */
+  endpointConfigs: (prefix) => arn('sagemaker', `endpoint-config/${prefix}*`),
+  models: (prefix) => arn('sagemaker', `model/${prefix}*`),
+};
+
+/** A CloudWatch alarm: `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>` (a colon, not a slash). */
+const cloudwatch = {
+  alarm: (name) => arn('cloudwatch', `alarm:${name}`),
+};
+
+module.exports = { LAKE_BUCKET, allow, allowOn, arn, cloudwatch, glue, lake, logs, sagemaker };

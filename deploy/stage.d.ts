@@ -22,6 +22,10 @@ export interface DeployedPipeline {
   readonly table: string;
   /** Present when the spec has a features section. */
   readonly features: { readonly bytesScannedCutoff: number } | undefined;
+  /** Its runs train (features and training sections) and register each candidate in its model package group. */
+  readonly registersModels: boolean;
+  /** Its runs may deploy a promoted candidate to its endpoint (it registers models and has a deployment section). */
+  readonly deploys: boolean;
 }
 
 /** The names of `<service>-<stage>`'s resources; throws on names AWS would refuse or a job prefix too long. */

@@ -69,9 +69,14 @@ function pascal(name) {
 
 /**
  * The pipelines in the deployment: every folder of pipelines/ with a pipeline.yml. Each gives its name, its catalog
- * table (the name with dashes as underscores, as core/run/naming.ts `tableName`) and, when it has a features section,
- * the Athena bytes-scanned cutoff. Fails packaging on a spec whose name does not match its folder, or whose cutoff
- * Athena would refuse.
+ * table (the name with dashes as underscores, as core/run/naming.ts `tableName`), when it has a features section the
+ * Athena bytes-scanned cutoff, and whether its runs register model candidates and deploy them. Fails packaging on a
+ * spec whose name does not match its folder, or whose cutoff Athena would refuse.
+ *
+ * `registersModels` and `deploys` follow the run plan of core/steps/normalize-input.ts: a run trains only with both a
+ * features and a training section, and EvaluateModel then registers every candidate, gate or no gate (a candidate the
+ * gate rejects, or that has no gate to pass, is still recorded as Rejected); only a run that trained can reach Deploy,
+ * and only with a deployment section.
  */
 function deployedPipelines(root = ROOT) {
   const dir = path.join(root, 'pipelines');
@@ -85,11 +90,14 @@ function deployedPipelines(root = ROOT) {
     const spec = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
     if (spec.name !== folder) throw new Error(`${path.relative(root, file)}: name "${spec.name}" must be the folder name "${folder}"`);
     if (!PIPELINE_NAME.test(folder)) throw new Error(`${path.relative(root, file)}: "${folder}" is not a pipeline name (1-32 lowercase letters, digits and dashes)`);
+    const registersModels = Boolean(spec.features && spec.training);
     return Object.freeze({
       name: folder,
       id: pascal(folder),
       table: folder.replaceAll('-', '_'),
       features: spec.features ? Object.freeze({ bytesScannedCutoff: cutoffOf(spec.features, file, root) }) : undefined,
+      registersModels,
+      deploys: registersModels && Boolean(spec.deployment),
     });
   });
   const ids = new Set(pipelines.map((p) => p.id));

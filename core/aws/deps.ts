@@ -60,7 +60,7 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
       return new SageMakerTrainer(clients.sagemaker, { roleArn: requireRole(config), region: config.region });
     },
     get registry() {
-      return new SageMakerRegistry(clients.sagemaker, { groupPrefix: config.resourcePrefix });
+      return new SageMakerRegistry(clients.sagemaker, { groupPrefix: requirePrefix(config) });
     },
     get hosting() {
       return new SageMakerHosting(clients.sagemaker, { roleArn: requireModelRole(config), rollbackAlarmNames });
@@ -71,8 +71,12 @@ export function awsStepDeps(config: RuntimeConfig, clients: AwsClients = awsClie
     get modelImage() {
       return xgboostImageUri(config.region);
     },
-    endpointPrefix: config.resourcePrefix,
-    jobPrefix: config.resourcePrefix,
+    get endpointPrefix() {
+      return requirePrefix(config);
+    },
+    get jobPrefix() {
+      return requirePrefix(config);
+    },
   };
 }
 
@@ -95,4 +99,10 @@ function requireRole(config: RuntimeConfig): string {
 function requireModelRole(config: RuntimeConfig): string {
   if (!config.sagemakerModelRoleArn) throw new ConfigurationError('SAGEMAKER_MODEL_ROLE_ARN must be set for the deployment functions');
   return config.sagemakerModelRoleArn;
+}
+
+function requirePrefix(config: RuntimeConfig): string {
+  // No default: a function falling back to some prefix would name another stage's jobs, groups and endpoints.
+  if (!config.resourcePrefix) throw new ConfigurationError('RESOURCE_PREFIX must be set for the training, registry and deployment functions');
+  return config.resourcePrefix;
 }

@@ -16,7 +16,7 @@ const environmentSchema = z.object({
   SAGEMAKER_ROLE_ARN: z.string().startsWith('arn:').optional(),
   SAGEMAKER_MODEL_ROLE_ARN: z.string().startsWith('arn:').optional(),
   AWS_REGION: z.string().default('us-east-1'),
-  RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{1,30}$/, 'RESOURCE_PREFIX must be lowercase letters, digits and dashes').default('sluice-'),
+  RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{1,30}$/, 'RESOURCE_PREFIX must be lowercase letters, digits and dashes').optional(),
 });
 
 /** Configuration of a Lambda function, read once from the environment. */
@@ -32,8 +32,8 @@ export interface RuntimeConfig {
   /** The role deployed models run as (reads models/). */
   readonly sagemakerModelRoleArn: string | undefined;
   readonly region: string;
-  /** Prefix of the stage's endpoints, model package groups and alarms: `sluice-<stage>-`. */
-  readonly resourcePrefix: string;
+  /** Prefix of the stage's jobs, endpoints, model package groups and alarms: `sluice-<stage>-`. */
+  readonly resourcePrefix: string | undefined;
 }
 
 /**

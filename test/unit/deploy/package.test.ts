@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { rollbackAlarmNames } from '../../../core/aws/deps.js';
+import { VARIANT_NAME } from '../../../core/aws/sagemaker-hosting.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
@@ -32,7 +34,18 @@ const ORCHESTRATION_ZIP_LIMIT = 300 * 1024;
 /** The function that runs DuckDB; every other function orchestrates and must stay small. */
 const DUCKDB_FUNCTION = 'validate-and-partition';
 /** The functions that read pipeline specs from `$LAMBDA_TASK_ROOT/pipelines`. */
-const SPEC_READERS = ['start-run', 'normalize-input', 'validate-and-partition', 'start-crawler', 'start-feature-query', 'start-training', 'start-tuning'];
+const SPEC_READERS = [
+  'start-run',
+  'normalize-input',
+  'validate-and-partition',
+  'start-crawler',
+  'start-feature-query',
+  'start-training',
+  'start-tuning',
+  'evaluate-model',
+  'deploy',
+  'promote-model',
+];
 /** The native binding @duckdb/node-bindings loads on Lambda x86_64 (glibc), and the library it links. */
 const DUCKDB_BINDING = 'node_modules/@duckdb/node-bindings-linux-x64/duckdb.node';
 const DUCKDB_LIBRARY = 'node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so';
@@ -51,8 +64,15 @@ const WILDCARD_RESOURCE_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
-  // No resource-level permissions either; the SageMaker execution role scopes it with the cloudwatch:namespace key.
+  // No resource-level permissions either; the SageMaker execution and model roles scope it with the
+  // cloudwatch:namespace key.
   'cloudwatch:PutMetricData',
+  // "Except for the ListTags API, resource-level restrictions are not available on List- calls" (SageMaker developer
+  // guide, "Amazon SageMaker AI API Permissions: Actions, Permissions, and Resources Reference"): EvaluateModel finds
+  // the approved version, PromoteModel the endpoint's old configs and models, by listing.
+  'sagemaker:ListModelPackages',
+  'sagemaker:ListEndpointConfigs',
+  'sagemaker:ListModels',
 ]);
 
 const objects = (prefix: string): string => `\${LakeBucket.Arn}/${prefix}*`;
@@ -75,6 +95,18 @@ const RESULTS = FEATURED.map((p) => objects(`athena/${p.name}/`));
 const TRAINING_JOBS = stackArn('sagemaker', `training-job/${PREFIX}*`);
 const TUNING_JOBS = stackArn('sagemaker', `hyper-parameter-tuning-job/${PREFIX}*`);
 const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
+/** The role deployed models run as. */
+const MODEL_ROLE = 'SageMakerModelRole';
+/** Pipelines whose runs register candidates (a model package group each), and those that deploy (an endpoint each). */
+const REGISTERING = PIPELINES.filter((p) => p.registersModels);
+const DEPLOYING = PIPELINES.filter((p) => p.deploys);
+const MODEL_PACKAGE_GROUPS = REGISTERING.map((p) => stackArn('sagemaker', `model-package-group/${PREFIX}${p.name}`));
+/** A versioned model package is `model-package/<group>/<version>`. */
+const MODEL_PACKAGES = REGISTERING.map((p) => stackArn('sagemaker', `model-package/${PREFIX}${p.name}/*`));
+const ENDPOINTS = DEPLOYING.map((p) => stackArn('sagemaker', `endpoint/${PREFIX}${p.name}`));
+/** Models and endpoint configs are named per run after their endpoint, so they start with the stage prefix. */
+const ENDPOINT_CONFIGS = stackArn('sagemaker', `endpoint-config/${PREFIX}*`);
+const MODELS = stackArn('sagemaker', `model/${PREFIX}*`);
 
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
@@ -87,7 +119,8 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     's3:ListBucket': [BUCKET],
   },
   'record-run': { 's3:PutObject': [objects('runs/')] },
-  'record-failure': { 's3:PutObject': [objects('runs/')] },
+  // A promoted candidate whose deployment failed is rejected.
+  'record-failure': { 's3:PutObject': [objects('runs/')], 'sagemaker:UpdateModelPackage': MODEL_PACKAGES },
   'start-crawler': { 'glue:StartCrawler': CRAWLERS },
   'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
   'start-feature-query': {
@@ -124,6 +157,33 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'sagemaker:DescribeHyperParameterTuningJob': [TUNING_JOBS],
     'sagemaker:DescribeTrainingJob': [TRAINING_JOBS],
   },
+  'evaluate-model': {
+    'sagemaker:CreateModelPackage': [...MODEL_PACKAGE_GROUPS, ...MODEL_PACKAGES],
+    'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+    'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
+    'sagemaker:ListModelPackages': ['*'],
+  },
+  'deploy': {
+    'sagemaker:CreateModel': [MODELS],
+    'sagemaker:CreateEndpointConfig': [ENDPOINT_CONFIGS],
+    'sagemaker:CreateEndpoint': [...ENDPOINTS, ENDPOINT_CONFIGS],
+    'sagemaker:UpdateEndpoint': [...ENDPOINTS, ENDPOINT_CONFIGS],
+    'sagemaker:DescribeEndpoint': ENDPOINTS,
+    'sagemaker:AddTags': [MODELS, ENDPOINT_CONFIGS, ...ENDPOINTS],
+    'iam:PassRole': [`${MODEL_ROLE}.Arn`],
+  },
+  'get-endpoint-state': { 'sagemaker:DescribeEndpoint': ENDPOINTS },
+  'smoke-test': { 'sagemaker:InvokeEndpoint': ENDPOINTS, 's3:GetObject': [objects('features/')], 's3:ListBucket': [BUCKET] },
+  'promote-model': {
+    'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
+    'sagemaker:DescribeEndpoint': ENDPOINTS,
+    'sagemaker:ListEndpointConfigs': ['*'],
+    'sagemaker:ListModels': ['*'],
+    'sagemaker:ListTags': [ENDPOINT_CONFIGS, MODELS],
+    'sagemaker:DescribeEndpointConfig': [ENDPOINT_CONFIGS],
+    'sagemaker:DeleteEndpointConfig': [ENDPOINT_CONFIGS],
+    'sagemaker:DeleteModel': [MODELS],
+  },
 };
 
 /** What each function finds in its environment besides LAKE_BUCKET (intrinsics as describeRef prints them). */
@@ -135,6 +195,12 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'describe-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
   'start-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
+  'record-failure': { RESOURCE_PREFIX: PREFIX },
+  'evaluate-model': { RESOURCE_PREFIX: PREFIX },
+  'deploy': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  // The hosting adapter takes the model role when it is built, even to describe an endpoint or clean up.
+  'get-endpoint-state': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn` },
+  'promote-model': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn` },
 };
 
 /** The logical ids the ASL names in `Fn::GetAtt`: the functions the state machine invokes. */
@@ -601,7 +667,11 @@ describe('serverless.yml', () => {
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': group } });
     });
 
-    it.each(['start-training', 'start-tuning'])('lets %s pass exactly the execution role, to SageMaker only, when packaged', (folder) => {
+    it.each([
+      ['start-training', SAGEMAKER_ROLE],
+      ['start-tuning', SAGEMAKER_ROLE],
+      ['deploy', MODEL_ROLE],
+    ])('lets %s pass exactly %s, to SageMaker only, when packaged', (folder, passed) => {
       // Prepare
       const statements = roleStatements(resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role'));
 
@@ -611,13 +681,13 @@ describe('serverless.yml', () => {
       // Assess
       expect(passRole).toHaveLength(1);
       expect(actionsOf(passRole[0] as Statement)).toEqual(['iam:PassRole']);
-      expect(asList(passRole[0]?.Resource).map(describeRef)).toEqual([`${SAGEMAKER_ROLE}.Arn`]);
+      expect(asList(passRole[0]?.Resource).map(describeRef)).toEqual([`${passed}.Arn`]);
       expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     });
 
     it('lets no other role of the template pass a role when packaged', () => {
       // Prepare
-      const starters = ['start-training', 'start-tuning'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
+      const starters = ['start-training', 'start-tuning', 'deploy'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
 
       // Act
       const passers = allPolicyStatements(template)
@@ -639,6 +709,158 @@ describe('serverless.yml', () => {
       expect(prefix).toBe(PREFIX);
       expect(prefix).toMatch(/^[a-z0-9][a-z0-9-]*-$/);
       expect(room).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  describe('the model role', () => {
+    const modelRole = (): CfnResource => resource(template, MODEL_ROLE, 'AWS::IAM::Role');
+    const endpointLogGroup = (pipeline: string): string => stackArn('logs', `log-group:/aws/sagemaker/Endpoints/${PREFIX}${pipeline}`);
+
+    it('lets only SageMaker assume the model role, a role apart from the training one, when packaged', () => {
+      // Prepare
+      const role = modelRole();
+
+      // Act
+      const trust = role.Properties.AssumeRolePolicyDocument;
+
+      // Assess
+      expect(MODEL_ROLE).not.toBe(SAGEMAKER_ROLE);
+      expect(trust).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: ['sagemaker.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+      });
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('lets deployed models read models/, write their endpoint logs and read their rollback alarms, nothing else, when packaged', () => {
+      // Prepare
+      const statements = roleStatements(modelRole());
+      const groups = DEPLOYING.flatMap((p) => [endpointLogGroup(p.name), `${endpointLogGroup(p.name)}:*`]);
+      const streams = DEPLOYING.map((p) => `${endpointLogGroup(p.name)}:log-stream:*`);
+      const alarms = DEPLOYING.flatMap((p) => rollbackAlarmNames(`${PREFIX}${p.name}`)).map((name) => stackArn('cloudwatch', `alarm:${name}`));
+
+      // Act
+      const granted = permissionMap(statements, () => true);
+      const metrics = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+
+      // Assess
+      expect(DEPLOYING.length).toBeGreaterThan(0);
+      expect(granted).toEqual({
+        's3:GetObject': [objects('models/')],
+        'logs:CreateLogGroup': [...groups].sort(),
+        'logs:DescribeLogStreams': [...groups].sort(),
+        'logs:CreateLogStream': [...streams].sort(),
+        'logs:PutLogEvents': [...streams].sort(),
+        'cloudwatch:PutMetricData': ['*'],
+        'cloudwatch:DescribeAlarms': [...alarms].sort(),
+      });
+      expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } });
+      // SageMaker pulls its own serving images with service-owned credentials.
+      expect(Object.keys(granted).filter((action) => action.startsWith('ecr:'))).toEqual([]);
+    });
+
+    it('is the role deploy hands to SageMaker for its models when packaged', () => {
+      // Prepare
+      const env = envOf(lambdaFunction(template, 'deploy'));
+
+      // Act
+      const passed = describeRef(env.SAGEMAKER_MODEL_ROLE_ARN ?? null);
+
+      // Assess
+      expect(passed).toBe(`${MODEL_ROLE}.Arn`);
+    });
+  });
+
+  describe('the model registry', () => {
+    const groups = (): CfnResource[] => resourcesOfType(template, 'AWS::SageMaker::ModelPackageGroup').map(([, g]) => g);
+
+    it('defines one model package group per pipeline that registers models, named as evaluate-model derives it, when packaged', () => {
+      // Prepare
+      const prefix = String(envOf(lambdaFunction(template, 'evaluate-model')).RESOURCE_PREFIX);
+
+      // Act
+      const names = groups().map((g) => g.Properties.ModelPackageGroupName).sort();
+
+      // Assess
+      expect(REGISTERING.length).toBeGreaterThan(0);
+      expect(names).toEqual(REGISTERING.map((p) => `${prefix}${p.name}`).sort());
+      for (const name of names) expect(String(name)).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
+    });
+
+    it('keeps the groups and their versions when the stack is deleted or a group replaced', () => {
+      // Prepare
+      const all = groups();
+
+      // Act
+      const policies = all.map((g) => ({ deletion: g.DeletionPolicy, replace: g.UpdateReplacePolicy }));
+
+      // Assess
+      for (const policy of policies) expect(policy).toEqual({ deletion: 'Retain', replace: 'Retain' });
+    });
+  });
+
+  describe('the rollback alarms', () => {
+    const alarmsOf = (endpoint: string): CfnResource[] =>
+      resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+        .map(([, a]) => a)
+        .filter((a) => JSON.stringify(a.Properties.Dimensions).includes(`"${endpoint}"`));
+
+    it('defines exactly the alarms core rolls an update back on, for every endpoint, when packaged', () => {
+      // Prepare
+      const prefix = String(envOf(lambdaFunction(template, 'deploy')).RESOURCE_PREFIX);
+      const endpoints = DEPLOYING.map((p) => `${prefix}${p.name}`);
+
+      // Act
+      const names = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName);
+
+      // Assess
+      expect(endpoints.length).toBeGreaterThan(0);
+      expect([...names].sort()).toEqual(endpoints.flatMap(rollbackAlarmNames).sort());
+      for (const endpoint of endpoints) expect(alarmsOf(endpoint).map((a) => a.Properties.AlarmName)).toEqual(rollbackAlarmNames(endpoint));
+    });
+
+    it.each(DEPLOYING.map((p) => p.name))('watches the AllTraffic variant of the %s endpoint, idle counting as healthy, when packaged', (pipeline) => {
+      // Prepare
+      const endpoint = `${PREFIX}${pipeline}`;
+
+      // Act
+      const watched = alarmsOf(endpoint).map((a) => ({
+        metric: a.Properties.MetricName,
+        namespace: a.Properties.Namespace,
+        dimensions: a.Properties.Dimensions,
+        missing: a.Properties.TreatMissingData,
+        operator: a.Properties.ComparisonOperator,
+      }));
+
+      // Assess
+      const dimensions = [
+        { Name: 'EndpointName', Value: endpoint },
+        { Name: 'VariantName', Value: VARIANT_NAME },
+      ];
+      expect(watched).toEqual([
+        { metric: 'Invocation5XXErrors', namespace: 'AWS/SageMaker', dimensions, missing: 'notBreaching', operator: 'GreaterThanThreshold' },
+        { metric: 'ModelLatency', namespace: 'AWS/SageMaker', dimensions, missing: 'notBreaching', operator: 'GreaterThanThreshold' },
+      ]);
+    });
+
+    it.each(DEPLOYING.map((p) => p.name))('fires on a failing or slow %s model, not on one bad request, when packaged', (pipeline) => {
+      // Prepare
+      const [errors, latency] = alarmsOf(`${PREFIX}${pipeline}`).map((a) => a.Properties);
+
+      // Act
+      const settings = [errors, latency].map((p) => ({
+        statistic: p?.Statistic,
+        threshold: p?.Threshold,
+        period: p?.Period,
+        datapoints: `${String(p?.DatapointsToAlarm)}/${String(p?.EvaluationPeriods)}`,
+      }));
+
+      // Assess
+      // Invocation5XXErrors is 1 per 5xx and 0 otherwise: its Average is the error rate. ModelLatency is in microseconds.
+      expect(settings).toEqual([
+        { statistic: 'Average', threshold: 0.05, period: 60, datapoints: '2/3' },
+        { statistic: 'Average', threshold: 500_000, period: 60, datapoints: '2/3' },
+      ]);
     });
   });
 

@@ -70,6 +70,7 @@ export function lambdaEnvironment(taskRoot: string): NodeJS.ProcessEnv {
     CRAWLER_PREFIX: 'sluice-dev-',
     ATHENA_WORKGROUP_PREFIX: 'sluice-dev-',
     SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sluice-dev-SageMakerExecutionRole',
+    SAGEMAKER_MODEL_ROLE_ARN: 'arn:aws:iam::123456789012:role/sluice-dev-SageMakerModelRole',
     RESOURCE_PREFIX: 'sluice-dev-',
   };
 }
@@ -105,6 +106,10 @@ export interface DeployedPipeline {
   table: string;
   /** `features.bytesScannedCutoff`, or the default; undefined without a features section. */
   bytesScannedCutoff: number | undefined;
+  /** Its runs train (features and training sections), so EvaluateModel registers each candidate in its group. */
+  registersModels: boolean;
+  /** It trains and has a deployment section, so a promoted candidate goes to its endpoint. */
+  deploys: boolean;
 }
 
 /** Athena's default per-query cutoff when a spec gives none: 10 GB (core/spec/schema.ts). */
@@ -118,11 +123,17 @@ export function deployedPipelines(): DeployedPipeline[] {
       const spec = parseYaml(readFileSync(path.join(ROOT, 'pipelines', entry.name, 'pipeline.yml'), 'utf8')) as {
         name: string;
         features?: { bytesScannedCutoff?: number };
+        training?: object;
+        deployment?: object;
       };
+      // The run plan of core/steps/normalize-input.ts: training needs features; a deployment needs training.
+      const registersModels = spec.features !== undefined && spec.training !== undefined;
       return {
         name: spec.name,
         table: spec.name.replaceAll('-', '_'),
         bytesScannedCutoff: spec.features ? (spec.features.bytesScannedCutoff ?? DEFAULT_BYTES_SCANNED_CUTOFF) : undefined,
+        registersModels,
+        deploys: registersModels && spec.deployment !== undefined,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -80,11 +80,38 @@ describe('deployedPipelines', () => {
 
       // Assess
       expect(pipelines).toEqual([
-        { name: 'churn', id: 'Churn', table: 'churn', features: { bytesScannedCutoff: DEFAULT_BYTES_SCANNED_CUTOFF } },
-        { name: 'fraud-v2', id: 'FraudV2', table: 'fraud_v2', features: { bytesScannedCutoff: 50_000_000 } },
-        { name: 'ingest-only', id: 'IngestOnly', table: 'ingest_only', features: undefined },
+        { name: 'churn', id: 'Churn', table: 'churn', features: { bytesScannedCutoff: DEFAULT_BYTES_SCANNED_CUTOFF }, registersModels: false, deploys: false },
+        { name: 'fraud-v2', id: 'FraudV2', table: 'fraud_v2', features: { bytesScannedCutoff: 50_000_000 }, registersModels: false, deploys: false },
+        { name: 'ingest-only', id: 'IngestOnly', table: 'ingest_only', features: undefined, registersModels: false, deploys: false },
       ]);
       expect(DEFAULT_BYTES_SCANNED_CUTOFF).toBe(10_000_000_000);
+    });
+  });
+
+  describe('pipelines that train, gate and deploy', () => {
+    it('registers models when a pipeline trains on features, and deploys only when it also has a deployment section', () => {
+      // Prepare
+      const features = 'features:\n  splitKey: [a]\n';
+      const training = 'training:\n  algorithm: xgboost\n';
+      root = makeProject({
+        'deployed': `name: deployed\n${features}${training}gate:\n  metric: validation:auc\n  direction: Maximize\ndeployment:\n  mode: serverless\n`,
+        'gated': `name: gated\n${features}${training}gate:\n  metric: validation:auc\n  direction: Maximize\n`,
+        'no-features': `name: no-features\n${training}deployment:\n  mode: serverless\n`,
+        'ungated': `name: ungated\n${features}${training}`,
+      });
+
+      // Act
+      const plans = Object.fromEntries(deployedPipelines(root).map((p) => [p.name, { registersModels: p.registersModels, deploys: p.deploys }]));
+
+      // Assess
+      expect(plans).toEqual({
+        'deployed': { registersModels: true, deploys: true },
+        'gated': { registersModels: true, deploys: false },
+        // Without features a run never trains, so it never reaches EvaluateModel or Deploy.
+        'no-features': { registersModels: false, deploys: false },
+        // EvaluateModel registers (and rejects) a candidate even without a gate.
+        'ungated': { registersModels: true, deploys: false },
+      });
     });
   });
 
