@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
+import { runServeBench } from './serve/serve-bench.js';
 
 const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
   ingest: (args) =>
@@ -14,6 +15,12 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
       rows: Number(flag(args, '--rows') ?? 10_000_000),
       dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
     }),
+  serve: async (args) => {
+    await runServeBench({
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/serve'),
+      durationSeconds: Number(flag(args, '--seconds') ?? 10),
+    });
+  },
 };
 
 function flag(args: readonly string[], name: string): string | undefined {

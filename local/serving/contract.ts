@@ -103,15 +103,27 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
 
 const isBlank = (byte: number | undefined): boolean =>
   byte === SPACE || byte === TAB || byte === CR || byte === NEWLINE;
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
  * Parses CSV feature rows (no label, no header), the container's `text/csv` input: comma-separated numbers, one row
  * per line; an empty field is a missing value (NaN), as are `nan` and `NaN`; surrounding whitespace and blank lines
  * are ignored. Every row must have as many fields as the first.
- * @throws PayloadFormatError naming the row and column of the first bad value or ragged row
+ *
+ * One pass over the bytes: each field is read as a plain decimal while its end is looked for, and only a field that
+ * is not one (an exponent, `nan`, more than 15 significant digits, or junk) is read again the slow way. A plain
+ * decimal uses Clinger's fast path: at most 15 significant digits and a power of ten up to 10^22 make
+ * `mantissa / 10^k` one correctly rounded IEEE operation, the same double as `Number(text)`.
+ * @throws PayloadFormatError naming the line and column of the first bad value or ragged row
  */
 export function parseCsvFeatures(body: Uint8Array): FeatureMatrix {
   let start = 0;
@@ -120,109 +132,105 @@ export function parseCsvFeatures(body: Uint8Array): FeatureMatrix {
   while (end > start && isBlank(body[end - 1])) end--;
   if (start === end) throw new PayloadFormatError('Loading csv data failed: the payload holds no rows');
 
-  let capacity = 1;
-  for (let i = start; i < end; i++) {
-    const byte = body[i];
-    if (byte === COMMA || byte === NEWLINE) capacity++;
-  }
-  const values = new Float32Array(capacity);
+  let values = new Float32Array(Math.min(((end - start) >> 2) + 16, 1 << 20));
   let count = 0;
   let nCols = -1;
   let nRows = 0;
   let line = 0;
-  let lineStart = start;
-  while (lineStart <= end) {
-    let lineEnd = body.indexOf(NEWLINE, lineStart);
-    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+  let i = start;
+  while (i < end) {
     line++;
-    let stop = lineEnd;
-    while (stop > lineStart && isBlank(body[stop - 1])) stop--;
-    if (stop > lineStart) {
-      const rowStart = count;
-      let fieldStart = lineStart;
-      for (let i = lineStart; i <= stop; i++) {
-        if (i === stop || body[i] === COMMA) {
-          values[count] = parseField(body, fieldStart, i, line, count - rowStart);
-          count++;
-          fieldStart = i + 1;
+    let probe = i;
+    while (probe < end && (body[probe] === SPACE || body[probe] === TAB || body[probe] === CR)) probe++;
+    if (probe < end && body[probe] === NEWLINE) {
+      i = probe + 1;
+      continue;
+    }
+    const rowStart = count;
+    for (;;) {
+      let k = i;
+      while (k < end && (body[k] === SPACE || body[k] === TAB)) k++;
+      const fieldStart = k;
+      let negative = false;
+      if (k < end && (body[k] === MINUS || body[k] === PLUS)) {
+        negative = body[k] === MINUS;
+        k++;
+      }
+      let mantissa = 0;
+      let digits = 0;
+      let significant = 0;
+      let scale = 0;
+      let byte = body[k] ?? 0;
+      while (k < end && byte >= ZERO && byte <= NINE) {
+        if (significant > 0 || byte !== ZERO) significant++;
+        mantissa = mantissa * 10 + (byte - ZERO);
+        digits++;
+        byte = body[++k] ?? 0;
+      }
+      if (k < end && byte === DOT) {
+        byte = body[++k] ?? 0;
+        while (k < end && byte >= ZERO && byte <= NINE) {
+          if (significant > 0 || byte !== ZERO) significant++;
+          mantissa = mantissa * 10 + (byte - ZERO);
+          digits++;
+          scale--;
+          byte = body[++k] ?? 0;
         }
       }
-      const width = count - rowStart;
-      if (nCols === -1) nCols = width;
-      else if (width !== nCols) {
-        throw new PayloadFormatError(
-          `Loading csv data failed: line ${line} has ${width} value(s), the first row has ${nCols}; ` +
-            'every row must have the same number of features',
-        );
+      const textEnd = k;
+      while (k < end && (body[k] === SPACE || body[k] === TAB || body[k] === CR)) k++;
+      let stop = k < end ? (body[k] ?? NEWLINE) : NEWLINE;
+      let value: number;
+      if ((stop === COMMA || stop === NEWLINE) && digits > 0 && significant <= 15 && scale >= -22) {
+        const magnitude = mantissa === 0 ? 0 : scale === 0 ? mantissa : mantissa / (POW10[-scale] ?? 1);
+        value = negative ? -magnitude : magnitude;
+      } else if ((stop === COMMA || stop === NEWLINE) && textEnd === fieldStart) {
+        value = Number.NaN;
+      } else {
+        while (k < end && body[k] !== COMMA && body[k] !== NEWLINE) k++;
+        stop = k < end ? (body[k] ?? NEWLINE) : NEWLINE;
+        value = parseSlowField(body, fieldStart, k, line, count - rowStart);
       }
-      nRows++;
+      if (count === values.length) {
+        const grown = new Float32Array(values.length * 2);
+        grown.set(values);
+        values = grown;
+      }
+      values[count++] = value;
+      i = k + 1;
+      if (stop !== COMMA) break;
     }
-    lineStart = lineEnd + 1;
+    const width = count - rowStart;
+    if (nCols === -1) nCols = width;
+    else if (width !== nCols) {
+      throw new PayloadFormatError(
+        `Loading csv data failed: line ${line} has ${width} value(s), the first row has ${nCols}; ` +
+          'every row must have the same number of features',
+      );
+    }
+    nRows++;
   }
-  return { values: count === capacity ? values : values.subarray(0, count), nRows, nCols };
+  return { values: values.subarray(0, count), nRows, nCols };
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NAN = /^[+-]?nan$/i;
 const INFINITY = /^([+-]?)(inf|infinity)$/i;
 
-function parseField(body: Uint8Array, start: number, end: number, line: number, column: number): number {
-  while (start < end && (body[start] === SPACE || body[start] === TAB)) start++;
-  while (end > start && (body[end - 1] === SPACE || body[end - 1] === TAB)) end--;
-  if (start === end) return Number.NaN;
-  const fast = parseDecimal(body, start, end);
-  if (fast !== undefined) return fast;
+/** A field that is not a plain decimal: exponent notation, many digits, nan, inf, or an error. */
+function parseSlowField(body: Uint8Array, start: number, end: number, line: number, column: number): number {
+  while (end > start && isBlank(body[end - 1])) end--;
   const text = Buffer.from(body.buffer, body.byteOffset + start, end - start).toString('utf8');
+  if (text === '') return Number.NaN;
   if (DECIMAL.test(text)) return Number(text);
   if (NAN.test(text)) return Number.NaN;
   const infinity = INFINITY.exec(text);
   if (infinity) return infinity[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  const hint = line === 1 ? ' (the CSV must have no header row)' : '';
+  const hint = line === 1 && column === 0 ? ' (the CSV must have no header row)' : '';
   throw new PayloadFormatError(
     `Loading csv data failed: line ${line}, column ${column + 1} is not a number: "${text.slice(0, 80)}"${hint}. ` +
       'Send comma-separated numeric features, no label column, no header.',
   );
-}
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within 10^±22 is
- * `mantissa * 10^e` (or `/ 10^-e`) with both operands exact, so one IEEE operation gives the correctly rounded
- * double, the same as `Number(text)`. Anything else returns undefined and goes the slow way.
- */
-function parseDecimal(body: Uint8Array, start: number, end: number): number | undefined {
-  let i = start;
-  let negative = false;
-  let byte = body[i];
-  if (byte === 0x2d || byte === 0x2b) {
-    negative = byte === 0x2d;
-    byte = body[++i];
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let significant = 0;
-  let scale = 0;
-  while (i < end && byte !== undefined && byte >= 0x30 && byte <= 0x39) {
-    if (significant > 0 || byte !== 0x30) significant++;
-    mantissa = mantissa * 10 + (byte - 0x30);
-    digits++;
-    byte = body[++i];
-  }
-  if (i < end && byte === 0x2e) {
-    byte = body[++i];
-    while (i < end && byte !== undefined && byte >= 0x30 && byte <= 0x39) {
-      if (significant > 0 || byte !== 0x30) significant++;
-      mantissa = mantissa * 10 + (byte - 0x30);
-      digits++;
-      scale--;
-      byte = body[++i];
-    }
-  }
-  // Exponents and anything unusual go through the slow path, which validates the whole field.
-  if (digits === 0 || significant > 15 || i !== end || scale < -22) return undefined;
-  const value = mantissa === 0 ? 0 : scale === 0 ? mantissa : mantissa / (POW10[-scale] ?? 1);
-  return negative ? -value : value;
 }
 
 /**

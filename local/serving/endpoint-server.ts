@@ -86,6 +86,8 @@ export interface EndpointServer {
   readonly model: ModelInfo | undefined;
   /** Models in native memory (the current one plus replaced ones still answering requests). */
   readonly loadedModels: number;
+  /** `POST /invocations` requests holding a model (arrived, not yet answered or abandoned). */
+  readonly activeRequests: number;
   /** Re-reads the pointer now (without waiting for the watch) and swaps if it names another model. */
   refresh(): ModelInfo | undefined;
   /** Stops listening, lets requests in progress finish (5 s at most), frees the models. */
@@ -143,6 +145,8 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
           onChange: () => follower.refresh(false),
           ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
         });
+  // A deployment between the first read and the start of the watch would otherwise wait for the next change.
+  follower?.refresh(false);
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
 
@@ -155,6 +159,9 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
     },
     get loadedModels() {
       return slot.loadedModels;
+    },
+    get activeRequests() {
+      return slot.activeLeases;
     },
     refresh() {
       follower?.refresh(true);
@@ -356,6 +363,9 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
+  // A client that disconnects mid-body makes the request emit 'error' (ECONNRESET); the response's 'close' then
+  // releases the lease, and nothing else is owed to a client that left.
+  request.on('error', () => undefined);
   request.on('data', (chunk: Buffer) => {
     if (tooLarge) return;
     size += chunk.length;

@@ -224,6 +224,28 @@ describe('startEndpointServer', () => {
         expect((await good()).status).toBe(200);
       });
 
+      it('keeps serving when a client disconnects in the middle of its body', async () => {
+        // Prepare
+        const partial = http.request(`${server.url}/invocations`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/csv', 'Content-Length': 10_000 },
+          agent: false,
+        });
+        partial.on('error', () => undefined);
+        partial.write(`${rows[0] ?? ''}\n`);
+        await waitFor(() => (server.activeRequests === 1 ? true : undefined));
+
+        // Act
+        partial.destroy();
+        await waitFor(() => (server.activeRequests === 0 ? true : undefined));
+        const after = await good();
+
+        // Assess: the abandoned request let go of its model (else a later swap could never free it)
+        expect(after.status).toBe(200);
+        expect(server.activeRequests).toBe(0);
+        expect(server.loadedModels).toBe(1);
+      });
+
       it('answers 404 for an unknown path and 405 for a wrong method', async () => {
         // Prepare: no route /predict; /invocations takes POST only
 

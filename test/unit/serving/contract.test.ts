@@ -195,6 +195,35 @@ describe('parseCsvFeatures', () => {
       ]);
     });
 
+    it('reads a trailing comma and a blank field as missing values when rows end early', () => {
+      // Prepare
+      const body = bytes('1,2,\n3,  ,4\r\n');
+
+      // Act
+      const matrix = parseCsvFeatures(body);
+
+      // Assess
+      expect(rowsOf(matrix.values, 3)).toEqual([
+        [1, 2, Number.NaN],
+        [3, Number.NaN, 4],
+      ]);
+    });
+
+    it('grows its buffer and keeps every value when the body has many short fields', () => {
+      // Prepare
+      const row = Array.from({ length: 50 }, (_, j) => String(j % 10)).join(',');
+      const body = bytes(Array.from({ length: 400 }, () => row).join('\n'));
+
+      // Act
+      const matrix = parseCsvFeatures(body);
+
+      // Assess
+      expect(matrix.nRows).toBe(400);
+      expect(matrix.nCols).toBe(50);
+      expect(matrix.values[399 * 50 + 49]).toBe(9);
+      expect(matrix.values.reduce((sum, value) => sum + value, 0)).toBe(400 * 5 * 45);
+    });
+
     it('rounds like Number() then float32 when values have many digits or extreme exponents', () => {
       // Prepare
       const texts = ['0.1', '123456789.123456789', '1e-30', '-7.0000001', '3.4028235e38', 'inf', '-Infinity'];
