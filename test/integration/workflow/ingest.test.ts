@@ -34,18 +34,20 @@ describe('local workflow: ingest', () => {
       // Assess
       expect(summary.status).toBe('SUCCEEDED');
       expect(summary.rows).toEqual({ input: 7043, valid: 7043, quarantined: 0 });
-      expect(summary.steps.map((s) => [s.name, s.status])).toEqual([
-        ['NormalizeInput', 'SUCCEEDED'],
-        ['IngestFiles', 'SUCCEEDED'],
-        ['ValidateAndPartition[0]', 'SUCCEEDED'],
-        ['StartCrawler', 'SUCCEEDED'],
-        ['WaitForCrawler', 'SUCCEEDED'],
-        ['GetCrawlerState', 'SUCCEEDED'],
-        ['StartFeatureQuery', 'SUCCEEDED'],
-        ['WaitForFeatureQuery', 'SUCCEEDED'],
-        ['GetFeatureQueryState', 'SUCCEEDED'],
-        ['RecordRun', 'SUCCEEDED'],
+      const steps = summary.steps.map((s) => s.name);
+      expect(summary.steps.every((s) => s.status === 'SUCCEEDED')).toBe(true);
+      expect(steps.slice(0, 9)).toEqual([
+        'NormalizeInput',
+        'IngestFiles',
+        'ValidateAndPartition[0]',
+        'StartCrawler',
+        'WaitForCrawler',
+        'GetCrawlerState',
+        'StartFeatureQuery',
+        'WaitForFeatureQuery',
+        'GetFeatureQueryState',
       ]);
+      expect(steps.slice(-3)).toEqual(['SmokeTest', 'PromoteModel', 'RecordRun']);
       const curated = await lakeFiles(lake, 'curated/churn');
       expect(curated.map((f) => f.replace(/part-[0-9a-f]+-0/, 'part-H-0').replace(/ingest_date=[0-9-]+/, 'ingest_date=D'))).toEqual([
         'curated/churn/ingest_date=D/contract=Month-to-month/part-H-0.parquet',
