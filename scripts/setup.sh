@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-npm ci --no-audit --no-fund
+# npm install, not npm ci: the lock file holds only the platform packages the registry serves here (DuckDB's and
+# swc's other-platform binaries are missing from it), and npm ci refuses such a lock file.
+npm install --no-audit --no-fund
 npm run build
 node bin/sluice.js run pipelines/churn/data/telco_churn.csv --pipeline churn
