@@ -1,6 +1,9 @@
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
 import { tuneLocally } from '../tuning/tuner.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
+import { readCsvChannel } from '../xgboost/data.js';
+import { evaluatePredictions } from '../xgboost/metrics.js';
+import { loadXgboostModel } from '../xgboost/model.js';
 import type { TrainResult } from '../xgboost/train.js';
 import { trainXgboost } from '../xgboost/train.js';
 
@@ -64,13 +67,27 @@ export class LocalTrainer implements Trainer {
       }),
     );
     const bestJob = trialJobName(request.jobName, best.index);
+    const modelArtifact = `${request.training.outputUri}${bestJob}/output/model.tar.gz`;
     return {
       state: 'Completed',
-      modelArtifact: `${request.training.outputUri}${bestJob}/output/model.tar.gz`,
+      modelArtifact,
       hyperparameters: { ...request.training.hyperparameters, ...best.hyperparameters },
       metrics: { ...best.metrics },
       bestTrainingJobName: bestJob,
+      evaluation: await this.evaluate(modelArtifact, request.training.validationUri),
     };
+  }
+
+  /** The best model's own evaluation on the validation set, as a single training job reports it. */
+  private async evaluate(modelArtifact: string, validationUri: string): Promise<Record<string, unknown>> {
+    const validation = await readCsvChannel([this.localPath(validationUri)]);
+    const model = loadXgboostModel(this.localPath(modelArtifact));
+    try {
+      const predictions = model.predict(validation.features, validation.nRows, validation.nCols);
+      return { ...evaluatePredictions(model.objective, validation.labels, predictions, model.numClass) };
+    } finally {
+      model.free();
+    }
   }
 
   private async settle(run: () => Promise<TrainResult>, artifactUri: string): Promise<JobStatus> {

@@ -78,13 +78,18 @@ describe('local workflow: training, tuning, gate and deployment', () => {
       // Assess
       expect(summary.error).toBeUndefined();
       const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as {
-        stages: { training: { mode: string; bestTrainingJobName: string; hyperparameters: Record<string, string>; metrics: Record<string, number> } };
+        stages: {
+          training: { mode: string; bestTrainingJobName: string; hyperparameters: Record<string, string>; metrics: Record<string, number>; evaluation: Record<string, unknown> };
+        };
       };
       const training = manifest.stages.training;
       expect(training.mode).toBe('tune');
       expect(training.bestTrainingJobName).toMatch(/^sluice-local-c[a-z-]*-tune-[0-9a-f]{12}-\d{3}$/);
       expect(Object.keys(training.hyperparameters)).toEqual(expect.arrayContaining(['eta', 'max_depth', 'min_child_weight', 'subsample', 'num_round']));
       expect(training.metrics['validation:auc']).toBeGreaterThan(0.8);
+      expect(Object.keys(training.evaluation)).toEqual(
+        expect.arrayContaining(['auc', 'logloss', 'accuracy', 'precision', 'recall', 'specificity', 'f1', 'confusionMatrix']),
+      );
       expect(summary.model).toMatchObject({ version: 1, promoted: true });
       expect(summary.model?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const answer = await fetch(`${summary.model?.endpoint ?? ''}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `${'0,'.repeat(24)}1\n` });
