@@ -27,6 +27,7 @@ function random(seed: number): () => number {
  */
 export async function generateChurnCsv(path: string, targetBytes: number): Promise<{ path: string; bytes: number; rows: number }> {
   const existing = await stat(path).catch(() => undefined);
+  if (existing && existing.size >= targetBytes) return { path, bytes: existing.size, rows: -1 };
   const rand = random(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out = createWriteStream(path);
@@ -36,10 +37,6 @@ export async function generateChurnCsv(path: string, targetBytes: number): Promi
     bytes += Buffer.byteLength(text);
     if (!out.write(text)) await once(out, 'drain');
   };
-  if (existing && existing.size >= targetBytes) {
-    out.destroy();
-    return { path, bytes: existing.size, rows: -1 };
-  }
   await write(`${CHURN_HEADER}\n`);
   while (bytes < targetBytes) {
     let chunk = '';

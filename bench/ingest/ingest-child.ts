@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const info = await store.head({ bucket: 'lake', key });
     const result = await validateAndPartition(
       {
-        run: { runId: 'bench', pipeline: 'churn', trigger: 'manual', objects: [], bucket: 'lake', startedAt: new Date().toISOString() },
+        run: { runId: 'bench', pipeline: 'churn', trigger: 'manual', objects: [], bucket: 'lake', startedAt: new Date().toISOString(), plan: { features: false, training: 'none', deploy: false } },
         object: { bucket: 'lake', key, ...(info ? { etag: info.etag, size: info.size, lastModified: info.lastModified } : {}) },
       },
       {

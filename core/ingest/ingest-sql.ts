@@ -1,7 +1,7 @@
 import type { PipelineSpec } from '../spec/load-spec.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/quote.js';
 import type { ContractRule } from './contract-rules.js';
-import { rawColumn, sqlType, violationMessagesExpression, violationsExpression } from './contract-rules.js';
+import { enumColumns, enumTypeName, rawColumn, sqlType, violationMessagesExpression, violationsExpression } from './contract-rules.js';
 
 /** Name of the staging partition key that separates good rows from rows that broke a rule. */
 export const VIOLATIONS_KEY = '_violations';
@@ -33,10 +33,12 @@ export function readerSql(input: IngestSqlInput): string {
   const byName = new Map(spec.contract.columns.map((c) => [c.name, c]));
   if (spec.source.format === 'csv') {
     const csv = spec.source.csv;
+    const enums = new Set(enumColumns(spec.contract.columns).map((c) => c.name));
     const columnTypes = header
       .map((name, index) => {
         const column = byName.get(name);
-        return column ? `${quoteLiteral(name)}: '${sqlType(column.type)}'` : `${quoteLiteral(`_unknown_${index}`)}: 'VARCHAR'`;
+        if (!column) return `${quoteLiteral(`_unknown_${index}`)}: 'VARCHAR'`;
+        return `${quoteLiteral(name)}: '${enums.has(name) ? enumTypeName(name) : sqlType(column.type)}'`;
       })
       .join(', ');
     const options = [

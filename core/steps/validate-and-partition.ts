@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { DuckDbLimits } from '../duckdb/open-duckdb.js';
 import { openDuckDb } from '../duckdb/open-duckdb.js';
 import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';
-import { contractRules, typeRules } from '../ingest/contract-rules.js';
+import { contractRules, enumColumns, enumTypesSql, typeRules } from '../ingest/contract-rules.js';
 import { checkHeader, firstLine, probeFile, readHeader } from '../ingest/inspect-file.js';
 import type { IngestSqlInput } from '../ingest/ingest-sql.js';
 import { GOOD_ROWS_FOLDER, REJECTS_TABLE, quarantineCopySql, stagingCopySql } from '../ingest/ingest-sql.js';
@@ -83,8 +83,10 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     if (unknown.length > 0) deps.logger.warn('unknown columns dropped', { columns: unknown, object: where });
 
     const present = spec.contract.columns.filter((c) => header.includes(c.name));
-    const valueRules = contractRules(spec.contract.columns);
-    const rules = spec.source.format === 'jsonl' ? [...valueRules, ...typeRules(present, valueRules.length + 1)] : valueRules;
+    const csv = spec.source.format === 'csv';
+    if (csv) for (const statement of enumTypesSql(spec.contract.columns)) await session.connection.run(statement);
+    const valueRules = contractRules(spec.contract.columns, csv ? { allowedCheckedByReader: enumColumns(spec.contract.columns).map((c) => c.name) } : {});
+    const rules = csv ? valueRules : [...valueRules, ...typeRules(present, valueRules.length + 1)];
     const sql: IngestSqlInput = { spec, rules, header, inputPath: local.path, stagingDir, sourceHash, ingestDate };
 
     const staged = await runIngestSql(session, stagingCopySql(sql), where);

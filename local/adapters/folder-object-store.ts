@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../../core/ports/object-store.js';
 
 /**
@@ -48,7 +45,8 @@ export class FolderObjectStore implements ObjectStore {
   public async putFile(source: string, ref: ObjectRef): Promise<void> {
     const target = await this.prepare(ref);
     const temp = `${target}.${process.pid}.tmp`;
-    await pipeline(createReadStream(source), createWriteStream(temp));
+    // copyFile lets the kernel copy (or clone) the bytes: much faster than streaming them through Node.
+    await copyFile(source, temp);
     await rename(temp, target);
   }
 

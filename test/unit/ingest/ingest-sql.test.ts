@@ -16,13 +16,13 @@ describe('ingest SQL', () => {
   };
 
   describe('CSV reader', () => {
-    it('declares each header column with its contract type and reads unknown ones as text when built', () => {
+    it('declares each header column with its contract type, an allowed list as an ENUM, and unknown ones as text when built', () => {
       // Act
       const sql = readerSql(input);
 
       // Assess
       expect(sql).toContain(`read_csv('/tmp/in/o''rders.csv'`);
-      expect(sql).toContain(`columns = {'id': 'BIGINT', 'status': 'VARCHAR', 'amount': 'DOUBLE', 'code': 'VARCHAR', '_unknown_4': 'VARCHAR'}`);
+      expect(sql).toContain(`columns = {'id': 'BIGINT', 'status': 'sluice_allowed_status', 'amount': 'DOUBLE', 'code': 'VARCHAR', '_unknown_4': 'VARCHAR'}`);
       expect(sql).toContain('store_rejects = true');
       expect(sql).toContain('auto_detect = false');
       expect(sql).toContain(`nullstr = ['']`);
