@@ -2,6 +2,7 @@ import path from 'node:path';
 import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
 import { runServeBench } from './serve/serve-bench.js';
+import { formatTrainBench, runTrainBench } from './train/train-bench.js';
 
 const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
   ingest: (args) =>
@@ -15,6 +16,14 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
       rows: Number(flag(args, '--rows') ?? 10_000_000),
       dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
     }),
+  train: async (args) => {
+    const result = await runTrainBench({
+      rows: Number(flag(args, '--rows') ?? 1_000_000),
+      features: Number(flag(args, '--features') ?? 20),
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/train'),
+    });
+    console.log(formatTrainBench(result));
+  },
   serve: async (args) => {
     await runServeBench({
       workDir: path.resolve(flag(args, '--data') ?? 'bench-data/serve'),
