@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
+import { mulberry32 } from '../../core/support/mulberry32.js';
 
 /** The churn columns, as the bench's generated file has them. */
 export const CHURN_HEADER =
@@ -10,16 +11,6 @@ const CONTRACTS = ['Month-to-month', 'One year', 'Two year'];
 const SERVICES = ['Yes', 'No', 'No internet service'];
 const PAYMENTS = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
 
-/** A small, fast, seeded generator (mulberry32): the same file every time. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Writes a churn-shaped CSV of about `targetBytes`, reusing the file if it is already there at that size. About
@@ -28,7 +19,7 @@ function random(seed: number): () => number {
 export async function generateChurnCsv(path: string, targetBytes: number): Promise<{ path: string; bytes: number; rows: number }> {
   const existing = await stat(path).catch(() => undefined);
   if (existing && existing.size >= targetBytes) return { path, bytes: existing.size, rows: -1 };
-  const rand = random(42);
+  const rand = mulberry32(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out = createWriteStream(path);
   let bytes = 0;

@@ -11,6 +11,7 @@ import { loadXgboostModel } from '../../local/xgboost/model.js';
 import type { XgboostModel } from '../../local/xgboost/model.js';
 import { trainXgboost } from '../../local/xgboost/train.js';
 import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../../local/xgboost/worker-runtime.js';
+import { mulberry32 } from '../../core/support/mulberry32.js';
 
 /** Options of {@link runServeBench}. */
 export interface ServeBenchOptions {
@@ -72,17 +73,7 @@ export interface ServeBenchResult {
 
 const BATCH_ROWS = 1000;
 
-/** Mulberry32, so that every run trains on the same data. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seededRandom = mulberry32;
 
 function featureLines(rows: number, features: number, random: () => number): string[] {
   return Array.from({ length: rows }, () =>

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
+import { mulberry32 } from '../../core/support/mulberry32.js';
 
 /** What {@link generateTrainingData} wrote. */
 export interface GeneratedData {
@@ -16,17 +17,7 @@ export interface GeneratedData {
   readonly generated: boolean;
 }
 
-/** Mulberry32: small, fast, seeded; the same seed writes the same bytes on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seededRandom = mulberry32;
 
 async function writeRows(file: string, rows: number, features: number, random: () => number): Promise<number> {
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });

@@ -2,18 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trainXgboost } from '../../../local/xgboost/train.js';
+import { mulberry32 } from '../../../core/support/mulberry32.js';
 
-/** Mulberry32: a tiny seeded PRNG, so every run trains the same models. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, seeded: every run writes the same data. */
+export const seededRandom = mulberry32;
 
 /** Feature rows (no label) with values in [-2, 2), as CSV lines. */
 export function featureRows(count: number, features: number, seed: number): string[] {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
+import { mulberry32 } from '../../../core/support/mulberry32.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
@@ -12,20 +13,9 @@ afterAll(() => testServers.closeAll());
 
 const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
 
-/** A seeded generator, so the data (and the models) are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Rows whose label follows the features closely; `shuffled` breaks the link. */
 function signalCsv(rows: number, seed: number, shuffled = false): string {
-  const rand = random(seed);
+  const rand = mulberry32(seed);
   const lines = ['id,label,x1,x2,x3,x4'];
   for (let i = 0; i < rows; i += 1) {
     const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1];

@@ -2,18 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { mulberry32 } from '../../../core/support/mulberry32.js';
 
-/** Mulberry32: a tiny seeded PRNG, so every run writes the same bytes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, seeded: every run writes the same data. */
+export const seededRandom = mulberry32;
 
 function normal(random: () => number): number {
   const u = Math.max(random(), 1e-12);
