@@ -4,7 +4,8 @@ import * as z from 'zod';
 import { TerminalStepError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
-import type { EndpointInvoker, ModelHosting } from '../ports/model-hosting.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
+import type { EndpointInvoker, EndpointSpec, ModelHosting } from '../ports/model-hosting.js';
 import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { resourceName } from '../run/job-names.js';
@@ -77,6 +78,26 @@ const POLL_SECONDS = 30;
 const DEPLOY_TIMEOUT_SECONDS = 3600;
 const SMOKE_ROWS = 5;
 
+/** What to deploy where: the spec's serving settings, this deployment's names, the model version. */
+function endpointSpec(
+  settings: NonNullable<PipelineSpec['deployment']>,
+  names: { endpointName: string; modelName: string; endpointConfigName: string },
+  model: ModelVersion,
+): EndpointSpec {
+  return {
+    ...names,
+    image: model.image,
+    modelArtifact: model.modelArtifact,
+    modelVersion: model.version,
+    mode: settings.mode,
+    instanceType: settings.instanceType,
+    instanceCount: settings.instanceCount,
+    serverlessMemoryMb: settings.serverlessMemoryMb,
+    serverlessMaxConcurrency: settings.serverlessMaxConcurrency,
+    trafficShift: settings.trafficShift,
+  };
+}
+
 /**
  * Deploy: creates the pipeline's endpoint for its first model, or updates it blue/green (canary or linear traffic
  * shifting with automatic rollback on the stack's alarms) for a later one. Model and endpoint-config names derive
@@ -91,20 +112,7 @@ export async function deploy(rawInput: unknown, deps: DeployDeps): Promise<Deplo
   const endpointName = `${deps.endpointPrefix}${spec.name}`;
   const modelName = resourceName(run.runId, 'model', nonce, endpointName);
   const endpointConfigName = resourceName(run.runId, 'config', nonce, endpointName);
-  const { operation } = await deps.hosting.deploy({
-    endpointName,
-    modelName,
-    endpointConfigName,
-    image: candidate.image,
-    modelArtifact: candidate.modelArtifact,
-    modelVersion: candidate.version,
-    mode: settings.mode,
-    instanceType: settings.instanceType,
-    instanceCount: settings.instanceCount,
-    serverlessMemoryMb: settings.serverlessMemoryMb,
-    serverlessMaxConcurrency: settings.serverlessMaxConcurrency,
-    trafficShift: settings.trafficShift,
-  });
+  const { operation } = await deps.hosting.deploy(endpointSpec(settings, { endpointName, modelName, endpointConfigName }, candidate));
   deps.logger.info('deployment started', { endpointName, endpointConfigName, operation, version: candidate.version });
   return {
     endpointName,
@@ -161,16 +169,27 @@ async function sampleRows(path: string, count: number): Promise<string[]> {
 
 /**
  * SmokeTest: sends rows of the validation set (label removed) to the endpoint as `text/csv` and checks that one
- * finite score comes back per row.
+ * finite score comes back per row. When the new model does not answer properly, the production model (if there is
+ * one) is deployed again before the run fails with SmokeTestFailedError, so a broken candidate does not keep serving.
  */
 export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<{ rows: number; predictions: number[] }> {
   const { run, features, deployment } = parseStateInput('SmokeTest', smokeInput, rawInput);
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(features.validation.location);
-  if (!match?.[1]) throw new SmokeTestFailedError(`No validation set at ${features.validation.location}`);
+  try {
+    return await checkEndpoint(run.runId, features.validation.location, deployment, deps);
+  } catch (error) {
+    if (!(error instanceof SmokeTestFailedError)) throw error;
+    const restored = await restoreProduction(run.pipeline, run.runId, deployment, deps);
+    throw new SmokeTestFailedError(`${error.message}; ${restored}`, { cause: error });
+  }
+}
+
+async function checkEndpoint(runId: string, validationLocation: string, deployment: DeploymentProgress, deps: DeployDeps): Promise<{ rows: number; predictions: number[] }> {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(validationLocation);
+  if (!match?.[1]) throw new SmokeTestFailedError(`No validation set at ${validationLocation}`);
   const files = (await deps.store.list(match[1], match[2] ?? '')).filter((o) => o.size > 0);
   const first = files[0];
-  if (!first) throw new SmokeTestFailedError(`The validation set ${features.validation.location} is empty`);
-  const local = await deps.store.localCopy(first, `${deps.workDir}/${run.runId}/smoke`);
+  if (!first) throw new SmokeTestFailedError(`The validation set ${validationLocation} is empty`);
+  const local = await deps.store.localCopy(first, `${deps.workDir}/${runId}/smoke`);
   let rows: string[];
   try {
     rows = await sampleRows(local.path, SMOKE_ROWS);
@@ -189,6 +208,21 @@ export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<{ 
     throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} answered ${rows.length} rows with "${body.slice(0, 200)}": expected ${rows.length} numbers`);
   }
   return { rows: rows.length, predictions };
+}
+
+/** Deploys the production model again after a failed smoke test; says what it did. */
+async function restoreProduction(pipeline: string, runId: string, deployment: DeploymentProgress, deps: DeployDeps): Promise<string> {
+  const settings = deps.specs.get(pipeline).deployment;
+  const production = await deps.registry.production(pipeline);
+  if (!production || !settings) return 'there is no production model to restore';
+  const names = {
+    endpointName: deployment.endpointName,
+    modelName: resourceName(runId, 'restore-model', deployment.endpointConfigName, deployment.endpointName),
+    endpointConfigName: resourceName(runId, 'restore-config', deployment.endpointConfigName, deployment.endpointName),
+  };
+  await deps.hosting.deploy(endpointSpec(settings, names, production));
+  deps.logger.warn('smoke test failed: production model redeployed', { version: production.version, endpointConfigName: names.endpointConfigName });
+  return `production version ${production.version} is being deployed again (${names.endpointConfigName})`;
 }
 
 /**

@@ -1,9 +1,11 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EndpointInvoker, EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
+import { writeModelPointer } from '../serving/model-pointer.js';
 
 /** What the local endpoint serves: written by Deploy, followed by the server. */
 export interface ModelPointer {
+  [field: string]: unknown;
   version: number;
   modelArtifact: string;
   endpointConfigName: string;
@@ -24,12 +26,9 @@ export function pointerFile(dir: string): string {
   return path.join(dir, 'pointer.json');
 }
 
-/** Writes a pointer atomically: the server never reads half a file. */
+/** Writes an endpoint's pointer atomically (the server never reads half a file). */
 export async function writePointer(dir: string, pointer: ModelPointer): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = pointerFile(dir);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(pointer, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeModelPointer(pointerFile(dir), pointer);
 }
 
 /** Reads an endpoint's pointer, or undefined before its first deployment. */
