@@ -107,7 +107,8 @@ const MINIMIZE_METRICS: readonly string[] = [
 
 /**
  * Metrics the container computes itself in Python (`metrics/custom_metrics.py`, passed to `xgb.train` as `feval`),
- * not XGBoost: not implemented locally yet, so rejected with a clear message rather than silently ignored.
+ * not XGBoost: the local trainer does not offer them, so they are rejected with a clear message rather than
+ * silently ignored.
  */
 const CONTAINER_ONLY_METRICS: ReadonlySet<string> = new Set(
   [...SAGEMAKER_MAXIMIZE_METRICS, ...MINIMIZE_METRICS].filter(
@@ -218,8 +219,8 @@ export const SUPPORTED_HYPERPARAMETERS: readonly string[] = [...Object.keys(SPEC
 
 /** Recognised by SageMaker but not supported by the local trainer: rejected with the reason. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  _kfold: 'k-fold cross-validation mode is not implemented by the local trainer',
-  _num_cv_round: 'k-fold cross-validation mode is not implemented by the local trainer',
+  _kfold: 'the local trainer does not offer k-fold cross-validation mode',
+  _num_cv_round: 'the local trainer does not offer k-fold cross-validation mode',
   use_dask_gpu_training: 'GPU training is not available locally',
 };
 

@@ -260,7 +260,7 @@ describe('parseHyperparameters', () => {
       const act = (): unknown => parseHyperparameters(raw);
 
       // Assess
-      expect(act).toThrow('_kfold (k-fold cross-validation mode is not implemented by the local trainer)');
+      expect(act).toThrow('_kfold (the local trainer does not offer k-fold cross-validation mode)');
     });
 
     it('refuses monotone_constraints without tree_method exact or hist, as the container does', () => {
