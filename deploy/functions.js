@@ -299,23 +299,33 @@ const FUNCTIONS = {
     description: 'GetEndpointState: one poll of the pipeline endpoint',
     memorySize: 256,
     timeout: 30,
-    // The endpoint's name comes from the state ($.deployment), not from the environment.
-    environment: modelRoleEnvironment,
+    // The endpoint's name comes from the state ($.deployment); the deployment wiring still reads the stage prefix.
+    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
     statements: (stage) => allowOn(['sagemaker:DescribeEndpoint'], hosting.arns.endpoints(stage)),
   },
   'smoke-test': {
     description: 'SmokeTest: sends rows of the validation set to the endpoint, expects one score per row',
     memorySize: 256,
-    timeout: 30,
-    // The sample is the first file of features/<pipeline>/<runId>/validation/, listed then read.
-    statements: (stage) => [...allowOn(['sagemaker:InvokeEndpoint'], hosting.arns.endpoints(stage)), lake.read('features/'), lake.listUnder('features/')],
+    timeout: 60,
+    specs: true,
+    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
+    // The sample is the first file of features/<pipeline>/<runId>/validation/, listed then read. When the endpoint
+    // answers wrongly, the production model (found in the registry) is deployed again: the deploy permissions.
+    statements: (stage) => [
+      ...allowOn(['sagemaker:InvokeEndpoint'], hosting.arns.endpoints(stage)),
+      lake.read('features/'),
+      lake.listUnder('features/'),
+      ...allowOn(['sagemaker:DescribeModelPackage'], hosting.arns.modelPackages(stage)),
+      listWithoutResourceScope(['sagemaker:ListModelPackages']),
+      ...deployStatements(stage),
+    ],
   },
   'promote-model': {
     description: 'PromoteModel: approves the deployed candidate, deletes models and endpoint configs beyond keepVersions',
     memorySize: 256,
     timeout: 30,
     specs: true,
-    environment: modelRoleEnvironment,
+    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
     statements: promoteStatements,
   },
 };

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { evaluateModelDeps } from '../../core/aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { evaluateModel } from '../../core/steps/evaluate-model.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = evaluateModelDeps(loadRuntimeConfig());
 
 /** The EvaluateModel state. */
 export const handler = middy((input: unknown) => evaluateModel(input, deps)).use(withStepDefaults('EvaluateModel'));

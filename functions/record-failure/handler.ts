@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { recordFailureDeps } from '../../core/aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { recordFailure } from '../../core/steps/record-run.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = recordFailureDeps(loadRuntimeConfig());
 
 /** The RecordFailure state. */
 export const handler = middy((input: unknown) => recordFailure(input, deps)).use(withStepDefaults('RecordFailure'));

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { ingestDeps } from '../../core/aws/wiring/ingest.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { recordRun } from '../../core/steps/record-run.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = ingestDeps(loadRuntimeConfig());
 
 /** The RecordRun state. */
 export const handler = middy((input: unknown) => recordRun(input, deps)).use(withStepDefaults('RecordRun'));

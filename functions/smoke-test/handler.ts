@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { deployDeps } from '../../core/aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { smokeTest } from '../../core/steps/deploy.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = deployDeps(loadRuntimeConfig());
 
 /** The SmokeTest state. */
 export const handler = middy((input: unknown) => smokeTest(input, deps)).use(withStepDefaults('SmokeTest'));

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { featureQueryDeps } from '../../core/aws/wiring/catalog.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { startFeatureQuery } from '../../core/steps/feature-query.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = featureQueryDeps(loadRuntimeConfig());
 
 /** The StartFeatureQuery state. */
 export const handler = middy((input: unknown) => startFeatureQuery(input, deps)).use(withStepDefaults('StartFeatureQuery'));

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { awsStepDeps } from '../../core/aws/deps.js';
+import { trainingDeps } from '../../core/aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
 import { startTuning } from '../../core/steps/training.js';
 
-const deps = awsStepDeps(loadRuntimeConfig());
+const deps = trainingDeps(loadRuntimeConfig());
 
 /** The StartTuning state. */
 export const handler = middy((input: unknown) => startTuning(input, deps)).use(withStepDefaults('StartTuning'));

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rollbackAlarmNames as coreRollbackAlarmNames } from '../../../core/aws/deps.js';
+import { rollbackAlarmNames as coreRollbackAlarmNames } from '../../../core/aws/wiring/sagemaker.js';
 import { VARIANT_NAME as CORE_VARIANT_NAME } from '../../../core/aws/sagemaker-hosting.js';
 import type { GeneratedResource, Stage } from '../../../deploy/hosting.js';
 import { MODEL_ROLE, VARIANT_NAME, hostingResources, rollbackAlarmNames } from '../../../deploy/hosting.js';
@@ -127,7 +127,7 @@ describe('hostingResources', () => {
 
 describe('rollbackAlarmNames', () => {
   describe('an endpoint of the stage', () => {
-    it('names the alarms exactly as core/aws/deps.ts when an update is rolled back on them', () => {
+    it('names the alarms exactly as core/aws/wiring/sagemaker.ts when an update is rolled back on them', () => {
       // Prepare
       const endpoint = 'sluice-dev-churn-v2';
 

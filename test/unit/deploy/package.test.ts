@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rollbackAlarmNames } from '../../../core/aws/deps.js';
+import { rollbackAlarmNames } from '../../../core/aws/wiring/sagemaker.js';
 import { VARIANT_NAME } from '../../../core/aws/sagemaker-hosting.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
@@ -173,7 +173,20 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'iam:PassRole': [`${MODEL_ROLE}.Arn`],
   },
   'get-endpoint-state': { 'sagemaker:DescribeEndpoint': ENDPOINTS },
-  'smoke-test': { 'sagemaker:InvokeEndpoint': ENDPOINTS, 's3:GetObject': [objects('features/')], 's3:ListBucket': [BUCKET] },
+  'smoke-test': {
+    'sagemaker:InvokeEndpoint': ENDPOINTS,
+    's3:GetObject': [objects('features/')],
+    's3:ListBucket': [BUCKET],
+    'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+    'sagemaker:ListModelPackages': ['*'],
+    'sagemaker:CreateModel': [MODELS],
+    'sagemaker:CreateEndpointConfig': [ENDPOINT_CONFIGS],
+    'sagemaker:CreateEndpoint': [...ENDPOINTS, ENDPOINT_CONFIGS],
+    'sagemaker:UpdateEndpoint': [...ENDPOINTS, ENDPOINT_CONFIGS],
+    'sagemaker:DescribeEndpoint': ENDPOINTS,
+    'sagemaker:AddTags': [MODELS, ENDPOINT_CONFIGS, ...ENDPOINTS],
+    'iam:PassRole': [`${MODEL_ROLE}.Arn`],
+  },
   'promote-model': {
     'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
     'sagemaker:DescribeEndpoint': ENDPOINTS,
@@ -199,8 +212,9 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'evaluate-model': { RESOURCE_PREFIX: PREFIX },
   'deploy': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   // The hosting adapter takes the model role when it is built, even to describe an endpoint or clean up.
-  'get-endpoint-state': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn` },
-  'promote-model': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn` },
+  'get-endpoint-state': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'smoke-test': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'promote-model': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
 };
 
 /** The logical ids the ASL names in `Fn::GetAtt`: the functions the state machine invokes. */
@@ -687,7 +701,8 @@ describe('serverless.yml', () => {
 
     it('lets no other role of the template pass a role when packaged', () => {
       // Prepare
-      const starters = ['start-training', 'start-tuning', 'deploy'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
+      // SmokeTest redeploys the production model when the new one answers wrongly.
+      const starters = ['start-training', 'start-tuning', 'deploy', 'smoke-test'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
 
       // Act
       const passers = allPolicyStatements(template)

@@ -1,0 +1,18 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import type { RuntimeConfig } from '../../config/runtime-config.js';
+import type { CrawlDeps } from '../../steps/crawl.js';
+import type { FeatureQueryDeps } from '../../steps/feature-query.js';
+import { AthenaQueryEngine } from '../athena-query-engine.js';
+import { GlueCatalog } from '../glue-catalog.js';
+import { sharedDeps } from './shared.js';
+
+/** Dependencies of StartCrawler and GetCrawlerState: the Glue crawler. */
+export function crawlDeps(config: RuntimeConfig): CrawlDeps {
+  return { ...sharedDeps(config), catalog: new GlueCatalog(new GlueClient({})), names: config.names };
+}
+
+/** Dependencies of StartFeatureQuery and GetFeatureQueryState: Athena, and S3 to empty the UNLOAD targets. */
+export function featureQueryDeps(config: RuntimeConfig): FeatureQueryDeps {
+  return { ...sharedDeps(config), queryEngine: new AthenaQueryEngine(new AthenaClient({})), names: config.names };
+}

@@ -1,0 +1,10 @@
+import type { RuntimeConfig } from '../../config/runtime-config.js';
+import type { NormalizeInputDeps } from '../../steps/normalize-input.js';
+import type { RecordRunDeps } from '../../steps/record-run.js';
+import type { ValidateAndPartitionDeps } from '../../steps/validate-and-partition.js';
+import { sharedDeps } from './shared.js';
+
+/** Dependencies of NormalizeInput, ValidateAndPartition and RecordRun: S3 and DuckDB only. */
+export function ingestDeps(config: RuntimeConfig): NormalizeInputDeps & ValidateAndPartitionDeps & RecordRunDeps {
+  return { ...sharedDeps(config), workDir: config.workDir, duckdb: config.duckdb };
+}

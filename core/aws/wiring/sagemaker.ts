@@ -1,0 +1,58 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { RuntimeConfig } from '../../config/runtime-config.js';
+import { ConfigurationError } from '../../errors.js';
+import type { DeployDeps } from '../../steps/deploy.js';
+import type { EvaluateModelDeps } from '../../steps/evaluate-model.js';
+import type { RecordRunDeps } from '../../steps/record-run.js';
+import type { TrainingDeps } from '../../steps/training.js';
+import { SageMakerHosting } from '../sagemaker-hosting.js';
+import { SageMakerInvoker } from '../sagemaker-invoker.js';
+import { SageMakerRegistry } from '../sagemaker-registry.js';
+import { SageMakerTrainer } from '../sagemaker-trainer.js';
+import { xgboostImageUri } from '../xgboost-images.js';
+import { once, requirePrefix, sharedDeps } from './shared.js';
+
+const sagemakerClient = once(() => new SageMakerClient({}));
+
+/** The CloudWatch alarms (defined in serverless.yml) whose firing rolls back an endpoint update. */
+export function rollbackAlarmNames(endpointName: string): string[] {
+  return [`${endpointName}-invocation-5xx`, `${endpointName}-model-latency`];
+}
+
+function registry(config: RuntimeConfig): SageMakerRegistry {
+  return new SageMakerRegistry(sagemakerClient(), { groupPrefix: requirePrefix(config) });
+}
+
+/** Dependencies of the training and tuning states. */
+export function trainingDeps(config: RuntimeConfig): TrainingDeps {
+  if (!config.sagemakerRoleArn) throw new ConfigurationError('SAGEMAKER_ROLE_ARN must be set for the training functions');
+  return {
+    ...sharedDeps(config),
+    trainer: new SageMakerTrainer(sagemakerClient(), { roleArn: config.sagemakerRoleArn, region: config.region }),
+    jobPrefix: requirePrefix(config),
+  };
+}
+
+/** Dependencies of EvaluateModel: the model registry and the serving image of the region. */
+export function evaluateModelDeps(config: RuntimeConfig): EvaluateModelDeps {
+  return { ...sharedDeps(config), registry: registry(config), modelImage: xgboostImageUri(config.region) };
+}
+
+/** Dependencies of RecordFailure: S3, and the registry to reject a candidate that never reached production. */
+export function recordFailureDeps(config: RuntimeConfig): RecordRunDeps {
+  return { ...sharedDeps(config), registry: registry(config) };
+}
+
+/** Dependencies of Deploy, GetEndpointState, SmokeTest and PromoteModel. */
+export function deployDeps(config: RuntimeConfig): DeployDeps {
+  if (!config.sagemakerModelRoleArn) throw new ConfigurationError('SAGEMAKER_MODEL_ROLE_ARN must be set for the deployment functions');
+  return {
+    ...sharedDeps(config),
+    registry: registry(config),
+    hosting: new SageMakerHosting(sagemakerClient(), { roleArn: config.sagemakerModelRoleArn, rollbackAlarmNames }),
+    invoker: new SageMakerInvoker(new SageMakerRuntimeClient({})),
+    endpointPrefix: requirePrefix(config),
+    workDir: config.workDir,
+  };
+}

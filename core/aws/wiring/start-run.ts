@@ -1,0 +1,13 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { RuntimeConfig } from '../../config/runtime-config.js';
+import { ConfigurationError } from '../../errors.js';
+import type { StartRunDeps } from '../../steps/start-run.js';
+import { SfnRunStarter } from '../sfn-run-starter.js';
+import { sharedDeps } from './shared.js';
+
+/** Dependencies of start-run; it alone needs the state machine's ARN. */
+export function startRunDeps(config: RuntimeConfig): StartRunDeps {
+  if (!config.stateMachineArn) throw new ConfigurationError('STATE_MACHINE_ARN must be set for start-run');
+  const { specs, lakeBucket, logger } = sharedDeps(config);
+  return { starter: new SfnRunStarter(new SFNClient({}), config.stateMachineArn), specs, lakeBucket, logger };
+}
