@@ -56,8 +56,8 @@ export class StepTracker {
     if (event.type === 'StateFailed' || event.type === 'StateCaught') {
       entry.record.status = event.type === 'StateCaught' ? 'CAUGHT' : 'FAILED';
       if (event.Error) entry.record.error = { name: event.Error, message: causeText(event.Cause) };
-      if (event.state.type !== 'Map' && this.firstFailed === undefined) this.firstFailed = event.state.name;
-      if (event.state.type === 'Map' && this.firstFailed === undefined) this.firstFailed = event.state.name;
+      // A Map fails after the item state that failed inside it: the first failure seen is where the run went wrong.
+      this.firstFailed ??= event.state.name;
     }
     if (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught') {
       this.open.delete(name);
