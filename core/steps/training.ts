@@ -33,6 +33,8 @@ export const trainingProgressSchema = z
   .object({
     mode: z.enum(['train', 'tune']),
     jobName: z.string(),
+    /** The execution's redrive count when the job started: a redrive after it failed starts a new job. */
+    redriveCount: z.number().int().nonnegative().default(0),
     attempt: z.number().int().nonnegative(),
     maxAttempts: z.number().int().positive(),
     pollSeconds: z.number().int().positive(),
@@ -50,9 +52,14 @@ export const trainingProgressSchema = z
 export type TrainingProgress = z.infer<typeof trainingProgressSchema>;
 
 const startInput = z
-  .object({ run: runContextSchema, features: featureProgressSchema, nonce: z.string().min(1).default('0') })
+  .object({
+    run: runContextSchema,
+    features: featureProgressSchema,
+    nonce: z.string().min(1).default('0'),
+    redriveCount: z.number().int().nonnegative().default(0),
+  })
   .passthrough();
-const describeInput = z.object({ run: runContextSchema, training: trainingProgressSchema }).passthrough();
+const describeInput = startInput.extend({ training: trainingProgressSchema });
 
 function stringify(values: Readonly<Record<string, string | number | boolean>>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
@@ -80,7 +87,7 @@ function progress(spec: PipelineSpec, mode: 'train' | 'tune', jobName: string, o
   const runtime = (training?.maxWaitSeconds ?? training?.maxRuntimeSeconds ?? 3600) * (mode === 'tune' ? (spec.tuning?.maxJobs ?? 1) : 1);
   // Startup and upload time come on top of the runtime SageMaker enforces: allow a quarter more, and 10 minutes.
   const maxAttempts = Math.ceil((runtime * 1.25 + 600) / pollSeconds);
-  return { mode, jobName, attempt: 0, maxAttempts, pollSeconds, state: 'InProgress', ...(objective ? { objective } : {}) };
+  return { mode, jobName, redriveCount: 0, attempt: 0, maxAttempts, pollSeconds, state: 'InProgress', ...(objective ? { objective } : {}) };
 }
 
 /**
@@ -90,11 +97,7 @@ function progress(spec: PipelineSpec, mode: 'train' | 'tune', jobName: string, o
  * redrive starts a new one, and a run id reused after 90 days never meets an old job's name.
  */
 export async function startTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  const { run, features, nonce } = parseStateInput('StartTraining', startInput, rawInput);
-  const spec = deps.specs.get(run.pipeline);
-  const jobName = trainingJobName(run.runId, 'train', nonce, `${deps.jobPrefix}${spec.name}`);
-  await deps.trainer.startTraining({ jobName, ...trainingBase(spec, run, features) });
-  return progress(spec, 'train', jobName);
+  return launch('train', parseStateInput('StartTraining', startInput, rawInput), deps);
 }
 
 /**
@@ -102,11 +105,22 @@ export async function startTraining(rawInput: unknown, deps: TrainingDeps): Prom
  * ranges, job limits and early stopping.
  */
 export async function startTuning(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  const { run, features, nonce } = parseStateInput('StartTuning', startInput, rawInput);
+  return launch('tune', parseStateInput('StartTuning', startInput, rawInput), deps);
+}
+
+/** Starts a training or tuning job for the run; the job's name derives from the run, the nonce and the mode. */
+async function launch(mode: 'train' | 'tune', input: z.infer<typeof startInput>, deps: TrainingDeps): Promise<TrainingProgress> {
+  const { run, features, nonce, redriveCount } = input;
   const spec = deps.specs.get(run.pipeline);
+  const prefix = `${deps.jobPrefix}${spec.name}`;
+  if (mode === 'train') {
+    const jobName = trainingJobName(run.runId, 'train', nonce, prefix);
+    await deps.trainer.startTraining({ jobName, ...trainingBase(spec, run, features) });
+    return { ...progress(spec, 'train', jobName), redriveCount };
+  }
   const tuning = spec.tuning;
   if (!tuning) throw new TrainingFailedError(`Pipeline ${spec.name} has no tuning section`);
-  const jobName = tuningJobName(run.runId, 'tune', nonce, `${deps.jobPrefix}${spec.name}`);
+  const jobName = tuningJobName(run.runId, 'tune', nonce, prefix);
   const request: TuningRequest = {
     jobName,
     training: trainingBase(spec, run, features),
@@ -120,7 +134,7 @@ export async function startTuning(rawInput: unknown, deps: TrainingDeps): Promis
     earlyStopping: tuning.earlyStopping,
   };
   await deps.trainer.startTuning(request);
-  return progress(spec, 'tune', jobName, { ...tuning.objective });
+  return { ...progress(spec, 'tune', jobName, { ...tuning.objective }), redriveCount };
 }
 
 function next(training: TrainingProgress, status: JobStatus, what: string): TrainingProgress {
@@ -146,14 +160,25 @@ function next(training: TrainingProgress, status: JobStatus, what: string): Trai
   return { ...training, attempt, state: status.state };
 }
 
+/**
+ * After a failed or stopped job, a redriven execution (its redrive count is past the one the job started under)
+ * starts a new job, instead of describing the same failed one again: redrive re-runs only the failed state.
+ */
+async function describe(mode: 'train' | 'tune', input: z.infer<typeof describeInput>, deps: TrainingDeps): Promise<TrainingProgress> {
+  const { training } = input;
+  const status = mode === 'train' ? await deps.trainer.trainingStatus(training.jobName) : await deps.trainer.tuningStatus(training.jobName);
+  if ((status.state === 'Failed' || status.state === 'Stopped') && input.redriveCount > training.redriveCount) {
+    return launch(mode, input, deps);
+  }
+  return next(training, status, mode === 'train' ? 'Training job' : 'Tuning job');
+}
+
 /** DescribeTraining: one poll; Completed carries the model, hyperparameters and final metrics. */
 export async function describeTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  const { training } = parseStateInput('DescribeTraining', describeInput, rawInput);
-  return next(training, await deps.trainer.trainingStatus(training.jobName), 'Training job');
+  return describe('train', parseStateInput('DescribeTraining', describeInput, rawInput), deps);
 }
 
 /** DescribeTuning: one poll; Completed carries the best training job's model, hyperparameters and metrics. */
 export async function describeTuning(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  const { training } = parseStateInput('DescribeTuning', describeInput, rawInput);
-  return next(training, await deps.trainer.tuningStatus(training.jobName), 'Tuning job');
+  return describe('tune', parseStateInput('DescribeTuning', describeInput, rawInput), deps);
 }
