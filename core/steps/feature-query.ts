@@ -52,14 +52,16 @@ export const featureProgressSchema = z
     maxAttempts: z.number().int().positive(),
     pollSeconds: z.number().int().positive(),
     state: z.enum(['RUNNING', 'SUCCEEDED']),
+    /** The execution's redrive count when the queries started: a redrive after a failure starts them again. */
+    redriveCount: z.number().int().nonnegative().default(0),
   })
   .strict();
 
 /** The feature query's progress at `$.features`. */
 export type FeatureProgress = z.infer<typeof featureProgressSchema>;
 
-const startInput = z.object({ run: runContextSchema }).passthrough();
-const stateInput = z.object({ run: runContextSchema, features: featureProgressSchema }).passthrough();
+const startInput = z.object({ run: runContextSchema, redriveCount: z.number().int().nonnegative().default(0) }).passthrough();
+const stateInput = startInput.extend({ features: featureProgressSchema });
 
 /**
  * StartFeatureQuery: reads the pipeline's features.sql (one SELECT over its table, label first), wraps it once per
@@ -67,7 +69,10 @@ const stateInput = z.object({ run: runContextSchema, features: featureProgressSc
  * (emptied first), and starts both queries. Request tokens derive from the run, so a retried state does not start them twice.
  */
 export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
-  const { run } = parseStateInput('StartFeatureQuery', startInput, rawInput);
+  return startQueries(parseStateInput('StartFeatureQuery', startInput, rawInput), deps);
+}
+
+async function startQueries({ run, redriveCount }: z.infer<typeof startInput>, deps: FeatureQueryDeps): Promise<FeatureProgress> {
   const spec = deps.specs.get(run.pipeline);
   const features = spec.features;
   if (!features) throw new FeatureQueryFailedError(`Pipeline ${spec.name} has no features section`);
@@ -80,7 +85,7 @@ export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDep
     await deps.store.delete(await deps.store.list(run.bucket, prefix));
     const location = `s3://${run.bucket}/${prefix}`;
     const sql = featureUnloadSql({ query, database: deps.names.database, table, splitKey: features.splitKey, validationRatio: features.validationRatio, split, target: location });
-    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, workgroup: workgroupName(deps.names, spec.name), requestToken: `${run.runId}-features-${split}` });
+    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, workgroup: workgroupName(deps.names, spec.name), requestToken: `${run.runId}-features-${split}-${redriveCount}` });
     started[split] = { queryId, location, state: 'QUEUED' };
   }
   return {
@@ -92,20 +97,24 @@ export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDep
     maxAttempts: Math.max(1, Math.ceil(features.timeoutSeconds / features.pollSeconds)),
     pollSeconds: features.pollSeconds,
     state: 'RUNNING',
+    redriveCount,
   };
 }
 
 /**
  * GetFeatureQueryState: one poll of both queries. Both SUCCEEDED moves on, with the query ids and bytes scanned
- * recorded; a failed or cancelled one fails the run with the engine's reason; too many polls fail it with
- * FeatureQueryTimeoutError.
+ * recorded; a failed or cancelled one fails the run with the engine's reason (or, in a redriven execution, starts
+ * the queries again); too many polls fail it with FeatureQueryTimeoutError.
  */
 export async function getFeatureQueryState(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
-  const { features } = parseStateInput('GetFeatureQueryState', stateInput, rawInput);
+  const input = parseStateInput('GetFeatureQueryState', stateInput, rawInput);
+  const { features } = input;
   const next = { ...features, attempt: features.attempt + 1 };
   for (const split of SPLITS) {
     const status = await deps.queryEngine.queryStatus(features[split].queryId);
     if (status.state === 'FAILED' || status.state === 'CANCELLED') {
+      // Redrive re-runs only this state: a redriven execution starts the queries again, under new request tokens.
+      if (input.redriveCount > features.redriveCount) return startQueries(input, deps);
       throw new FeatureQueryFailedError(`The ${split} feature query ${features[split].queryId} ${status.state === 'FAILED' ? 'failed' : 'was cancelled'}: ${status.reason ?? 'no reason given'}`);
     }
     next[split] = {

@@ -114,7 +114,7 @@ describe('feature query steps on Athena', () => {
     // Assess
     const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train' });
+    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train-0' });
     expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(\nWITH "churn" AS \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\)\n/);
     expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/train\/' WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
     expect(calls[1]?.QueryString).toMatch(/>= 800\)/);
@@ -139,6 +139,28 @@ describe('feature query steps on Athena', () => {
 
     // Assess
     expect(next).toMatchObject({ state: 'SUCCEEDED', attempt: 1, train: { state: 'SUCCEEDED', bytesScanned: 1234 }, validation: { bytesScanned: 1234 } });
+  });
+
+  it('starts the queries again under new tokens when a redriven execution finds a failed query', async () => {
+    // Prepare
+    const progress = {
+      database: 'sluice_dev', table: 'churn', attempt: 4, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const, redriveCount: 0,
+      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
+      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
+    };
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'Query exhausted resources' } } });
+    athena.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-train-2' }).resolvesOnce({ QueryExecutionId: 'q-validation-2' });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+
+    // Act
+    const restarted = await getFeatureQueryState({ run, features: progress, redriveCount: 1 }, deps);
+
+    // Assess
+    expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken)).toEqual([
+      'churn-telco_churn-0123456789abcdef-features-train-1',
+      'churn-telco_churn-0123456789abcdef-features-validation-1',
+    ]);
+    expect(restarted).toMatchObject({ attempt: 0, redriveCount: 1, train: { queryId: 'q-train-2' }, validation: { queryId: 'q-validation-2' } });
   });
 
   it("fails with Athena's reason when a query fails", async () => {
