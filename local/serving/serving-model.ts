@@ -16,8 +16,8 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { ModelFormatError, XgboostNativeError } from '../xgboost/errors.js';
-import { readModelBytes } from '../xgboost/model-archive.js';
 import type { XgboostModel } from '../xgboost/model.js';
+import { boosterAttributes, loadBooster } from '../xgboost/model.js';
 import { loadXgboostNative } from '../xgboost/native.js';
 import type { BoosterHandle, DMatrixHandle, XgboostLibraryOptions, XgboostNative } from '../xgboost/native.js';
 
@@ -77,17 +77,9 @@ const PREDICT_CONFIG =
 export function loadServingModel(modelTarGzOrFile: string, options: ServingModelOptions = {}): XgboostModel {
   const native = loadXgboostNative(options);
   const api = inplaceApi(native);
-  const bytes = readModelBytes(modelTarGzOrFile);
-  if (bytes[0] === 0x80) {
-    throw new ModelFormatError(
-      `${modelTarGzOrFile} is a pickled Python Booster (what SageMaker XGBoost 0.90 and 1.0 containers wrote); ` +
-        'load it in Python and save it with booster.save_model() first',
-    );
-  }
-  const booster = native.boosterCreate([]);
+  const booster = loadBooster(native, modelTarGzOrFile);
   let config: LearnerConfig;
   try {
-    native.boosterLoadModelFromBuffer(booster, bytes);
     native.boosterSetParam(booster, 'nthread', String(options.nthread ?? 1));
     config = native.boosterJsonConfig(booster) as LearnerConfig;
   } catch (cause) {
@@ -100,11 +92,7 @@ export function loadServingModel(modelTarGzOrFile: string, options: ServingModel
     throw new XgboostNativeError('XGProxyDMatrixCreate', String(api.lastError()));
   }
   const proxy = proxyOut[0] as DMatrixHandle;
-  const attributes: Record<string, string> = {};
-  for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
-    const value = native.boosterGetAttr(booster, key);
-    if (value !== undefined) attributes[key] = value;
-  }
+  const attributes = boosterAttributes(native, booster);
   const input = new InputBuffer();
   let freed = false;
   return {

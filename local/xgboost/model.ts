@@ -35,6 +35,14 @@ export interface XgboostModel {
  */
 export function loadXgboostModel(modelTarGzOrFile: string, options: XgboostLibraryOptions = {}): XgboostModel {
   const native = loadXgboostNative(options);
+  return wrap(native, loadBooster(native, modelTarGzOrFile));
+}
+
+/**
+ * Reads a model archive (or a bare model file) into a new native booster; the caller frees it.
+ * @throws ModelFormatError when the file is not an XGBoost model (e.g. a pickled Python Booster)
+ */
+export function loadBooster(native: XgboostNative, modelTarGzOrFile: string): BoosterHandle {
   const bytes = readModelBytes(modelTarGzOrFile);
   if (bytes[0] === 0x80) {
     throw new ModelFormatError(
@@ -49,7 +57,17 @@ export function loadXgboostModel(modelTarGzOrFile: string, options: XgboostLibra
     native.boosterFree(booster);
     throw new ModelFormatError(`${modelTarGzOrFile} is not an XGBoost model: ${(cause as Error).message}`, { cause });
   }
-  return wrap(native, booster);
+  return booster;
+}
+
+/** The attributes XGBoost's early stopping leaves on a booster (`best_iteration`, `best_ntree_limit`, `best_score`). */
+export function boosterAttributes(native: XgboostNative, booster: BoosterHandle): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
+    const value = native.boosterGetAttr(booster, key);
+    if (value !== undefined) attributes[key] = value;
+  }
+  return attributes;
 }
 
 interface LearnerConfig {
@@ -66,11 +84,7 @@ const unreleased = new FinalizationRegistry<{ native: XgboostNative; booster: Bo
 
 function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
   const config = native.boosterJsonConfig(booster) as LearnerConfig;
-  const attributes: Record<string, string> = {};
-  for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
-    const value = native.boosterGetAttr(booster, key);
-    if (value !== undefined) attributes[key] = value;
-  }
+  const attributes = boosterAttributes(native, booster);
   let freed = false;
   const token = {};
   const model: XgboostModel = {
