@@ -34,7 +34,7 @@ import {
   PredictionFailedError,
 } from './errors.js';
 import { parseModelPointer, resolveModelArtifact } from './model-pointer.js';
-import { ModelSlot } from './model-slot.js';
+import { ModelSlot, modelInfo } from './model-slot.js';
 import type { ModelInfo, ModelLease } from './model-slot.js';
 import { watchPointerFile } from './pointer-watcher.js';
 import type { PointerWatcher } from './pointer-watcher.js';
@@ -268,14 +268,7 @@ function install(
     onError(error as Error);
     return false;
   }
-  const info: ModelInfo = {
-    version,
-    modelArtifact: artifact,
-    loadedAt: new Date().toISOString(),
-    objective: model.objective,
-    numFeatures: model.numFeatures,
-    numClass: model.numClass,
-  };
+  const info = modelInfo(model, version, artifact);
   const previous = slot.install(model, info);
   emit({ type: 'model-loaded', model: info, previous, loadMs: performance.now() - started });
   return true;

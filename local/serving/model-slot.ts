@@ -20,6 +20,18 @@ export interface ModelInfo {
   readonly numClass: number;
 }
 
+/** Describes a model just loaded from `modelArtifact` (pointer `version`, if any). */
+export function modelInfo(model: XgboostModel, version: number | undefined, modelArtifact: string): ModelInfo {
+  return {
+    version,
+    modelArtifact,
+    loadedAt: new Date().toISOString(),
+    objective: model.objective,
+    numFeatures: model.numFeatures,
+    numClass: model.numClass,
+  };
+}
+
 /** A request's hold on a model. Release it exactly once, when the response is done (extra calls are ignored). */
 export interface ModelLease {
   readonly model: XgboostModel;

@@ -10,6 +10,7 @@ import type { ModelSource } from './endpoint-server.js';
 import { FeatureCountError, PayloadFormatError } from './errors.js';
 import { readModelPointer, resolveModelArtifact } from './model-pointer.js';
 import type { ModelInfo } from './model-slot.js';
+import { modelInfo } from './model-slot.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
 
@@ -84,14 +85,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
       predictions,
       nRows: features.nRows,
       valuesPerRow: features.nRows === 0 ? 0 : predictions.length / features.nRows,
-      model: {
-        version,
-        modelArtifact: artifact,
-        loadedAt: new Date().toISOString(),
-        objective: model.objective,
-        numFeatures: model.numFeatures,
-        numClass: model.numClass,
-      },
+      model: modelInfo(model, version, artifact),
     };
   } finally {
     model.free();

@@ -16,8 +16,8 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { ModelFormatError, XgboostNativeError } from '../xgboost/errors.js';
-import type { XgboostModel } from '../xgboost/model.js';
-import { boosterAttributes, loadBooster } from '../xgboost/model.js';
+import type { ModelDescription, XgboostModel } from '../xgboost/model.js';
+import { describeBooster, loadBooster } from '../xgboost/model.js';
 import { loadXgboostNative } from '../xgboost/native.js';
 import type { BoosterHandle, DMatrixHandle, XgboostLibraryOptions, XgboostNative } from '../xgboost/native.js';
 
@@ -25,13 +25,6 @@ import type { BoosterHandle, DMatrixHandle, XgboostLibraryOptions, XgboostNative
 export interface ServingModelOptions extends XgboostLibraryOptions {
   /** OpenMP threads per prediction (default 1, the container's setting; 0 means all). */
   readonly nthread?: number;
-}
-
-interface LearnerConfig {
-  learner?: {
-    objective?: { name?: string };
-    learner_model_param?: { num_class?: string };
-  };
 }
 
 type KoffiFunction = ReturnType<LibraryHandle['func']>;
@@ -78,10 +71,10 @@ export function loadServingModel(modelTarGzOrFile: string, options: ServingModel
   const native = loadXgboostNative(options);
   const api = inplaceApi(native);
   const booster = loadBooster(native, modelTarGzOrFile);
-  let config: LearnerConfig;
+  let description: ModelDescription;
   try {
     native.boosterSetParam(booster, 'nthread', String(options.nthread ?? 1));
-    config = native.boosterJsonConfig(booster) as LearnerConfig;
+    description = describeBooster(native, booster);
   } catch (cause) {
     native.boosterFree(booster);
     throw new ModelFormatError(`${modelTarGzOrFile} is not an XGBoost model: ${(cause as Error).message}`, { cause });
@@ -92,15 +85,10 @@ export function loadServingModel(modelTarGzOrFile: string, options: ServingModel
     throw new XgboostNativeError('XGProxyDMatrixCreate', String(api.lastError()));
   }
   const proxy = proxyOut[0] as DMatrixHandle;
-  const attributes = boosterAttributes(native, booster);
   const input = new InputBuffer();
   let freed = false;
   return {
-    objective: config.learner?.objective?.name ?? 'unknown',
-    numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
-    numFeatures: native.boosterNumFeature(booster),
-    rounds: native.boosterBoostedRounds(booster),
-    attributes,
+    ...description,
     predict(rows, nRows, nCols) {
       if (freed) throw new ModelFormatError('this model was freed');
       if (rows.length !== nRows * nCols) {

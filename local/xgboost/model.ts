@@ -60,14 +60,27 @@ export function loadBooster(native: XgboostNative, modelTarGzOrFile: string): Bo
   return booster;
 }
 
-/** The attributes XGBoost's early stopping leaves on a booster (`best_iteration`, `best_ntree_limit`, `best_score`). */
-export function boosterAttributes(native: XgboostNative, booster: BoosterHandle): Record<string, string> {
+/** What a loaded model says about itself. */
+export type ModelDescription = Pick<XgboostModel, 'objective' | 'numClass' | 'numFeatures' | 'rounds' | 'attributes'>;
+
+/**
+ * A booster's objective, class count, features, rounds, and the attributes XGBoost's early stopping leaves on it
+ * (`best_iteration`, `best_ntree_limit`, `best_score`).
+ */
+export function describeBooster(native: XgboostNative, booster: BoosterHandle): ModelDescription {
+  const config = native.boosterJsonConfig(booster) as LearnerConfig;
   const attributes: Record<string, string> = {};
   for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
     const value = native.boosterGetAttr(booster, key);
     if (value !== undefined) attributes[key] = value;
   }
-  return attributes;
+  return {
+    objective: config.learner?.objective?.name ?? 'unknown',
+    numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
+    numFeatures: native.boosterNumFeature(booster),
+    rounds: native.boosterBoostedRounds(booster),
+    attributes,
+  };
 }
 
 interface LearnerConfig {
@@ -83,16 +96,10 @@ const unreleased = new FinalizationRegistry<{ native: XgboostNative; booster: Bo
 );
 
 function wrap(native: XgboostNative, booster: BoosterHandle): XgboostModel {
-  const config = native.boosterJsonConfig(booster) as LearnerConfig;
-  const attributes = boosterAttributes(native, booster);
   let freed = false;
   const token = {};
   const model: XgboostModel = {
-    objective: config.learner?.objective?.name ?? 'unknown',
-    numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
-    numFeatures: native.boosterNumFeature(booster),
-    rounds: native.boosterBoostedRounds(booster),
-    attributes,
+    ...describeBooster(native, booster),
     predict(rows, nRows, nCols) {
       if (freed) throw new ModelFormatError('this model was freed');
       const matrix = native.dmatrixFromDense(rows, nRows, nCols);
