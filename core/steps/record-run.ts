@@ -62,10 +62,16 @@ export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise
     ingest: files,
     stages,
   };
-  const manifestKey = lakeLayout.runManifestKey(run.pipeline, run.runId);
-  await deps.store.putText({ bucket: deps.lakeBucket, key: manifestKey }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  const manifestKey = await writeManifest(manifest, deps);
   deps.logger.info('run recorded', { manifestKey, rows: manifest.rows });
   return { ...manifest, manifestKey };
+}
+
+/** Writes a run manifest to `runs/<pipeline>/<runId>.json`; returns its key. */
+async function writeManifest(manifest: RunManifest, deps: RecordRunDeps): Promise<string> {
+  const key = lakeLayout.runManifestKey(manifest.pipeline, manifest.runId);
+  await deps.store.putText({ bucket: deps.lakeBucket, key }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  return key;
 }
 
 /** Sums the row counts of a run's files. */
@@ -114,10 +120,9 @@ export async function recordFailure(rawInput: unknown, deps: RecordRunDeps): Pro
   const run = state.run;
   const { run: _run, error: _error, ingest, ...stages } = state;
   const files = (ingest as { files?: IngestResult[] } | undefined)?.files ?? [];
-  const pipeline = run?.pipeline ?? '_unknown';
   const manifest: RunManifest = {
     runId: run?.runId ?? executionName,
-    pipeline,
+    pipeline: run?.pipeline ?? '_unknown',
     trigger: run?.trigger ?? 'unknown',
     status: 'FAILED',
     startedAt: run?.startedAt ?? startTime,
@@ -128,8 +133,7 @@ export async function recordFailure(rawInput: unknown, deps: RecordRunDeps): Pro
     error,
     stages,
   };
-  const manifestKey = lakeLayout.runManifestKey(pipeline, manifest.runId);
-  await deps.store.putText({ bucket: deps.lakeBucket, key: manifestKey }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  const manifestKey = await writeManifest(manifest, deps);
   // A candidate the gate let through but that never reached production is rejected, with the reason.
   const candidate = (stages.evaluation as { promote?: boolean; candidate?: ModelVersion } | undefined)?.candidate;
   if (deps.registry && candidate && candidate.status === 'PendingManualApproval') {

@@ -19,12 +19,15 @@ import type { LocalCatalog } from './local-catalog.js';
 export class DuckDbQueryEngine implements QueryEngine {
   private readonly queries = new Map<string, QueryStatus>();
   private readonly byToken = new Map<string, string>();
+  private readonly lake: FolderObjectStore;
 
   public constructor(
-    private readonly lakeRoot: string,
+    lakeRoot: string,
     private readonly catalog: LocalCatalog,
     private readonly duckdb: DuckDbLimits,
-  ) {}
+  ) {
+    this.lake = new FolderObjectStore(lakeRoot);
+  }
 
   public async startQuery(request: QueryRequest): Promise<{ queryId: string }> {
     const known = this.byToken.get(request.requestToken);
@@ -47,7 +50,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   private localPath(uri: string): string {
-    return new FolderObjectStore(this.lakeRoot).pathOfUri(uri);
+    return this.lake.pathOfUri(uri);
   }
 
   private async run(request: QueryRequest): Promise<void> {
