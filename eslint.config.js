@@ -16,5 +16,23 @@ module.exports = tseslint.config(
     },
   },
   { files: ['local/cli/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
+  {
+    // core/ is runtime-free: steps, ports and rules only. Adapters, SDKs and Lambda middleware live in aws/ and local/.
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^@aws-sdk/', message: 'core/ talks to AWS through a port; the SDK adapter belongs in aws/adapters/.' },
+            { regex: '^@middy/', message: 'core/ knows nothing of Lambda; middleware belongs in aws/middleware/.' },
+            { regex: '^@aws-lambda-powertools/', message: 'core/ logs through the Logger port; Powertools belongs in aws/log/.' },
+            { regex: '^aws-local-stepfunctions$', message: 'core/ knows nothing of the local runtime; it belongs in local/.' },
+            { regex: '^(\\.\\./)+(aws|local|functions|bench|deploy|test)(/|$)', message: 'core/ may not import an adapter, a handler or the local runtime: depend on a port in core/ports/ instead.' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
 );

@@ -64,7 +64,7 @@ const listWithoutResourceScope = (actions) => allow(actions, '*');
 const decideModelVersions = (stage) => allowOn(['sagemaker:UpdateModelPackage'], hosting.arns.modelPackages(stage));
 
 /**
- * What the SageMaker registry adapter calls to register and gate a candidate (core/aws/sagemaker-registry.ts):
+ * What the SageMaker registry adapter calls to register and gate a candidate (aws/adapters/sagemaker-registry.ts):
  * CreateModelPackage in the pipeline's group (authorized on the group it names and the version it makes), then
  * DescribeModelPackage of the new version and of the approved one, and ListModelPackages to find the approved one.
  * No sagemaker:AddTags: the adapter sends no Tags.
@@ -80,7 +80,7 @@ function registryStatements(stage) {
 }
 
 /**
- * What the SageMaker hosting adapter's deploy calls (core/aws/sagemaker-hosting.ts): CreateModel and
+ * What the SageMaker hosting adapter's deploy calls (aws/adapters/sagemaker-hosting.ts): CreateModel and
  * CreateEndpointConfig named per run after the endpoint, then DescribeEndpoint and CreateEndpoint or UpdateEndpoint.
  * CreateEndpoint is authorized on the endpoint and the config it names (SageMaker developer guide, API permissions
  * reference), and so is UpdateEndpoint: SageMaker checks the new config too (aws/aws-cdk#11594). The adapter tags all

@@ -26,7 +26,7 @@ export declare const VARIANT_NAME: string;
 export declare function endpointName(names: StageNames, pipeline: DeployedPipeline): string;
 /** A pipeline's model package group: `<prefix><pipeline>`. */
 export declare function modelPackageGroupName(names: StageNames, pipeline: DeployedPipeline): string;
-/** The rollback alarms of an endpoint, in core/aws/wiring/sagemaker.ts `rollbackAlarmNames` order. */
+/** The rollback alarms of an endpoint, in aws/wiring/sagemaker.ts `rollbackAlarmNames` order. */
 export declare function rollbackAlarmNames(endpoint: string): string[];
 /** The model role, one model package group per registering pipeline, two rollback alarms per deploying pipeline. */
 export declare function hostingResources(stage: Stage): Record<string, GeneratedResource>;

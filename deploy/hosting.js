@@ -3,9 +3,9 @@
 /**
  * The model registry and the hosting side of a stage, generated from the pipelines in the deployment (deploy/stage.js):
  *
- * - one SageMaker model package group per pipeline that registers models (`<prefix><pipeline>`, core/aws/wiring/sagemaker.ts
+ * - one SageMaker model package group per pipeline that registers models (`<prefix><pipeline>`, aws/wiring/sagemaker.ts
  *   `groupPrefix`): EvaluateModel registers every candidate there, whether a gate lets it through or not;
- * - two CloudWatch alarms per pipeline that deploys, on its endpoint's AllTraffic variant, named as core/aws/wiring/sagemaker.ts
+ * - two CloudWatch alarms per pipeline that deploys, on its endpoint's AllTraffic variant, named as aws/wiring/sagemaker.ts
  *   `rollbackAlarmNames` names them: a blue/green endpoint update rolls back when either fires;
  * - the role deployed models run as (CreateModel ExecutionRoleArn), apart from the role training jobs run as.
  *
@@ -20,7 +20,7 @@ const { stageOf } = require('./stage.js');
 const MODEL_ROLE = 'SageMakerModelRole';
 
 /**
- * The one production variant of every endpoint config Sluice creates (core/aws/sagemaker-hosting.ts VARIANT_NAME):
+ * The one production variant of every endpoint config Sluice creates (aws/adapters/sagemaker-hosting.ts VARIANT_NAME):
  * the alarms watch it.
  */
 const VARIANT_NAME = 'AllTraffic';
@@ -80,7 +80,7 @@ const deploying = (pipelines) => pipelines.filter((p) => p.deploys);
 const modelPackageGroupName = (names, pipeline) => `${names.resourcePrefix}${pipeline.name}`;
 /** A pipeline's endpoint: `<prefix><pipeline>`, as core/steps/deploy.ts derives it. */
 const endpointName = (names, pipeline) => `${names.resourcePrefix}${pipeline.name}`;
-/** The alarms whose firing rolls an update of `endpoint` back, in core/aws/wiring/sagemaker.ts `rollbackAlarmNames` order. */
+/** The alarms whose firing rolls an update of `endpoint` back, in aws/wiring/sagemaker.ts `rollbackAlarmNames` order. */
 const rollbackAlarmNames = (endpoint) => [ALARMS.invocation5xx, ALARMS.modelLatency].map((alarm) => `${endpoint}${alarm.suffix}`);
 
 /** ARNs of the stage's model package groups, their versions, its endpoints and their rollback alarms. */

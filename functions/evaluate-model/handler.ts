@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { evaluateModelDeps } from '../../core/aws/wiring/sagemaker.js';
+import { evaluateModelDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { evaluateModel } from '../../core/steps/evaluate-model.js';
 
 const deps = evaluateModelDeps(loadRuntimeConfig());

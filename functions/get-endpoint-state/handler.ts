@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { deployDeps } from '../../core/aws/wiring/sagemaker.js';
+import { deployDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { getEndpointState } from '../../core/steps/deploy.js';
 
 const deps = deployDeps(loadRuntimeConfig());

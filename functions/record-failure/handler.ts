@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { recordFailureDeps } from '../../core/aws/wiring/sagemaker.js';
+import { recordFailureDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { recordFailure } from '../../core/steps/record-run.js';
 
 const deps = recordFailureDeps(loadRuntimeConfig());

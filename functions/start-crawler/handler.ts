@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { crawlDeps } from '../../core/aws/wiring/catalog.js';
+import { crawlDeps } from '../../aws/wiring/catalog.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { startCrawler } from '../../core/steps/crawl.js';
 
 const deps = crawlDeps(loadRuntimeConfig());

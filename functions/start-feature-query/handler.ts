@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { featureQueryDeps } from '../../core/aws/wiring/catalog.js';
+import { featureQueryDeps } from '../../aws/wiring/catalog.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { startFeatureQuery } from '../../core/steps/feature-query.js';
 
 const deps = featureQueryDeps(loadRuntimeConfig());

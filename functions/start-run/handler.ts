@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { startRunDeps } from '../../core/aws/wiring/start-run.js';
+import { startRunDeps } from '../../aws/wiring/start-run.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { startRun } from '../../core/steps/start-run.js';
 
 const deps = startRunDeps(loadRuntimeConfig());

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { trainingDeps } from '../../core/aws/wiring/sagemaker.js';
+import { trainingDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { startTuning } from '../../core/steps/training.js';
 
 const deps = trainingDeps(loadRuntimeConfig());

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { ingestDeps } from '../../core/aws/wiring/ingest.js';
+import { ingestDeps } from '../../aws/wiring/ingest.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../core/middleware/with-step-defaults.js';
+import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { validateAndPartition } from '../../core/steps/validate-and-partition.js';
 
 const deps = ingestDeps(loadRuntimeConfig());

@@ -7,7 +7,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AthenaQueryEngine, athenaRequestToken } from '../../../core/aws/athena-query-engine.js';
+import { AthenaQueryEngine, athenaRequestToken } from '../../../aws/adapters/athena-query-engine.js';
 import { TransientServiceError } from '../../../core/errors.js';
 
 const athena = mockClient(AthenaClient);

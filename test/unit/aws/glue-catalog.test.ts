@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-glue';
 import type { Crawler } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CrawlerNotFoundError, GlueCatalog } from '../../../core/aws/glue-catalog.js';
+import { CrawlerNotFoundError, GlueCatalog } from '../../../aws/adapters/glue-catalog.js';
 import { TransientServiceError } from '../../../core/errors.js';
 import type { CrawlTarget } from '../../../core/ports/catalog.js';
 

@@ -12,7 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3ObjectStore } from '../../../core/aws/s3-object-store.js';
+import { S3ObjectStore } from '../../../aws/adapters/s3-object-store.js';
 
 const s3 = mockClient(S3Client);
 

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { InvalidHostingRequestError, SageMakerHosting } from '../../../core/aws/sagemaker-hosting.js';
+import { InvalidHostingRequestError, SageMakerHosting } from '../../../aws/adapters/sagemaker-hosting.js';
 import { TransientServiceError } from '../../../core/errors.js';
 import type { EndpointSpec } from '../../../core/ports/model-hosting.js';
 

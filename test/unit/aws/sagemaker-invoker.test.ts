@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EndpointInvocationError, SageMakerInvoker } from '../../../core/aws/sagemaker-invoker.js';
+import { EndpointInvocationError, SageMakerInvoker } from '../../../aws/adapters/sagemaker-invoker.js';
 import { TransientServiceError } from '../../../core/errors.js';
 
 const runtime = mockClient(SageMakerRuntimeClient);

@@ -14,7 +14,7 @@ import {
   decodeMetadataText,
   encodeMetadataText,
   registrationToken,
-} from '../../../core/aws/sagemaker-registry.js';
+} from '../../../aws/adapters/sagemaker-registry.js';
 import { TransientServiceError } from '../../../core/errors.js';
 import type { Candidate, ModelVersion } from '../../../core/ports/model-registry.js';
 

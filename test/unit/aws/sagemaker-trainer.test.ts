@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { DescribeHyperParameterTuningJobCommandOutput, DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { InvalidTrainingRequestError, SageMakerTrainer } from '../../../core/aws/sagemaker-trainer.js';
-import { UnsupportedRegionError } from '../../../core/aws/xgboost-images.js';
+import { InvalidTrainingRequestError, SageMakerTrainer } from '../../../aws/adapters/sagemaker-trainer.js';
+import { UnsupportedRegionError } from '../../../aws/adapters/xgboost-images.js';
 import { ResourceLimitError, TransientServiceError } from '../../../core/errors.js';
 import type { TrainingRequest, TuningRequest } from '../../../core/ports/trainer.js';
 

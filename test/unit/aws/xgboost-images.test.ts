@@ -4,7 +4,7 @@ import {
   XGBOOST_VERSION,
   xgboostImageUri,
   xgboostRegions,
-} from '../../../core/aws/xgboost-images.js';
+} from '../../../aws/adapters/xgboost-images.js';
 
 // Expected values copied from AWS's published registry table: aws/sagemaker-python-sdk
 // src/sagemaker/image_uri_config/xgboost.json, scope "training", version "1.7-1" (commit

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rollbackAlarmNames as coreRollbackAlarmNames } from '../../../core/aws/wiring/sagemaker.js';
-import { VARIANT_NAME as CORE_VARIANT_NAME } from '../../../core/aws/sagemaker-hosting.js';
+import { rollbackAlarmNames as coreRollbackAlarmNames } from '../../../aws/wiring/sagemaker.js';
+import { VARIANT_NAME as CORE_VARIANT_NAME } from '../../../aws/adapters/sagemaker-hosting.js';
 import type { GeneratedResource, Stage } from '../../../deploy/hosting.js';
 import { MODEL_ROLE, VARIANT_NAME, hostingResources, rollbackAlarmNames } from '../../../deploy/hosting.js';
 import { deployedPipelines, stageNames } from '../../../deploy/stage.js';
@@ -127,7 +127,7 @@ describe('hostingResources', () => {
 
 describe('rollbackAlarmNames', () => {
   describe('an endpoint of the stage', () => {
-    it('names the alarms exactly as core/aws/wiring/sagemaker.ts when an update is rolled back on them', () => {
+    it('names the alarms exactly as aws/wiring/sagemaker.ts when an update is rolled back on them', () => {
       // Prepare
       const endpoint = 'sluice-dev-churn-v2';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rollbackAlarmNames } from '../../../core/aws/wiring/sagemaker.js';
-import { VARIANT_NAME } from '../../../core/aws/sagemaker-hosting.js';
+import { rollbackAlarmNames } from '../../../aws/wiring/sagemaker.js';
+import { VARIANT_NAME } from '../../../aws/adapters/sagemaker-hosting.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,

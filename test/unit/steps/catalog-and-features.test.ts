@@ -3,9 +3,9 @@ import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } fr
 import { GetCrawlerCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AthenaQueryEngine } from '../../../core/aws/athena-query-engine.js';
-import { GlueCatalog } from '../../../core/aws/glue-catalog.js';
-import { S3ObjectStore } from '../../../core/aws/s3-object-store.js';
+import { AthenaQueryEngine } from '../../../aws/adapters/athena-query-engine.js';
+import { GlueCatalog } from '../../../aws/adapters/glue-catalog.js';
+import { S3ObjectStore } from '../../../aws/adapters/s3-object-store.js';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import { getCrawlerState, startCrawler } from '../../../core/steps/crawl.js';

@@ -1,6 +1,6 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SfnRunStarter } from '../../../core/aws/sfn-run-starter.js';
+import { SfnRunStarter } from '../../../aws/adapters/sfn-run-starter.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import { startRun, uploadExecutionName } from '../../../core/steps/start-run.js';

@@ -1,5 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { Logger } from './logger.js';
+import type { Logger } from '../../core/log/logger.js';
 
 /** The one Powertools logger of a Lambda function: JSON lines to CloudWatch, with the Lambda context. */
 export const powertools = new PowertoolsLogger({ serviceName: 'sluice' });

@@ -1,7 +1,7 @@
 import { GetCrawlerCommand, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import type { Crawler, GlueClient, LastCrawlInfo } from '@aws-sdk/client-glue';
-import { TerminalStepError, TransientServiceError } from '../errors.js';
-import type { Catalog, CrawlStatus, CrawlTarget } from '../ports/catalog.js';
+import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import type { Catalog, CrawlStatus, CrawlTarget } from '../../core/ports/catalog.js';
 import { classifyAwsError } from './aws-errors.js';
 
 /**

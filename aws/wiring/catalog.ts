@@ -1,10 +1,10 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
-import type { RuntimeConfig } from '../../config/runtime-config.js';
-import type { CrawlDeps } from '../../steps/crawl.js';
-import type { FeatureQueryDeps } from '../../steps/feature-query.js';
-import { AthenaQueryEngine } from '../athena-query-engine.js';
-import { GlueCatalog } from '../glue-catalog.js';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import type { CrawlDeps } from '../../core/steps/crawl.js';
+import type { FeatureQueryDeps } from '../../core/steps/feature-query.js';
+import { AthenaQueryEngine } from '../adapters/athena-query-engine.js';
+import { GlueCatalog } from '../adapters/glue-catalog.js';
 import { sharedDeps } from './shared.js';
 
 /** Dependencies of StartCrawler and GetCrawlerState: the Glue crawler. */

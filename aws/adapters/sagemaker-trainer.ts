@@ -21,9 +21,9 @@ import type {
   TrainingInstanceType,
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
-import { TerminalStepError } from '../errors.js';
-import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../ports/trainer.js';
-import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../run/job-names.js';
+import { TerminalStepError } from '../../core/errors.js';
+import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
+import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
 import { callAws, classifyAwsError } from './aws-errors.js';
 import { xgboostImageUri } from './xgboost-images.js';
 

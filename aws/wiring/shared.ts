@@ -1,11 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { RuntimeConfig } from '../../config/runtime-config.js';
-import { ConfigurationError } from '../../errors.js';
-import { powertoolsLogger } from '../../log/powertools-logger.js';
-import type { Logger } from '../../log/logger.js';
-import type { SpecCatalog } from '../../pipelines/spec-catalog.js';
-import { folderSpecCatalog } from '../../pipelines/spec-catalog.js';
-import { S3ObjectStore } from '../s3-object-store.js';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import { ConfigurationError } from '../../core/errors.js';
+import { powertoolsLogger } from '../log/powertools-logger.js';
+import type { Logger } from '../../core/log/logger.js';
+import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import { folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import { S3ObjectStore } from '../adapters/s3-object-store.js';
 
 /**
  * Makes a value on first use and keeps it: an SDK client is built once per execution environment, and only by the

@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { RunStarter, StartOutcome } from '../ports/run-starter.js';
+import type { RunStarter, StartOutcome } from '../../core/ports/run-starter.js';
 import { callAws } from './aws-errors.js';
 
 /**

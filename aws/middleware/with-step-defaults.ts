@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type middy from '@middy/core';
-import { describeError } from '../errors.js';
+import { describeError } from '../../core/errors.js';
 import { powertools } from '../log/powertools-logger.js';
 
 /** Finds the run id in a state input, wherever the state carries it. */

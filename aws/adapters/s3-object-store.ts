@@ -13,8 +13,8 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ObjectNotFoundError } from '../errors.js';
-import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../ports/object-store.js';
+import { ObjectNotFoundError } from '../../core/errors.js';
+import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../../core/ports/object-store.js';
 import { callAws } from './aws-errors.js';
 
 const DELETE_BATCH = 1000; // DeleteObjects takes at most 1,000 keys a request.

@@ -1,4 +1,4 @@
-import { ResourceLimitError, TransientServiceError } from '../errors.js';
+import { ResourceLimitError, TransientServiceError } from '../../core/errors.js';
 
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',

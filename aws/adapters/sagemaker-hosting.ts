@@ -20,9 +20,9 @@ import type {
   Tag,
   TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
-import { TerminalStepError, TransientServiceError } from '../errors.js';
-import type { EndpointSpec, EndpointStatus, ModelHosting } from '../ports/model-hosting.js';
-import { RESOURCE_NAME_MAX, isSageMakerName } from '../run/job-names.js';
+import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import type { EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
+import { RESOURCE_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
 import { classifyAwsError } from './aws-errors.js';
 
 /** How blue/green updates of real-time endpoints shift traffic; every field has a default. */

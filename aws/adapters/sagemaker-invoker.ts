@@ -1,7 +1,7 @@
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { TerminalStepError, TransientServiceError } from '../errors.js';
-import type { EndpointInvoker } from '../ports/model-hosting.js';
+import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import type { EndpointInvoker } from '../../core/ports/model-hosting.js';
 import { classifyAwsError } from './aws-errors.js';
 
 /** What the model container answered when it refused or failed a request (InvokeEndpoint's ModelError). */

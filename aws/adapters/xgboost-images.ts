@@ -1,4 +1,4 @@
-import { TerminalStepError } from '../errors.js';
+import { TerminalStepError } from '../../core/errors.js';
 
 /**
  * The SageMaker XGBoost container version Sluice trains with: XGBoost 1.7.4, the version the local runtime loads, so

@@ -1,7 +1,7 @@
-import type { RuntimeConfig } from '../../config/runtime-config.js';
-import type { NormalizeInputDeps } from '../../steps/normalize-input.js';
-import type { RecordRunDeps } from '../../steps/record-run.js';
-import type { ValidateAndPartitionDeps } from '../../steps/validate-and-partition.js';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import type { NormalizeInputDeps } from '../../core/steps/normalize-input.js';
+import type { RecordRunDeps } from '../../core/steps/record-run.js';
+import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
 import { sharedDeps } from './shared.js';
 
 /** Dependencies of NormalizeInput, ValidateAndPartition and RecordRun: S3 and DuckDB only. */

@@ -6,9 +6,9 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { CreateModelPackageCommandInput, DescribeModelPackageOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { TerminalStepError, TransientServiceError } from '../errors.js';
-import type { ApprovalStatus, Candidate, ModelRegistry, ModelVersion } from '../ports/model-registry.js';
-import { RESOURCE_NAME_MAX, isSageMakerName } from '../run/job-names.js';
+import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import type { ApprovalStatus, Candidate, ModelRegistry, ModelVersion } from '../../core/ports/model-registry.js';
+import { RESOURCE_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
 import { callAws } from './aws-errors.js';
 
 /** Options of {@link SageMakerRegistry}. */

@@ -1,16 +1,16 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { RuntimeConfig } from '../../config/runtime-config.js';
-import { ConfigurationError } from '../../errors.js';
-import type { DeployDeps } from '../../steps/deploy.js';
-import type { EvaluateModelDeps } from '../../steps/evaluate-model.js';
-import type { RecordRunDeps } from '../../steps/record-run.js';
-import type { TrainingDeps } from '../../steps/training.js';
-import { SageMakerHosting } from '../sagemaker-hosting.js';
-import { SageMakerInvoker } from '../sagemaker-invoker.js';
-import { SageMakerRegistry } from '../sagemaker-registry.js';
-import { SageMakerTrainer } from '../sagemaker-trainer.js';
-import { xgboostImageUri } from '../xgboost-images.js';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import { ConfigurationError } from '../../core/errors.js';
+import type { DeployDeps } from '../../core/steps/deploy.js';
+import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
+import type { RecordRunDeps } from '../../core/steps/record-run.js';
+import type { TrainingDeps } from '../../core/steps/training.js';
+import { SageMakerHosting } from '../adapters/sagemaker-hosting.js';
+import { SageMakerInvoker } from '../adapters/sagemaker-invoker.js';
+import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
+import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
+import { xgboostImageUri } from '../adapters/xgboost-images.js';
 import { once, requirePrefix, sharedDeps } from './shared.js';
 
 const sagemakerClient = once(() => new SageMakerClient({}));

@@ -1,8 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import type { RuntimeConfig } from '../../config/runtime-config.js';
-import { ConfigurationError } from '../../errors.js';
-import type { StartRunDeps } from '../../steps/start-run.js';
-import { SfnRunStarter } from '../sfn-run-starter.js';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import { ConfigurationError } from '../../core/errors.js';
+import type { StartRunDeps } from '../../core/steps/start-run.js';
+import { SfnRunStarter } from '../adapters/sfn-run-starter.js';
 import { sharedDeps } from './shared.js';
 
 /** Dependencies of start-run; it alone needs the state machine's ARN. */

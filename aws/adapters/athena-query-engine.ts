@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
-import { TransientServiceError } from '../errors.js';
-import type { QueryEngine, QueryRequest, QueryStatus } from '../ports/query-engine.js';
+import { TransientServiceError } from '../../core/errors.js';
+import type { QueryEngine, QueryRequest, QueryStatus } from '../../core/ports/query-engine.js';
 import { classifyAwsError } from './aws-errors.js';
 
 /** Athena's ClientRequestToken takes 32 to 128 characters (StartQueryExecution API reference). */
