@@ -34,5 +34,22 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // One file per Task state: a step shares logic through a topic module (core/crawl/, core/training/, ...), never by
+    // importing another step; only the registry imports the steps. A separate block with its own rule, so the core/**
+    // boundary above keeps applying here (a second no-restricted-imports would replace its patterns for these files).
+    files: ['core/steps/**/*.ts'],
+    ignores: ['core/steps/registry.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration', 'ImportExpression'].map((node) => ({
+          // esquery reads a regex up to its first slash, escaped or not: the pattern spells "/" as \x2F.
+          selector: `${node}[source.value=/^(\\.\\x2F|\\.\\.\\x2Fsteps\\x2F)/]`,
+          message: 'A step does not import another step (or the registry): move what they share to a topic module under core/.',
+        })),
+      ],
+    },
+  },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
 );

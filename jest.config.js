@@ -1,4 +1,10 @@
-/** Two projects: `unit` (no network, SDK clients mocked) and `integration` (the whole workflow on the local runtime). */
+/**
+ * Three projects, all run by `npm test`:
+ * - `unit`: no network, SDK clients mocked; the quick feedback loop (`npx jest --selectProjects unit`).
+ * - `integration`: the whole workflow on the local runtime, real DuckDB and XGBoost, endpoints on 127.0.0.1.
+ * - `package`: `osls package` of serverless.yml, then the template and the zips it wrote (slow: it bundles every
+ *   function and zips DuckDB).
+ */
 const swc = ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
@@ -10,6 +16,14 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 30 },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      slowTestThreshold: 30,
+      // One timeout for the project, a guard against a hang rather than a speed limit.
+      setupFilesAfterEnv: ['<rootDir>/test/integration/hang-guard.ts'],
+    },
+    { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.test.ts'], slowTestThreshold: 60 },
   ],
 };

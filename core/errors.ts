@@ -2,6 +2,10 @@
  * Named errors. Each class sets `name` with a string literal (minifiers rename classes): that name is the error code
  * Step Functions matches in `Retry` and `Catch`. Retryable errors are listed in the ASL's `Retry`; terminal ones fall
  * through to the Catch-all, which records the failure.
+ *
+ * Every named error of the code base descends from {@link SluiceError} through one of the two bases, including the
+ * local engines' families (`XgboostError` in local/xgboost, `TuningError` in local/tuning, `ServingError` in
+ * local/serving, all terminal). A wrapping error keeps what it wraps as `cause`.
  */
 
 /** Base of every error Sluice raises on purpose. */

@@ -14,6 +14,10 @@
 const { LAKE_BUCKET, allow, glue, lake, logs } = require('./iam.js');
 const { stageOf } = require('./stage.js');
 
+/** @typedef {import('./iam.js').GeneratedResource} GeneratedResource */
+/** @typedef {import('./stage.js').DeployedPipeline} DeployedPipeline */
+/** @typedef {import('./stage.js').StageNames} StageNames */
+
 /** Crawlers write to this log group, one stream per crawler (the managed AWSGlueServiceRole grants `/aws-glue/*`). */
 const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 
@@ -72,16 +76,28 @@ const CRAWLER_CATALOG_WRITE = [
 /** Logical ids of the generated resources, shared with deploy/functions.js. */
 const ids = {
   database: 'GlueDatabase',
+  /** @param {DeployedPipeline} pipeline */
   crawler: (pipeline) => `GlueCrawler${pipeline.id}`,
+  /** @param {DeployedPipeline} pipeline */
   crawlerRole: (pipeline) => `GlueCrawler${pipeline.id}Role`,
+  /** @param {DeployedPipeline} pipeline */
   workgroup: (pipeline) => `AthenaWorkGroup${pipeline.id}`,
 };
 
-/** Where a pipeline's Athena query results (and UNLOAD's metadata and manifest files) go. */
+/**
+ * Where a pipeline's Athena query results (and UNLOAD's metadata and manifest files) go.
+ * @param {DeployedPipeline} pipeline
+ * @returns {string}
+ */
 function resultsPrefix(pipeline) {
   return `athena/${pipeline.name}/`;
 }
 
+/**
+ * The stage's Glue database.
+ * @param {StageNames} names
+ * @returns {GeneratedResource}
+ */
 function database(names) {
   return {
     Type: 'AWS::Glue::Database',
@@ -98,6 +114,9 @@ function database(names) {
 /**
  * The crawler's own role: Glue assumes it; it reads curated/<pipeline>/ and nothing else of the lake, reads the
  * stage's database and tables, writes its own table and partitions, and writes its crawler's log stream.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @returns {GeneratedResource}
  */
 function crawlerRole(names, pipeline) {
   const crawlerName = `${names.crawlerPrefix}${pipeline.name}`;
@@ -136,6 +155,12 @@ function crawlerRole(names, pipeline) {
   };
 }
 
+/**
+ * The pipeline's crawler over curated/<pipeline>/, started by the workflow.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @returns {GeneratedResource}
+ */
 function crawler(names, pipeline) {
   return {
     Type: 'AWS::Glue::Crawler',
@@ -159,7 +184,14 @@ function crawler(names, pipeline) {
  * location, encrypted as the workgroup says.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html
  */
+/**
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline a pipeline with a features section
+ * @returns {GeneratedResource}
+ */
 function workgroup(names, pipeline) {
+  const { features } = pipeline;
+  if (!features) throw new Error(`pipeline ${pipeline.name} has no features section, so no Athena workgroup`);
   return {
     Type: 'AWS::Athena::WorkGroup',
     Properties: {
@@ -168,7 +200,7 @@ function workgroup(names, pipeline) {
       State: 'ENABLED',
       WorkGroupConfiguration: {
         EnforceWorkGroupConfiguration: true,
-        BytesScannedCutoffPerQuery: pipeline.features.bytesScannedCutoff,
+        BytesScannedCutoffPerQuery: features.bytesScannedCutoff,
         PublishCloudWatchMetricsEnabled: true,
         // The local runner's Trino-compatibility layer targets engine version 3; AUTO could move queries under it.
         EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
@@ -184,7 +216,13 @@ function workgroup(names, pipeline) {
 }
 
 /** The Glue database, one crawler and crawler role per pipeline, one workgroup per pipeline with features. */
+/**
+ * @param {StageNames} names
+ * @param {readonly DeployedPipeline[]} pipelines
+ * @returns {Record<string, GeneratedResource>}
+ */
 function catalogResources(names, pipelines) {
+  /** @type {Record<string, GeneratedResource>} */
   const resources = { [ids.database]: database(names) };
   for (const pipeline of pipelines) {
     resources[ids.crawlerRole(pipeline)] = crawlerRole(names, pipeline);
@@ -199,7 +237,10 @@ module.exports = {
   ids,
   resultsPrefix,
   catalogResources,
-  /** `resources.Resources` of serverless.yml. */
+  /**
+   * `resources.Resources` of serverless.yml.
+   * @param {import('./stage.js').ResolverContext} context
+   */
   resources: async (context) => {
     const { names, pipelines } = await stageOf(context);
     return catalogResources(names, pipelines);

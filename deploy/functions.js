@@ -22,6 +22,38 @@ const { LAKE_BUCKET, allow, allowOn, arn, glue, lake } = require('./iam.js');
 const { nativePackagePatterns } = require('./native-packages.js');
 const { stageOf } = require('./stage.js');
 
+/** @typedef {import('./iam.js').CfnValue} CfnValue */
+/** @typedef {import('./iam.js').GeneratedResource} GeneratedResource */
+/** @typedef {import('./iam.js').Statement} Statement */
+/** @typedef {import('./stage.js').DeployedPipeline} DeployedPipeline */
+/** @typedef {import('./stage.js').ResolverContext} ResolverContext */
+/** @typedef {import('./stage.js').Stage} Stage */
+
+/**
+ * Environment variables of a function, on top of the provider's.
+ * @typedef {Record<string, CfnValue>} Environment
+ */
+
+/**
+ * A value of the table that may depend on the stage (its names and pipelines).
+ * @template T
+ * @typedef {T | ((stage: Stage) => T)} OfStage
+ */
+
+/**
+ * One entry of the table: a folder of functions/.
+ * @typedef {object} FunctionEntry
+ * @property {string} description
+ * @property {number} memorySize MB
+ * @property {number} timeout seconds
+ * @property {number} [ephemeralStorageSize] MB of /tmp, when the default 512 is not enough
+ * @property {boolean} [specs] ships pipelines/ in the zip
+ * @property {string[]} [nativePackages] node_modules kept out of the bundle and shipped for the Lambda platform
+ * @property {OfStage<Environment>} [environment]
+ * @property {OfStage<Statement[]>} statements the function's own permissions; its log group comes on top
+ * @property {object[]} [events] serverless `events`
+ */
+
 /** The state machine's logical id (serverless-step-functions `id`). */
 const STATE_MACHINE = 'SluiceStateMachine';
 /** The role SageMaker training and tuning jobs run as (serverless.yml). */
@@ -30,13 +62,22 @@ const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 /** Pipeline specs are read at run time from `$LAMBDA_TASK_ROOT/pipelines`: ship them in the zip. */
 const SPEC_PATTERNS = ['pipelines/**/pipeline.yml', 'pipelines/**/*.sql'];
 
-/** The pipelines that run a feature query (a features section), and so have an Athena workgroup. */
+/**
+ * The pipelines that run a feature query (a features section), and so have an Athena workgroup.
+ * @param {readonly DeployedPipeline[]} pipelines
+ */
 const withFeatures = (pipelines) => pipelines.filter((p) => p.features);
 
-/** ARNs of the stage's crawlers, Athena workgroups and SageMaker jobs. */
+/**
+ * ARNs of the stage's crawlers, Athena workgroups and SageMaker jobs.
+ * @param {Stage} stage
+ */
 const crawlers = ({ names, pipelines }) => pipelines.map((p) => glue.crawler(`${names.crawlerPrefix}${p.name}`));
+/** @param {Stage} stage */
 const workgroups = ({ names, pipelines }) => withFeatures(pipelines).map((p) => arn('athena', `workgroup/${names.workgroupPrefix}${p.name}`));
+/** @param {Stage} stage */
 const trainingJobs = ({ names }) => [arn('sagemaker', `training-job/${names.resourcePrefix}*`)];
+/** @param {Stage} stage */
 const tuningJobs = ({ names }) => [arn('sagemaker', `hyper-parameter-tuning-job/${names.resourcePrefix}*`)];
 
 /**
@@ -54,12 +95,14 @@ const passModelRole = () =>
  * "Except for the ListTags API, resource-level restrictions are not available on List- calls" (SageMaker developer
  * guide, "Amazon SageMaker AI API Permissions: Actions, Permissions, and Resources Reference"): these take `*`. They
  * return names and ARNs only; everything the caller then reads or changes is scoped to the stage.
+ * @param {string[]} actions
  */
 const listWithoutResourceScope = (actions) => allow(actions, '*');
 
 /**
  * Approving or rejecting a registered version (UpdateModelPackage), on the versions of the stage's groups: EvaluateModel
  * rejects, PromoteModel approves, RecordFailure rejects a candidate whose deployment failed.
+ * @param {Stage} stage
  */
 const decideModelVersions = (stage) => allowOn(['sagemaker:UpdateModelPackage'], hosting.arns.modelPackages(stage));
 
@@ -68,6 +111,8 @@ const decideModelVersions = (stage) => allowOn(['sagemaker:UpdateModelPackage'],
  * CreateModelPackage in the pipeline's group (authorized on the group it names and the version it makes), then
  * DescribeModelPackage of the new version and of the approved one, and ListModelPackages to find the approved one.
  * No sagemaker:AddTags: the adapter sends no Tags.
+ * @param {Stage} stage
+ * @returns {Statement[]}
  */
 function registryStatements(stage) {
   const packages = hosting.arns.modelPackages(stage);
@@ -80,11 +125,13 @@ function registryStatements(stage) {
 }
 
 /**
- * What the SageMaker hosting adapter's deploy calls (aws/adapters/sagemaker-hosting.ts): CreateModel and
+ * What the SageMaker endpoint deployer calls (aws/adapters/sagemaker-endpoint-deployer.ts): CreateModel and
  * CreateEndpointConfig named per run after the endpoint, then DescribeEndpoint and CreateEndpoint or UpdateEndpoint.
  * CreateEndpoint is authorized on the endpoint and the config it names (SageMaker developer guide, API permissions
  * reference), and so is UpdateEndpoint: SageMaker checks the new config too (aws/aws-cdk#11594). The adapter tags all
  * three on create, which needs sagemaker:AddTags.
+ * @param {Stage} stage
+ * @returns {Statement[]}
  */
 function deployStatements(stage) {
   const [endpoints, configs, models] = [hosting.arns.endpoints(stage), hosting.arns.endpointConfigs(stage), hosting.arns.models(stage)];
@@ -99,9 +146,12 @@ function deployStatements(stage) {
 }
 
 /**
- * What PromoteModel calls: UpdateModelPackage to approve the candidate, then the hosting adapter's cleanup
- * (DescribeEndpoint, ListEndpointConfigs and ListModels by name, ListTags to keep only what Sluice tagged for the
- * endpoint, DescribeEndpointConfig of the configs it keeps, DeleteEndpointConfig and DeleteModel of the others).
+ * What PromoteModel calls: UpdateModelPackage to approve the candidate, then the SageMaker endpoint cleanup
+ * (aws/adapters/sagemaker-endpoint-cleanup.ts: DescribeEndpoint, ListEndpointConfigs and ListModels by name, ListTags
+ * to keep only what Sluice tagged for the endpoint, DescribeEndpointConfig of the configs it keeps,
+ * DeleteEndpointConfig and DeleteModel of the others).
+ * @param {Stage} stage
+ * @returns {Statement[]}
  */
 function promoteStatements(stage) {
   const [configs, models] = [hosting.arns.endpointConfigs(stage), hosting.arns.models(stage)];
@@ -115,7 +165,10 @@ function promoteStatements(stage) {
   ];
 }
 
-/** The SageMaker hosting adapter takes the model role's ARN when it is built, whatever it is used for. */
+/**
+ * The deployment functions' wiring (aws/wiring/sagemaker.ts) builds the SageMaker endpoint deployer, which takes the
+ * model role's ARN, whatever the function uses.
+ */
 const modelRoleEnvironment = () => ({ SAGEMAKER_MODEL_ROLE_ARN: { 'Fn::GetAtt': [hosting.MODEL_ROLE, 'Arn'] } });
 
 /**
@@ -125,6 +178,8 @@ const modelRoleEnvironment = () => ({ SAGEMAKER_MODEL_ROLE_ARN: { 'Fn::GetAtt': 
  * tables in the AWS Glue Data Catalog"). S3 actions are those the Athena user guide lists for query data and result
  * locations ("Access to Amazon S3"): the bucket's location and multipart uploads, the source objects, and the objects
  * UNLOAD and the result location receive (multipart uploads included).
+ * @param {Stage} stage
+ * @returns {Statement[]}
  */
 function featureQueryStatements(stage) {
   const { names, pipelines } = stage;
@@ -152,6 +207,7 @@ function featureQueryStatements(stage) {
  * node_modules (kept out of the bundle) for the Lambda platform. Memory and timeouts are small: every function but
  * validate-and-partition makes a few API calls and returns.
  */
+/** @type {Record<string, FunctionEntry>} */
 const FUNCTIONS = {
   'start-run': {
     description: 'EventBridge target for uploads under incoming/: starts one run per object version',
@@ -330,18 +386,31 @@ const FUNCTIONS = {
   },
 };
 
-/** `start-run` -> `startRun`: serverless names the function resource `StartRunLambdaFunction`, as the ASL expects. */
+/**
+ * `start-run` -> `startRun`: serverless names the function resource `StartRunLambdaFunction`, as the ASL expects.
+ * @param {string} folder
+ * @returns {string}
+ */
 function functionKey(folder) {
-  return folder.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+  return folder.replace(/-([a-z0-9])/g, (_, /** @type {string} */ c) => c.toUpperCase());
 }
 
-/** `start-run` -> `StartRunRole`. */
+/**
+ * `start-run` -> `StartRunRole`.
+ * @param {string} folder
+ * @returns {string}
+ */
 function roleLogicalId(folder) {
   const key = functionKey(folder);
   return `${key.charAt(0).toUpperCase()}${key.slice(1)}Role`;
 }
 
-/** The function's own role: assumed by Lambda, writes its log group, and the statements of its entry. */
+/**
+ * The function's own role: assumed by Lambda, writes its log group, and the statements of its entry.
+ * @param {string} functionName
+ * @param {Statement[]} statements
+ * @returns {GeneratedResource}
+ */
 function role(functionName, statements) {
   const logGroup = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}`;
   return {
@@ -388,18 +457,32 @@ function checkTable() {
   }
 }
 
-/** A table value that may depend on the stage. */
+/**
+ * A table value that may depend on the stage.
+ * @template T
+ * @param {OfStage<T>} value
+ * @param {Stage} stage
+ * @returns {T}
+ */
 function ofStage(value, stage) {
-  return typeof value === 'function' ? value(stage) : value;
+  return typeof value === 'function' ? /** @type {(stage: Stage) => T} */ (value)(stage) : value;
 }
 
-/** The deployed name of a function: `<service>-<stage>-<folder>`. */
+/**
+ * The deployed name of a function: `<service>-<stage>-<folder>`.
+ * @param {Stage} stage
+ * @param {string} folder
+ * @returns {string}
+ */
 function functionName(stage, folder) {
   return `${stage.service}-${stage.stage}-${folder}`;
 }
 
 module.exports = {
-  /** The `functions:` block of serverless.yml. */
+  /**
+   * The `functions:` block of serverless.yml.
+   * @param {ResolverContext} context
+   */
   functions: async (context) => {
     checkTable();
     const stage = await stageOf(context);
@@ -425,7 +508,11 @@ module.exports = {
       }),
     );
   },
-  /** One AWS::IAM::Role per function, for `resources.Resources`. */
+  /**
+   * One AWS::IAM::Role per function, for `resources.Resources`.
+   * @param {ResolverContext} context
+   * @returns {Promise<Record<string, GeneratedResource>>}
+   */
   roles: async (context) => {
     const stage = await stageOf(context);
     return Object.fromEntries(

@@ -16,11 +16,25 @@
 const { allow, allowOn, cloudwatch, lake, logs, sagemaker } = require('./iam.js');
 const { stageOf } = require('./stage.js');
 
+/** @typedef {import('./iam.js').GeneratedResource} GeneratedResource */
+/** @typedef {import('./stage.js').DeployedPipeline} DeployedPipeline */
+/** @typedef {import('./stage.js').Stage} Stage */
+/** @typedef {import('./stage.js').StageNames} StageNames */
+
+/**
+ * One kind of rollback alarm: the metric it watches and how its name and logical id end.
+ * @typedef {object} AlarmKind
+ * @property {string} suffix
+ * @property {string} id
+ * @property {string} description
+ * @property {{ MetricName: string, Statistic: string, Threshold: number }} metric
+ */
+
 /** The role deployed models run as; the deploy function may pass it, to SageMaker only. */
 const MODEL_ROLE = 'SageMakerModelRole';
 
 /**
- * The one production variant of every endpoint config Sluice creates (aws/adapters/sagemaker-hosting.ts VARIANT_NAME):
+ * The one production variant of every endpoint config Sluice creates (aws/adapters/sagemaker-endpoints.ts VARIANT_NAME):
  * the alarms watch it.
  */
 const VARIANT_NAME = 'AllTraffic';
@@ -49,6 +63,7 @@ const ENDPOINT_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
  * update too ("Monitor invocation errors on both old and new fleets" in the same guide), which is what we want: no
  * deployment on top of an incident.
  */
+/** @type {Readonly<{ invocation5xx: AlarmKind, modelLatency: AlarmKind }>} */
 const ALARMS = Object.freeze({
   invocation5xx: Object.freeze({
     suffix: '-invocation-5xx',
@@ -71,19 +86,42 @@ const ALARM_EVALUATION = Object.freeze({
   TreatMissingData: 'notBreaching',
 });
 
-/** The pipelines whose runs register candidates: each has a model package group. */
+/**
+ * The pipelines whose runs register candidates: each has a model package group.
+ * @param {readonly DeployedPipeline[]} pipelines
+ */
 const registering = (pipelines) => pipelines.filter((p) => p.registersModels);
-/** The pipelines whose runs may deploy: each has an endpoint (made at run time) and its rollback alarms. */
+/**
+ * The pipelines whose runs may deploy: each has an endpoint (made at run time) and its rollback alarms.
+ * @param {readonly DeployedPipeline[]} pipelines
+ */
 const deploying = (pipelines) => pipelines.filter((p) => p.deploys);
 
-/** A pipeline's model package group: `<prefix><pipeline>`, as core's SageMakerRegistry derives it. */
+/**
+ * A pipeline's model package group: `<prefix><pipeline>`, as core's SageMakerRegistry derives it.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @returns {string}
+ */
 const modelPackageGroupName = (names, pipeline) => `${names.resourcePrefix}${pipeline.name}`;
-/** A pipeline's endpoint: `<prefix><pipeline>`, as core/steps/deploy.ts derives it. */
+/**
+ * A pipeline's endpoint: `<prefix><pipeline>`, as core/steps/deploy.ts derives it.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @returns {string}
+ */
 const endpointName = (names, pipeline) => `${names.resourcePrefix}${pipeline.name}`;
-/** The alarms whose firing rolls an update of `endpoint` back, in aws/wiring/sagemaker.ts `rollbackAlarmNames` order. */
+/**
+ * The alarms whose firing rolls an update of `endpoint` back, in aws/wiring/sagemaker.ts `rollbackAlarmNames` order.
+ * @param {string} endpoint
+ * @returns {string[]}
+ */
 const rollbackAlarmNames = (endpoint) => [ALARMS.invocation5xx, ALARMS.modelLatency].map((alarm) => `${endpoint}${alarm.suffix}`);
 
-/** ARNs of the stage's model package groups, their versions, its endpoints and their rollback alarms. */
+/**
+ * ARNs of the stage's model package groups, their versions, its endpoints and their rollback alarms.
+ * @type {Record<'modelPackageGroups' | 'modelPackages' | 'endpoints' | 'endpointConfigs' | 'models' | 'rollbackAlarms', (stage: Stage) => { 'Fn::Sub': string }[]>}
+ */
 const arns = {
   modelPackageGroups: ({ names, pipelines }) => registering(pipelines).map((p) => sagemaker.modelPackageGroup(modelPackageGroupName(names, p))),
   modelPackages: ({ names, pipelines }) => registering(pipelines).map((p) => sagemaker.modelPackages(modelPackageGroupName(names, p))),
@@ -97,13 +135,21 @@ const arns = {
 /** Logical ids of the generated resources. */
 const ids = {
   modelRole: MODEL_ROLE,
+  /** @param {DeployedPipeline} pipeline */
   modelPackageGroup: (pipeline) => `ModelPackageGroup${pipeline.id}`,
+  /**
+   * @param {DeployedPipeline} pipeline
+   * @param {AlarmKind} alarm
+   */
   alarm: (pipeline, alarm) => `Endpoint${pipeline.id}${alarm.id}Alarm`,
 };
 
 /**
  * The registry keeps every version and its approval history, and which version is approved is what production
  * means: like the lake, the group outlives the stack.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @returns {GeneratedResource}
  */
 function modelPackageGroup(names, pipeline) {
   return {
@@ -117,6 +163,13 @@ function modelPackageGroup(names, pipeline) {
   };
 }
 
+/**
+ * One rollback alarm of a pipeline's endpoint.
+ * @param {StageNames} names
+ * @param {DeployedPipeline} pipeline
+ * @param {AlarmKind} kind
+ * @returns {GeneratedResource}
+ */
 function alarm(names, pipeline, kind) {
   const endpoint = endpointName(names, pipeline);
   return {
@@ -150,6 +203,8 @@ function alarm(names, pipeline, kind) {
  *   the cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify" (SageMaker developer guide,
  *   "Auto-Rollback Configuration and Monitoring"). DescribeAlarms takes alarm ARNs; only composite alarms need `*`.
  * - PutMetricData has no resource-level permissions: the namespace condition is the only scope there is.
+ * @param {Stage} stage
+ * @returns {GeneratedResource}
  */
 function modelRole(stage) {
   const { service, stage: stageName } = stage;
@@ -181,8 +236,13 @@ function modelRole(stage) {
   };
 }
 
-/** The model role, one model package group per registering pipeline, two rollback alarms per deploying pipeline. */
+/**
+ * The model role, one model package group per registering pipeline, two rollback alarms per deploying pipeline.
+ * @param {Stage} stage
+ * @returns {Record<string, GeneratedResource>}
+ */
 function hostingResources(stage) {
+  /** @type {Record<string, GeneratedResource>} */
   const resources = { [ids.modelRole]: modelRole(stage) };
   for (const pipeline of registering(stage.pipelines)) resources[ids.modelPackageGroup(pipeline)] = modelPackageGroup(stage.names, pipeline);
   for (const pipeline of deploying(stage.pipelines)) {
@@ -200,6 +260,9 @@ module.exports = {
   modelPackageGroupName,
   rollbackAlarmNames,
   hostingResources,
-  /** `resources.Resources` of serverless.yml. */
+  /**
+   * `resources.Resources` of serverless.yml.
+   * @param {import('./stage.js').ResolverContext} context
+   */
   resources: async (context) => hostingResources(await stageOf(context)),
 };

@@ -15,6 +15,43 @@ const YAML = require('yaml');
 const ROOT = path.resolve(__dirname, '..');
 
 /**
+ * The names of a stage's AWS-side resources.
+ * @typedef {object} StageNames
+ * @property {string} glueDatabase
+ * @property {string} crawlerPrefix
+ * @property {string} workgroupPrefix
+ * @property {string} resourcePrefix
+ */
+
+/**
+ * A pipeline in the deployment.
+ * @typedef {object} DeployedPipeline
+ * @property {string} name
+ * @property {string} id For logical ids: `churn-v2` -> `ChurnV2`.
+ * @property {string} table Its catalog table: the name with dashes as underscores.
+ * @property {{ readonly bytesScannedCutoff: number } | undefined} features Present when the spec has a features section.
+ * @property {boolean} registersModels Its runs train (features and training sections) and register each candidate in
+ *   its model package group.
+ * @property {boolean} deploys Its runs may deploy a promoted candidate to its endpoint (it registers models and has a
+ *   deployment section).
+ */
+
+/**
+ * What a stage deploys: its service and stage names, the names of its resources, its pipelines.
+ * @typedef {object} Stage
+ * @property {string} service
+ * @property {string} stage
+ * @property {Readonly<StageNames>} names
+ * @property {readonly Readonly<DeployedPipeline>[]} pipelines
+ */
+
+/**
+ * What serverless passes to a `${file(...)}` function: its variable resolver (osls, "Variables: Exporting a function").
+ * @typedef {object} ResolverContext
+ * @property {(variable: string) => Promise<string>} resolveVariable `self:service` and `sls:stage` resolve to strings
+ */
+
+/**
  * Athena's floor for BytesScannedCutoffPerQuery: "Valid Range: Minimum value of 10000000" (Athena API reference,
  * WorkGroupConfiguration). The spec schema (core/spec/schema.ts) enforces the same floor and the same default.
  */
@@ -33,7 +70,11 @@ const PIPELINE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * The names of a stage's resources. Everything is lowercase: Glue stores database names in lowercase, and SageMaker
- * job names (and so their ARNs) are lowercase in core/run/job-names.ts.
+ * job names (and so their ARNs) are lowercase in core/run/job-names.ts. Throws on names AWS would refuse or a job
+ * prefix too long.
+ * @param {string} service
+ * @param {string} stage
+ * @returns {Readonly<StageNames>}
  */
 function stageNames(service, stage) {
   const base = `${service}-${stage}`;
@@ -59,7 +100,11 @@ function stageNames(service, stage) {
   });
 }
 
-/** `churn-v2` -> `ChurnV2`, for logical ids. */
+/**
+ * `churn-v2` -> `ChurnV2`, for logical ids.
+ * @param {string} name
+ * @returns {string}
+ */
 function pascal(name) {
   return name
     .split('-')
@@ -77,6 +122,8 @@ function pascal(name) {
  * features and a training section, and EvaluateModel then registers every candidate, gate or no gate (a candidate the
  * gate rejects, or that has no gate to pass, is still recorded as Rejected); only a run that trained can reach Deploy,
  * and only with a deployment section.
+ * @param {string} [root] the project, whose pipelines/ is read
+ * @returns {Readonly<DeployedPipeline>[]}
  */
 function deployedPipelines(root = ROOT) {
   const dir = path.join(root, 'pipelines');
@@ -105,15 +152,26 @@ function deployedPipelines(root = ROOT) {
   return pipelines;
 }
 
+/**
+ * The spec's cutoff, or the default; YAML may hold anything there, so it is checked here, not assumed.
+ * @param {{ bytesScannedCutoff?: unknown }} features the spec's features section
+ * @param {string} file
+ * @param {string} root
+ * @returns {number}
+ */
 function cutoffOf(features, file, root) {
   const cutoff = features.bytesScannedCutoff ?? DEFAULT_BYTES_SCANNED_CUTOFF;
-  if (!Number.isSafeInteger(cutoff) || cutoff < MIN_BYTES_SCANNED_CUTOFF) {
+  if (typeof cutoff !== 'number' || !Number.isSafeInteger(cutoff) || cutoff < MIN_BYTES_SCANNED_CUTOFF) {
     throw new Error(`${path.relative(root, file)}: features.bytesScannedCutoff must be a whole number of bytes, at least ${MIN_BYTES_SCANNED_CUTOFF} (Athena's minimum)`);
   }
   return cutoff;
 }
 
-/** The stage's names and pipelines, from the serverless variable resolver. */
+/**
+ * The stage's names and pipelines, from the serverless variable resolver.
+ * @param {ResolverContext} context
+ * @returns {Promise<Stage>}
+ */
 async function stageOf({ resolveVariable }) {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');

@@ -3,7 +3,8 @@ import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/c
 import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import { TransientServiceError } from '../../core/errors.js';
 import type { QueryEngine, QueryRequest, QueryStatus } from '../../core/ports/query-engine.js';
-import { classifyAwsError } from './aws-errors.js';
+import { callAws } from './aws-errors.js';
+import type { ClassifyOptions } from './aws-errors.js';
 
 /** Athena's ClientRequestToken takes 32 to 128 characters (StartQueryExecution API reference). */
 export const REQUEST_TOKEN_MIN = 32;
@@ -14,6 +15,8 @@ export const REQUEST_TOKEN_MAX = 128;
 // plus `_` and `.`, so a token never depends on how the service treats anything else.
 const TOKEN_SAFE = /^[A-Za-z0-9._-]+$/;
 const HASH_CHARS = 64; // sha256, hex
+// Athena's own 5xx exception name, which the shared classifier would otherwise only catch through the HTTP status.
+const ATHENA_ERRORS: ClassifyOptions = { transientNames: ['InternalServerException'] };
 
 /**
  * The query engine on Amazon Athena. Each query runs in the workgroup it names (one per pipeline: it holds the
@@ -25,7 +28,7 @@ export class AthenaQueryEngine implements QueryEngine {
   public constructor(private readonly athena: AthenaClient) {}
 
   public async startQuery(request: QueryRequest): Promise<{ queryId: string }> {
-    const out = await call(`StartQueryExecution in workgroup ${request.workgroup}`, () =>
+    const out = await callAws(`StartQueryExecution in workgroup ${request.workgroup}`, () =>
       this.athena.send(
         new StartQueryExecutionCommand({
           QueryString: request.sql,
@@ -34,6 +37,7 @@ export class AthenaQueryEngine implements QueryEngine {
           ClientRequestToken: athenaRequestToken(request.requestToken),
         }),
       ),
+      ATHENA_ERRORS,
     );
     // Never seen in practice; retrying is safe because the same token returns the same query.
     if (!out.QueryExecutionId) throw new TransientServiceError('StartQueryExecution returned no QueryExecutionId');
@@ -41,8 +45,10 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   public async queryStatus(queryId: string): Promise<QueryStatus> {
-    const out = await call(`GetQueryExecution ${queryId}`, () =>
-      this.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+    const out = await callAws(
+      `GetQueryExecution ${queryId}`,
+      () => this.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+      ATHENA_ERRORS,
     );
     return toQueryStatus(out.QueryExecution);
   }
@@ -81,17 +87,4 @@ function describeReason(stateChangeReason: string | undefined, errorMessage: str
   if (reason.includes(message)) return reason;
   if (message.includes(reason)) return message;
   return `${reason} | ${message}`;
-}
-
-async function call<T>(action: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
-    // Athena's own 5xx exception name, which the shared classifier only catches through the HTTP status.
-    if (name === 'InternalServerException') {
-      throw new TransientServiceError(`${action} failed for now (${name})`, { cause: error });
-    }
-    throw classifyAwsError(error, action);
-  }
 }

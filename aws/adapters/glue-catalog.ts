@@ -1,8 +1,8 @@
 import { GetCrawlerCommand, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import type { Crawler, GlueClient, LastCrawlInfo } from '@aws-sdk/client-glue';
-import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import { TerminalStepError } from '../../core/errors.js';
 import type { Catalog, CrawlStatus, CrawlTarget } from '../../core/ports/catalog.js';
-import { classifyAwsError } from './aws-errors.js';
+import { classifyAwsError, isAwsError } from './aws-errors.js';
 
 /**
  * How far Glue's clock may lag ours before a crawl we started looks older than its own start. `startedAt` comes from
@@ -49,7 +49,7 @@ export class GlueCatalog implements Catalog {
       await this.glue.send(new StartCrawlerCommand({ Name: target.crawlerName }));
       return { started: true, startedAt };
     } catch (error) {
-      if (errorName(error) === 'CrawlerRunningException') return { started: false, startedAt };
+      if (isAwsError(error, 'CrawlerRunningException')) return { started: false, startedAt };
       throw this.failure(error, 'StartCrawler', target);
     }
   }
@@ -80,13 +80,9 @@ export class GlueCatalog implements Catalog {
   }
 
   private failure(error: unknown, action: string, target: CrawlTarget): unknown {
-    const name = errorName(error);
-    if (name === 'EntityNotFoundException') return missingCrawler(target, error);
-    // Glue answers OperationTimeoutException with HTTP 400, so the shared classifier would not see it as transient.
-    if (name === 'OperationTimeoutException') {
-      return new TransientServiceError(`${action} ${target.crawlerName} failed for now (${name})`, { cause: error });
-    }
-    return classifyAwsError(error, `${action} ${target.crawlerName}`);
+    if (isAwsError(error, 'EntityNotFoundException')) return missingCrawler(target, error);
+    // Glue answers OperationTimeoutException with HTTP 400, so the status alone would not mark it transient.
+    return classifyAwsError(error, `${action} ${target.crawlerName}`, { transientNames: ['OperationTimeoutException'] });
   }
 }
 
@@ -111,8 +107,4 @@ function missingCrawler(target: CrawlTarget, cause?: unknown): CrawlerNotFoundEr
       'or the crawler name does not match the deployed one',
     cause === undefined ? undefined : { cause },
   );
-}
-
-function errorName(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
 }

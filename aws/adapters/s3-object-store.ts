@@ -15,7 +15,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '../../core/errors.js';
 import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../../core/ports/object-store.js';
-import { callAws } from './aws-errors.js';
+import { callAws, callAwsTolerating, classifyAwsError, isAwsError } from './aws-errors.js';
 
 const DELETE_BATCH = 1000; // DeleteObjects takes at most 1,000 keys a request.
 
@@ -24,19 +24,19 @@ export class S3ObjectStore implements ObjectStore {
   public constructor(private readonly s3: S3Client) {}
 
   public async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
-    try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-      return {
-        ...ref,
-        size: out.ContentLength ?? 0,
-        etag: stripQuotes(out.ETag ?? ''),
-        ...(out.VersionId ? { versionId: out.VersionId } : {}),
-        lastModified: (out.LastModified ?? new Date(0)).toISOString(),
-      };
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      return callAws(`HeadObject s3://${ref.bucket}/${ref.key}`, () => Promise.reject(error));
-    }
+    const out = await callAwsTolerating(
+      `HeadObject s3://${ref.bucket}/${ref.key}`,
+      () => this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key })),
+      isMissing,
+    );
+    if (!out) return undefined;
+    return {
+      ...ref,
+      size: out.ContentLength ?? 0,
+      etag: stripQuotes(out.ETag ?? ''),
+      ...(out.VersionId ? { versionId: out.VersionId } : {}),
+      lastModified: (out.LastModified ?? new Date(0)).toISOString(),
+    };
   }
 
   public async localCopy(ref: ObjectRef, workDir: string): Promise<LocalCopy> {
@@ -125,7 +125,7 @@ export class S3ObjectStore implements ObjectStore {
       return out.Body;
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(`s3://${ref.bucket}/${ref.key} does not exist`, { cause: error });
-      return callAws(`GetObject s3://${ref.bucket}/${ref.key}`, () => Promise.reject(error));
+      throw classifyAwsError(error, `GetObject s3://${ref.bucket}/${ref.key}`);
     }
   }
 }
@@ -134,7 +134,7 @@ function stripQuotes(etag: string): string {
   return etag.replaceAll('"', '');
 }
 
+/** HeadObject answers a missing key with a bare 404, NotFound; GetObject with NoSuchKey. */
 function isMissing(error: unknown): boolean {
-  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
-  return name === 'NotFound' || name === 'NoSuchKey';
+  return isAwsError(error, ['NotFound', 'NoSuchKey']);
 }

@@ -1,8 +1,8 @@
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
+import { TerminalStepError } from '../../core/errors.js';
 import type { EndpointInvoker } from '../../core/ports/model-hosting.js';
-import { classifyAwsError } from './aws-errors.js';
+import { classifyAwsError, isAwsError } from './aws-errors.js';
 
 /** What the model container answered when it refused or failed a request (InvokeEndpoint's ModelError). */
 export interface ModelErrorDetails {
@@ -67,8 +67,7 @@ export class SageMakerInvoker implements EndpointInvoker {
 
 function invocationError(error: unknown, action: string, address: string): unknown {
   if (typeof error !== 'object' || error === null) return error;
-  const name = 'name' in error ? String(error.name) : '';
-  if (name === 'ModelError') {
+  if (isAwsError(error, 'ModelError')) {
     const fields = error as { OriginalStatusCode?: unknown; OriginalMessage?: unknown; LogStreamArn?: unknown; message?: unknown };
     const details: ModelErrorDetails = {
       ...(typeof fields.OriginalStatusCode === 'number' ? { statusCode: fields.OriginalStatusCode } : {}),
@@ -79,9 +78,6 @@ function invocationError(error: unknown, action: string, address: string): unkno
     const status = details.statusCode === undefined ? 'an error' : `status ${details.statusCode}`;
     return new EndpointInvocationError(`The model behind endpoint ${address} answered ${status}: ${said}`, details, { cause: error });
   }
-  if (name === 'ModelNotReadyException') {
-    const message = 'message' in error ? String(error.message) : name;
-    return new TransientServiceError(`${action} failed for now (${name}): ${message}`, { cause: error });
-  }
-  return classifyAwsError(error, action);
+  // A serverless variant still starting: the request will pass once it has started.
+  return classifyAwsError(error, action, { transientNames: ['ModelNotReadyException'] });
 }

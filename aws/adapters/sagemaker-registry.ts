@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CreateModelPackageCommand,
-  DescribeModelPackageCommand,
-  ListModelPackagesCommand,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
+import { CreateModelPackageCommand, DescribeModelPackageCommand, UpdateModelPackageCommand, paginateListModelPackages } from '@aws-sdk/client-sagemaker';
 import type { CreateModelPackageCommandInput, DescribeModelPackageOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
 import type { ApprovalStatus, Candidate, ModelRegistry, ModelVersion } from '../../core/ports/model-registry.js';
@@ -110,18 +105,7 @@ export class SageMakerRegistry implements ModelRegistry {
 
   public async production(pipeline: string): Promise<ModelVersion | undefined> {
     const group = this.groupName(pipeline);
-    const out = await callAws(`ListModelPackages in group ${group}`, () =>
-      this.sagemaker.send(
-        new ListModelPackagesCommand({
-          ModelPackageGroupName: group,
-          ModelApprovalStatus: 'Approved',
-          SortBy: 'CreationTime',
-          SortOrder: 'Descending',
-          MaxResults: 1,
-        }),
-      ),
-    );
-    const arn = out.ModelPackageSummaryList?.[0]?.ModelPackageArn;
+    const arn = await callAws(`ListModelPackages in group ${group}`, () => this.newestApproved(group));
     return arn ? this.describe(pipeline, arn) : undefined;
   }
 
@@ -139,6 +123,22 @@ export class SageMakerRegistry implements ModelRegistry {
 
   private groupName(pipeline: string): string {
     return `${this.groupPrefix}${pipeline}`;
+  }
+
+  /**
+   * The ARN of the group's newest approved package. Only the first package listed is needed, so pages hold one; the
+   * paginator still reads on while a page holds none but carries a NextToken, as a filtered AWS list may answer.
+   */
+  private async newestApproved(group: string): Promise<string | undefined> {
+    const pages = paginateListModelPackages(
+      { client: this.sagemaker, pageSize: 1 },
+      { ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending' },
+    );
+    for await (const page of pages) {
+      const arn = page.ModelPackageSummaryList?.[0]?.ModelPackageArn;
+      if (arn) return arn;
+    }
+    return undefined;
   }
 
   private async describe(pipeline: string, arn: string): Promise<ModelVersion> {

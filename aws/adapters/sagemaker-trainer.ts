@@ -24,7 +24,8 @@ import type {
 import { TerminalStepError } from '../../core/errors.js';
 import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
 import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
-import { callAws, classifyAwsError } from './aws-errors.js';
+import { hyperbandMaxResource, tuningProblemMessage, tuningProblems } from '../../core/training/tuning-ranges.js';
+import { callAws, classifyAwsError, isAwsError } from './aws-errors.js';
 import { xgboostImageUri } from './xgboost-images.js';
 
 /** Options of {@link SageMakerTrainer}. */
@@ -46,12 +47,6 @@ export const PIPELINE_TAG = 'sluice:pipeline';
 export const RUN_TAG = 'sluice:run';
 
 /**
- * Hyperband's MaxResource ceiling (HyperbandStrategyConfig in the SageMaker API reference: "The maximum value is 20,000
- * epochs").
- */
-const HYPERBAND_MAX_RESOURCE = 20_000;
-
-/**
  * The trainer on SageMaker, with the built-in XGBoost 1.7-1 algorithm.
  *
  * - Channels `train` and `validation` stream the feature sets in Pipe mode: they are gzip CSV written by Athena's
@@ -63,7 +58,8 @@ const HYPERBAND_MAX_RESOURCE = 20_000;
  * - Errors go through the shared classifier (`aws-errors.ts`): throttling becomes TransientServiceError and
  *   ResourceLimitExceeded ResourceLimitError, both retried by the state machine; anything else is rethrown as it is.
  * - A request SageMaker would reject (Grid with numeric ranges, Hyperband with early stopping, a bad name, ...) fails
- *   before any call with InvalidTrainingRequestError.
+ *   before any call with InvalidTrainingRequestError; the tuning rules are `core/training/tuning-ranges.ts`, which the
+ *   spec loader and the local tuner apply too.
  * - A failed or stopped job is reported, not thrown: the step decides what to throw.
  */
 export class SageMakerTrainer implements Trainer {
@@ -118,7 +114,8 @@ export class SageMakerTrainer implements Trainer {
   public async startTuning(request: TuningRequest): Promise<{ jobName: string }> {
     const problems = [
       ...trainingProblems(request.training, 'tuning job', request.jobName, TUNING_JOB_NAME_MAX),
-      ...tuningProblems(request),
+      // The tuning rules the spec loader and the local tuner apply too.
+      ...tuningProblems({ ...request, staticHyperparameters: request.training.hyperparameters }).map(tuningProblemMessage),
     ];
     if (problems.length > 0) {
       throw new InvalidTrainingRequestError(`Tuning job ${request.jobName} cannot start: ${problems.join('; ')}`);
@@ -127,7 +124,7 @@ export class SageMakerTrainer implements Trainer {
     const staticHyperparameters = Object.fromEntries(
       Object.entries(training.hyperparameters).filter(([name]) => !Object.hasOwn(request.ranges, name)),
     );
-    const maxResource = request.strategy === 'Hyperband' ? hyperbandMaxResource(request) : undefined;
+    const maxResource = request.strategy === 'Hyperband' ? hyperbandMaxResource(request.ranges, training.hyperparameters) : undefined;
     const input: CreateHyperParameterTuningJobCommandInput = {
       HyperParameterTuningJobName: request.jobName,
       HyperParameterTuningJobConfig: {
@@ -207,10 +204,7 @@ export class SageMakerTrainer implements Trainer {
  * already exists." Some SageMaker APIs have moved to a "must be unique" wording without "already exists", so either counts.
  */
 function isAlreadyExists(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const name = 'name' in error ? String(error.name) : '';
-  const message = 'message' in error ? String(error.message) : '';
-  return name === 'ResourceInUse' && /already exists|must be unique/i.test(message);
+  return isAwsError(error, 'ResourceInUse', /already exists|must be unique/i);
 }
 
 type TrainingPart = Omit<TrainingRequest, 'jobName'>;
@@ -282,66 +276,6 @@ function tagsOf(training: TrainingPart): { Tags?: Tag[] } {
       { Key: RUN_TAG, Value: match[2] },
     ],
   };
-}
-
-/** Every reason SageMaker would refuse the tuning configuration, checked before any call. */
-function tuningProblems(request: TuningRequest): string[] {
-  const problems: string[] = [];
-  const ranges = Object.entries(request.ranges);
-  if (ranges.length === 0) problems.push('it has no hyperparameter ranges to search');
-  for (const [name, range] of ranges) problems.push(...rangeProblems(name, range));
-  if (!Number.isInteger(request.maxParallelJobs) || request.maxParallelJobs < 1) problems.push('maxParallelJobs must be a whole number of at least 1');
-  if (request.strategy !== 'Grid' && (!Number.isInteger(request.maxJobs) || request.maxJobs < 1)) problems.push('maxJobs must be a whole number of at least 1');
-  if (request.strategy === 'Grid') {
-    // "Only categorical parameters are supported when using the grid search strategy."
-    const numeric = ranges.filter(([, range]) => range.type !== 'categorical').map(([name]) => name);
-    if (numeric.length > 0) problems.push(`Grid search takes categorical ranges only, and ${numeric.join(', ')} ${numeric.length === 1 ? 'is' : 'are'} not`);
-  }
-  if (request.strategy === 'Hyperband') {
-    // "TrainingJobEarlyStoppingType must be OFF to use Hyperband": Hyperband stops poor jobs itself.
-    if (request.earlyStopping) problems.push('Hyperband stops poor training jobs itself: turn earlyStopping off');
-    const maxResource = hyperbandMaxResource(request);
-    if (maxResource === undefined) {
-      problems.push('Hyperband needs num_round (a static hyperparameter or an integer range) to bound the rounds a training job may run');
-    } else if (!Number.isInteger(maxResource) || maxResource < 1 || maxResource > HYPERBAND_MAX_RESOURCE) {
-      problems.push(`Hyperband's MaxResource comes from num_round (${maxResource}) and must be a whole number from 1 to ${HYPERBAND_MAX_RESOURCE}`);
-    }
-  }
-  return problems;
-}
-
-function rangeProblems(name: string, range: HyperparameterRange): string[] {
-  if (range.type === 'categorical') {
-    return range.values.length === 0 ? [`range ${name} has no values`] : [];
-  }
-  const problems: string[] = [];
-  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min >= range.max) {
-    problems.push(`range ${name} needs a finite min below its max (got ${range.min} to ${range.max})`);
-  }
-  if (range.type === 'integer' && (!Number.isInteger(range.min) || !Number.isInteger(range.max))) {
-    problems.push(`integer range ${name} needs whole-number bounds`);
-  }
-  // ContinuousParameterRange / IntegerParameterRange ScalingType in the SageMaker API reference.
-  if (range.scaling === 'Logarithmic' && range.min <= 0) {
-    problems.push(`range ${name} uses Logarithmic scaling, which needs values above 0`);
-  }
-  if (range.scaling === 'ReverseLogarithmic') {
-    if (range.type === 'integer') problems.push(`integer range ${name} cannot use ReverseLogarithmic scaling (continuous ranges only)`);
-    else if (range.min < 0 || range.max >= 1) problems.push(`range ${name} uses ReverseLogarithmic scaling, which needs 0 <= values < 1`);
-  }
-  return problems;
-}
-
-/**
- * Hyperband's MaxResource for XGBoost: its boosting rounds, the unit in which the container reports the objective
- * metric. SageMaker infers MaxResource only from epoch-like static hyperparameters (`epochs`, `num_epochs`, ...), not
- * from `num_round`, so it is given explicitly: the static num_round, or the top of its range when it is tuned.
- */
-function hyperbandMaxResource(request: TuningRequest): number | undefined {
-  const tuned = request.ranges['num_round'];
-  if (tuned) return tuned.type === 'categorical' ? Math.max(...tuned.values.map(Number)) : tuned.max;
-  const fixed = request.training.hyperparameters['num_round'];
-  return fixed === undefined ? undefined : Number(fixed);
 }
 
 function parameterRanges(ranges: Record<string, HyperparameterRange>): ParameterRanges {

@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { RunStarter, StartOutcome } from '../../core/ports/run-starter.js';
-import { callAws } from './aws-errors.js';
+import { callAwsTolerating, isAwsError } from './aws-errors.js';
 
 /**
  * Starts executions of the Sluice state machine. Step Functions refuses a second execution of the same name with
@@ -16,16 +16,12 @@ export class SfnRunStarter implements RunStarter {
 
   public async start(executionName: string, input: unknown): Promise<StartOutcome> {
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
-    try {
-      const out = await this.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionName, input: JSON.stringify(input) }),
-      );
-      return { started: true, executionArn: out.executionArn ?? executionArn };
-    } catch (error) {
-      if (typeof error === 'object' && error !== null && 'name' in error && error.name === 'ExecutionAlreadyExists') {
-        return { started: false, executionArn };
-      }
-      return callAws(`StartExecution ${executionName}`, () => Promise.reject(error));
-    }
+    const out = await callAwsTolerating(
+      `StartExecution ${executionName}`,
+      () => this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionName, input: JSON.stringify(input) })),
+      (error) => isAwsError(error, 'ExecutionAlreadyExists'),
+    );
+    if (!out) return { started: false, executionArn };
+    return { started: true, executionArn: out.executionArn ?? executionArn };
   }
 }

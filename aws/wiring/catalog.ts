@@ -1,8 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import type { RuntimeConfig } from '../../core/config/runtime-config.js';
-import type { CrawlDeps } from '../../core/steps/crawl.js';
-import type { FeatureQueryDeps } from '../../core/steps/feature-query.js';
+import type { CrawlDeps } from '../../core/crawl/crawl.js';
+import type { FeatureQueryDeps } from '../../core/features/feature-query.js';
 import { AthenaQueryEngine } from '../adapters/athena-query-engine.js';
 import { GlueCatalog } from '../adapters/glue-catalog.js';
 import { sharedDeps } from './shared.js';

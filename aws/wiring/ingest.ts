@@ -1,6 +1,6 @@
 import type { RuntimeConfig } from '../../core/config/runtime-config.js';
 import type { NormalizeInputDeps } from '../../core/steps/normalize-input.js';
-import type { RecordRunDeps } from '../../core/steps/record-run.js';
+import type { RecordRunDeps } from '../../core/manifest/run-manifest.js';
 import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
 import { sharedDeps } from './shared.js';
 

@@ -37,8 +37,9 @@ export interface RuntimeConfig {
 }
 
 /**
- * Reads and validates the environment once; the only place that reads `process.env`. Fails fast, naming every
- * missing or malformed variable. DuckDB gets 60% of the function's memory: the rest is Node's and the SDK's.
+ * Reads and validates a Lambda function's environment once; this module is the only place that reads `process.env`
+ * (here, and in {@link loadLocalSettings} for the local runtime). Fails fast, naming every missing or malformed
+ * variable. DuckDB gets 60% of the function's memory: the rest is Node's and the SDK's.
  */
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const parsed = environmentSchema.safeParse(env);
@@ -62,4 +63,34 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     region: e.AWS_REGION,
     resourcePrefix: e.RESOURCE_PREFIX,
   });
+}
+
+const localEnvironmentSchema = z.object({
+  // A blank value counts as unset: `XGBOOST_LIBRARY= sluice run ...` must not point at a file named ''.
+  XGBOOST_LIBRARY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
+});
+
+/** Settings of the local runtime (the sluice command, the local trainer, tests and benchmarks), read from the environment. */
+export interface LocalSettings {
+  /** `XGBOOST_LIBRARY`: an explicit path to `libxgboost.so`; the usual install locations are searched when undefined. */
+  readonly xgboostLibrary: string | undefined;
+}
+
+/**
+ * Reads the local runtime's settings from the environment; with {@link loadRuntimeConfig}, the only reader of
+ * `process.env`. Entry points read them and pass the values down.
+ * @example
+ * const { xgboostLibrary } = loadLocalSettings();
+ * trainXgboost(request, { libraryPath: xgboostLibrary });
+ */
+export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+  const parsed = localEnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`Invalid local configuration: ${problems}`);
+  }
+  return Object.freeze({ xgboostLibrary: parsed.data.XGBOOST_LIBRARY });
 }

@@ -27,14 +27,25 @@ export interface EndpointStatus {
   address: string;
 }
 
-/** The hosting port: SageMaker endpoints in AWS, the local HTTP endpoint locally. */
-export interface ModelHosting {
+/** Deploying a model to an endpoint and watching the endpoint: the Deploy and GetEndpointState side of hosting. */
+export interface EndpointDeployment {
   /** Creates the endpoint for the first model, or updates it (blue/green) for a later one. */
   deploy(spec: EndpointSpec): Promise<{ operation: 'create' | 'update' }>;
+  /** Where the endpoint stands, or undefined when it does not exist. */
   status(endpointName: string): Promise<EndpointStatus | undefined>;
+}
+
+/** Removing what earlier deployments of an endpoint left behind: PromoteModel's side of hosting. */
+export interface EndpointCleanup {
   /** Deletes models and endpoint configs of this endpoint beyond the `keep` newest, never the one serving. */
   cleanup(endpointName: string, keep: number): Promise<{ deleted: string[] }>;
 }
+
+/**
+ * The hosting port: SageMaker endpoints in AWS, the local HTTP endpoint locally. Its two sides are separate ports so
+ * each AWS adapter does one job; the steps take both as one dependency.
+ */
+export type ModelHosting = EndpointDeployment & EndpointCleanup;
 
 /** Sends requests to a served model (the SageMaker runtime in AWS, HTTP locally). */
 export interface EndpointInvoker {

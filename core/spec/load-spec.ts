@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PipelineSpecError } from '../errors.js';
 import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.js';
+import { trainingSectionProblems } from './training-rules.js';
 
 /** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
 export type PipelineSpec = DeepReadonly<
@@ -39,7 +40,11 @@ export function resolveSpecFile(nameOrPath: string, pipelinesDir: string): strin
   );
 }
 
-/** Reads, validates and freezes a pipeline spec; every problem is reported with the file and the path inside it. */
+/**
+ * Reads, validates and freezes a pipeline spec; every problem is reported with the file and the path inside it. Beyond
+ * the schema, the training and tuning sections are checked against SageMaker's XGBoost and tuning rules
+ * (`training-rules.ts`), so both runtimes refuse a spec that would fail at training before any work.
+ */
 export function loadPipelineSpec(nameOrPath: string, pipelinesDir: string): PipelineSpec {
   const file = resolveSpecFile(nameOrPath, pipelinesDir);
   return parsePipelineSpec(readFileSync(file, 'utf8'), file);
@@ -60,7 +65,11 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
   const spec = parsed.data;
   const prefix = spec.source.prefix ?? `${DROP_ZONE_PREFIX}${spec.name}/`;
   const suffixes = spec.source.suffixes ?? (spec.source.format === 'csv' ? ['.csv', '.csv.gz', '.txt'] : ['.jsonl', '.ndjson', '.json', '.jsonl.gz']);
-  const problems = crossFieldProblems(spec, prefix);
+  const problems = [
+    ...crossFieldProblems(spec, prefix),
+    // SageMaker's own rules for the training and tuning sections: a bad hyperparameter fails here, not after ingest.
+    ...trainingSectionProblems(spec).map(({ path: at, message }) => `${at}: ${message}`),
+  ];
   if (problems.length > 0) {
     throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

@@ -3,11 +3,12 @@ import type { GateDecision } from '../gate/gate.js';
 import { decideGate } from '../gate/gate.js';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
-import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
-import { featureProgressSchema } from './feature-query.js';
-import { TrainingFailedError, trainingProgressSchema } from './training.js';
+import type { Evaluation, TrainingProgress } from '../run/workflow-state.js';
+import { featureProgressSchema, trainingProgressSchema } from '../run/workflow-state.js';
+import { TrainingFailedError } from '../training/training-job.js';
 
 /** What EvaluateModel needs. */
 export interface EvaluateModelDeps {
@@ -18,18 +19,10 @@ export interface EvaluateModelDeps {
   modelImage: string;
 }
 
-/** EvaluateModel's result, kept at `$.evaluation`. */
-export interface Evaluation {
-  promote: boolean;
-  decision: GateDecision;
-  candidate: ModelVersion;
-  production?: { version: number; metrics: Record<string, number> };
-}
-
 const inputSchema = z.object({ run: runContextSchema, features: featureProgressSchema, training: trainingProgressSchema }).passthrough();
 
 /** The candidate's metrics: the job's final metrics, plus the numbers of its own evaluation as `evaluation:<name>`. */
-export function candidateMetrics(training: z.infer<typeof trainingProgressSchema>): Record<string, number> {
+export function candidateMetrics(training: TrainingProgress): Record<string, number> {
   const metrics: Record<string, number> = { ...(training.metrics ?? {}) };
   for (const [name, value] of Object.entries(training.evaluation ?? {})) {
     // `rows` is how many rows were scored, not a quality of the model.
@@ -39,10 +32,17 @@ export function candidateMetrics(training: z.infer<typeof trainingProgressSchema
 }
 
 /**
- * EvaluateModel: registers the trained candidate (pending approval) with its metrics and lineage, then gates it
- * against the production model with the spec's rule. A rejected candidate is marked Rejected with the reasons and
- * the run ends successfully, "not promoted", the production model still serving. A promoted one is approved only
+ * EvaluateModel: registers the trained candidate and gates it against the production model. A rejected candidate
+ * ends the run successfully, "not promoted", the production model still serving; a promoted one is approved only
  * after it is deployed and answers (PromoteModel).
+ *
+ * 1. Reads `$.run`, `$.features` and the completed `$.training`; a job without a model artifact fails the run with
+ *    TrainingFailedError.
+ * 2. Gathers the candidate's metrics: the job's final metrics and its own evaluation's numbers (`evaluation:<name>`).
+ * 3. Registers the candidate, pending approval, with its metrics and lineage (run, trigger, data, query ids, jobs).
+ * 4. Gates it against the production model with the spec's rule (no rule: never deployed).
+ * 5. Marks a rejected candidate Rejected, with the reasons.
+ * 6. Returns the decision, the candidate and the production model's metrics at `$.evaluation`.
  */
 export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps): Promise<Evaluation> {
   const { run, features, training } = parseStateInput('EvaluateModel', inputSchema, rawInput);

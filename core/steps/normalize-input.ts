@@ -6,6 +6,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { RunContext, RunObject } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
+import { decodeS3EventKey } from '../trigger/s3-event-key.js';
 
 /** What NormalizeInput needs. */
 export interface NormalizeInputDeps {
@@ -63,10 +64,16 @@ export const normalizeInputSchema = z
   .strict();
 
 /**
- * NormalizeInput: turns an upload, an S3 event, a schedule or a manual input into one run context.
- * - identifies the trigger and the pipeline, and checks the pipeline exists;
- * - checks every input object exists and records its version (ETag, version id, size, last modified);
- * - fails with InvalidRunInputError, showing the expected input, when the input matches no known shape.
+ * NormalizeInput: turns an upload, an S3 event, a schedule or a manual input into one run context, `$.run`.
+ *
+ * 1. Reads the execution input, the execution's name (the run id) and its start time.
+ * 2. Identifies the trigger and the pipeline (an S3 event's key is matched against the pipelines' drop zones), and
+ *    checks the pipeline exists; an input of no known shape fails with InvalidRunInputError, showing the expected
+ *    input.
+ * 3. Checks every input object exists and records its version (ETag, version id, size, last modified); a missing one
+ *    fails with ObjectNotFoundError.
+ * 4. Plans the run from the spec: features, training or tuning, deployment.
+ * 5. Returns the run context.
  */
 export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps): Promise<RunContext> {
   const { input, executionName, startTime } = parseStateInput('NormalizeInput', normalizeInputSchema, rawInput);
@@ -126,9 +133,4 @@ function identify(
   }
   const problems = manual.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('\n');
   throw new InvalidRunInputError(`The run input is not an upload, a schedule or a manual input:\n${problems}\n${EXPECTED_MANUAL_INPUT}`);
-}
-
-/** S3 event keys are URL-encoded with "+" for spaces. */
-export function decodeS3EventKey(key: string): string {
-  return decodeURIComponent(key.replaceAll('+', ' '));
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import { matchPipeline } from '../pipelines/spec-catalog.js';
 import type { RunStarter } from '../ports/run-starter.js';
-import { decodeS3EventKey } from './normalize-input.js';
+import { decodeS3EventKey } from '../trigger/s3-event-key.js';
 
 /** What start-run needs. */
 export interface StartRunDeps {

@@ -16,6 +16,7 @@ import { lakeLayout } from '../run/lake-layout.js';
 import type { RunObject } from '../run/run-context.js';
 import { runContextSchema, runObjectSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
+import type { IngestResult, RowCounts } from '../run/workflow-state.js';
 
 /** What ValidateAndPartition needs. */
 export interface ValidateAndPartitionDeps {
@@ -30,37 +31,20 @@ export interface ValidateAndPartitionDeps {
 /** The state input: the run and one of its objects (the workflow maps over the run's objects). */
 export const validateAndPartitionInputSchema = z.object({ run: runContextSchema, object: runObjectSchema }).strict();
 
-/** Row counts of one input file; `input = valid + quarantined` always. */
-export interface RowCounts {
-  input: number;
-  valid: number;
-  quarantined: number;
-}
-
-/** What ValidateAndPartition returns for one file. */
-export interface IngestResult {
-  source: RunObject;
-  sourceHash: string;
-  ingestDate: string;
-  rawKey: string;
-  curatedPrefix: string;
-  curatedKeys: string[];
-  quarantineKey?: string;
-  rows: RowCounts;
-  durationMs: number;
-}
-
 /**
- * ValidateAndPartition, for one input file:
- * - archives the original, unchanged, under `raw/` before anything else, so it is kept whatever happens;
- * - refuses a file that cannot be read as the declared format (empty, binary, wrong delimiter, missing required or
- *   unknown columns) with UnreadableFileError, writing nothing to `curated/`;
- * - reads the file once with DuckDB (streamed, spilling to disk past the memory limit), casting each column to its
- *   declared type and checking every contract rule;
- * - writes good rows to `curated/<pipeline>/ingest_date=…/<partition keys>/part-<source hash>-N.parquet`, replacing the
- *   files an earlier run of the same object wrote, and rejected rows to one quarantine file with the rule each broke;
- * - removes the original from the drop zone once it is archived and ingested;
- * - fails with AllRowsRejectedError after quarantining when no row is good.
+ * ValidateAndPartition, for one input file (the workflow maps over the run's objects):
+ *
+ * 1. Archives the original, unchanged, under `raw/` before anything else, so it is kept whatever happens.
+ * 2. Refuses a file that cannot be read as the declared format (empty, binary, wrong delimiter, missing required or
+ *    unknown columns) with UnreadableFileError, writing nothing to `curated/`.
+ * 3. Reads the file once with DuckDB (streamed, spilling to disk past the memory limit), casting each column to its
+ *    declared type and checking every contract rule.
+ * 4. Writes rejected rows to one quarantine file with the rule each broke, and fails with AllRowsRejectedError when no
+ *    row is good.
+ * 5. Writes good rows to `curated/<pipeline>/ingest_date=…/<partition keys>/part-<source hash>-N.parquet`, replacing
+ *    the files an earlier run of the same object wrote.
+ * 6. Removes the original from the drop zone once it is archived and ingested.
+ * 7. Returns the file's result (keys written, row counts that reconcile) for `$.ingest.files`.
  */
 export async function validateAndPartition(rawInput: unknown, deps: ValidateAndPartitionDeps): Promise<IngestResult> {
   const started = Date.now();

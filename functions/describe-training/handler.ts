@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { trainingDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { describeTraining } from '../../core/steps/training.js';
+import { describeTraining } from '../../core/steps/describe-training.js';
 
 const deps = trainingDeps(loadRuntimeConfig());
 
-/** The DescribeTraining state. */
-export const handler = middy((input: unknown) => describeTraining(input, deps)).use(withStepDefaults('DescribeTraining'));
+/** The DescribeTraining state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('DescribeTraining', describeTraining, deps);

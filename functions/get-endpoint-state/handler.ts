@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { deployDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { getEndpointState } from '../../core/steps/deploy.js';
+import { getEndpointState } from '../../core/steps/get-endpoint-state.js';
 
 const deps = deployDeps(loadRuntimeConfig());
 
-/** The GetEndpointState state. */
-export const handler = middy((input: unknown) => getEndpointState(input, deps)).use(withStepDefaults('GetEndpointState'));
+/** The GetEndpointState state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('GetEndpointState', getEndpointState, deps);

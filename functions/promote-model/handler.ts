@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { deployDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { promoteModel } from '../../core/steps/deploy.js';
+import { promoteModel } from '../../core/steps/promote-model.js';
 
 const deps = deployDeps(loadRuntimeConfig());
 
-/** The PromoteModel state. */
-export const handler = middy((input: unknown) => promoteModel(input, deps)).use(withStepDefaults('PromoteModel'));
+/** The PromoteModel state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('PromoteModel', promoteModel, deps);

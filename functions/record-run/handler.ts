@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { ingestDeps } from '../../aws/wiring/ingest.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
 import { recordRun } from '../../core/steps/record-run.js';
 
 const deps = ingestDeps(loadRuntimeConfig());
 
-/** The RecordRun state. */
-export const handler = middy((input: unknown) => recordRun(input, deps)).use(withStepDefaults('RecordRun'));
+/** The RecordRun state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('RecordRun', recordRun, deps);

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { deployDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { smokeTest } from '../../core/steps/deploy.js';
+import { smokeTest } from '../../core/steps/smoke-test.js';
 
 const deps = deployDeps(loadRuntimeConfig());
 
-/** The SmokeTest state. */
-export const handler = middy((input: unknown) => smokeTest(input, deps)).use(withStepDefaults('SmokeTest'));
+/** The SmokeTest state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('SmokeTest', smokeTest, deps);

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { crawlDeps } from '../../aws/wiring/catalog.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { startCrawler } from '../../core/steps/crawl.js';
+import { startCrawler } from '../../core/steps/start-crawler.js';
 
 const deps = crawlDeps(loadRuntimeConfig());
 
-/** The StartCrawler state. */
-export const handler = middy((input: unknown) => startCrawler(input, deps)).use(withStepDefaults('StartCrawler'));
+/** The StartCrawler state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('StartCrawler', startCrawler, deps);

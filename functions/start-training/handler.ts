@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { trainingDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { startTraining } from '../../core/steps/training.js';
+import { startTraining } from '../../core/steps/start-training.js';
 
 const deps = trainingDeps(loadRuntimeConfig());
 
-/** The StartTraining state. */
-export const handler = middy((input: unknown) => startTraining(input, deps)).use(withStepDefaults('StartTraining'));
+/** The StartTraining state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('StartTraining', startTraining, deps);

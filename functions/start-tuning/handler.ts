@@ -1,10 +1,9 @@
-import middy from '@middy/core';
+import { stepHandler } from '../../aws/middleware/step-handler.js';
 import { trainingDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
-import { withStepDefaults } from '../../aws/middleware/with-step-defaults.js';
-import { startTuning } from '../../core/steps/training.js';
+import { startTuning } from '../../core/steps/start-tuning.js';
 
 const deps = trainingDeps(loadRuntimeConfig());
 
-/** The StartTuning state. */
-export const handler = middy((input: unknown) => startTuning(input, deps)).use(withStepDefaults('StartTuning'));
+/** The StartTuning state: the registry's step for it, with this function's AWS dependencies. */
+export const handler = stepHandler('StartTuning', startTuning, deps);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /** The local stand-in for the AWS account and region in ARNs. */
@@ -12,14 +12,26 @@ export class UnresolvedDefinitionError extends Error {
   public override readonly name = 'UnresolvedDefinitionError';
 }
 
-/** Path of the workflow's ASL file. */
-export function definitionPath(root: string): string {
-  return path.join(root, 'state-machines', 'sluice.asl.json');
+/** Path of the generator of the workflow's definition: the hand-written ASL with each Task's retry policy filled in. */
+export function definitionGeneratorPath(root: string): string {
+  return path.join(root, 'deploy', 'state-machine.js');
 }
 
 /**
- * Resolves what the Serverless Framework resolves at deploy time, so the local engine runs the very file that is
- * deployed: `{"Fn::GetAtt": [XLambdaFunction, Arn]}` becomes a local ARN naming X, and `${name}` strings take
+ * The definition deploy/state-machine.js generates for the project at `root`, the very one serverless.yml deploys.
+ * The generator is plain CommonJS (serverless.yml loads it through `${file(...)}`), so it is required from the
+ * project at run time rather than compiled into dist/.
+ */
+export function generatedDefinition(root: string): unknown {
+  const generator: unknown = createRequire(__filename)(definitionGeneratorPath(root));
+  const generate = generator !== null && typeof generator === 'object' ? (generator as Record<string, unknown>).stateMachineDefinition : undefined;
+  if (typeof generate !== 'function') throw new UnresolvedDefinitionError(`${definitionGeneratorPath(root)} exports no stateMachineDefinition(root)`);
+  return (generate as (projectRoot: string) => unknown)(root);
+}
+
+/**
+ * Resolves what the Serverless Framework resolves at deploy time, so the local engine runs the very definition that
+ * is deployed: `{"Fn::GetAtt": [XLambdaFunction, Arn]}` becomes a local ARN naming X, and `${name}` strings take
  * their value from `variables` (an unknown variable is an error, never left in place).
  */
 export function resolveDefinition(definition: unknown, variables: Readonly<Record<string, string>> = {}): ResolvedDefinition {
@@ -47,9 +59,9 @@ export function resolveDefinition(definition: unknown, variables: Readonly<Recor
   return visit(definition, '$') as ResolvedDefinition;
 }
 
-/** Reads and resolves the workflow definition. */
+/** Generates and resolves the workflow definition: the same retries and states as on AWS. */
 export function loadDefinition(root: string, variables: Readonly<Record<string, string>> = {}): ResolvedDefinition {
-  return resolveDefinition(JSON.parse(readFileSync(definitionPath(root), 'utf8')), variables);
+  return resolveDefinition(generatedDefinition(root), variables);
 }
 
 /** Every Task state in a definition, Map and Parallel bodies included: each needs a local binding. */

@@ -6,7 +6,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describeError } from '../../core/errors.js';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
-import type { RowCounts } from '../../core/steps/validate-and-partition.js';
+import type { RowCounts } from '../../core/run/workflow-state.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { localBindings } from './local-bindings.js';

@@ -1,3 +1,5 @@
+import { describeCaughtError } from '../../core/run/workflow-state.js';
+
 /** One state of a run as the progress display and the summary show it. */
 export interface StepRecord {
   name: string;
@@ -19,11 +21,15 @@ interface EngineEvent {
 /**
  * Follows the engine's event log: turns StateEntered / StateExited / StateFailed events into one record per state
  * (per Map item), and remembers which state failed first.
+ *
+ * The engine reports every failed attempt with StateFailed, then StateRetried when a Retry takes it, StateCaught when
+ * a Catch does, or nothing more when the failure ends the execution: a failed state's record stays open until one of
+ * those says how it ended.
  */
 export class StepTracker {
   private readonly records: StepRecord[] = [];
   private readonly open = new Map<string, { record: StepRecord; started: number }>();
-  private firstFailed: string | undefined;
+  private firstFailed: { state: string; record: StepRecord } | undefined;
   private executionFailure: { name: string; message: string } | undefined;
 
   public constructor(private readonly onStep?: (step: StepRecord) => void) {}
@@ -32,7 +38,7 @@ export class StepTracker {
   public record(raw: unknown): void {
     const event = raw as EngineEvent;
     if (event.type === 'ExecutionFailed') {
-      this.executionFailure = { name: event.Error ?? 'Error', message: causeText(event.Cause) };
+      this.executionFailure = errorOf(event.Error ?? 'Error', event.Cause);
       return;
     }
     if (!event.state) return;
@@ -47,21 +53,32 @@ export class StepTracker {
     }
     const entry = this.open.get(name);
     if (!entry) return;
+    const { record } = entry;
     if (event.type === 'StateRetried') {
-      entry.record.retries += 1;
+      // The attempt that failed is not where the run went wrong if a retry gets past it.
+      record.retries += 1;
+      record.status = 'RUNNING';
+      delete record.error;
+      if (this.firstFailed?.record === record) this.firstFailed = undefined;
       return;
     }
-    entry.record.durationMs = event.timestamp - entry.started;
-    if (event.type === 'StateExited') entry.record.status = 'SUCCEEDED';
-    if (event.type === 'StateFailed' || event.type === 'StateCaught') {
-      entry.record.status = event.type === 'StateCaught' ? 'CAUGHT' : 'FAILED';
-      if (event.Error) entry.record.error = { name: event.Error, message: causeText(event.Cause) };
+    record.durationMs = event.timestamp - entry.started;
+    if (event.type === 'StateFailed') {
+      record.status = 'FAILED';
+      if (event.Error) record.error = errorOf(event.Error, event.Cause);
       // A Map fails after the item state that failed inside it: the first failure seen is where the run went wrong.
-      this.firstFailed ??= event.state.name;
+      this.firstFailed ??= { state: event.state.name, record };
+      this.onStep?.(record);
     }
-    if (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught') {
+    if (event.type === 'StateCaught') {
+      // Already shown as failed; the Catch only says where the run goes next.
+      record.status = 'CAUGHT';
       this.open.delete(name);
-      this.onStep?.(entry.record);
+    }
+    if (event.type === 'StateExited') {
+      record.status = 'SUCCEEDED';
+      this.open.delete(name);
+      this.onStep?.(record);
     }
   }
 
@@ -72,7 +89,7 @@ export class StepTracker {
 
   /** The first state that failed: where the run went wrong. */
   public failedState(): string | undefined {
-    return this.firstFailed;
+    return this.firstFailed?.state;
   }
 
   /** The error the execution ended with, if it failed. */
@@ -81,8 +98,13 @@ export class StepTracker {
   }
 }
 
-function causeText(cause: unknown): string {
-  if (typeof cause === 'string') return cause;
-  if (cause instanceof Error) return cause.message;
-  return cause === undefined ? '' : JSON.stringify(cause);
+/**
+ * A failure as a person reads it. A step's error carries the Lambda error document as its Cause, as on AWS (the
+ * local bindings throw it that way), and the Fail state's Cause is RecordFailure's message: both read through the one
+ * parser RecordFailure uses.
+ */
+function errorOf(name: string, cause: unknown): { name: string; message: string } {
+  if (typeof cause === 'string') return describeCaughtError({ Error: name, Cause: cause });
+  if (cause instanceof Error) return { name, message: cause.message };
+  return { name, message: cause === undefined ? '' : JSON.stringify(cause) };
 }

@@ -3,14 +3,14 @@
  * {@link InvocationError} carries the HTTP status SageMaker's XGBoost `1.7-1` container answers with for the same
  * fault (see `README-contract.md`); the server turns it into that status with the message as a plain-text body.
  */
+import { TerminalStepError } from '../../core/errors.js';
 
-/** Base of every error thrown by `local/serving`; `cause` is kept. */
-export class ServingError extends Error {
+/**
+ * Base of every error thrown by `local/serving`: terminal for Step Functions (a 503 while no model is loaded is for the
+ * HTTP client to retry, not for a state).
+ */
+export class ServingError extends TerminalStepError {
   public override readonly name: string = 'ServingError';
-
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A request the endpoint refuses; `statusCode` is the HTTP status to answer with. */

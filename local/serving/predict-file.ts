@@ -52,7 +52,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     features = parseCsvFeatures(bytes);
   } catch (error) {
     if (error instanceof PayloadFormatError) {
-      throw new PayloadFormatError(`${options.file}: ${error.message.replace(/^Loading csv data failed: /, '')}`);
+      throw new PayloadFormatError(`${options.file}: ${error.message.replace(/^Loading csv data failed: /, '')}`, { cause: error });
     }
     throw error;
   }

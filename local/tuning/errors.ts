@@ -2,14 +2,11 @@
  * Named errors of the local hyperparameter tuner. Every `name` is a string literal (minifiers rename classes) and is
  * the error code a Step Functions `Catch` sees. All of them are terminal: the same tuning job fails the same way.
  */
+import { TerminalStepError } from '../../core/errors.js';
 
-/** Base of every error thrown by `local/tuning`; `cause` is kept. */
-export class TuningError extends Error {
+/** Base of every error thrown by `local/tuning`: terminal, the same tuning job fails the same way. */
+export class TuningError extends TerminalStepError {
   public override readonly name: string = 'TuningError';
-
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**

@@ -1,40 +1,27 @@
 /**
- * The Grid strategy as SageMaker runs it ("How Hyperparameter Tuning Works" > "Grid search"): only categorical
- * ranges are allowed, and the tuning job runs one training job per distinct combination of their values, so the
- * number of jobs is the product of the ranges' sizes (`MaxNumberOfTrainingJobs` need not be given; when given it
- * must equal that product).
+ * The Grid strategy as SageMaker runs it ("How Hyperparameter Tuning Works" > "Grid search"): the tuning job runs one
+ * training job per distinct combination of the categorical ranges' values, so the number of jobs is the product of
+ * the ranges' sizes. Which ranges may make a grid is a rule of `core/training/tuning-ranges.ts` (categorical only,
+ * at most `MAX_GRID_COMBINATIONS` combinations).
  *
  * Order: the ranges in the order they are declared, the last one varying fastest (an odometer), so the first
  * trial takes every range's first value. SageMaker does not document its order; this one is at least predictable.
  */
+import { gridProblems, gridSize } from '../../core/training/tuning-ranges.js';
 import { TuningConfigurationError } from './errors.js';
 import type { Configuration, SearchRanges } from './search-space.js';
 
-/** The most training jobs one tuning job may run (the pipeline spec's `maxJobs` cap). */
-export const MAX_GRID_COMBINATIONS = 500;
-
 /**
  * Every combination of the categorical ranges' values, in odometer order.
- * @throws TuningConfigurationError when a range is not categorical or there are more than
- *   {@link MAX_GRID_COMBINATIONS} combinations
+ * @throws TuningConfigurationError when the ranges cannot make a grid (see `gridProblems`: a range is not categorical,
+ *   or there are more combinations than a tuning job may run)
  */
 export function gridConfigurations(ranges: SearchRanges): Configuration[] {
+  const problems = gridProblems(ranges);
+  if (problems.length > 0) throw new TuningConfigurationError(problems.join('; '));
   const entries = Object.entries(ranges);
-  if (entries.length === 0) throw new TuningConfigurationError('a Grid tuning job needs at least one categorical range');
-  const numeric = entries.filter(([, range]) => range.type !== 'categorical').map(([name]) => name);
-  if (numeric.length > 0) {
-    throw new TuningConfigurationError(
-      `the Grid strategy supports only categorical ranges (as in SageMaker); ${numeric.join(', ')} ` +
-        `${numeric.length > 1 ? 'are' : 'is'} numeric: list their values as a categorical range, or use Random or Bayesian`,
-    );
-  }
   const axes = entries.map(([name, range]) => ({ name, values: range.type === 'categorical' ? range.values : [] }));
-  const total = axes.reduce((product, { values }) => product * values.length, 1);
-  if (total > MAX_GRID_COMBINATIONS) {
-    throw new TuningConfigurationError(
-      `the grid has ${total} combinations; a tuning job runs at most ${MAX_GRID_COMBINATIONS} training jobs`,
-    );
-  }
+  const total = gridSize(ranges);
   const configurations: Configuration[] = [];
   for (let index = 0; index < total; index++) {
     const configuration: Record<string, string> = {};

@@ -11,12 +11,14 @@
  *   "initially assumes that hyperparameters are linear-scaled" and may later find they are log-scaled. The local
  *   tuner takes the first half of that: `Auto` is `Linear`, and stays so.
  *
+ * Whether a range is valid at all (bounds, scaling types) is decided by `core/training/tuning-ranges.ts`, before a
+ * tuning job starts; this module only maps valid ranges.
+ *
  * Every numeric range is seen through a *unit coordinate* u in [0, 1] on its scaled axis: sampling draws u
  * uniformly, and the Bayesian strategy models the objective over u. Integer ranges widen the axis by half a step
  * on each side and round, so every integer of a linear range is equally likely.
  */
 import type { HyperparameterRange } from '../../core/ports/trainer.js';
-import { TuningConfigurationError } from './errors.js';
 import type { RandomSource } from './random.js';
 
 // Math functions bound once: under Jest's vm sandbox every global lookup goes through an interceptor and these
@@ -38,44 +40,6 @@ export type Configuration = Readonly<Record<string, number | string>>;
 /** The scale the local tuner searches a range with: `Auto` is `Linear` (see the module comment). */
 export function effectiveScaling(range: NumericRange): EffectiveScaling {
   return range.scaling === 'Auto' ? 'Linear' : range.scaling;
-}
-
-/**
- * Checks a range the way SageMaker's validation would, so a spec that runs locally also passes in the cloud.
- * @throws TuningConfigurationError naming the hyperparameter and what is wrong
- */
-export function validateRange(name: string, range: HyperparameterRange): void {
-  const fail = (message: string): never => {
-    throw new TuningConfigurationError(`hyperparameter range ${name}: ${message}`);
-  };
-  if (range.type === 'categorical') {
-    if (range.values.length === 0) fail('a categorical range needs at least one value');
-    if (new Set(range.values).size !== range.values.length) fail('categorical values must be distinct');
-    return;
-  }
-  if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) fail('min and max must be finite numbers');
-  if (range.min >= range.max) fail(`min (${range.min}) must be below max (${range.max})`);
-  if (range.type === 'integer' && (!Number.isInteger(range.min) || !Number.isInteger(range.max))) {
-    fail('an integer range needs integer min and max');
-  }
-  const scaling = effectiveScaling(range);
-  if (scaling === 'Logarithmic' && range.min <= 0) {
-    fail(`Logarithmic scaling works only for ranges whose values are all greater than 0 (min is ${range.min})`);
-  }
-  if (scaling === 'ReverseLogarithmic') {
-    if (range.type === 'integer') fail('ReverseLogarithmic scaling is not supported for integer ranges');
-    if (range.min < 0 || range.max >= 1) {
-      fail(`ReverseLogarithmic scaling works only for ranges within 0 <= x < 1 (got [${range.min}, ${range.max}])`);
-    }
-  }
-}
-
-/** Validates every range of a tuning job. @throws TuningConfigurationError */
-export function validateRanges(ranges: SearchRanges): void {
-  if (Object.keys(ranges).length === 0) {
-    throw new TuningConfigurationError('a tuning job needs at least one hyperparameter range');
-  }
-  for (const [name, range] of Object.entries(ranges)) validateRange(name, range);
 }
 
 function forward(scaling: EffectiveScaling, value: number): number {

@@ -1,7 +1,8 @@
 /**
  * The local stand-in for a SageMaker hyperparameter tuning job.
  *
- * 1. validate the job as SageMaker would (ranges, scaling types, Grid over categorical ranges only);
+ * 1. validate the job by SageMaker's rules (`core/training/tuning-ranges.ts`: ranges, scaling types, Grid over
+ *    categorical ranges only, Hyperband without early stopping);
  * 2. run trials **one at a time**, never two trainings at once (XGBoost's OpenMP threads collapse under
  *    contention on a small machine); `maxParallelJobs` is therefore not used;
  * 3. choose each trial's hyperparameters by the strategy: `Random`, `Bayesian` (Gaussian process + expected
@@ -17,6 +18,7 @@
  * runner's business: `xgboost-trial-runner.ts` adapts the local XGBoost trainer; tests pass a cheap function.
  */
 import type { TuningRequest } from '../../core/ports/trainer.js';
+import { tuningProblemMessage, tuningProblems } from '../../core/training/tuning-ranges.js';
 import { proposeBayesian } from './bayesian.js';
 import type { BayesianOptions, Observation } from './bayesian.js';
 import { medianStoppingRule, successiveHalvingRule } from './early-stopping.js';
@@ -30,7 +32,7 @@ import { NoEligibleTrialError, TrialFailedError, TuningConfigurationError, Tunin
 import { gridConfigurations } from './grid.js';
 import { seededRandom } from './random.js';
 import type { RandomSource } from './random.js';
-import { formatConfiguration, sampleConfiguration, validateRanges } from './search-space.js';
+import { formatConfiguration, sampleConfiguration } from './search-space.js';
 import type { Configuration } from './search-space.js';
 
 /** A tuning job as the local tuner runs it: the search part of a {@link TuningRequest}, plus local knobs. */
@@ -112,27 +114,20 @@ export function selectBestTrial(trials: readonly TuningTrial[], direction: Objec
   return best;
 }
 
+/**
+ * The tuning job against SageMaker's rules (`core/training/tuning-ranges.ts`, the adapter's too), then the local
+ * Hyperband knobs.
+ */
 function validateRequest(request: LocalTuningRequest): void {
-  if (!/^(train|validation):.+$/.test(request.objective.metric)) {
-    throw new TuningConfigurationError(
-      `the objective metric must look like "validation:<metric>" or "train:<metric>", got "${request.objective.metric}"`,
-    );
-  }
-  if (request.strategy !== 'Grid' && (!Number.isInteger(request.maxJobs) || request.maxJobs < 1)) {
-    throw new TuningConfigurationError(`maxJobs must be an integer >= 1, got ${request.maxJobs}`);
-  }
-  validateRanges(request.ranges);
-  if (request.strategy === 'Hyperband' && request.earlyStopping) {
-    // "TrainingJobEarlyStoppingType must be OFF to use Hyperband" (HyperParameterTuningJobConfig).
-    throw new TuningConfigurationError('Hyperband stops poor training jobs itself: turn earlyStopping off (as SageMaker requires)');
-  }
+  const problems = tuningProblems(request).map(tuningProblemMessage);
   const { minResource, reductionFactor } = request.hyperband ?? {};
   if (minResource !== undefined && (!Number.isInteger(minResource) || minResource < 1)) {
-    throw new TuningConfigurationError(`hyperband.minResource must be an integer >= 1, got ${minResource}`);
+    problems.push(`hyperband.minResource must be an integer >= 1, got ${minResource}`);
   }
   if (reductionFactor !== undefined && (!Number.isInteger(reductionFactor) || reductionFactor < 2)) {
-    throw new TuningConfigurationError(`hyperband.reductionFactor must be an integer >= 2, got ${reductionFactor}`);
+    problems.push(`hyperband.reductionFactor must be an integer >= 2, got ${reductionFactor}`);
   }
+  if (problems.length > 0) throw new TuningConfigurationError(problems.join('; '));
 }
 
 type StoppingRule = (round: number, objective: number, previous: readonly ObjectiveCurve[]) => boolean;

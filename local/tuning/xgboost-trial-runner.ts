@@ -19,6 +19,7 @@
  * the tuning job's result does not depend on thread timing.
  */
 import { join } from 'node:path';
+import { OBJECTIVE_METRIC_PATTERN } from '../../core/training/tuning-ranges.js';
 import { TrainingAbortedError } from '../xgboost/errors.js';
 import type { RawHyperparameters } from '../xgboost/hyperparameters.js';
 import { trainXgboost } from '../xgboost/train.js';
@@ -54,7 +55,7 @@ export function trialJobName(tuningJobName: string, index: number): string {
 
 /** Splits `validation:auc` into the channel and the metric as the trainer's round records key them. */
 function parseObjectiveMetric(metric: string): { channel: 'train' | 'validation'; name: string } {
-  const match = /^(train|validation):(.+)$/.exec(metric);
+  const match = OBJECTIVE_METRIC_PATTERN.exec(metric);
   if (match === null) {
     throw new TuningConfigurationError(
       `the objective metric must look like "validation:<metric>" or "train:<metric>", got "${metric}"`,

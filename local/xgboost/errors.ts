@@ -2,14 +2,11 @@
  * Named errors of the local XGBoost trainer. Every `name` is a string literal (minifiers rename classes) and is
  * the error code a Step Functions `Catch` sees. All of them are terminal: retrying the same input fails the same way.
  */
+import { TerminalStepError } from '../../core/errors.js';
 
-/** Base of every error thrown by `local/xgboost`; `cause` is kept. */
-export class XgboostError extends Error {
+/** Base of every error thrown by `local/xgboost`: terminal, like every other failure of a training job. */
+export class XgboostError extends TerminalStepError {
   public override readonly name: string = 'XgboostError';
-
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The XGBoost shared library could not be found or loaded; the message says how to install it. */

@@ -3,6 +3,7 @@
  * parsing the `XGBoosterEvalOneIter` line, the `EarlyStopping` callback's bookkeeping, and Python's `str(float)`
  * (the `best_score` attribute is written with it and ends up in the saved model).
  */
+import { XGBOOST_MAXIMIZE_METRICS } from '../../core/training/xgboost-hyperparameters.js';
 
 /** One evaluation line: `{ train: { auc: 0.9 }, validation: { auc: 0.8 } }`, in the order XGBoost printed them. */
 export type EvalScores = Record<string, Record<string, number>>;
@@ -62,36 +63,13 @@ export function pythonFloatRepr(value: number): string {
 }
 
 /**
- * Metrics SageMaker's container maximizes (`XGB_MAXIMIZE_METRICS` in
- * aws/sagemaker-xgboost-container `constants/xgb_constants.py`); every other metric is minimized.
- */
-export const SAGEMAKER_MAXIMIZE_METRICS: readonly string[] = [
-  'accuracy',
-  'auc',
-  'aucpr',
-  'balanced_accuracy',
-  'f1',
-  'f1_binary',
-  'f1_macro',
-  'map',
-  'ndcg',
-  'precision',
-  'r2',
-  'recall',
-  'precision_macro',
-  'precision_micro',
-  'recall_macro',
-  'recall_micro',
-];
-
-/**
  * Whether early stopping maximizes `metric`. The container looks the name up in its list as is, so `ndcg@5` or
  * `map@3` would be minimized there; we strip the `@...` suffix first (XGBoost's own auto rule maximizes them), the
  * one place we knowingly differ.
  */
 export function isMaximizeMetric(metric: string): boolean {
   const base = metric.split('@')[0] ?? metric;
-  return SAGEMAKER_MAXIMIZE_METRICS.includes(base);
+  return XGBOOST_MAXIMIZE_METRICS.includes(base);
 }
 
 /** State of XGBoost 1.7's `EarlyStopping` callback for one (data set, metric). */

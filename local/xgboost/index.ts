@@ -12,5 +12,5 @@ export { parseHyperparameters, SUPPORTED_HYPERPARAMETERS } from './hyperparamete
 export type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameters.js';
 export { readCsvChannel } from './data.js';
 export type { CsvDataset } from './data.js';
-export { xgboostLibraryFromEnv, XGBOOST_INSTALL_HINT } from './native.js';
+export { XGBOOST_INSTALL_HINT } from './native.js';
 export * from './errors.js';

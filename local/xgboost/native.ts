@@ -115,15 +115,6 @@ export const XGBOOST_LIBRARY_CANDIDATES: readonly string[] = [
   '/usr/local/lib/libxgboost.dylib',
 ];
 
-/**
- * The one place that reads the environment: `XGBOOST_LIBRARY`, an explicit path to `libxgboost.so`.
- * Pass the result as {@link XgboostLibraryOptions.libraryPath}.
- */
-export function xgboostLibraryFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = env['XGBOOST_LIBRARY'];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
 /** Picks the library file: the explicit path if given (it must exist), else the first candidate that exists. */
 export function resolveXgboostLibrary(
   libraryPath: string | undefined,

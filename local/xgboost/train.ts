@@ -7,7 +7,8 @@
  */
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
-import { resolveXgboostLibrary, xgboostLibraryFromEnv } from './native.js';
+import { loadLocalSettings } from '../../core/config/runtime-config.js';
+import { resolveXgboostLibrary } from './native.js';
 import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
@@ -43,7 +44,7 @@ export function trainXgboost(request: TrainRequest, options: TrainOptions = {}):
     parseHyperparameters(request.hyperparameters);
     input = {
       request,
-      libraryPath: resolveXgboostLibrary(options.libraryPath ?? xgboostLibraryFromEnv()),
+      libraryPath: resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary),
       expectedVersion: options.expectedVersion === undefined ? '1.7' : options.expectedVersion,
     };
   } catch (error) {

@@ -9,8 +9,6 @@ import { writeModelPointer } from '../../../local/serving/model-pointer.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
 import { featureRows, toMatrix, trainTinyModel } from './tiny-models.js';
 
-jest.setTimeout(120_000);
-
 const FEATURES = 5;
 
 /** Predictions of `loadXgboostModel(...).predict` for CSV feature lines: the reference the endpoint must match. */

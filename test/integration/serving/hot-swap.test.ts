@@ -7,11 +7,12 @@ import { startEndpointServer } from '../../../local/serving/endpoint-server.js';
 import type { EndpointEvent, EndpointServer } from '../../../local/serving/endpoint-server.js';
 import { writeModelPointer } from '../../../local/serving/model-pointer.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
+import { startContinuousClients } from './continuous-clients.js';
 import { featureRows, toMatrix, trainTinyModel } from './tiny-models.js';
 
-jest.setTimeout(120_000);
-
 const FEATURES = 4;
+/** A bound on the pings that wait for the swap: each is a request, so it waits on the server, never on a timer. */
+const MAX_PINGS = 10_000;
 
 function reference(artifact: string, lines: readonly string[]): string {
   const model = loadXgboostModel(artifact);
@@ -21,6 +22,18 @@ function reference(artifact: string, lines: readonly string[]): string {
   } finally {
     model.free();
   }
+}
+
+/** How many turns of the event loop {@link until} waits before it gives up. */
+const MAX_TURNS = 100_000;
+
+/** Yields to the event loop until `condition` holds: waits on what the server does, not on a timer. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < MAX_TURNS; turn += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`${what}: not within ${MAX_TURNS} turns of the event loop`);
 }
 
 /** The answer as the same `|`-joined numbers as {@link reference}. */
@@ -68,46 +81,32 @@ describe('hot swap', () => {
     });
 
     it('drops no request and answers from the new model after the swap when clients keep sending', async () => {
-      // Prepare: four clients in a loop, each recording every answer in order
-      const body = `${rows.join('\n')}\n`;
-      const failures: string[] = [];
-      const answers: Array<{ at: number; text: string }> = [];
+      // Prepare: four clients in a loop, each recording every answer in order, answered by the first model
+      const clients = startContinuousClients({
+        url: `${server.url}/invocations`,
+        body: `${rows.join('\n')}\n`,
+        headers: { 'Content-Type': 'text/csv' },
+        clients: 4,
+        maxRequestsPerClient: 5_000,
+      });
+      let before: number | undefined;
       let swappedAt = Number.POSITIVE_INFINITY;
-      let stop = false;
-      const client = async (): Promise<void> => {
-        while (!stop) {
-          try {
-            const response = await fetch(`${server.url}/invocations`, {
-              method: 'POST',
-              headers: { 'Content-Type': 'text/csv' },
-              body,
-            });
-            const text = await response.text();
-            if (response.status !== 200) failures.push(`${response.status}: ${text}`);
-            else answers.push({ at: performance.now(), text: asNumbers(text) });
-          } catch (error) {
-            failures.push(String(error));
-          }
-        }
-      };
-      const clients = [client(), client(), client(), client()];
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      try {
+        await clients.answeredAfter(Number.NEGATIVE_INFINITY, 11);
 
-      // Act
-      const before = answers.length;
-      await writeModelPointer(pointerFile, { version: 2, modelArtifact: second, runId: 'run-2' });
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const ping = (await (await fetch(`${server.url}/ping`)).json()) as { modelVersion: number };
-        if (ping.modelVersion === 2) {
-          swappedAt = performance.now();
-          break;
+        // Act: move the pointer, ask until the server reports the new model, then let more answers come
+        before = clients.answers.length;
+        await writeModelPointer(pointerFile, { version: 2, modelArtifact: second, runId: 'run-2' });
+        for (let asked = 0; asked < MAX_PINGS && swappedAt === Number.POSITIVE_INFINITY; asked += 1) {
+          const ping = (await (await fetch(`${server.url}/ping`)).json()) as { modelVersion: number };
+          if (ping.modelVersion === 2) swappedAt = performance.now();
         }
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (swappedAt < Number.POSITIVE_INFINITY) await clients.answeredAfter(swappedAt, 11);
+      } finally {
+        await clients.stop();
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      stop = true;
-      await Promise.all(clients);
+      const failures = clients.failures;
+      const answers = clients.answers.map((answer) => ({ at: answer.at, text: asNumbers(answer.text) }));
 
       // Assess
       expect(failures).toEqual([]);
@@ -148,7 +147,7 @@ describe('hot swap', () => {
         },
       );
       request.write(body.subarray(0, half));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(() => server.activeRequests === 1, 'the server taking the half-sent request on the first model');
 
       // Act
       await writeModelPointer(pointerFile, { version: 2, modelArtifact: second });

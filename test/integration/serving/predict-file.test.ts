@@ -10,8 +10,6 @@ import { predictFile } from '../../../local/serving/predict-file.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
 import { featureRows, toMatrix, trainTinyModel } from './tiny-models.js';
 
-jest.setTimeout(120_000);
-
 const FEATURES = 3;
 
 describe('predictFile', () => {

@@ -7,8 +7,6 @@ import { ModelFormatError } from '../../../local/xgboost/errors.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
 import { featureRows, seededRandom, toMatrix, trainTinyModel } from './tiny-models.js';
 
-jest.setTimeout(120_000);
-
 const FEATURES = 6;
 
 describe('loadServingModel', () => {

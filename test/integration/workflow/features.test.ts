@@ -6,12 +6,12 @@ import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
 import { freshLake, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
-
-jest.setTimeout(60_000);
+import { untunedChurnSpec } from '../../fixtures/untuned-churn.js';
 
 afterAll(() => testServers.closeAll());
 
-const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
+/** The churn sample and features.sql, trained once and briefly: these tests are about the feature sets, not the model. */
+const churn = untunedChurnSpec();
 
 async function featureLines(lake: string, pipeline: string, runId: string, split: string): Promise<string[]> {
   const dir = lakePath(lake, `features/${pipeline}/${runId}/${split}`);

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
-import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { freshLake, lakeFiles, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT, SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
-
-jest.setTimeout(60_000);
+import { untunedChurnSpec } from '../../fixtures/untuned-churn.js';
 
 afterAll(() => testServers.closeAll());
 
-const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
+/** The churn sample and contract, trained once and briefly: these tests are about ingest, not the model. */
+const churn = untunedChurnSpec();
 const orders = specFrom(SMALL_SPEC_YAML);
 
 async function parquetRows(files: string[]): Promise<Record<string, unknown>[]> {

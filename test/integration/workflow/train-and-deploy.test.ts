@@ -4,10 +4,10 @@ import path from 'node:path';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { mulberry32 } from '../../../core/support/mulberry32.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
+import type { RunSummary } from '../../../local/runtime/run-local.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
-
-jest.setTimeout(180_000);
+import { startContinuousClients } from '../serving/continuous-clients.js';
 
 afterAll(() => testServers.closeAll());
 
@@ -114,28 +114,37 @@ describe('local workflow: training, tuning, gate and deployment', () => {
       const registry2 = JSON.parse(await readFile(lakePath(lake, 'registry/signal/v000002.json'), 'utf8')) as { status: string };
       expect(registry2.status).toBe('Rejected');
 
-      // Act 3: much more clean data, with clients calling the endpoint all along
-      let failures = 0;
-      let answered = 0;
-      let calling = true;
-      const client = (async () => {
-        while (calling) {
-          const response = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '0.5,0.5,0.5,0.1\n-0.5,0.2,0.1,0\n' }).catch(() => undefined);
-          if (response?.status === 200 && (await response.text()).trim().split('\n').length === 2) answered += 1;
-          else failures += 1;
-        }
-      })();
-      const third = await runOnContent(spec, lake, 'c.csv', signalCsv(20_000, 3));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      calling = false;
-      await client;
+      // Act 3: much more clean data, with a client calling the endpoint all along: answered by model 1 before the
+      // run, and after it by the model the run deployed
+      const client = startContinuousClients({
+        url: `${url}/invocations`,
+        body: '0.5,0.5,0.5,0.1\n-0.5,0.2,0.1,0\n',
+        headers: { 'content-type': 'text/csv' },
+        clients: 1,
+        // The run paces the client, not this bound: it only ends a client that a failed test left running.
+        maxRequestsPerClient: 1_000_000,
+      });
+      let third: RunSummary | undefined;
+      let runStarted = Number.POSITIVE_INFINITY;
+      let runEnded = Number.POSITIVE_INFINITY;
+      try {
+        await client.answeredAfter(Number.NEGATIVE_INFINITY, 1);
+        runStarted = performance.now();
+        third = await runOnContent(spec, lake, 'c.csv', signalCsv(20_000, 3));
+        runEnded = performance.now();
+        await client.answeredAfter(runEnded, 10);
+      } finally {
+        await client.stop();
+      }
 
       // Assess 3
-      expect(third.error).toBeUndefined();
-      expect(third.model).toMatchObject({ version: 3, promoted: true, endpoint: url });
+      expect(third?.error).toBeUndefined();
+      expect(third?.model).toMatchObject({ version: 3, promoted: true, endpoint: url });
       expect(await ping(url)).toMatchObject({ modelVersion: 3 });
-      expect(failures).toBe(0);
-      expect(answered).toBeGreaterThan(50);
+      expect(client.failures).toEqual([]);
+      expect(client.answers.every((answer) => answer.text.trim().split('\n').length === 2)).toBe(true);
+      expect(client.answers.filter((answer) => answer.at <= runStarted).length).toBeGreaterThanOrEqual(1);
+      expect(client.answers.filter((answer) => answer.at > runEnded).length).toBeGreaterThanOrEqual(10);
     });
   });
 });

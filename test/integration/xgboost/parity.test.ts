@@ -16,8 +16,6 @@ import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
 import { PYTHON_PREDICT_FROM_ARCHIVE_SCRIPT, PYTHON_TRAIN_SCRIPT, pythonWithXgboost, runPython } from './python-xgboost.js';
 
-jest.setTimeout(120_000);
-
 interface PythonTrainOutput {
   history: Record<string, Record<string, number[]>>;
   rounds: number;

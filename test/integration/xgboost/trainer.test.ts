@@ -14,8 +14,6 @@ import type { TrainRequest } from '../../../local/xgboost/train.js';
 import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
 
-jest.setTimeout(120_000);
-
 describe('trainXgboost', () => {
   let dir: string;
   let small: DatasetPaths;

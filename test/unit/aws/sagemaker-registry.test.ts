@@ -6,7 +6,12 @@ import {
   SageMakerServiceException,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
-import type { CreateModelPackageCommandInput, DescribeModelPackageCommandOutput } from '@aws-sdk/client-sagemaker';
+import type {
+  CreateModelPackageCommandInput,
+  DescribeModelPackageCommandOutput,
+  ListModelPackagesCommandInput,
+  ListModelPackagesOutput,
+} from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   InvalidCandidateError,
@@ -17,6 +22,7 @@ import {
 } from '../../../aws/adapters/sagemaker-registry.js';
 import { TransientServiceError } from '../../../core/errors.js';
 import type { Candidate, ModelVersion } from '../../../core/ports/model-registry.js';
+import { pagedResponses } from './paged-responses.js';
 
 const sagemaker = mockClient(SageMakerClient);
 
@@ -300,6 +306,37 @@ describe('SageMakerRegistry', () => {
       // Assess
       expect(version).toBeUndefined();
       expect(sagemaker.commandCalls(DescribeModelPackageCommand)).toHaveLength(0);
+    });
+
+    it('reads on to the next page when a page holds no approved package but a NextToken', async () => {
+      // Prepare
+      const pages = pagedResponses<ListModelPackagesCommandInput, ListModelPackagesOutput>([
+        { ModelPackageSummaryList: [] },
+        { ModelPackageSummaryList: [{ ModelPackageArn: ARN, ModelPackageName: GROUP, CreationTime: CREATED, ModelPackageStatus: 'Completed' }] },
+      ]);
+      sagemaker.on(ListModelPackagesCommand).callsFake(pages.answer);
+      sagemaker.on(DescribeModelPackageCommand).resolves(
+        described({ InferenceSpecification: { Containers: [{ Image: IMAGE, ModelDataUrl: ARTIFACT }], SupportedContentTypes: [], SupportedResponseMIMETypes: [] }, ModelApprovalStatus: 'Approved' }),
+      );
+
+      // Act
+      const version = await registry.production('churn');
+
+      // Assess
+      const listInput = { ModelPackageGroupName: GROUP, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 };
+      expect(pages.sent).toEqual([listInput, { ...listInput, NextToken: 'page-2' }]);
+      expect(sagemaker.commandCalls(DescribeModelPackageCommand)[0]?.args[0].input).toEqual({ ModelPackageName: ARN });
+      expect(version?.id).toBe(ARN);
+    });
+
+    it('throws TransientServiceError when ListModelPackages is throttled', async () => {
+      // Prepare
+      sagemaker
+        .on(ListModelPackagesCommand)
+        .rejects(new SageMakerServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+
+      // Act / Assess
+      await expect(registry.production('churn')).rejects.toBeInstanceOf(TransientServiceError);
     });
 
     it('rethrows the SDK error unchanged when the group does not exist', async () => {

@@ -515,7 +515,11 @@ describe('SageMakerTrainer', () => {
     });
 
     it.each([
-      ['Grid has a numeric range', churnTuning({ strategy: 'Grid' }), 'Grid search takes categorical ranges only, and eta, max_depth, min_child_weight, subsample are not'],
+      [
+        'Grid has a numeric range',
+        churnTuning({ strategy: 'Grid' }),
+        'the Grid strategy supports only categorical ranges (as in SageMaker); eta, max_depth, min_child_weight, subsample are numeric',
+      ],
       ['Hyperband runs with early stopping', churnTuning({ strategy: 'Hyperband' }), 'Hyperband stops poor training jobs itself: turn earlyStopping off'],
       [
         'Hyperband has no num_round',
@@ -527,14 +531,24 @@ describe('SageMakerTrainer', () => {
         churnTuning({ strategy: 'Hyperband', earlyStopping: false }, { hyperparameters: { num_round: '50000' } }),
         'must be a whole number from 1 to 20000',
       ],
-      ['a logarithmic range reaches 0', churnTuning({ ranges: { eta: { type: 'continuous', min: 0, max: 0.3, scaling: 'Logarithmic' } } }), 'needs values above 0'],
+      [
+        'a logarithmic range reaches 0',
+        churnTuning({ ranges: { eta: { type: 'continuous', min: 0, max: 0.3, scaling: 'Logarithmic' } } }),
+        'hyperparameter range eta: Logarithmic scaling works only for ranges whose values are all greater than 0',
+      ],
       [
         'an integer range scales reverse-logarithmically',
         churnTuning({ ranges: { max_depth: { type: 'integer', min: 3, max: 10, scaling: 'ReverseLogarithmic' } } }),
-        'integer range max_depth cannot use ReverseLogarithmic scaling',
+        'hyperparameter range max_depth: ReverseLogarithmic scaling is not supported for integer ranges',
       ],
-      ['a range is upside down', churnTuning({ ranges: { subsample: { type: 'continuous', min: 1, max: 0.5, scaling: 'Auto' } } }), 'needs a finite min below its max'],
-      ['there are no ranges', churnTuning({ ranges: {} }), 'it has no hyperparameter ranges to search'],
+      [
+        'a range is upside down',
+        churnTuning({ ranges: { subsample: { type: 'continuous', min: 1, max: 0.5, scaling: 'Auto' } } }),
+        'hyperparameter range subsample: min (1) must be below max (0.5)',
+      ],
+      ['there are no ranges', churnTuning({ ranges: {} }), 'a tuning job needs at least one hyperparameter range'],
+      ['the objective metric has no channel', churnTuning({ objective: { metric: 'auc', direction: 'Maximize' } }), 'the objective metric must look like "validation:<metric>"'],
+      ['a categorical range repeats a value', churnTuning({ ranges: { booster: { type: 'categorical', values: ['dart', 'dart'] } } }), 'categorical values must be distinct'],
       ['the name is longer than 32 characters', churnTuning({ jobName: 'churn-tune-8c1e5a9b0f3d-0123456789' }), 'must be 1 to 32 letters'],
     ])('throws InvalidTrainingRequestError and calls nothing when %s', async (_case, request, message) => {
       // Act

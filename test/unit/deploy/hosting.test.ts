@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rollbackAlarmNames as coreRollbackAlarmNames } from '../../../aws/wiring/sagemaker.js';
-import { VARIANT_NAME as CORE_VARIANT_NAME } from '../../../aws/adapters/sagemaker-hosting.js';
+import { VARIANT_NAME as CORE_VARIANT_NAME } from '../../../aws/adapters/sagemaker-endpoints.js';
 import type { GeneratedResource, Stage } from '../../../deploy/hosting.js';
 import { MODEL_ROLE, VARIANT_NAME, hostingResources, rollbackAlarmNames } from '../../../deploy/hosting.js';
 import { deployedPipelines, stageNames } from '../../../deploy/stage.js';

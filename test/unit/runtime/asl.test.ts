@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { RETRYABLE_ERROR_CODES } from '../../../core/errors.js';
-import { STEP_BY_STATE } from '../../../local/runtime/local-bindings.js';
-import { loadDefinition, LOCAL_ARN_PREFIX, resolveDefinition, taskStateNames, UnresolvedDefinitionError } from '../../../local/runtime/resolve-definition.js';
+import { generatedDefinition, loadDefinition, LOCAL_ARN_PREFIX, resolveDefinition, taskStateNames, UnresolvedDefinitionError } from '../../../local/runtime/resolve-definition.js';
+import { workflowStateSections } from '../../../core/run/workflow-state.js';
+import { stepRegistry } from '../../../core/steps/registry.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 type State = Record<string, unknown>;
-const raw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'state-machines/sluice.asl.json'), 'utf8')) as { States: Record<string, State>; QueryLanguage?: string };
+/** The definition both runtimes run: state-machines/sluice.asl.json with its retry policies filled in, unresolved. */
+const raw = generatedDefinition(REPO_ROOT) as { States: Record<string, State>; QueryLanguage?: string };
 const definition = loadDefinition(REPO_ROOT);
 
 function allStates(states: Record<string, State>): [string, State][] {
@@ -20,14 +20,36 @@ describe('state machine definition', () => {
   describe('local bindings', () => {
     it('binds every Task state to a step when the local runner builds its overrides', () => {
       // Act
-      const unbound = taskStateNames(definition).filter((name) => !(name in STEP_BY_STATE));
+      const unbound = taskStateNames(definition).filter((name) => !(name in stepRegistry));
 
       // Assess
       expect(unbound).toEqual([]);
     });
 
     it('has no binding left over for a state the definition no longer has', () => {
-      expect(Object.keys(STEP_BY_STATE).filter((name) => !taskStateNames(definition).includes(name))).toEqual([]);
+      expect(Object.keys(stepRegistry).filter((name) => !taskStateNames(definition).includes(name))).toEqual([]);
+    });
+  });
+
+  describe('workflow state', () => {
+    it('has a schema for every section a state writes, and no schema no state writes, when the ResultPaths are collected', () => {
+      // Prepare
+      const topLevel = Object.entries(raw.States);
+
+      // Act
+      const written = new Set<string>();
+      for (const [, state] of topLevel) {
+        const paths = [state.ResultPath, ...((state.Catch ?? []) as { ResultPath?: unknown }[]).map((c) => c.ResultPath)];
+        for (const p of paths) if (typeof p === 'string' && p.startsWith('$.')) written.add(p.slice(2).split('.')[0] ?? '');
+        // A Task without ResultPath replaces the state with its ResultSelector's output: NormalizeInput's `run`.
+        if (state.Type === 'Task' && !('ResultPath' in state) && state.ResultSelector) {
+          for (const key of Object.keys(state.ResultSelector as object)) written.add(key.replace(/\.\$$/, ''));
+        }
+      }
+
+      // Assess
+      expect([...written].filter((key) => !(key in workflowStateSections))).toEqual([]);
+      expect(Object.keys(workflowStateSections).filter((key) => !written.has(key))).toEqual([]);
     });
   });
 

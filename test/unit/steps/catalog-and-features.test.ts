@@ -8,9 +8,11 @@ import { GlueCatalog } from '../../../aws/adapters/glue-catalog.js';
 import { S3ObjectStore } from '../../../aws/adapters/s3-object-store.js';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import { getCrawlerState, startCrawler } from '../../../core/steps/crawl.js';
-import type { CrawlProgress } from '../../../core/steps/crawl.js';
-import { getFeatureQueryState, startFeatureQuery } from '../../../core/steps/feature-query.js';
+import type { CrawlProgress } from '../../../core/run/workflow-state.js';
+import { getCrawlerState } from '../../../core/steps/get-crawler-state.js';
+import { getFeatureQueryState } from '../../../core/steps/get-feature-query-state.js';
+import { startCrawler } from '../../../core/steps/start-crawler.js';
+import { startFeatureQuery } from '../../../core/steps/start-feature-query.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 const glue = mockClient(GlueClient);

@@ -7,9 +7,10 @@ import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { EndpointInvoker, EndpointSpec, EndpointStatus, ModelHosting } from '../../../core/ports/model-hosting.js';
 import type { ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import { deploy, getEndpointState, smokeTest } from '../../../core/steps/deploy.js';
-import type { DeploymentProgress } from '../../../core/steps/deploy.js';
-import type { Evaluation } from '../../../core/steps/evaluate-model.js';
+import type { DeploymentProgress, Evaluation } from '../../../core/run/workflow-state.js';
+import { deploy } from '../../../core/steps/deploy.js';
+import { getEndpointState } from '../../../core/steps/get-endpoint-state.js';
+import { smokeTest } from '../../../core/steps/smoke-test.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../../core/ports/trainer.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import { describeTraining, startTraining, startTuning } from '../../../core/steps/training.js';
+import { describeTraining } from '../../../core/steps/describe-training.js';
+import { startTraining } from '../../../core/steps/start-training.js';
+import { startTuning } from '../../../core/steps/start-tuning.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 /** A trainer that records the jobs it is asked to start and answers a status per job. */

@@ -1,5 +1,6 @@
+import { MAX_GRID_COMBINATIONS } from '../../../core/training/tuning-ranges.js';
 import { TuningConfigurationError } from '../../../local/tuning/errors.js';
-import { gridConfigurations, MAX_GRID_COMBINATIONS } from '../../../local/tuning/grid.js';
+import { gridConfigurations } from '../../../local/tuning/grid.js';
 import type { SearchRanges } from '../../../local/tuning/search-space.js';
 
 describe('grid', () => {

@@ -1,4 +1,3 @@
-import { TuningConfigurationError } from '../../../local/tuning/errors.js';
 import { seededRandom } from '../../../local/tuning/random.js';
 import {
   configurationKey,
@@ -8,8 +7,6 @@ import {
   fromUnit,
   sampleConfiguration,
   toUnit,
-  validateRange,
-  validateRanges,
 } from '../../../local/tuning/search-space.js';
 import type { NumericRange, SearchRanges } from '../../../local/tuning/search-space.js';
 
@@ -117,34 +114,6 @@ describe('search-space', () => {
       // Assess: 1 - value is log-uniform, from 0.1 down to 0.0001
       [0.9, 0.99, 0.999, 0.9999].forEach((expected, i) => expect(values[i]).toBeCloseTo(expected, 12));
       expect(toUnit(range, 0.99)).toBeCloseTo(1 / 3, 12);
-    });
-  });
-
-  describe('validation', () => {
-    it.each([
-      ['a log range reaching 0', { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' }, /greater than 0/],
-      ['a reverse-log range reaching 1', { type: 'continuous', min: 0.5, max: 1, scaling: 'ReverseLogarithmic' }, /0 <= x < 1/],
-      ['a reverse-log integer range', { type: 'integer', min: 0, max: 1, scaling: 'ReverseLogarithmic' }, /not supported for integer/],
-      ['an integer range with a fractional end', { type: 'integer', min: 1.5, max: 4, scaling: 'Linear' }, /integer min and max/],
-      ['min above max', { type: 'continuous', min: 3, max: 1, scaling: 'Linear' }, /must be below max/],
-      ['min equal to max', { type: 'integer', min: 4, max: 4, scaling: 'Linear' }, /must be below max/],
-      ['an empty categorical range', { type: 'categorical', values: [] }, /at least one value/],
-      ['repeated categorical values', { type: 'categorical', values: ['a', 'a'] }, /distinct/],
-    ] as const)('throws TuningConfigurationError when the range is %s', (_case, range, message) => {
-      // Prepare
-      const act = (): void => validateRange('eta', range as Parameters<typeof validateRange>[1]);
-
-      // Act & Assess
-      expect(act).toThrow(TuningConfigurationError);
-      expect(act).toThrow(message);
-    });
-
-    it('throws when there is no range to tune', () => {
-      // Prepare
-      const act = (): void => validateRanges({});
-
-      // Act & Assess
-      expect(act).toThrow(TuningConfigurationError);
     });
   });
 

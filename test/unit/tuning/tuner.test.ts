@@ -181,6 +181,44 @@ describe('tuner', () => {
       await expect(run).rejects.toThrow(TuningConfigurationError);
       expect(runner).not.toHaveBeenCalled();
     });
+
+    // Moved from the search-space tests when the range rules moved to core/training/tuning-ranges.ts: the tuner
+    // still refuses each of these ranges, by those rules, before any trial.
+    it.each([
+      ['a log range reaching 0', { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' }, /greater than 0/],
+      ['a reverse-log range reaching 1', { type: 'continuous', min: 0.5, max: 1, scaling: 'ReverseLogarithmic' }, /0 <= x < 1/],
+      ['a reverse-log integer range', { type: 'integer', min: 0, max: 1, scaling: 'ReverseLogarithmic' }, /not supported for integer/],
+      ['an integer range with a fractional end', { type: 'integer', min: 1.5, max: 4, scaling: 'Linear' }, /integer min and max/],
+      ['min above max', { type: 'continuous', min: 3, max: 1, scaling: 'Linear' }, /must be below max/],
+      ['min equal to max', { type: 'integer', min: 4, max: 4, scaling: 'Linear' }, /must be below max/],
+      ['an empty categorical range', { type: 'categorical', values: [] }, /at least one value/],
+      ['repeated categorical values', { type: 'categorical', values: ['a', 'a'] }, /distinct/],
+    ] as const)('throws TuningConfigurationError naming the range before any trial when the range is %s', async (_case, range, message) => {
+      // Prepare
+      const runner = jest.fn(bowlRunner);
+      const ranges = { eta: range } as unknown as LocalTuningRequest['ranges'];
+
+      // Act
+      const run = tuneLocally(bowlRequest({ ranges }), runner);
+
+      // Assess
+      await expect(run).rejects.toThrow(TuningConfigurationError);
+      await expect(run).rejects.toThrow(message);
+      await expect(run).rejects.toThrow('hyperparameter range eta: ');
+      expect(runner).not.toHaveBeenCalled();
+    });
+
+    it('throws TuningConfigurationError before any trial when there is no range to tune', async () => {
+      // Prepare
+      const runner = jest.fn(bowlRunner);
+
+      // Act
+      const run = tuneLocally(bowlRequest({ ranges: {} }), runner);
+
+      // Assess
+      await expect(run).rejects.toThrow(TuningConfigurationError);
+      expect(runner).not.toHaveBeenCalled();
+    });
   });
 
   describe('early stopping', () => {

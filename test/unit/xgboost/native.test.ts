@@ -1,5 +1,5 @@
 import { deserializeError, serializeError, XgboostNativeError, XgboostNotInstalledError } from '../../../local/xgboost/errors.js';
-import { resolveXgboostLibrary, xgboostLibraryFromEnv } from '../../../local/xgboost/native.js';
+import { resolveXgboostLibrary } from '../../../local/xgboost/native.js';
 
 describe('native library lookup', () => {
   describe('resolveXgboostLibrary', () => {
@@ -50,22 +50,6 @@ describe('native library lookup', () => {
 
       // Assess
       expect((caught as Error).name).toBe('XgboostNotInstalledError');
-    });
-  });
-
-  describe('xgboostLibraryFromEnv', () => {
-    it('reads XGBOOST_LIBRARY when set and ignores it when blank', () => {
-      // Prepare
-      const set = { XGBOOST_LIBRARY: ' /opt/xgb/libxgboost.so ' };
-      const blank = { XGBOOST_LIBRARY: '  ' };
-
-      // Act
-      const fromSet = xgboostLibraryFromEnv(set);
-      const fromBlank = xgboostLibraryFromEnv(blank);
-
-      // Assess
-      expect(fromSet).toBe('/opt/xgb/libxgboost.so');
-      expect(fromBlank).toBeUndefined();
     });
   });
 

@@ -1,29 +1,17 @@
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DeleteEndpointConfigCommand,
-  DeleteModelCommand,
-  DescribeEndpointCommand,
-  DescribeEndpointConfigCommand,
-  ListEndpointConfigsCommand,
-  ListModelsCommand,
-  ListTagsCommand,
-  UpdateEndpointCommand,
-} from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import type {
   DeploymentConfig,
-  DescribeEndpointOutput,
   ProductionVariant,
   ProductionVariantInstanceType,
   SageMakerClient,
   Tag,
   TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
-import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
-import type { EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
+import { TransientServiceError } from '../../core/errors.js';
+import type { EndpointDeployment, EndpointSpec, EndpointStatus } from '../../core/ports/model-hosting.js';
 import { RESOURCE_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
-import { classifyAwsError } from './aws-errors.js';
+import { callAws, callAwsTolerating, isSageMakerAlreadyExisting } from './aws-errors.js';
+import { ENDPOINT_TAG, InvalidHostingRequestError, MODEL_VERSION_TAG, VARIANT_NAME, describeEndpoint } from './sagemaker-endpoints.js';
 
 /** How blue/green updates of real-time endpoints shift traffic; every field has a default. */
 export interface TrafficShiftingSettings {
@@ -39,19 +27,14 @@ export interface TrafficShiftingSettings {
   maximumExecutionTimeoutSeconds?: number;
 }
 
-/** Options of {@link SageMakerHosting}. */
-export interface SageMakerHostingOptions {
+/** Options of {@link SageMakerEndpointDeployer}. */
+export interface SageMakerEndpointDeployerOptions {
   /** The role the endpoint's model runs as (CreateModel ExecutionRoleArn). */
   roleArn: string;
   /** The CloudWatch alarms that roll a blue/green update back, per endpoint: at most 10 (AutoRollbackConfig.Alarms). */
   rollbackAlarmNames: (endpointName: string) => string[];
   /** Overrides of {@link DEFAULT_TRAFFIC_SHIFTING}. */
   trafficShifting?: Partial<TrafficShiftingSettings>;
-}
-
-/** An endpoint spec or a cleanup request SageMaker would refuse; the message says what to fix. */
-export class InvalidHostingRequestError extends TerminalStepError {
-  public override readonly name = 'InvalidHostingRequestError';
 }
 
 /** Defaults of {@link TrafficShiftingSettings}: a 10 % canary or 20 % linear steps, five-minute baking periods. */
@@ -61,18 +44,6 @@ export const DEFAULT_TRAFFIC_SHIFTING: Readonly<TrafficShiftingSettings> = Objec
   waitIntervalSeconds: 300,
   terminationWaitSeconds: 300,
 });
-
-/**
- * The one production variant of every endpoint config. Blue/green needs it stable: "your new endpoint configuration must
- * have the same variant name as the old endpoint configuration"
- * (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html).
- */
-export const VARIANT_NAME = 'AllTraffic';
-
-/** Tag key naming, on every model, endpoint config and endpoint Sluice creates, the endpoint it belongs to. */
-export const ENDPOINT_TAG = 'sluice:endpoint';
-/** Tag key holding the registry version a model and its endpoint config serve. */
-export const MODEL_VERSION_TAG = 'sluice:model-version';
 
 /** AutoRollbackConfig.Alarms takes 1 to 10 alarms (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html). */
 export const MAX_ROLLBACK_ALARMS = 10;
@@ -100,10 +71,9 @@ const EXECUTION_TIMEOUT_MAX_SECONDS = 28_800;
 const PROVISIONING_ALLOWANCE_SECONDS = 1800;
 
 const BUSY_STATES: ReadonlySet<string> = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
-const LIST_PAGE_SIZE = 100; // ListEndpointConfigs / ListModels MaxResults: 1 to 100.
 
 /**
- * Model hosting on SageMaker endpoints, real-time or serverless.
+ * Deploys models to SageMaker endpoints, real-time or serverless, and reports where an endpoint stands.
  *
  * - deploy creates the model and the endpoint config (both named per run, so a retried state finds them and counts
  *   them as created), then creates the endpoint, or updates it blue/green with the spec's traffic shift and the
@@ -111,17 +81,18 @@ const LIST_PAGE_SIZE = 100; // ListEndpointConfigs / ListModels MaxResults: 1 to
  *   nothing more; an endpoint busy with another change is a TransientServiceError, retried by the state machine.
  * - status reports the endpoint's state and the config it serves: after an automatic rollback that is the previous
  *   config, which is how the caller tells a rolled-back update from a successful one.
- * - cleanup deletes old models and endpoint configs of one endpoint, but only those tagged as created for it, and never
- *   the config it serves (or is moving to), nor the models of the configs it keeps.
+ *
+ * Everything it creates carries {@link ENDPOINT_TAG}, which is what lets the endpoint cleanup
+ * (sagemaker-endpoint-cleanup.ts) delete it later.
  */
-export class SageMakerHosting implements ModelHosting {
+export class SageMakerEndpointDeployer implements EndpointDeployment {
   private readonly roleArn: string;
   private readonly rollbackAlarmNames: (endpointName: string) => string[];
   private readonly shifting: TrafficShiftingSettings;
 
   public constructor(
     private readonly sagemaker: SageMakerClient,
-    options: SageMakerHostingOptions,
+    options: SageMakerEndpointDeployerOptions,
   ) {
     this.roleArn = options.roleArn;
     this.rollbackAlarmNames = options.rollbackAlarmNames;
@@ -160,7 +131,7 @@ export class SageMakerHosting implements ModelHosting {
       ),
     );
 
-    const endpoint = await this.describeEndpoint(spec.endpointName);
+    const endpoint = await describeEndpoint(this.sagemaker, spec.endpointName);
     if (!endpoint) {
       await this.create(`CreateEndpoint ${spec.endpointName}`, () =>
         this.sagemaker.send(
@@ -181,7 +152,7 @@ export class SageMakerHosting implements ModelHosting {
     if (BUSY_STATES.has(state)) {
       throw new TransientServiceError(`Endpoint ${spec.endpointName} is ${state}; it cannot take config ${spec.endpointConfigName} until that ends`);
     }
-    await this.call(`UpdateEndpoint ${spec.endpointName}`, () =>
+    await callAws(`UpdateEndpoint ${spec.endpointName}`, () =>
       this.sagemaker.send(
         new UpdateEndpointCommand({
           EndpointName: spec.endpointName,
@@ -194,7 +165,7 @@ export class SageMakerHosting implements ModelHosting {
   }
 
   public async status(endpointName: string): Promise<EndpointStatus | undefined> {
-    const endpoint = await this.describeEndpoint(endpointName);
+    const endpoint = await describeEndpoint(this.sagemaker, endpointName);
     if (!endpoint) return undefined;
     const failureReason = endpoint.FailureReason?.trim();
     return {
@@ -204,37 +175,6 @@ export class SageMakerHosting implements ModelHosting {
       ...(endpoint.EndpointConfigName ? { endpointConfigName: endpoint.EndpointConfigName } : {}),
       address: endpointName,
     };
-  }
-
-  public async cleanup(endpointName: string, keep: number): Promise<{ deleted: string[] }> {
-    if (!Number.isInteger(keep) || keep < 0) throw new InvalidHostingRequestError(`keep must be a whole number of at least 0 (got ${keep})`);
-    if (!isSageMakerName(endpointName, RESOURCE_NAME_MAX)) throw new InvalidHostingRequestError(`"${endpointName}" is not a SageMaker endpoint name`);
-
-    const endpoint = await this.describeEndpoint(endpointName);
-    const serving = [endpoint?.EndpointConfigName, endpoint?.PendingDeploymentSummary?.EndpointConfigName].filter(
-      (name): name is string => name !== undefined,
-    );
-
-    const configs = await this.owned(endpointName, await this.listEndpointConfigs(endpointName));
-    const keptConfigs = new Set([...serving, ...configs.slice(0, keep).map((config) => config.name)]);
-    const doomedConfigs = configs.filter((config) => !keptConfigs.has(config.name));
-
-    const protectedModels = new Set<string>();
-    for (const config of keptConfigs) for (const model of await this.modelsOf(config)) protectedModels.add(model);
-    const models = await this.owned(endpointName, await this.listModels(endpointName));
-    const keptModels = new Set([...protectedModels, ...models.slice(0, keep).map((model) => model.name)]);
-    const doomedModels = models.filter((model) => !keptModels.has(model.name));
-
-    const deleted: string[] = [];
-    for (const { name } of doomedConfigs) {
-      await this.remove(`DeleteEndpointConfig ${name}`, () => this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })));
-      deleted.push(name);
-    }
-    for (const { name } of doomedModels) {
-      await this.remove(`DeleteModel ${name}`, () => this.sagemaker.send(new DeleteModelCommand({ ModelName: name })));
-      deleted.push(name);
-    }
-    return { deleted };
   }
 
   /**
@@ -262,133 +202,10 @@ export class SageMakerHosting implements ModelHosting {
     };
   }
 
-  private async describeEndpoint(endpointName: string): Promise<DescribeEndpointOutput | undefined> {
-    try {
-      return await this.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw classifyAwsError(error, `DescribeEndpoint ${endpointName}`);
-    }
-  }
-
-  /** The models a config serves; none when the config is gone. */
-  private async modelsOf(configName: string): Promise<string[]> {
-    try {
-      const out = await this.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
-      return [...(out.ProductionVariants ?? []), ...(out.ShadowProductionVariants ?? [])]
-        .map((variant) => variant.ModelName)
-        .filter((name): name is string => name !== undefined);
-    } catch (error) {
-      if (isNotFound(error)) return [];
-      throw classifyAwsError(error, `DescribeEndpointConfig ${configName}`);
-    }
-  }
-
-  /** Every endpoint config whose name contains the endpoint's, newest first. */
-  private async listEndpointConfigs(endpointName: string): Promise<Resource[]> {
-    const found: Resource[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.call(`ListEndpointConfigs ${endpointName}`, () =>
-        this.sagemaker.send(
-          new ListEndpointConfigsCommand({
-            NameContains: endpointName,
-            SortBy: 'CreationTime',
-            SortOrder: 'Descending',
-            MaxResults: LIST_PAGE_SIZE,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      );
-      for (const config of out.EndpointConfigs ?? []) {
-        if (config.EndpointConfigName && config.EndpointConfigArn) found.push({ name: config.EndpointConfigName, arn: config.EndpointConfigArn });
-      }
-      token = out.NextToken;
-    } while (token);
-    return found;
-  }
-
-  /** Every model whose name contains the endpoint's, newest first. */
-  private async listModels(endpointName: string): Promise<Resource[]> {
-    const found: Resource[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.call(`ListModels ${endpointName}`, () =>
-        this.sagemaker.send(
-          new ListModelsCommand({
-            NameContains: endpointName,
-            SortBy: 'CreationTime',
-            SortOrder: 'Descending',
-            MaxResults: LIST_PAGE_SIZE,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      );
-      for (const model of out.Models ?? []) {
-        if (model.ModelName && model.ModelArn) found.push({ name: model.ModelName, arn: model.ModelArn });
-      }
-      token = out.NextToken;
-    } while (token);
-    return found;
-  }
-
-  /**
-   * The resources tagged as created for this endpoint. NameContains is a substring match: `sluice-dev-churn` also
-   * finds the configs of `sluice-dev-churn-v2`, which the tag tells apart. Untagged resources are never touched.
-   */
-  private async owned(endpointName: string, resources: Resource[]): Promise<Resource[]> {
-    const mine: Resource[] = [];
-    for (const resource of resources) {
-      if ((await this.endpointTag(resource.arn)) === endpointName) mine.push(resource);
-    }
-    return mine;
-  }
-
-  private async endpointTag(arn: string): Promise<string | undefined> {
-    let token: string | undefined;
-    do {
-      const out = await this.call(`ListTags ${arn}`, () =>
-        this.sagemaker.send(new ListTagsCommand({ ResourceArn: arn, ...(token ? { NextToken: token } : {}) })),
-      );
-      const tag = out.Tags?.find((candidate) => candidate.Key === ENDPOINT_TAG);
-      if (tag) return tag.Value;
-      token = out.NextToken;
-    } while (token);
-    return undefined;
-  }
-
-  private async call<T>(action: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw classifyAwsError(error, action);
-    }
-  }
-
   /** Sends a create call; "already existing" for our own per-run name means an earlier attempt already sent it. */
   private async create(action: string, send: () => Promise<unknown>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      if (isAlreadyExisting(error)) return;
-      throw classifyAwsError(error, action);
-    }
+    await callAwsTolerating(action, send, isSageMakerAlreadyExisting);
   }
-
-  /** Sends a delete call; a resource already gone counts as deleted (a retried cleanup). */
-  private async remove(action: string, send: () => Promise<unknown>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw classifyAwsError(error, action);
-    }
-  }
-}
-
-interface Resource {
-  name: string;
-  arn: string;
 }
 
 function productionVariant(spec: EndpointSpec): ProductionVariant {
@@ -490,24 +307,4 @@ function shiftingProblems(shifting: TrafficShiftingSettings): string[] {
     problems.push(`maximumExecutionTimeoutSeconds must be a whole number from ${EXECUTION_TIMEOUT_MIN_SECONDS} to ${EXECUTION_TIMEOUT_MAX_SECONDS}`);
   }
   return problems;
-}
-
-function errorText(error: unknown): { name: string; message: string } {
-  if (typeof error !== 'object' || error === null) return { name: '', message: String(error) };
-  return { name: 'name' in error ? String(error.name) : '', message: 'message' in error ? String(error.message) : '' };
-}
-
-/**
- * SageMaker answers a missing endpoint, endpoint config or model with a ValidationException "Could not find endpoint
- * "arn:…"." (or "endpoint configuration", "model"); some APIs use ResourceNotFound.
- */
-function isNotFound(error: unknown): boolean {
-  const { name, message } = errorText(error);
-  return name === 'ResourceNotFound' || (name === 'ValidationException' && /could not find/i.test(message));
-}
-
-/** A duplicate name: ValidationException "Cannot create already existing model "arn:…"." (endpoint config, endpoint alike). */
-function isAlreadyExisting(error: unknown): boolean {
-  const { name, message } = errorText(error);
-  return (name === 'ValidationException' || name === 'ResourceInUse') && /already existing|already exists/i.test(message);
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 
 /** The project root: where serverless.yml is. */
-export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** A JSON value, as the CloudFormation template holds them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

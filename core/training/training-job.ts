@@ -1,14 +1,14 @@
 import * as z from 'zod';
 import { TerminalStepError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
-import type { PipelineSpec } from '../spec/load-spec.js';
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../ports/trainer.js';
-import { lakeLayout } from '../run/lake-layout.js';
 import { trainingJobName, tuningJobName } from '../run/job-names.js';
+import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
-import { parseStateInput } from '../run/state-input.js';
-import { featureProgressSchema } from './feature-query.js';
+import type { FeatureProgress, TrainingProgress } from '../run/workflow-state.js';
+import { featureProgressSchema, nonceSchema, redriveCountSchema, trainingProgressSchema } from '../run/workflow-state.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
 
 /** A training or tuning job ended Failed or Stopped; the message carries SageMaker's FailureReason. */
 export class TrainingFailedError extends TerminalStepError {
@@ -20,7 +20,7 @@ export class TrainingTimeoutError extends TerminalStepError {
   public override readonly name = 'TrainingTimeoutError';
 }
 
-/** What the training steps need. */
+/** What the training steps (StartTraining, DescribeTraining, StartTuning, DescribeTuning) need. */
 export interface TrainingDeps {
   trainer: Trainer;
   specs: SpecCatalog;
@@ -28,44 +28,28 @@ export interface TrainingDeps {
   jobPrefix: string;
 }
 
-/** The job's progress and, once complete, its result, kept at `$.training`. */
-export const trainingProgressSchema = z
-  .object({
-    mode: z.enum(['train', 'tune']),
-    jobName: z.string(),
-    /** The execution's redrive count when the job started: a redrive after it failed starts a new job. */
-    redriveCount: z.number().int().nonnegative().default(0),
-    attempt: z.number().int().nonnegative(),
-    maxAttempts: z.number().int().positive(),
-    pollSeconds: z.number().int().positive(),
-    state: z.enum(['InProgress', 'Stopping', 'Completed']),
-    objective: z.object({ metric: z.string(), direction: z.enum(['Maximize', 'Minimize']) }).strict().optional(),
-    modelArtifact: z.string().optional(),
-    hyperparameters: z.record(z.string(), z.string()).optional(),
-    metrics: z.record(z.string(), z.number()).optional(),
-    bestTrainingJobName: z.string().optional(),
-    evaluation: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+/** A single training job, or a hyperparameter tuning job. */
+export type JobMode = TrainingProgress['mode'];
 
-/** The training progress at `$.training`. */
-export type TrainingProgress = z.infer<typeof trainingProgressSchema>;
-
-const startInput = z
-  .object({
-    run: runContextSchema,
-    features: featureProgressSchema,
-    nonce: z.string().min(1).default('0'),
-    redriveCount: z.number().int().nonnegative().default(0),
-  })
+/** What a start step reads from the state: the run, its feature sets, the nonce and the redrive count. */
+export const jobStartInputSchema = z
+  .object({ run: runContextSchema, features: featureProgressSchema, nonce: nonceSchema, redriveCount: redriveCountSchema })
   .passthrough();
-const describeInput = startInput.extend({ training: trainingProgressSchema });
+
+/** What a start step reads from the state. */
+export type JobStartInput = z.infer<typeof jobStartInputSchema>;
+
+/** What a describe step reads from the state: what a start step reads, and the job's progress at `$.training`. */
+export const jobDescribeInputSchema = jobStartInputSchema.extend({ training: trainingProgressSchema });
+
+/** What a describe step reads from the state. */
+export type JobDescribeInput = z.infer<typeof jobDescribeInputSchema>;
 
 function stringify(values: Readonly<Record<string, string | number | boolean>>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 }
 
-function trainingBase(spec: PipelineSpec, run: RunContext, features: z.infer<typeof featureProgressSchema>): Omit<TrainingRequest, 'jobName'> {
+function trainingBase(spec: PipelineSpec, run: RunContext, features: FeatureProgress): Omit<TrainingRequest, 'jobName'> {
   const training = spec.training;
   if (!training) throw new TrainingFailedError(`Pipeline ${spec.name} has no training section`);
   return {
@@ -81,7 +65,7 @@ function trainingBase(spec: PipelineSpec, run: RunContext, features: z.infer<typ
   };
 }
 
-function progress(spec: PipelineSpec, mode: 'train' | 'tune', jobName: string, objective?: TrainingProgress['objective']): TrainingProgress {
+function progress(spec: PipelineSpec, mode: JobMode, jobName: string, objective?: TrainingProgress['objective']): TrainingProgress {
   const training = spec.training;
   const pollSeconds = training?.pollSeconds ?? 30;
   const runtime = (training?.maxWaitSeconds ?? training?.maxRuntimeSeconds ?? 3600) * (mode === 'tune' ? (spec.tuning?.maxJobs ?? 1) : 1);
@@ -91,25 +75,11 @@ function progress(spec: PipelineSpec, mode: 'train' | 'tune', jobName: string, o
 }
 
 /**
- * StartTraining: one SageMaker XGBoost training job on the run's feature sets, with the spec's hyperparameters,
- * instance, stopping condition and spot setting; the model goes under `models/<pipeline>/<job>/output/`. The job name
- * derives from the run, the execution's start time and its redrive count, so a retried state finds its own job, a
- * redrive starts a new one, and a run id reused after 90 days never meets an old job's name.
+ * Starts a training or tuning job for the run. The job name derives from the run, the nonce (the execution's start
+ * time and redrive count) and the mode, so a retried state finds its own job, a redrive starts a new one, and a run id
+ * reused after 90 days never meets an old job's name.
  */
-export async function startTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  return launch('train', parseStateInput('StartTraining', startInput, rawInput), deps);
-}
-
-/**
- * StartTuning: a hyperparameter tuning job over the same training definition, with the spec's strategy, objective,
- * ranges, job limits and early stopping.
- */
-export async function startTuning(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  return launch('tune', parseStateInput('StartTuning', startInput, rawInput), deps);
-}
-
-/** Starts a training or tuning job for the run; the job's name derives from the run, the nonce and the mode. */
-async function launch(mode: 'train' | 'tune', input: z.infer<typeof startInput>, deps: TrainingDeps): Promise<TrainingProgress> {
+export async function launchJob(mode: JobMode, input: JobStartInput, deps: TrainingDeps): Promise<TrainingProgress> {
   const { run, features, nonce, redriveCount } = input;
   const spec = deps.specs.get(run.pipeline);
   const prefix = `${deps.jobPrefix}${spec.name}`;
@@ -161,24 +131,15 @@ function next(training: TrainingProgress, status: JobStatus, what: string): Trai
 }
 
 /**
- * After a failed or stopped job, a redriven execution (its redrive count is past the one the job started under)
- * starts a new job, instead of describing the same failed one again: redrive re-runs only the failed state.
+ * One poll of the run's training or tuning job. After a failed or stopped job, a redriven execution (its redrive
+ * count is past the one the job started under) starts a new job instead of describing the same failed one again:
+ * redrive re-runs only the failed state.
  */
-async function describe(mode: 'train' | 'tune', input: z.infer<typeof describeInput>, deps: TrainingDeps): Promise<TrainingProgress> {
+export async function describeJob(mode: JobMode, input: JobDescribeInput, deps: TrainingDeps): Promise<TrainingProgress> {
   const { training } = input;
   const status = mode === 'train' ? await deps.trainer.trainingStatus(training.jobName) : await deps.trainer.tuningStatus(training.jobName);
   if ((status.state === 'Failed' || status.state === 'Stopped') && input.redriveCount > training.redriveCount) {
-    return launch(mode, input, deps);
+    return launchJob(mode, input, deps);
   }
   return next(training, status, mode === 'train' ? 'Training job' : 'Tuning job');
-}
-
-/** DescribeTraining: one poll; Completed carries the model, hyperparameters and final metrics. */
-export async function describeTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  return describe('train', parseStateInput('DescribeTraining', describeInput, rawInput), deps);
-}
-
-/** DescribeTuning: one poll; Completed carries the best training job's model, hyperparameters and metrics. */
-export async function describeTuning(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
-  return describe('tune', parseStateInput('DescribeTuning', describeInput, rawInput), deps);
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rollbackAlarmNames } from '../../../aws/wiring/sagemaker.js';
-import { VARIANT_NAME } from '../../../aws/adapters/sagemaker-hosting.js';
+import { rollbackAlarmNames } from '../../aws/wiring/sagemaker.js';
+import { VARIANT_NAME } from '../../aws/adapters/sagemaker-endpoints.js';
+import { stateMachineDefinition } from '../../deploy/state-machine.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
@@ -217,10 +218,24 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'promote-model': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
 };
 
+/** The definition serverless.yml deploys: state-machines/sluice.asl.json with its retry policies filled in. */
+const ASL = stateMachineDefinition(ROOT) as Json;
+
 /** The logical ids the ASL names in `Fn::GetAtt`: the functions the state machine invokes. */
 function aslFunctionIds(): Set<string> {
-  const asl = JSON.parse(readFileSync(path.join(ROOT, 'state-machines', 'sluice.asl.json'), 'utf8')) as Json;
-  return referencedIds(asl);
+  return referencedIds(ASL);
+}
+
+/** `Retry` of every Task state of a definition, Map bodies included, by state name. */
+function retriesByTask(definition: Json): Record<string, Json | undefined> {
+  const states = (definition as { States: Record<string, Record<string, Json>> }).States;
+  return Object.fromEntries(
+    Object.entries(states).flatMap(([name, state]) => {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      const inner = processor === undefined ? [] : Object.entries(retriesByTask(processor));
+      return [...(state.Type === 'Task' ? [[name, state.Retry] as const] : []), ...inner];
+    }),
+  );
 }
 
 function lambdaFunction(template: CfnTemplate, folder: string): CfnResource {
@@ -896,6 +911,20 @@ describe('serverless.yml', () => {
       expect(referencedIds(params)).toEqual(aslIds);
       for (const key of Object.keys(params)) expect(body).toContain(`\${${key}}`);
       for (const id of aslIds) expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+    });
+
+    it('retries every Task as the generated definition does when packaged', () => {
+      // Prepare
+      const machine = resource(template, 'SluiceStateMachine', 'AWS::StepFunctions::StateMachine');
+      const [body] = (machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, Json>] })['Fn::Sub'];
+
+      // Act
+      const deployed = retriesByTask(JSON.parse(body) as Json);
+
+      // Assess
+      expect(Object.values(deployed).every((retry) => Array.isArray(retry) && retry.length > 0)).toBe(true);
+      expect(deployed).toStrictEqual(retriesByTask(ASL));
+      expect(JSON.stringify(deployed.StartTraining)).toContain('ResourceLimitError');
     });
 
     it('logs errors without execution data to its own log group when packaged', () => {

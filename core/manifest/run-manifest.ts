@@ -1,0 +1,48 @@
+import type { Logger } from '../log/logger.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { lakeLayout } from '../run/lake-layout.js';
+import type { RunContext } from '../run/run-context.js';
+import type { IngestResult, RowCounts } from '../run/workflow-state.js';
+
+/** What RecordRun and RecordFailure need. */
+export interface RecordRunDeps {
+  store: ObjectStore;
+  /** To reject a candidate whose deployment failed; absent where no model is ever registered. */
+  registry?: ModelRegistry;
+  logger: Logger;
+  lakeBucket: string;
+  clock: () => Date;
+}
+
+/** The run manifest: lineage of one run, written to `runs/<pipeline>/<runId>.json`. */
+export interface RunManifest {
+  runId: string;
+  pipeline: string;
+  trigger: RunContext['trigger'] | 'unknown';
+  status: 'SUCCEEDED' | 'FAILED';
+  startedAt: string;
+  finishedAt: string;
+  objects: RunContext['objects'];
+  rows: RowCounts;
+  ingest: IngestResult[];
+  error?: { name: string; message: string };
+  /** Sections later stages add (catalog, features, training, evaluation, deployment), kept as they came. */
+  stages: Record<string, unknown>;
+}
+
+/** Writes a run manifest to `runs/<pipeline>/<runId>.json`; returns its key. */
+export async function writeManifest(manifest: RunManifest, deps: Pick<RecordRunDeps, 'store' | 'lakeBucket'>): Promise<string> {
+  const key = lakeLayout.runManifestKey(manifest.pipeline, manifest.runId);
+  await deps.store.putText({ bucket: deps.lakeBucket, key }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+  return key;
+}
+
+/** Sums the row counts of a run's files. */
+export function totalRows(files: readonly { rows: RowCounts }[]): RowCounts {
+  return files.reduce((sum, f) => ({ input: sum.input + f.rows.input, valid: sum.valid + f.rows.valid, quarantined: sum.quarantined + f.rows.quarantined }), {
+    input: 0,
+    valid: 0,
+    quarantined: 0,
+  });
+}

@@ -1,0 +1,18 @@
+import type { TrainingDeps } from '../training/training-job.js';
+import { describeJob, jobDescribeInputSchema } from '../training/training-job.js';
+import { parseStateInput } from '../run/state-input.js';
+import type { TrainingProgress } from '../run/workflow-state.js';
+
+/**
+ * DescribeTraining: one poll of the training job StartTraining started.
+ *
+ * 1. Reads `$.training` (and what StartTraining read, to start again after a redrive).
+ * 2. Asks the trainer how the job stands.
+ * 3. Failed or Stopped fails the run with TrainingFailedError and SageMaker's FailureReason; in a redriven execution
+ *    it starts a new job instead.
+ * 4. Completed carries the model, the hyperparameters and the final metrics, and moves on.
+ * 5. Too many polls fail the run with TrainingTimeoutError; otherwise it waits again.
+ */
+export async function describeTraining(rawInput: unknown, deps: TrainingDeps): Promise<TrainingProgress> {
+  return describeJob('train', parseStateInput('DescribeTraining', jobDescribeInputSchema, rawInput), deps);
+}

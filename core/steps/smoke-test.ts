@@ -1,0 +1,92 @@
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import * as z from 'zod';
+import type { DeployDeps } from '../deployment/deployment.js';
+import { SmokeTestFailedError, endpointSpec } from '../deployment/deployment.js';
+import { resourceName } from '../run/job-names.js';
+import { runContextSchema } from '../run/run-context.js';
+import { parseStateInput } from '../run/state-input.js';
+import type { DeploymentProgress, SmokeTestResult } from '../run/workflow-state.js';
+import { deploymentProgressSchema, featureProgressSchema } from '../run/workflow-state.js';
+
+const inputSchema = z.object({ run: runContextSchema, features: featureProgressSchema, deployment: deploymentProgressSchema }).passthrough();
+
+const SMOKE_ROWS = 5;
+
+/**
+ * SmokeTest: checks that the deployed candidate answers before it is promoted.
+ *
+ * 1. Reads `$.run`, `$.features` and `$.deployment`.
+ * 2. Takes the first rows of the run's validation set, label removed.
+ * 3. Sends them to the endpoint as `text/csv` and expects one finite score back per row.
+ * 4. When the candidate does not answer properly, deploys the production model (if there is one) again, then fails the
+ *    run with SmokeTestFailedError, so a broken candidate does not keep serving.
+ * 5. Returns the rows sent and the scores at `$.smokeTest`.
+ */
+export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<SmokeTestResult> {
+  const { run, features, deployment } = parseStateInput('SmokeTest', inputSchema, rawInput);
+  try {
+    return await checkEndpoint(run.runId, features.validation.location, deployment, deps);
+  } catch (error) {
+    if (!(error instanceof SmokeTestFailedError)) throw error;
+    const restored = await restoreProduction(run.pipeline, run.runId, deployment, deps);
+    throw new SmokeTestFailedError(`${error.message}; ${restored}`, { cause: error });
+  }
+}
+
+/** The first rows of a gzip CSV feature file, label column removed. */
+async function sampleRows(path: string, count: number): Promise<string[]> {
+  const lines: string[] = [];
+  let rest = '';
+  const stream = createReadStream(path).pipe(createGunzip());
+  for await (const chunk of stream) {
+    const parts = (rest + (chunk as Buffer).toString('utf8')).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.length > 0));
+    if (lines.length >= count) break;
+  }
+  stream.destroy();
+  return lines.slice(0, count).map((l) => l.slice(l.indexOf(',') + 1));
+}
+
+async function checkEndpoint(runId: string, validationLocation: string, deployment: DeploymentProgress, deps: DeployDeps): Promise<SmokeTestResult> {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(validationLocation);
+  if (!match?.[1]) throw new SmokeTestFailedError(`No validation set at ${validationLocation}`);
+  const files = (await deps.store.list(match[1], match[2] ?? '')).filter((o) => o.size > 0);
+  const first = files[0];
+  if (!first) throw new SmokeTestFailedError(`The validation set ${validationLocation} is empty`);
+  const local = await deps.store.localCopy(first, `${deps.workDir}/${runId}/smoke`);
+  let rows: string[];
+  try {
+    rows = await sampleRows(local.path, SMOKE_ROWS);
+  } finally {
+    await local.release();
+  }
+  const address = deployment.address ?? deployment.endpointName;
+  let body: string;
+  try {
+    body = (await deps.invoker.invoke(address, { contentType: 'text/csv', accept: 'text/csv', body: `${rows.join('\n')}\n` })).body;
+  } catch (error) {
+    throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const predictions = body.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (predictions.length !== rows.length || predictions.some((p) => !Number.isFinite(p))) {
+    throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} answered ${rows.length} rows with "${body.slice(0, 200)}": expected ${rows.length} numbers`);
+  }
+  return { rows: rows.length, predictions };
+}
+
+/** Deploys the production model again after a failed smoke test; says what it did. */
+async function restoreProduction(pipeline: string, runId: string, deployment: DeploymentProgress, deps: DeployDeps): Promise<string> {
+  const settings = deps.specs.get(pipeline).deployment;
+  const production = await deps.registry.production(pipeline);
+  if (!production || !settings) return 'there is no production model to restore';
+  const names = {
+    endpointName: deployment.endpointName,
+    modelName: resourceName(runId, 'restore-model', deployment.endpointConfigName, deployment.endpointName),
+    endpointConfigName: resourceName(runId, 'restore-config', deployment.endpointConfigName, deployment.endpointName),
+  };
+  await deps.hosting.deploy(endpointSpec(settings, names, production));
+  deps.logger.warn('smoke test failed: production model redeployed', { version: production.version, endpointConfigName: names.endpointConfigName });
+  return `production version ${production.version} is being deployed again (${names.endpointConfigName})`;
+}
