@@ -4,18 +4,28 @@
  * pipeline's training and tuning sections with them, so both runtimes refuse a bad spec before any work, and the local
  * trainer (`local/xgboost/hyperparameters.ts`) maps a checked set to XGBoost 1.7 booster parameters on top of them.
  *
- * Names, types, ranges and defaults follow the "XGBoost hyperparameters" page of the SageMaker developer guide
- * (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html, source
- * awsdocs/amazon-sagemaker-developer-guide `doc_source/xgboost_hyperparameters.md`) and the container's own
- * validation (aws/sagemaker-xgboost-container `src/sagemaker_xgboost_container/algorithm_mode/hyperparameter_validation.py`),
- * which is stricter than the page where they differ (e.g. `subsample` is (0,1] there).
+ * The authority is the container's own validation, which refuses a training job before XGBoost sees it:
+ * aws/sagemaker-xgboost-container `src/sagemaker_xgboost_container/algorithm_mode/hyperparameter_validation.py`, read
+ * at commit 13a194f0c6e4a3264712dfa84227673eb445e8eb (the 1.7-1 line: its objective list is the one the 1.7-1 image
+ * printed when it refused `reg:absoluteerror`, quoted in aws/sagemaker-xgboost-container#395), plus what the 1.7-1
+ * line added after it: `use_dask_gpu_training` (#374, which `algorithm_mode/train.py` pops from the validated set) and
+ * `reg:absoluteerror` (#395). The metric names are the container's `constants/xgb_constants.py`; its toolkit
+ * (`sagemaker_algorithm_toolkit/hyperparameter_validation.py`) fixes how values parse: `int()` / `float()` for numbers,
+ * an exact match for categories, `split(",")` (no trimming) for lists. The container reads the values as they were
+ * sent (`/opt/ml/input/config/hyperparameters.json`), so nothing is trimmed before it checks them.
  *
- * Defaults: the page's defaults are XGBoost's own (eta 0.3, max_depth 6, min_child_weight 1, subsample 1,
- * objective `reg:squarederror`, ...), and the container passes only what the user set: a hyperparameter that is not
- * given is not sent, and XGBoost applies its default. The one default a caller needs is {@link XGBOOST_DEFAULT_OBJECTIVE}.
+ * Where this module is stricter than the container, the value could not train anyway: the container also lists the
+ * objective `aft_loss_distribution` (the name of a parameter, not an objective) and the updaters `distcol`,
+ * `grow_local_histmaker` and `grow_skmaker`, which XGBoost 1.7 no longer has: a job given one fails at its first round
+ * ("Unknown objective function", "Unknown tree updater"), so the spec is refused when it is loaded instead. Values
+ * that are not finite numbers (`inf`, `nan`) are refused too, though Python's `float()` reads them.
+ *
+ * Defaults: XGBoost's own (eta 0.3, max_depth 6, min_child_weight 1, subsample 1, objective `reg:squarederror`, ...);
+ * the container passes only what the user set: a hyperparameter that is not given is not sent, and XGBoost applies
+ * its default. The one default a caller needs is {@link XGBOOST_DEFAULT_OBJECTIVE}.
  *
  * Values arrive as strings (SageMaker's `HyperParameters` map is string to string), numbers or YAML booleans (the
- * training step sends them as `String(value)`). They are parsed like the container does (Python `int()` / `float()`).
+ * training step sends them as `String(value)`, so they are judged as that string).
  */
 import type { TuningRange } from './tuning-ranges.js';
 
@@ -44,9 +54,9 @@ export type XgboostHyperparameterRule =
   | { readonly kind: 'updater' }
   /** A tuple of -1, 0 and 1: `(0,1,-1)`. */
   | { readonly kind: 'tuple' }
-  /** A nested list of feature indexes: `[[0,1],[2,3,4]]`. */
+  /** A nested list of feature indexes (each at least 1 on SageMaker): `[[1,2],[3,4,5]]`. */
   | { readonly kind: 'nested-list' }
-  /** `validation:<metrics>`: the metric a tuning job adds to its training jobs. */
+  /** `validation:<metric>`: the metric a tuning job adds to its training jobs. */
   | { readonly kind: 'tuning-metric' }
   /** The string `"true"` or `"false"`. */
   | { readonly kind: 'bool-string' };
@@ -78,7 +88,10 @@ const nonNegative: XgboostInterval = { min: 0 };
 const unit: XgboostInterval = { min: 0, max: 1 };
 const openUnit: XgboostInterval = { min: 0, minOpen: true, max: 1 };
 
-/** XGBoost objectives SageMaker's container accepts, plus the 1.7 additions (`reg:absoluteerror`, ...). */
+/**
+ * XGBoost objectives SageMaker's container accepts: its list, plus `reg:absoluteerror` (added for 1.7-1), without its
+ * stray `aft_loss_distribution` (not an objective; see the module comment).
+ */
 export const XGBOOST_OBJECTIVES: readonly string[] = [
   'binary:logistic',
   'binary:logitraw',
@@ -147,19 +160,34 @@ export const XGBOOST_MINIMIZE_METRICS: readonly string[] = [
 
 const METRICS: readonly string[] = [...XGBOOST_MAXIMIZE_METRICS, ...XGBOOST_MINIMIZE_METRICS];
 
+/**
+ * The container's `updater` range. Its rules name `grow_quantile_histmaker` too, but the range is checked first and
+ * does not list it, so the container refuses it.
+ */
 const UPDATERS: readonly string[] = [
   'grow_colmaker',
   'distcol',
   'grow_histmaker',
   'grow_local_histmaker',
   'grow_skmaker',
-  'grow_quantile_histmaker',
   'sync',
   'refresh',
   'prune',
   'shotgun',
   'coord_descent',
 ];
+
+/** Updaters the container accepts and XGBoost 1.7 no longer has: the job would fail at its first round. */
+const UPDATERS_GONE_FROM_XGBOOST: readonly string[] = ['distcol', 'grow_local_histmaker', 'grow_skmaker'];
+
+/** The container's tree grow plugins (`valid_tree_build_plugins`): a tree booster takes one at most. */
+const TREE_GROW_UPDATERS: readonly string[] = ['grow_colmaker', 'distcol', 'grow_histmaker', 'grow_local_histmaker'];
+
+/** The container's linear updaters: `booster: gblinear` takes exactly one. */
+const LINEAR_UPDATERS: readonly string[] = ['shotgun', 'coord_descent'];
+
+/** The updaters `process_type: update` allows. */
+const UPDATE_PROCESS_UPDATERS: readonly string[] = ['refresh', 'prune'];
 
 /** Hyperparameters the container declares as aliases of another (`declare_alias`), alias to canonical name. */
 export const XGBOOST_ALIASES: Readonly<Record<string, string>> = {
@@ -179,7 +207,6 @@ export const XGBOOST_HYPERPARAMETERS: Readonly<Record<string, XgboostHyperparame
   objective: { kind: 'category', values: XGBOOST_OBJECTIVES },
   num_class: { kind: 'int', range: { min: 2 } },
   booster: { kind: 'category', values: ['gbtree', 'gblinear', 'dart'] },
-  silent: { kind: 'int', range: unit },
   verbosity: { kind: 'int', range: { min: 0, max: 3 } },
   nthread: { kind: 'int', range: { min: 1 } },
   eta: { kind: 'float', range: unit },
@@ -204,7 +231,7 @@ export const XGBOOST_HYPERPARAMETERS: Readonly<Record<string, XgboostHyperparame
   max_leaves: { kind: 'int', range: nonNegative },
   max_bin: { kind: 'int', range: nonNegative },
   num_parallel_tree: { kind: 'int', range: { min: 1 } },
-  predictor: { kind: 'category', values: ['cpu_predictor', 'gpu_predictor'] },
+  predictor: { kind: 'category', values: ['auto', 'cpu_predictor', 'gpu_predictor'] },
   monotone_constraints: { kind: 'tuple' },
   interaction_constraints: { kind: 'nested-list' },
   sample_type: { kind: 'category', values: ['uniform', 'weighted'] },
@@ -219,12 +246,18 @@ export const XGBOOST_HYPERPARAMETERS: Readonly<Record<string, XgboostHyperparame
   // k-fold cross-validation mode (the container's `_kfold`, `_num_cv_round`): `tunable=False` there.
   _kfold: { kind: 'int', range: { min: 2 } },
   _num_cv_round: { kind: 'int', range: { min: 1 } },
-  // GPU switches of the page.
+  // GPU switches.
   single_precision_histogram: { kind: 'bool-string' },
   deterministic_histogram: { kind: 'bool-string' },
   use_dask_gpu_training: { kind: 'bool-string' },
+  sampling_method: { kind: 'category', values: ['uniform', 'gradient_based'] },
   // Save a model on SIGTERM (Spot interruptions).
   save_model_on_termination: { kind: 'bool-string' },
+  // Accelerated failure time (objective survival:aft).
+  aft_loss_distribution: { kind: 'category', values: ['normal', 'logistic', 'extreme'] },
+  aft_loss_distribution_scale: { kind: 'float', range: nonNegative },
+  // An integer above 1, as the container declares it (XGBoost 1.7 no longer reads it: it warns and ignores it).
+  prob_buffer_row: { kind: 'int', range: { min: 1, minOpen: true } },
 };
 
 /** Every accepted name, aliases included, sorted. */
@@ -260,7 +293,8 @@ export function parseXgboostValue(name: string, raw: string | number | boolean):
 /**
  * Checks a hyperparameter set as the container does before training: names (aliases resolved), each value's type and
  * range, then the rules over the set (num_round required, num_class with a multi-class objective, `auc` only for
- * binary and ranking objectives, the tree methods constraints need).
+ * binary and ranking objectives, `aft-nloglik` only for `survival:aft`, the tree methods constraints need, the
+ * updaters a booster and a process type take).
  */
 export function checkXgboostHyperparameters(raw: RawHyperparameters): XgboostHyperparameterCheck {
   const values = new Map<string, XgboostValue>();
@@ -298,16 +332,16 @@ function setProblems(values: ReadonlyMap<string, XgboostValue>, valueProblems: r
     add('num_round is required (the number of boosting rounds, an integer >= 1)');
   }
   const objective = values.get('objective') as string | undefined;
-  const numClass = values.get('num_class') as number | undefined;
-  if ((objective === 'multi:softmax' || objective === 'multi:softprob') && numClass === undefined) {
+  // Without an objective the container lets num_class through, and XGBoost then trains multi:softmax.
+  if ((objective === 'multi:softmax' || objective === 'multi:softprob') && !values.has('num_class')) {
     add(`num_class is required with objective ${objective}`);
-  }
-  if (objective === undefined && numClass !== undefined) {
-    add('num_class is only for multi-class objectives (multi:softmax, multi:softprob): set objective');
   }
   const evalMetrics = (values.get('eval_metric') as readonly string[] | undefined) ?? [];
   if (evalMetrics.includes('auc') && !/^(binary|rank):/.test(objective ?? XGBOOST_DEFAULT_OBJECTIVE)) {
     add("eval_metric 'auc' can only be applied to classification (binary:*) and ranking (rank:*) objectives");
+  }
+  if (evalMetrics.includes('aft-nloglik') && objective !== 'survival:aft') {
+    add("eval_metric 'aft-nloglik' can only be applied to objective survival:aft");
   }
   const treeMethod = values.get('tree_method') as string | undefined;
   if (values.has('monotone_constraints') && treeMethod !== 'exact' && treeMethod !== 'hist') {
@@ -316,7 +350,33 @@ function setProblems(values: ReadonlyMap<string, XgboostValue>, valueProblems: r
   if (values.has('interaction_constraints') && treeMethod !== 'exact' && treeMethod !== 'hist' && treeMethod !== 'approx') {
     add("interaction_constraints needs tree_method 'exact', 'hist' or 'approx'");
   }
+  const updaters = values.get('updater') as readonly string[] | undefined;
+  if (updaters !== undefined) {
+    const problem = updaterProblem(updaters, values.get('booster') as string | undefined, values.get('process_type') as string | undefined);
+    if (problem !== undefined) add(problem);
+  }
   return problems;
+}
+
+/** The container's `updater_validator`: what the booster and the process type allow, one tree grow plugin at most. */
+function updaterProblem(updaters: readonly string[], booster: string | undefined, processType: string | undefined): string | undefined {
+  if (booster === 'gblinear') {
+    const [only] = updaters;
+    return updaters.length === 1 && only !== undefined && LINEAR_UPDATERS.includes(only)
+      ? undefined
+      : `updater with booster gblinear must be exactly one of ${LINEAR_UPDATERS.join(', ')}`;
+  }
+  if (processType === 'update') {
+    return updaters.every((updater) => UPDATE_PROCESS_UPDATERS.includes(updater))
+      ? undefined
+      : `updater with process_type 'update' can only be ${UPDATE_PROCESS_UPDATERS.join(' and ')}`;
+  }
+  const linear = updaters.filter((updater) => LINEAR_UPDATERS.includes(updater));
+  if (linear.length > 0) return `updater ${linear.join(', ')} is for booster gblinear only; a tree booster takes tree updaters`;
+  if (updaters.filter((updater) => TREE_GROW_UPDATERS.includes(updater)).length > 1) {
+    return `updater can hold only one tree grow plugin (${TREE_GROW_UPDATERS.join(', ')})`;
+  }
+  return undefined;
 }
 
 /** A problem as one sentence: `max_depth must be an integer, got "6.0"`, or the set rule's own sentence. */
@@ -362,96 +422,110 @@ export function xgboostRangeProblems(name: string, range: TuningRange): XgboostR
   return problems;
 }
 
+/** Python `int()` of a string: surrounding whitespace, a sign, digits (underscores between them). */
+const PYTHON_INT = /^[+-]?\d(?:_?\d)*$/;
+
+/** Python `float()` of a finite number: `1`, `1.`, `.5`, `1e-3`, underscores between digits. */
+const PYTHON_FLOAT = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+
+/** What Python's `float()` also reads and no hyperparameter can use. */
+const PYTHON_NON_FINITE = /^[+-]?(?:inf|infinity|nan)$/i;
+
 function parseValue(rule: XgboostHyperparameterRule, raw: string | number | boolean): XgboostValue {
-  const text = typeof raw === 'string' ? raw.trim() : String(raw);
+  // What the container receives: the training step sends every value as String(value), untrimmed.
+  const sent = String(raw);
   const shown = JSON.stringify(raw);
   switch (rule.kind) {
     case 'int': {
-      // Python int(): optional sign and digits only ("6.0" is refused, as the container refuses it).
-      if (typeof raw === 'number' ? !Number.isInteger(raw) : !/^[+-]?\d+$/.test(text)) {
-        throw new ValueProblem(`must be an integer, got ${shown}`);
-      }
-      const value = Number(text);
+      // Python int() trims, then takes digits only ("6.0" and "1e+21" are refused, as the container refuses them).
+      const text = sent.trim();
+      if (!PYTHON_INT.test(text)) throw new ValueProblem(`must be an integer, got ${shown}`);
+      const value = Number(text.replaceAll('_', ''));
       checkRange(value, rule.range, shown);
       return value;
     }
     case 'float': {
-      if (typeof raw !== 'number' && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-        throw new ValueProblem(`must be a number, got ${shown}`);
-      }
-      const value = Number(text);
+      const text = sent.trim();
+      if (PYTHON_NON_FINITE.test(text)) throw new ValueProblem(`must be a finite number, got ${shown}`);
+      if (!PYTHON_FLOAT.test(text)) throw new ValueProblem(`must be a number, got ${shown}`);
+      const value = Number(text.replaceAll('_', ''));
       if (!Number.isFinite(value)) throw new ValueProblem(`must be a finite number, got ${shown}`);
       checkRange(value, rule.range, shown);
       return value;
     }
     case 'category': {
-      if (!rule.values.includes(text)) throw new ValueProblem(`must be one of ${rule.values.join(', ')}; got ${shown}`);
-      return text;
+      // An exact match: the container does not trim (" hist" is refused).
+      if (!rule.values.includes(sent)) throw new ValueProblem(`must be one of ${rule.values.join(', ')}; got ${shown}`);
+      return sent;
     }
     case 'bool-string': {
-      const lower = text.toLowerCase();
-      if (lower !== 'true' && lower !== 'false') throw new ValueProblem(`must be "true" or "false", got ${shown}`);
-      return lower;
+      if (sent !== 'true' && sent !== 'false') throw new ValueProblem(`must be "true" or "false" (lowercase), got ${shown}`);
+      return sent;
     }
     case 'metrics':
-      return parseMetricList(text, shown);
+      return parseMetricList(sent, shown);
     case 'tuning-metric': {
-      // "validation:auc" (data set, metric); the container splits the metric part on commas.
-      const parts = text.split(':');
-      const metric = parts[1];
-      if (parts.length !== 2 || (parts[0] !== 'validation' && parts[0] !== 'train') || !metric) {
-        throw new ValueProblem(`must look like "validation:<metric>", got ${shown}`);
-      }
-      return parseMetricList(metric, shown);
+      // The container's range is its metric names, each as "validation:<metric>": one metric, no threshold.
+      const metric = sent.startsWith('validation:') ? sent.slice('validation:'.length) : '';
+      if (metric === '') throw new ValueProblem(`must look like "validation:<metric>", got ${shown}`);
+      if (!METRICS.includes(metric)) throw new ValueProblem(`${metric} is not a supported metric; use one of ${METRICS.join(', ')}`);
+      return [metric];
     }
     case 'updater': {
-      const list = splitList(text);
+      const list = sent.split(',');
       const bad = list.filter((updater) => !UPDATERS.includes(updater));
-      if (list.length === 0 || bad.length > 0) {
-        throw new ValueProblem(`must be a comma-separated list of ${UPDATERS.join(', ')}; got ${shown}`);
+      if (bad.length > 0) {
+        throw new ValueProblem(`must be a comma-separated list (no spaces) of ${UPDATERS.join(', ')}; got ${shown}`);
+      }
+      const gone = list.filter((updater) => UPDATERS_GONE_FROM_XGBOOST.includes(updater));
+      if (gone.length > 0) {
+        throw new ValueProblem(`${gone.join(', ')}: not an updater of XGBoost 1.7 (the job would fail at its first round); got ${shown}`);
       }
       return list;
     }
     case 'tuple': {
+      const text = sent.trim();
       if (!/^\(\s*-?[01]\s*(,\s*-?[01]\s*)*,?\s*\)$/.test(text) || /-0/.test(text)) {
         throw new ValueProblem(`must be a tuple of -1, 0 and 1 such as "(0,1,-1)", got ${shown}`);
       }
       return text;
     }
     case 'nested-list': {
-      if (!/^\[\s*(\[\s*\d+\s*(,\s*\d+\s*)*\]\s*(,\s*\[\s*\d+\s*(,\s*\d+\s*)*\]\s*)*)?\]$/.test(text)) {
-        throw new ValueProblem(`must be a nested list of feature indexes such as "[[0,1],[2,3,4]]", got ${shown}`);
+      // The container's range for the indexes is [1, inf): feature 0 cannot be constrained on SageMaker.
+      const text = sent.trim();
+      const structure = /^\[\s*(\[\s*\d+\s*(,\s*\d+\s*)*\]\s*(,\s*\[\s*\d+\s*(,\s*\d+\s*)*\]\s*)*)?\]$/;
+      if (!structure.test(text) || (text.match(/\d+/g) ?? []).some((index) => Number(index) < 1)) {
+        throw new ValueProblem(`must be a nested list of feature indexes, each at least 1, such as "[[1,2],[3,4,5]]", got ${shown}`);
       }
       return text;
     }
   }
 }
 
+/** The container's `eval_metric` check: `split(",")`, then each a known metric or `error|ndcg|map@<float>`. */
 function parseMetricList(text: string, shown: string): string[] {
-  const metrics = splitList(text);
-  if (metrics.length === 0) throw new ValueProblem(`must name at least one metric, got ${shown}`);
+  if (text === '') throw new ValueProblem(`must name at least one metric, got ${shown}`);
+  const metrics = text.split(',');
   for (const metric of metrics) {
     if (metric.includes('@')) {
       const [base = '', threshold = ''] = metric.split('@').map((part) => part.trim());
       if (!['error', 'ndcg', 'map'].includes(base)) {
         throw new ValueProblem(`${metric}: a threshold (metric@t) is only for error, ndcg and map`);
       }
-      // ndcg@n- / map@n- ("-": score an all-negative list 0) are XGBoost syntax too.
-      if (!/^(\d+\.?\d*|\.\d+)-?$/.test(threshold)) {
+      // Python float() of the threshold: "ndcg@3-" is XGBoost syntax the container refuses.
+      if (!PYTHON_FLOAT.test(threshold) && !PYTHON_NON_FINITE.test(threshold)) {
         throw new ValueProblem(`${metric}: the threshold in '${base}@t' must be a number`);
       }
       continue;
     }
-    if (!METRICS.includes(metric)) throw new ValueProblem(`${metric} is not a supported metric; use one of ${METRICS.join(', ')}`);
+    if (METRICS.includes(metric)) continue;
+    if (METRICS.includes(metric.trim())) {
+      throw new ValueProblem(`${JSON.stringify(metric)}: no spaces around the commas (SageMaker's container splits on "," only), got ${shown}`);
+    }
+    if (metric === '') throw new ValueProblem(`has an empty metric (a stray comma), got ${shown}`);
+    throw new ValueProblem(`${metric} is not a supported metric; use one of ${METRICS.join(', ')}`);
   }
   return metrics;
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 }
 
 function checkRange(value: number, range: XgboostInterval | undefined, shown: string): void {

@@ -5,11 +5,13 @@
  * `core/training/xgboost-hyperparameters.ts`; the spec loader applies them too. This module adds what is local:
  *
  * - what the local trainer does not offer, refused with the reason: k-fold cross-validation mode, GPU training and
- *   prediction, and the metrics SageMaker's container computes itself in Python;
+ *   prediction (and gradient-based sampling, which XGBoost offers on GPU only), `survival:aft` (it needs label bounds
+ *   the local trainer does not read), and the metrics SageMaker's container computes itself in Python;
  * - the mapping: which hyperparameters drive the training loop rather than XGBoost (`num_round`,
- *   `early_stopping_rounds`, `csv_weights`, the GPU and SIGTERM switches), the evaluation metrics and the one early
- *   stopping watches, and the `XGBoosterSetParam` calls in the order Python's `xgb.train` makes them, each value
- *   written back with Python's `str()`, because that is what `Booster.set_param` sends.
+ *   `early_stopping_rounds`, `csv_weights`, the GPU and SIGTERM switches, `prob_buffer_row`, which XGBoost 1.7 no
+ *   longer reads), the evaluation metrics and the one early stopping watches, and the `XGBoosterSetParam` calls in
+ *   the order Python's `xgb.train` makes them, each value written back with Python's `str()`, because that is what
+ *   `Booster.set_param` sends.
  *
  * A hyperparameter that is not given is not sent, and XGBoost applies its default (as the container does).
  */
@@ -61,7 +63,8 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 
 /**
  * Consumed by the training loop (or meaningless on CPU: the GPU switches, accepted so a cloud spec runs locally; the
- * SIGTERM switch, cloud-only behaviour), never sent to XGBoost. The metrics are sent apart, last.
+ * SIGTERM switch, cloud-only behaviour; `prob_buffer_row`, which XGBoost 1.7 warns it does not use and ignores, in
+ * the container too), never sent to XGBoost. The metrics are sent apart, last.
  */
 const NOT_SENT: ReadonlySet<string> = new Set([
   'num_round',
@@ -70,6 +73,7 @@ const NOT_SENT: ReadonlySet<string> = new Set([
   'single_precision_histogram',
   'deterministic_histogram',
   'save_model_on_termination',
+  'prob_buffer_row',
   'eval_metric',
   '_tuning_objective_metric',
 ]);
@@ -156,13 +160,15 @@ export function parseHyperparameters(raw: RawHyperparameters): XgboostTrainingCo
   for (const metric of evalMetrics) params.push(['eval_metric', metric]);
   params.push(['validate_parameters', 'True']);
 
+  const numClass = values.get('num_class') as number | undefined;
   return {
     numRound: values.get('num_round') as number,
     earlyStoppingRounds,
     earlyStoppingMetric,
     evalMetrics,
-    objective: (values.get('objective') as string | undefined) ?? XGBOOST_DEFAULT_OBJECTIVE,
-    numClass: values.get('num_class') as number | undefined,
+    // XGBoost 1.7 trains multi:softmax when num_class comes without an objective (the container lets that through).
+    objective: (values.get('objective') as string | undefined) ?? (numClass === undefined ? XGBOOST_DEFAULT_OBJECTIVE : 'multi:softmax'),
+    numClass,
     csvWeights: values.get('csv_weights') === 1,
     params,
   };
@@ -178,6 +184,18 @@ function localProblems(values: ReadonlyMap<string, XgboostValue>): string[] {
   const predictor = values.get('predictor');
   if (typeof predictor === 'string' && predictor.includes('gpu')) {
     problems.push(`predictor ${JSON.stringify(predictor)}: GPU prediction is not available locally`);
+  }
+  if (values.get('sampling_method') === 'gradient_based') {
+    problems.push(
+      'sampling_method "gradient_based": XGBoost offers it with tree_method gpu_hist only, and GPU training is not ' +
+        'available locally (use uniform, the default)',
+    );
+  }
+  if (values.get('objective') === 'survival:aft') {
+    problems.push(
+      'objective "survival:aft": it needs each row\'s label bounds (label_lower_bound, label_upper_bound), and the ' +
+        'local trainer reads a single label column; use another objective for local runs',
+    );
   }
   for (const name of ['eval_metric', '_tuning_objective_metric']) {
     const metrics = (values.get(name) as readonly string[] | undefined) ?? [];

@@ -53,6 +53,19 @@ describe('loadPipelineSpec', () => {
       expect(spec.training?.hyperparameters).not.toHaveProperty('num_round');
     });
 
+    it('loads the spec when it trains survival:aft with an AFT distribution and scale', () => {
+      // Prepare
+      const yaml = withTraining(
+        'training:\n  hyperparameters: { objective: "survival:aft", eval_metric: aft-nloglik, num_round: 100, aft_loss_distribution: logistic, aft_loss_distribution_scale: 1.2 }\n',
+      );
+
+      // Act
+      const spec = specFrom(yaml);
+
+      // Assess
+      expect(spec.training?.hyperparameters).toMatchObject({ aft_loss_distribution: 'logistic', aft_loss_distribution_scale: 1.2 });
+    });
+
     it('leaves the hyperparameters of another algorithm alone', () => {
       // Prepare
       const yaml = withTraining('training:\n  algorithm: blazingtext\n  hyperparameters: { mode: supervised, epochs: 10 }\n');
@@ -76,6 +89,16 @@ describe('loadPipelineSpec', () => {
         'a hyperparameter is unknown',
         withTraining(TRAINING.replace('max_depth: 4', 'max_dept: 4')),
         'training.hyperparameters.max_dept: not a SageMaker XGBoost 1.7-1 hyperparameter; supported: ',
+      ],
+      [
+        'an AFT distribution is not one XGBoost has',
+        withTraining(TRAINING.replace('eta: 0.2', 'aft_loss_distribution: gaussian')),
+        'training.hyperparameters.aft_loss_distribution: must be one of normal, logistic, extreme; got "gaussian"',
+      ],
+      [
+        'the tuning objective metric is on the train channel',
+        withTraining(TRAINING + TUNING.replace('"validation:auc"', '"train:auc"')),
+        'tuning.objective.metric: must look like "validation:<metric>", got "train:auc"',
       ],
       [
         'a value is out of range',

@@ -64,14 +64,42 @@ describe('xgboost-hyperparameters', () => {
 
       it('accepts a thresholded error metric and an ndcg cut-off when eval_metric has them', () => {
         // Prepare
-        const raw = { num_round: '10', objective: 'binary:logistic', eval_metric: 'error@0.7,ndcg@5-' };
+        const raw = { num_round: '10', objective: 'binary:logistic', eval_metric: 'error@0.7,ndcg@5' };
 
         // Act
         const check = checkXgboostHyperparameters(raw);
 
         // Assess
         expect(check.problems).toEqual([]);
-        expect(check.values.get('eval_metric')).toEqual(['error@0.7', 'ndcg@5-']);
+        expect(check.values.get('eval_metric')).toEqual(['error@0.7', 'ndcg@5']);
+      });
+
+      // Names and values the container accepts that this list once lacked (the cloud path sent them unchecked).
+      it.each([
+        ['aft_loss_distribution', { objective: 'survival:aft', aft_loss_distribution: 'logistic' }, 'aft_loss_distribution', 'logistic'],
+        ['aft_loss_distribution_scale', { objective: 'survival:aft', aft_loss_distribution_scale: '1.2' }, 'aft_loss_distribution_scale', 1.2],
+        ['sampling_method', { tree_method: 'gpu_hist', sampling_method: 'gradient_based' }, 'sampling_method', 'gradient_based'],
+        ['prob_buffer_row', { prob_buffer_row: '2' }, 'prob_buffer_row', 2],
+        ['predictor auto', { predictor: 'auto' }, 'predictor', 'auto'],
+        ['objective reg:absoluteerror', { objective: 'reg:absoluteerror' }, 'objective', 'reg:absoluteerror'],
+        ['eval_metric aft-nloglik with survival:aft', { objective: 'survival:aft', eval_metric: 'aft-nloglik' }, 'eval_metric', ['aft-nloglik']],
+        ['num_class without an objective (XGBoost then trains multi:softmax)', { num_class: '3' }, 'num_class', 3],
+        ['a threshold in exponent form', { objective: 'binary:logistic', eval_metric: 'error@1e-1' }, 'eval_metric', ['error@1e-1']],
+        ['an integer with underscores, as Python int() reads it', { max_bin: '1_024' }, 'max_bin', 1024],
+        ['an updater sequence for an update process', { process_type: 'update', updater: 'refresh,prune' }, 'updater', ['refresh', 'prune']],
+        ['a linear updater for gblinear', { booster: 'gblinear', updater: 'coord_descent' }, 'updater', ['coord_descent']],
+        ['the tuning metric a tuning job adds', { objective: 'binary:logistic', _tuning_objective_metric: 'validation:auc' }, '_tuning_objective_metric', ['auc']],
+      ] as const)('accepts %s as the container does', (_case, given, name, expected) => {
+        // Prepare
+        const raw = { num_round: '10', ...given };
+
+        // Act
+        const check = checkXgboostHyperparameters(raw);
+
+        // Assess
+        expect(check.unknown).toEqual([]);
+        expect(check.problems).toEqual([]);
+        expect(check.values.get(name)).toEqual(expected);
       });
     });
 
@@ -179,6 +207,49 @@ describe('xgboost-hyperparameters', () => {
 
         // Assess
         expect(messages).toEqual(['eta is given twice (once through its alias learning_rate)']);
+      });
+
+      // Values the container refuses; each message names the hyperparameter.
+      it.each([
+        ['an aft_loss_distribution it does not know', { aft_loss_distribution: 'gaussian' }, 'aft_loss_distribution must be one of normal, logistic, extreme; got "gaussian"'],
+        ['a negative aft_loss_distribution_scale', { aft_loss_distribution_scale: '-1' }, 'aft_loss_distribution_scale must be in [0, inf), got "-1"'],
+        ['a sampling_method it does not know', { sampling_method: 'random' }, 'sampling_method must be one of uniform, gradient_based; got "random"'],
+        ['prob_buffer_row 1 (it must be above 1)', { prob_buffer_row: '1' }, 'prob_buffer_row must be in (1, inf), got "1"'],
+        ['a decimal prob_buffer_row (an integer there)', { prob_buffer_row: '1.5' }, 'prob_buffer_row must be an integer, got "1.5"'],
+        ['a predictor it does not know', { predictor: 'cpu' }, 'predictor must be one of auto, cpu_predictor, gpu_predictor; got "cpu"'],
+        ['a category with a space around it (matched exactly)', { tree_method: ' hist' }, 'tree_method must be one of auto, exact, approx, hist, gpu_hist; got " hist"'],
+        ['a switch written True (only "true" and "false")', { save_model_on_termination: 'True' }, 'save_model_on_termination must be "true" or "false" (lowercase), got "True"'],
+        ['an integer too large to print without an exponent', { seed: 1e21 }, 'seed must be an integer, got 1e+21'],
+        ['an infinite number', { gamma: 'inf' }, 'gamma must be a finite number, got "inf"'],
+        ['eval_metric with a space after the comma', { eval_metric: 'logloss, rmse' }, 'eval_metric " rmse": no spaces around the commas (SageMaker\'s container splits on "," only), got "logloss, rmse"'],
+        ['eval_metric with a stray comma', { eval_metric: 'rmse,' }, 'eval_metric has an empty metric (a stray comma), got "rmse,"'],
+        ['an ndcg cut-off with XGBoost\'s "-" (not a float)', { objective: 'rank:pairwise', eval_metric: 'ndcg@5-' }, "eval_metric ndcg@5-: the threshold in 'ndcg@t' must be a number"],
+        ['aft-nloglik without survival:aft', { objective: 'reg:squarederror', eval_metric: 'aft-nloglik' }, "eval_metric 'aft-nloglik' can only be applied to objective survival:aft"],
+        ['the objective aft_loss_distribution (a parameter, not an objective)', { objective: 'aft_loss_distribution' }, 'objective must be one of '],
+        ['the updater grow_quantile_histmaker (outside the container\'s range)', { updater: 'grow_quantile_histmaker' }, 'updater must be a comma-separated list (no spaces) of '],
+        ['an updater XGBoost 1.7 no longer has', { updater: 'grow_skmaker' }, 'updater grow_skmaker: not an updater of XGBoost 1.7 (the job would fail at its first round); got "grow_skmaker"'],
+        ['a tree updater for gblinear', { booster: 'gblinear', updater: 'grow_colmaker' }, 'updater with booster gblinear must be exactly one of shotgun, coord_descent'],
+        ['a grow updater for an update process', { process_type: 'update', updater: 'grow_colmaker,prune' }, "updater with process_type 'update' can only be refresh and prune"],
+        ['a linear updater for a tree booster', { updater: 'shotgun' }, 'updater shotgun is for booster gblinear only; a tree booster takes tree updaters'],
+        ['two tree grow plugins', { updater: 'grow_colmaker,grow_histmaker' }, 'updater can hold only one tree grow plugin (grow_colmaker, distcol, grow_histmaker, grow_local_histmaker)'],
+        ['an interaction constraint on feature 0 (the container counts from 1)', { tree_method: 'hist', interaction_constraints: '[[0,1],[2,3]]' }, 'interaction_constraints must be a nested list of feature indexes, each at least 1'],
+        ['a tuning metric on the train channel', { _tuning_objective_metric: 'train:rmse' }, '_tuning_objective_metric must look like "validation:<metric>", got "train:rmse"'],
+        ['a tuning metric with a threshold', { _tuning_objective_metric: 'validation:error@0.5' }, '_tuning_objective_metric error@0.5 is not a supported metric'],
+        ['silent (not a hyperparameter of the container)', { silent: '1' }, undefined],
+      ] as const)('refuses %s', (_case, given, expected) => {
+        // Prepare
+        const raw = { num_round: '10', ...given };
+
+        // Act
+        const check = checkXgboostHyperparameters(raw);
+
+        // Assess
+        if (expected === undefined) {
+          expect(check.unknown).toEqual(Object.keys(given));
+          expect(check.problems).toEqual([]);
+        } else {
+          expect(check.problems.map(xgboostProblemMessage)).toEqual([expect.stringContaining(expected)]);
+        }
       });
 
       it('refuses a YAML boolean where a number is expected', () => {

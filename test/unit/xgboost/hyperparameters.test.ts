@@ -8,7 +8,7 @@ describe('parseHyperparameters', () => {
       const raw = {
         num_round: '100',
         objective: 'binary:logistic',
-        eval_metric: 'logloss, auc',
+        eval_metric: 'logloss,auc',
         max_depth: '5',
         eta: '0.2',
         subsample: '1',
@@ -95,6 +95,63 @@ describe('parseHyperparameters', () => {
     });
   });
 
+  describe('hyperparameters of the SageMaker 1.7-1 container that XGBoost 1.7 reads', () => {
+    it('sends the AFT distribution and its scale, the sampling method and the predictor as Python str() would', () => {
+      // Prepare
+      const raw = {
+        num_round: '10',
+        aft_loss_distribution: 'extreme',
+        aft_loss_distribution_scale: '1',
+        tree_method: 'hist',
+        sampling_method: 'uniform',
+        predictor: 'auto',
+      };
+
+      // Act
+      const config = parseHyperparameters(raw);
+
+      // Assess
+      expect(config.params).toEqual([
+        ['aft_loss_distribution', 'extreme'],
+        ['aft_loss_distribution_scale', '1.0'],
+        ['tree_method', 'hist'],
+        ['sampling_method', 'uniform'],
+        ['predictor', 'auto'],
+        ['validate_parameters', 'True'],
+      ]);
+    });
+
+    it('keeps prob_buffer_row away from XGBoost when it is set, since XGBoost 1.7 no longer reads it', () => {
+      // Prepare
+      const raw = { num_round: '10', prob_buffer_row: '2', max_depth: '3' };
+
+      // Act
+      const config = parseHyperparameters(raw);
+
+      // Assess
+      expect(config.params).toEqual([
+        ['max_depth', '3'],
+        ['validate_parameters', 'True'],
+      ]);
+    });
+
+    it('reports multi:softmax, the objective XGBoost picks, when num_class comes without an objective', () => {
+      // Prepare
+      const raw = { num_round: '10', num_class: '3' };
+
+      // Act
+      const config = parseHyperparameters(raw);
+
+      // Assess
+      expect(config.objective).toBe('multi:softmax');
+      expect(config.numClass).toBe(3);
+      expect(config.params).toEqual([
+        ['num_class', '3'],
+        ['validate_parameters', 'True'],
+      ]);
+    });
+  });
+
   describe('early stopping metric', () => {
     it('watches the last eval_metric when early_stopping_rounds is set', () => {
       // Prepare
@@ -175,7 +232,7 @@ describe('parseHyperparameters', () => {
 
     it('accepts a thresholded error metric and refuses a thresholded rmse', () => {
       // Prepare
-      const good = { num_round: '10', objective: 'binary:logistic', eval_metric: 'error@0.7,ndcg@5-' };
+      const good = { num_round: '10', objective: 'binary:logistic', eval_metric: 'error@0.7,ndcg@5' };
       const bad = { num_round: '10', eval_metric: 'rmse@0.5' };
 
       // Act
@@ -183,7 +240,7 @@ describe('parseHyperparameters', () => {
       const act = (): unknown => parseHyperparameters(bad);
 
       // Assess
-      expect(config.evalMetrics).toEqual(['error@0.7', 'ndcg@5-']);
+      expect(config.evalMetrics).toEqual(['error@0.7', 'ndcg@5']);
       expect(act).toThrow('a threshold (metric@t) is only for error, ndcg and map');
     });
 
@@ -207,6 +264,55 @@ describe('parseHyperparameters', () => {
 
       // Assess
       expect(act).toThrow('_kfold (the local trainer does not offer k-fold cross-validation mode)');
+    });
+
+    it('refuses gradient-based sampling, naming it and what to use instead', () => {
+      // Prepare
+      const raw = { num_round: '10', sampling_method: 'gradient_based', subsample: '0.5' };
+
+      // Act
+      const act = (): unknown => parseHyperparameters(raw);
+
+      // Assess
+      expect(act).toThrow(HyperparameterValidationError);
+      expect(act).toThrow('sampling_method "gradient_based": XGBoost offers it with tree_method gpu_hist only');
+      expect(act).toThrow('(use uniform, the default)');
+    });
+
+    it('refuses survival:aft, which needs label bounds the local trainer does not read', () => {
+      // Prepare
+      const raw = { num_round: '10', objective: 'survival:aft', aft_loss_distribution: 'logistic' };
+
+      // Act
+      const act = (): unknown => parseHyperparameters(raw);
+
+      // Assess
+      expect(act).toThrow(HyperparameterValidationError);
+      expect(act).toThrow('objective "survival:aft": it needs each row\'s label bounds (label_lower_bound, label_upper_bound)');
+      expect(act).toThrow('use another objective for local runs');
+    });
+
+    it('refuses an eval_metric list with spaces, as SageMaker\'s container does', () => {
+      // Prepare
+      const raw = { num_round: '10', objective: 'binary:logistic', eval_metric: 'logloss, auc' };
+
+      // Act
+      const act = (): unknown => parseHyperparameters(raw);
+
+      // Assess
+      expect(act).toThrow(HyperparameterValidationError);
+      expect(act).toThrow('eval_metric " auc": no spaces around the commas');
+    });
+
+    it('refuses silent, which SageMaker\'s container no longer takes', () => {
+      // Prepare
+      const raw = { num_round: '10', silent: '1' };
+
+      // Act
+      const act = (): unknown => parseHyperparameters(raw);
+
+      // Assess
+      expect(act).toThrow(/unknown hyperparameter: silent; supported: /);
     });
 
     it('refuses GPU prediction', () => {
