@@ -247,9 +247,11 @@ const FUNCTIONS = {
     specs: true,
     nativePackages: ['@duckdb/node-api'],
     statements: [
-      lake.read('incoming/', 'raw/'),
-      lake.write('raw/', 'curated/', 'quarantine/'),
-      lake.delete('incoming/', 'curated/'),
+      // ingest/: staging, commit records and source records (core/ingest/source-commit.ts); raw/ and quarantine/
+      // deletes roll back a killed run's archive and replace a re-run's quarantine.
+      lake.read('incoming/', 'raw/', 'ingest/'),
+      lake.write('raw/', 'curated/', 'quarantine/', 'ingest/'),
+      lake.delete('incoming/', 'raw/', 'curated/', 'quarantine/', 'ingest/'),
       lake.list(),
     ],
   },

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -117,6 +118,21 @@ export class S3ObjectStore implements ObjectStore {
         );
       }
     }
+  }
+
+  /**
+   * S3 has no rename: CopyObject, then DeleteObject. A crash between the two leaves both, and the ingest's commit
+   * record moves it again (see core/ingest/source-commit.ts). CopyObject copies up to 5 GB in one request; curated
+   * part files are far below that (a Lambda's disk holds 10 GB in all).
+   */
+  public async move(from: ObjectRef, to: ObjectRef): Promise<void> {
+    await this.copy(from, to);
+    await callAws(`DeleteObject s3://${from.bucket}/${from.key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key })));
+  }
+
+  public async deletePrefix(bucket: string, prefix: string): Promise<void> {
+    if (prefix === '') throw new Error(`Refusing to delete the whole bucket "${bucket}"`);
+    await this.delete(await this.list(bucket, prefix));
   }
 
   private async get(ref: ObjectRef): Promise<unknown> {

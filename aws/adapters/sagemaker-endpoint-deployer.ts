@@ -10,7 +10,7 @@ import type {
 import { TransientServiceError } from '../../core/errors.js';
 import type { EndpointDeployment, EndpointSpec, EndpointStatus } from '../../core/ports/model-hosting.js';
 import { RESOURCE_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
-import { callAws, callAwsTolerating, isSageMakerAlreadyExisting } from './aws-errors.js';
+import { callAws, callAwsTolerating, isAwsError, isSageMakerAlreadyExisting } from './aws-errors.js';
 import { ENDPOINT_TAG, InvalidHostingRequestError, MODEL_VERSION_TAG, VARIANT_NAME, describeEndpoint } from './sagemaker-endpoints.js';
 
 /** How blue/green updates of real-time endpoints shift traffic; every field has a default. */
@@ -78,7 +78,9 @@ const BUSY_STATES: ReadonlySet<string> = new Set(['Creating', 'Updating', 'Syste
  * - deploy creates the model and the endpoint config (both named per run, so a retried state finds them and counts
  *   them as created), then creates the endpoint, or updates it blue/green with the spec's traffic shift and the
  *   endpoint's rollback alarms. A retry that finds the endpoint already on (or moving to) the spec's config sends
- *   nothing more; an endpoint busy with another change is a TransientServiceError, retried by the state machine.
+ *   nothing more; an endpoint busy with another change (seen by DescribeEndpoint, or refused by UpdateEndpoint as
+ *   "in-progress" when another execution's update started in between) is a TransientServiceError, retried by the
+ *   state machine until that change ends: one writer at a time per endpoint.
  * - status reports the endpoint's state and the config it serves: after an automatic rollback that is the previous
  *   config, which is how the caller tells a rolled-back update from a successful one.
  *
@@ -152,15 +154,25 @@ export class SageMakerEndpointDeployer implements EndpointDeployment {
     if (BUSY_STATES.has(state)) {
       throw new TransientServiceError(`Endpoint ${spec.endpointName} is ${state}; it cannot take config ${spec.endpointConfigName} until that ends`);
     }
-    await callAws(`UpdateEndpoint ${spec.endpointName}`, () =>
-      this.sagemaker.send(
-        new UpdateEndpointCommand({
-          EndpointName: spec.endpointName,
-          EndpointConfigName: spec.endpointConfigName,
-          ...this.deploymentConfig(spec, alarms),
-        }),
-      ),
-    );
+    try {
+      await callAws(`UpdateEndpoint ${spec.endpointName}`, () =>
+        this.sagemaker.send(
+          new UpdateEndpointCommand({
+            EndpointName: spec.endpointName,
+            EndpointConfigName: spec.endpointConfigName,
+            ...this.deploymentConfig(spec, alarms),
+          }),
+        ),
+      );
+    } catch (error) {
+      // Another execution's update started between our DescribeEndpoint and this call: wait it out, as for Updating.
+      if (isEndpointInProgress(error)) {
+        throw new TransientServiceError(`Endpoint ${spec.endpointName} is being updated by another deployment; it cannot take config ${spec.endpointConfigName} until that ends`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
     return { operation: 'update' };
   }
 
@@ -206,6 +218,15 @@ export class SageMakerEndpointDeployer implements EndpointDeployment {
   private async create(action: string, send: () => Promise<unknown>): Promise<void> {
     await callAwsTolerating(action, send, isSageMakerAlreadyExisting);
   }
+}
+
+/**
+ * SageMaker refuses a change to an endpoint that is Creating or Updating with `ValidationException: Cannot update
+ * in-progress endpoint "arn:…"`: two executions of one pipeline deploying at once. It is not the request's fault,
+ * and the same request succeeds once the other change ends.
+ */
+export function isEndpointInProgress(error: unknown): boolean {
+  return isAwsError(error, 'ValidationException', /cannot update in-progress endpoint/i);
 }
 
 function productionVariant(spec: EndpointSpec): ProductionVariant {

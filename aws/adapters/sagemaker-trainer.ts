@@ -105,6 +105,8 @@ export class SageMakerTrainer implements Trainer {
     return {
       state,
       ...(failureReason ? { failureReason } : {}),
+      // Why a stopped job stopped: MaxRuntimeExceeded / MaxWaitTimeExceeded name the spec limit to raise.
+      ...(state === 'Stopped' && (out.SecondaryStatus === 'MaxRuntimeExceeded' || out.SecondaryStatus === 'MaxWaitTimeExceeded') ? { secondaryStatus: out.SecondaryStatus } : {}),
       ...(out.ModelArtifacts?.S3ModelArtifacts ? { modelArtifact: out.ModelArtifacts.S3ModelArtifacts } : {}),
       ...(out.HyperParameters ? { hyperparameters: { ...out.HyperParameters } } : {}),
       ...(metrics ? { metrics } : {}),

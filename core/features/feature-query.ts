@@ -7,8 +7,10 @@ import type { ResourceNames } from '../run/naming.js';
 import { tableName, workgroupName } from '../run/naming.js';
 import type { RunContext } from '../run/run-context.js';
 import type { FeatureProgress, SplitQuery } from '../run/workflow-state.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
+import { specFileForUser } from '../spec/spec-file.js';
 import type { FeatureSplit } from './feature-sql.js';
-import { featureUnloadSql, readFeatureQuery } from './feature-sql.js';
+import { featureUnloadSql, readFeatureQuery, splitSettings } from './feature-sql.js';
 
 /** The feature query failed or was cancelled; the message carries the engine's reason. */
 export class FeatureQueryFailedError extends TerminalStepError {
@@ -18,6 +20,11 @@ export class FeatureQueryFailedError extends TerminalStepError {
 /** The feature query outlasted the spec's `features.timeoutSeconds`. */
 export class FeatureQueryTimeoutError extends TerminalStepError {
   public override readonly name = 'FeatureQueryTimeoutError';
+}
+
+/** What a feature query that ran out of time says: the step that started it, the limit, and the setting to change. */
+export function featureTimeoutMessage(spec: PipelineSpec, what: string): string {
+  return `StartFeatureQuery: ${what} ran past features.timeoutSeconds (${spec.features?.timeoutSeconds ?? '?'} s); raise it in ${specFileForUser(spec)}`;
 }
 
 /** What the feature query steps (StartFeatureQuery, GetFeatureQueryState) need. */
@@ -49,8 +56,8 @@ export async function startFeatureQueries({ run, redriveCount }: { run: RunConte
     // UNLOAD refuses a non-empty target and leaves partial files when it fails: start from an empty prefix.
     await deps.store.delete(await deps.store.list(run.bucket, prefix));
     const location = `s3://${run.bucket}/${prefix}`;
-    const sql = featureUnloadSql({ query, database: deps.names.database, table, splitKey: features.splitKey, validationRatio: features.validationRatio, split, target: location });
-    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, workgroup: workgroupName(deps.names, spec.name), requestToken: `${run.runId}-features-${split}-${redriveCount}` });
+    const sql = featureUnloadSql({ query, database: deps.names.database, table, ...splitSettings(spec), validationRatio: features.validationRatio, split, target: location });
+    const { queryId } = await deps.queryEngine.startQuery({ sql, database: deps.names.database, workgroup: workgroupName(deps.names, spec.name), requestToken: `${run.runId}-features-${split}-${redriveCount}`, timeoutSeconds: features.timeoutSeconds });
     started[split] = { queryId, location, state: 'QUEUED' };
   }
   return {

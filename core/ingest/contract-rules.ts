@@ -8,9 +8,13 @@ export interface ContractRule {
   /** Small integer used in the staging partition key; stable for a given spec. */
   id: number;
   column: string;
-  kind: 'nullable' | 'allowed' | 'min' | 'max' | 'pattern' | 'maxLength' | 'type';
+  kind: 'nullable' | 'allowed' | 'min' | 'max' | 'pattern' | 'maxLength' | 'type' | 'record';
   /** What a person reads in the quarantine file. */
   message: string;
+  /** A SQL expression for the message when it quotes the row's value; `message` otherwise. */
+  messageSql?: string;
+  /** When this rule is broken, the row's other rules are not reported (a line that is not a record breaks them all). */
+  exclusive?: boolean;
   /** A boolean SQL expression over the typed column, true when the row breaks the rule. */
   violatedWhen: string;
 }
@@ -57,12 +61,17 @@ export function enumTypesSql(columns: readonly Column[]): string[] {
  * Turns the contract into rules. Types are not rules here: the reader casts while it reads, and a value that does
  * not cast is rejected by the reader itself with its line (see `ingest-sql.ts`).
  */
-export function contractRules(columns: readonly Column[], options: { allowedCheckedByReader?: readonly string[] } = {}): ContractRule[] {
+export function contractRules(
+  columns: readonly Column[],
+  options: { allowedCheckedByReader?: readonly string[]; castFromText?: readonly string[] } = {},
+): ContractRule[] {
   const rules: Omit<ContractRule, 'id'>[] = [];
   for (const column of columns) {
     const ref = quoteIdentifier(column.name);
     if (!column.nullable) {
-      rules.push({ column: column.name, kind: 'nullable', message: `${column.name}: value is missing`, violatedWhen: `${ref} IS NULL` });
+      // A value cast from text is missing only when the text is: a value that does not cast breaks its type rule alone.
+      const missing = options.castFromText?.includes(column.name) ? `${rawColumn(column.name)} IS NULL` : `${ref} IS NULL`;
+      rules.push({ column: column.name, kind: 'nullable', message: `${column.name}: value is missing`, violatedWhen: missing });
     }
     if (column.allowed && !options.allowedCheckedByReader?.includes(column.name)) {
       const list = column.allowed.map((v) => valueLiteral(v, column.type)).join(', ');
@@ -104,18 +113,55 @@ export function rawColumn(name: string): string {
   return `${quoteIdentifier(name).slice(0, -1)}__raw"`;
 }
 
+/** How a value of each type is described when it is not one, in the user's words. */
+export const TYPE_DESCRIPTIONS: Readonly<Record<ColumnType, string>> = {
+  string: 'text',
+  integer: 'an integer',
+  double: 'a number',
+  boolean: 'true or false',
+  date: 'a date (YYYY-MM-DD)',
+  timestamp: 'a timestamp (YYYY-MM-DD HH:MM:SS)',
+};
+
 /**
- * Type rules, for formats whose reader cannot reject a row itself (JSON Lines): a value that is present as text but
- * does not cast to the declared type breaks the rule. The CSV reader rejects such rows itself, with their line.
+ * Columns whose text the ingest casts itself instead of the reader: integers in every format (a reader's cast rounds
+ * `27.5` to 28; here only whole numbers are integers), and every typed column of JSON Lines (whose reader cannot
+ * reject a row).
+ */
+export function castByRules(column: Column, format: 'csv' | 'jsonl'): boolean {
+  return column.type !== 'string' && (format === 'jsonl' || column.type === 'integer');
+}
+
+/** SQL casting a text expression to a column's type, NULL when it is not a valid value of that type. */
+export function strictCastSql(text: string, type: ColumnType): string {
+  if (type === 'integer') {
+    // TRY_CAST alone accepts '27.5' (rounded) and '1e3': only an optional sign and digits are an integer.
+    return `CASE WHEN regexp_full_match(trim(${text}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${text}) AS BIGINT) END`;
+  }
+  return `TRY_CAST(${text} AS ${sqlType(type)})`;
+}
+
+/**
+ * Type rules, for columns the reader reads as text (see \`castByRules\`): a value that is present as text but does not
+ * cast to the declared type breaks the rule, and the message quotes it: \`tenure: "27.5" is not an integer\`.
  */
 export function typeRules(columns: readonly Column[], firstId: number): ContractRule[] {
   return columns.map((column, index) => ({
     id: firstId + index,
     column: column.name,
     kind: 'type' as const,
-    message: `${column.name}: not a valid ${column.type}`,
+    message: `${column.name}: not ${TYPE_DESCRIPTIONS[column.type]}`,
+    messageSql: `${quoteLiteral(`${column.name}: `)} || CAST(to_json(${rawColumn(column.name)}) AS VARCHAR) || ${quoteLiteral(` is not ${TYPE_DESCRIPTIONS[column.type]}`)}`,
     violatedWhen: `${rawColumn(column.name)} IS NOT NULL AND ${quoteIdentifier(column.name)} IS NULL`,
   }));
+}
+
+/** The column a JSON Lines reader sets to false for a line that is not a JSON object. */
+export const RECORD_OK_COLUMN = '"__record_ok"';
+
+/** The rule a JSON Lines line breaks when it is not a JSON object: it is quarantined, not the whole file refused. */
+export function recordRule(id: number): ContractRule {
+  return { id, column: '', kind: 'record', message: 'not a JSON object (malformed JSON, or a value that is not an object)', violatedWhen: `NOT ${RECORD_OK_COLUMN}`, exclusive: true };
 }
 
 /**
@@ -129,6 +175,19 @@ export function violationsExpression(rules: readonly ContractRule[]): string {
   const parts = rules.map((rule, i) => `CASE WHEN ${broken[i] ?? 'FALSE'} THEN '${rule.id}' END`);
   // Nearly every row is good: one OR over booleans decides that cheaply; the list of ids is built only for bad rows.
   return `CASE WHEN ${broken.join(' OR ')} THEN concat_ws(',', ${parts.join(', ')}) END`;
+}
+
+/**
+ * The messages of the rules a row breaks, joined by "; ", evaluated on the row itself (so a message may quote its
+ * value); an exclusive rule, when broken, is the only one reported.
+ */
+export function rowMessagesExpression(rules: readonly ContractRule[]): string {
+  if (rules.length === 0) return 'CAST(NULL AS VARCHAR)';
+  const message = (rule: ContractRule) => rule.messageSql ?? quoteLiteral(rule.message);
+  const all = `concat_ws('; ', ${rules.map((rule) => `CASE WHEN coalesce(${rule.violatedWhen}, FALSE) THEN ${message(rule)} END`).join(', ')})`;
+  return rules
+    .filter((rule) => rule.exclusive)
+    .reduceRight((rest, rule) => `CASE WHEN coalesce(${rule.violatedWhen}, FALSE) THEN ${message(rule)} ELSE ${rest} END`, all);
 }
 
 /** A SQL expression turning a rule-id list back into the rules' messages, joined by "; ". */

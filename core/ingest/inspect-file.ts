@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { UnreadableFileError } from '../errors.js';
 import type { DuckDbSession } from '../duckdb/open-duckdb.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
-import { quoteLiteral } from '../sql/quote.js';
+import { jsonLinesSql } from './ingest-sql.js';
 
 const PROBE_BYTES = 64 * 1024;
 const OTHER_DELIMITERS = [',', ';', '\t', '|'];
@@ -35,26 +35,63 @@ export async function probeFile(path: string, where: string, compressed: boolean
   }
 }
 
-/** Reads the column names of the file: the CSV header, or the keys of the first JSON Lines records. */
+/**
+ * Reads the column names of the file: the CSV header, or the keys of the first JSON Lines records (malformed lines are
+ * skipped here: they are quarantined later). A CSV without a header (`source.csv.header: false`) is read by position:
+ * its fields are the contract's columns, in order.
+ */
 export async function readHeader(session: DuckDbSession, spec: PipelineSpec, path: string, where: string): Promise<string[]> {
+  let fields: string[];
   try {
     if (spec.source.format === 'csv') {
       // The header is read by hand: DuckDB's sniffer would judge the whole file, and a file with a few bad rows must
       // still be read (and those rows quarantined), not refused.
       const line = await firstRecord(path, spec.source.csv.quote);
-      return splitCsvRecord(line, spec.source.csv.delimiter, spec.source.csv.quote, spec.source.csv.escape);
+      fields = splitCsvRecord(line, spec.source.csv.delimiter, spec.source.csv.quote, spec.source.csv.escape);
+    } else {
+      const rows = await session.rows(
+        `SELECT DISTINCT unnest(json_keys(line)) AS k FROM (SELECT line FROM ${jsonLinesSql(path)} WHERE json_valid(line) AND json_type(line) = 'OBJECT' LIMIT 10000)`,
+      );
+      return rows.map((r) => String(r.k));
     }
-    const rows = await session.rows(
-      `SELECT DISTINCT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${quoteLiteral(path)}, format = 'newline_delimited', hive_partitioning = false) LIMIT 10000)`,
-    );
-    return rows.map((r) => String(r.k));
   } catch (error) {
     throw new UnreadableFileError(`${where} cannot be read as ${spec.source.format.toUpperCase()}: ${firstLine(error)}`, { cause: error });
   }
+  if (spec.source.csv.header) return fields;
+  const columns = spec.contract.columns.map((c) => c.name);
+  if (fields.length !== columns.length) {
+    throw new UnreadableFileError(
+      `${where}: the first line has ${fields.length} values where the contract declares ${columns.length} columns (source.csv.header: false reads the columns by position)`,
+    );
+  }
+  return columns;
 }
 
-/** Checks the header against the contract; returns the unknown columns when the contract drops them. */
-export function checkHeader(spec: PipelineSpec, header: readonly string[], where: string): { unknown: string[] } {
+/** The file's header as the contract names it, and what did not match. */
+export interface MatchedHeader {
+  /** The file's fields in order: the contract column each one is, or its own name when it is none. */
+  header: string[];
+  /** Contract column → its name in the file, for columns whose names differ. */
+  sourceNames: Map<string, string>;
+  /** Names in the file the contract does not declare (dropped when the contract allows it). */
+  unknown: string[];
+}
+
+/**
+ * Matches the file's header to the contract: a column is found under its `sourceName` (or its name), exactly or,
+ * with `source.matchNames: case-insensitive`, whatever the case. Refuses a header that repeats a column, lacks a
+ * required one or (unless the contract drops them) has unknown ones.
+ */
+export function checkHeader(spec: PipelineSpec, fileHeader: readonly string[], where: string): MatchedHeader {
+  const fold = (name: string) => (spec.source.matchNames === 'case-insensitive' ? name.toLowerCase() : name);
+  const byFileName = new Map(spec.contract.columns.map((c) => [fold(c.sourceName ?? c.name), c]));
+  const sourceNames = new Map<string, string>();
+  const header = fileHeader.map((name) => {
+    const column = byFileName.get(fold(name));
+    if (!column) return name;
+    if (column.name !== name) sourceNames.set(column.name, name);
+    return column.name;
+  });
   const duplicates = header.filter((name, index) => header.indexOf(name) !== index);
   if (duplicates.length > 0) throw new UnreadableFileError(`${where}: the header repeats ${[...new Set(duplicates)].map((d) => `"${d}"`).join(', ')}`);
   const declared = new Set(spec.contract.columns.map((c) => c.name));
@@ -72,8 +109,11 @@ export function checkHeader(spec: PipelineSpec, header: readonly string[], where
     const hints = missing
       .map((name) => header.find((h) => h.toLowerCase() === name && h !== name))
       .filter((h): h is string => h !== undefined);
-    const hint = hints.length > 0 ? ` (column names are case-sensitive; found ${hints.map((h) => `"${h}"`).join(', ')})` : '';
-    throw new UnreadableFileError(`${where}: missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}${hint}; the header has ${header.map((h) => `"${h}"`).join(', ')}`);
+    const hint =
+      hints.length > 0
+        ? ` (column names are case-sensitive; found ${hints.map((h) => `"${h}"`).join(', ')}); set source.matchNames: case-insensitive, or name the file's column with sourceName`
+        : '';
+    throw new UnreadableFileError(`${where}: missing required column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}${hint}; the header has ${fileHeader.map((h) => `"${h}"`).join(', ')}`);
   }
   const unknown = header.filter((name) => !declared.has(name));
   if (unknown.length > 0 && spec.contract.unknownColumns === 'reject') {
@@ -81,7 +121,7 @@ export function checkHeader(spec: PipelineSpec, header: readonly string[], where
       `${where}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (the contract rejects columns it does not declare; declare them or set contract.unknownColumns: drop)`,
     );
   }
-  return { unknown };
+  return { header, sourceNames, unknown };
 }
 
 /** The first line of an error's message: DuckDB's messages carry a long context after it. */

@@ -7,6 +7,11 @@ export interface CrawlTarget {
   /** The table's data: `curated/<pipeline>/` in the lake bucket. */
   bucket: string;
   prefix: string;
+  /**
+   * The spec's limit for one crawl (`catalog.timeoutSeconds`). The local catalog stops a crawl still running then;
+   * a Glue crawler takes no such limit, so there the poll loop's count enforces it.
+   */
+  timeoutSeconds?: number;
 }
 
 /** Where a crawl stands. */
@@ -14,6 +19,8 @@ export interface CrawlStatus {
   state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   /** The catalog's own message when the crawl failed or was cancelled. */
   message?: string;
+  /** The catalog stopped the crawl because it ran past the target's `timeoutSeconds` (state CANCELLED). */
+  timedOut?: boolean;
 }
 
 /**

@@ -40,4 +40,11 @@ export interface ObjectStore {
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
   /** Deletes objects; missing ones are not an error. */
   delete(refs: readonly ObjectRef[]): Promise<void>;
+  /** Moves an object within a bucket (locally a rename; S3 has none: CopyObject then DeleteObject). */
+  move(from: ObjectRef, to: ObjectRef): Promise<void>;
+  /**
+   * Deletes every object whose key starts with `prefix` (a folder when it ends with "/"), with, locally, any partial
+   * write a killed process left among them.
+   */
+  deletePrefix(bucket: string, prefix: string): Promise<void>;
 }

@@ -6,6 +6,11 @@ export interface QueryRequest {
   workgroup: string;
   /** The same token never starts a second query (Athena's ClientRequestToken, 32-128 characters). */
   requestToken: string;
+  /**
+   * The spec's limit for the query (`features.timeoutSeconds`). The local engine stops a query still running then;
+   * Athena takes no per-query limit, so there the poll loop's count enforces it.
+   */
+  timeoutSeconds?: number;
 }
 
 /** Where a query stands. */
@@ -15,6 +20,8 @@ export interface QueryStatus {
   reason?: string;
   bytesScanned?: number;
   engineMs?: number;
+  /** The engine stopped the query because it ran past the request's `timeoutSeconds` (state CANCELLED). */
+  timedOut?: boolean;
 }
 
 /** The query engine port: Athena in AWS, DuckDB with Trino-compatibility macros locally. */

@@ -45,6 +45,11 @@ export interface TuningRequest {
 export interface JobStatus {
   state: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
   failureReason?: string;
+  /**
+   * SageMaker's SecondaryStatus when it says why a job stopped: `MaxRuntimeExceeded` (the job ran past
+   * `maxRuntimeSeconds`) or `MaxWaitTimeExceeded` (a spot job waited past `maxWaitSeconds`).
+   */
+  secondaryStatus?: string;
   /** For tuning: the best training job's. */
   modelArtifact?: string;
   hyperparameters?: Record<string, string>;

@@ -16,9 +16,25 @@ export const lakeLayout = {
   },
   /** Root of a pipeline's curated, partitioned Parquet table. */
   curatedPrefix: (pipeline: string) => `curated/${pipeline}/`,
+  /** Root of a pipeline's quarantine files. */
+  quarantinePrefix: (pipeline: string) => `quarantine/${pipeline}/`,
   /** Rejected rows of one input file, with the rule each broke. */
   quarantineKey: (pipeline: string, ingestDate: string, runId: string, sourceHash: string) =>
     `quarantine/${pipeline}/ingest_date=${ingestDate}/${runId}-${sourceHash}.parquet`,
+  /** Where ingests stage their output and leave their markers; no reader looks here (see `source-commit.ts`). */
+  ingestStagingPrefix: (pipeline: string) => `ingest/${pipeline}/staging/`,
+  /** One run's staging folder for one source. */
+  stagingPrefix: (pipeline: string, runId: string, sourceHash: string) => `ingest/${pipeline}/staging/${runId}-${sourceHash}/`,
+  /** Ending of a pending-ingest marker's key. */
+  PENDING_SUFFIX: '.pending.json',
+  /** Ending of a commit record's key. */
+  COMMIT_SUFFIX: '.commit.json',
+  /** Marker: a run has started writing a source's output. */
+  pendingKey: (pipeline: string, runId: string, sourceHash: string) => `ingest/${pipeline}/staging/${runId}-${sourceHash}.pending.json`,
+  /** Commit record: the run's output for the source is decided, and is being (or was) moved into place. */
+  commitKey: (pipeline: string, runId: string, sourceHash: string) => `ingest/${pipeline}/staging/${runId}-${sourceHash}.commit.json`,
+  /** What the lake remembers of a source's content: the run and object that last ingested it. */
+  sourceRecordKey: (pipeline: string, sourceHash: string) => `ingest/${pipeline}/sources/${sourceHash}.json`,
   /** Train and validation sets of a run. */
   featuresPrefix: (pipeline: string, runId: string) => `features/${pipeline}/${runId}/`,
   /** Model artifacts of a run's jobs. */

@@ -36,6 +36,8 @@ export const ingestResultSchema = z
     curatedPrefix: z.string(),
     curatedKeys: z.array(z.string()),
     quarantineKey: z.string().optional(),
+    /** The same bytes were ingested before under another key: their rows were replaced, not added. */
+    sameContentAs: z.object({ runId: z.string(), key: z.string() }).strict().optional(),
     rows: rowCountsSchema,
     durationMs: z.number(),
   })

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PipelineSpecError } from '../errors.js';
+import { splitProblems } from '../features/feature-sql.js';
+import { objectKeyProblem } from '../trigger/object-key.js';
 import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.js';
 import { trainingSectionProblems } from './training-rules.js';
 
@@ -50,6 +52,24 @@ export function loadPipelineSpec(nameOrPath: string, pipelinesDir: string): Pipe
   return parsePipelineSpec(readFileSync(file, 'utf8'), file);
 }
 
+/**
+ * How many times a spec may use its YAML aliases (`*name`) in all: the yaml package's own default, set here on
+ * purpose. A spec needs a few at most; a "billion laughs" document nests aliases to expand a few lines into gigabytes,
+ * and the yaml package refuses it once this count is passed.
+ */
+export const MAX_SPEC_ALIAS_COUNT = 100;
+
+// Expanding aliases is where a hostile document does its damage, after parsing succeeded: name the file when it fails.
+function specValue(document: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_SPEC_ALIAS_COUNT });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const limit = /alias count/i.test(reason) ? ` (a spec may expand its aliases at most ${MAX_SPEC_ALIAS_COUNT} times)` : '';
+    throw new PipelineSpecError(`${file}: not valid YAML:\n  - ${reason}${limit}`, { cause: error });
+  }
+}
+
 /** Validates spec text; `file` is used in messages and to locate the files the spec names. */
 export function parsePipelineSpec(text: string, file: string): PipelineSpec {
   const document = parseDocument(text, { prettyErrors: true });
@@ -57,7 +77,7 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
     const problems = document.errors.map((e) => `  - ${e.message.split('\n')[0] ?? e.message}`);
     throw new PipelineSpecError(`${file}: not valid YAML:\n${problems.join('\n')}`);
   }
-  const parsed = pipelineSpecSchema.safeParse(document.toJS());
+  const parsed = pipelineSpecSchema.safeParse(specValue(document, file));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
     throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.join('\n')}`);
@@ -67,6 +87,8 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
   const suffixes = spec.source.suffixes ?? (spec.source.format === 'csv' ? ['.csv', '.csv.gz', '.txt'] : ['.jsonl', '.ndjson', '.json', '.jsonl.gz']);
   const problems = [
     ...crossFieldProblems(spec, prefix),
+    // The split against the label, read from the feature query: a label in splitKey is refused before any data moves.
+    ...splitProblems(spec, path.dirname(file)),
     // SageMaker's own rules for the training and tuning sections: a bad hyperparameter fails here, not after ingest.
     ...trainingSectionProblems(spec).map(({ path: at, message }) => `${at}: ${message}`),
   ];
@@ -81,13 +103,25 @@ function crossFieldProblems(spec: z.output<typeof pipelineSpecSchema>, prefix: s
   if (!prefix.startsWith(DROP_ZONE_PREFIX) || !prefix.endsWith('/') || prefix.includes('//')) {
     problems.push(`source.prefix: "${prefix}" must start with "${DROP_ZONE_PREFIX}" and end with "/"`);
   }
+  // Keys are built from the prefix in both runtimes; one that could climb out of the drop zone is refused here.
+  const keyProblem = objectKeyProblem(prefix);
+  if (keyProblem) problems.push(`source.prefix: "${prefix}" ${keyProblem}`);
   for (const output of OUTPUT_PREFIXES) {
     if (output.startsWith(prefix) || prefix.startsWith(output)) {
       problems.push(`source.prefix: "${prefix}" overlaps the output prefix "${output}"; a run would trigger itself`);
     }
   }
   const seen = new Set<string>();
+  const fileNames = new Map<string, string>();
   spec.contract.columns.forEach((column, index) => {
+    const inFile = column.sourceName ?? column.name;
+    const folded = spec.source.matchNames === 'case-insensitive' ? inFile.toLowerCase() : inFile;
+    const other = fileNames.get(folded);
+    if (other !== undefined) problems.push(`contract.columns.${index}: reads the file's "${inFile}", as "${other}" does`);
+    fileNames.set(folded, column.name);
+    if (column.sourceName !== undefined && spec.source.format === 'csv' && !spec.source.csv.header) {
+      problems.push(`contract.columns.${index}.sourceName: the file has no header (source.csv.header: false); columns are read by position`);
+    }
     if (seen.has(column.name)) problems.push(`contract.columns.${index}.name: "${column.name}" is declared twice`);
     seen.add(column.name);
     if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
@@ -104,7 +138,7 @@ function crossFieldProblems(spec: z.output<typeof pipelineSpecSchema>, prefix: s
     if (name === 'ingest_date') problems.push(`partitioning.columns.${index}: ingest_date is always the first partition key`);
   });
   if (seen.has('ingest_date')) problems.push('contract.columns: "ingest_date" is reserved for the ingest partition key');
-  spec.features?.splitKey.forEach((key, index) => {
+  spec.features?.splitKey?.forEach((key, index) => {
     if (!seen.has(key)) problems.push(`features.splitKey.${index}: "${key}" is not a contract column`);
   });
   return problems;

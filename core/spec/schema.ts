@@ -6,7 +6,7 @@ import * as z from 'zod';
  */
 
 /** Prefixes the workflow writes to. A drop prefix may not overlap any of them, or a run could trigger itself. */
-export const OUTPUT_PREFIXES = ['raw/', 'curated/', 'quarantine/', 'features/', 'models/', 'runs/', 'registry/', 'athena/'] as const;
+export const OUTPUT_PREFIXES = ['raw/', 'curated/', 'quarantine/', 'ingest/', 'features/', 'models/', 'runs/', 'registry/', 'athena/'] as const;
 
 /** The only prefix whose uploads start runs. */
 export const DROP_ZONE_PREFIX = 'incoming/';
@@ -38,6 +38,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const columnSchema = z
   .object({
     name: identifier,
+    sourceName: z.string().min(1).max(1024).optional().describe('the name in the file (CSV header or JSON key) when it differs from name'),
     type: z.enum(columnTypeNames),
     required: z.boolean().default(true).describe('the header must contain the column'),
     nullable: z.boolean().default(true).describe('an empty value (or one of nullValues) is accepted'),
@@ -84,15 +85,23 @@ const csvOptionsSchema = z
     quote: z.string().length(1).default('"'),
     escape: z.string().length(1).default('"'),
     nullValues: z.array(z.string()).default(['']),
+    header: z.boolean().default(true).describe('false: the file has no header; its fields are the contract columns, in order'),
   })
   .strict();
 
 const sourceSchema = z
   .object({
     format: z.enum(['csv', 'jsonl']),
-    prefix: z.string().optional().describe('drop prefix; defaults to incoming/<name>/'),
+    prefix: z
+      .string()
+      .refine((p) => !p.split('/').includes('..'), 'may not contain a ".." segment')
+      .refine((p) => !p.startsWith('/'), 'may not be absolute (start with "/")')
+      .refine((p) => !p.includes('\\'), 'may not contain a backslash')
+      .optional()
+      .describe('drop prefix; defaults to incoming/<name>/'),
     suffixes: z.array(z.string().min(1)).optional().describe('object key endings the pipeline takes; defaults by format'),
-    csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', escape: '"', nullValues: [''] }),
+    matchNames: z.enum(['exact', 'case-insensitive']).default('exact').describe('how header names (or JSON keys) are matched to columns'),
+    csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', escape: '"', nullValues: [''], header: true }),
   })
   .strict();
 
@@ -112,8 +121,13 @@ const catalogSchema = z
 const featuresSchema = z
   .object({
     query: z.string().default('features.sql').describe('file beside pipeline.yml holding one SELECT, label first'),
-    splitKey: z.array(identifier).min(1).describe('columns hashed for the train/validation split'),
+    splitKey: z
+      .array(identifier)
+      .min(1)
+      .optional()
+      .describe('columns whose hash keeps rows of one entity on one side of the split; absent: a row-based split'),
     validationRatio: z.number().gt(0).lt(1).default(0.2),
+    stratify: z.boolean().default(false).describe("row-based split only: the validation share is taken within each of the label's values"),
     pollSeconds: z.number().int().min(1).max(300).default(5),
     timeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
     bytesScannedCutoff: z.number().int().min(10_000_000).default(10_000_000_000),

@@ -16,10 +16,15 @@
  * `runTrinoQuery` chains the three.
  */
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
-import { TerminalStepError } from '../errors.js';
+import { FeatureQueryError, UnsupportedSqlFunctionError } from './feature-query-errors.js';
+import { prepareSingleStatement } from './single-statement.js';
+import type { StatementConnection } from './single-statement.js';
 import { findCallSites, nextSignificant, tokenizeSql } from './trino-compat-lexer.js';
 import type { SqlToken } from './trino-compat-lexer.js';
 import { TRINO_COMPAT_MACRO_DEFINITIONS, TRINO_PLAIN_RENAMES, createMacroStatement } from './trino-compat-macros.js';
+
+export { FeatureQueryError, UnsupportedSqlFunctionError } from './feature-query-errors.js';
+export type { FeatureQueryErrorOptions } from './feature-query-errors.js';
 
 /** Session settings that make DuckDB evaluate like an Athena query: UTC session zone, `5 / 2 = 2`. */
 export const TRINO_SESSION_SETTINGS: readonly string[] = [
@@ -116,60 +121,8 @@ const EXTRACT_FIELDS: ReadonlyMap<string, string> = new Map([
 const ZONED_TIMESTAMP =
   /^'(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*([+-]\d{1,2}(?::?\d{2})?|[A-Za-z][\w/+-]*)'$/;
 
-/** The DuckDB connection surface `runTrinoQuery` needs. */
-export type TrinoCompatConnection = Pick<DuckDBConnection, 'runAndReadAll'>;
-
-/** Options shared by the feature-query errors. */
-export interface FeatureQueryErrorOptions {
-  /** The underlying error (usually DuckDB's). */
-  readonly cause?: unknown;
-  /** The Trino SQL that failed, kept for logs and the run manifest (never put in the message). */
-  readonly sql?: string;
-}
-
-/**
- * A query uses a function that Sluice's local DuckDB engine cannot run (it may still run on Athena). Terminal: the
- * same SQL fails the same way on a retry. `name` is the ASL error code.
- */
-export class UnsupportedSqlFunctionError extends TerminalStepError {
-  public override readonly name = 'UnsupportedSqlFunctionError';
-
-  /** The offending function names, lower case, as Trino spells them. */
-  public readonly functionNames: readonly string[];
-
-  /** The Trino SQL that failed, when known. */
-  public readonly sql: string | undefined;
-
-  /**
-   * @param functionNames the functions with no local equivalent
-   * @param options `cause`, `sql`, and `detail`: a sentence appended to the message
-   */
-  public constructor(functionNames: readonly string[], options: FeatureQueryErrorOptions & { readonly detail?: string } = {}) {
-    const list = functionNames.join(', ');
-    const subject = functionNames.length === 1 ? `Function ${list} has` : `Functions ${list} have`;
-    const detail = options.detail === undefined ? '' : ` ${options.detail}`;
-    super(`${subject} no local equivalent in Sluice's DuckDB engine.${detail}`, { cause: options.cause });
-    this.functionNames = functionNames;
-    this.sql = options.sql;
-  }
-}
-
-/** The feature query failed in the local engine for a reason other than an unsupported function. Terminal. */
-export class FeatureQueryError extends TerminalStepError {
-  public override readonly name = 'FeatureQueryError';
-
-  /** The Trino SQL that failed, when known. */
-  public readonly sql: string | undefined;
-
-  /**
-   * @param message one clean line (DuckDB's first line, or Sluice's own sentence)
-   * @param options `cause` and `sql`
-   */
-  public constructor(message: string, options: FeatureQueryErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.sql = options.sql;
-  }
-}
+/** The DuckDB connection surface `runTrinoQuery` needs (it parses and prepares before it runs). */
+export type TrinoCompatConnection = StatementConnection;
 
 /** Makes `connection` speak Trino: Athena's session settings, then every compatibility macro. */
 export async function installTrinoCompat(connection: Pick<DuckDBConnection, 'run'>): Promise<void> {
@@ -209,13 +162,17 @@ export function findUnsupportedTrinoFunctions(sql: string): string[] {
 }
 
 const MISSING_FUNCTION = /(?:Scalar|Table|Aggregate|Pragma|Macro)?\s*Function with name "?([^\s"!]+)"? does not exist/i;
+// DuckDB refuses file access outside the allowed directories, extension loading and locked settings this way.
+const PERMISSION_ERROR = /^(?:Permission Error: (?:Cannot access (?:file|directory) "([^"]*)")?|Invalid Input Error: Cannot change configuration option)/;
 const MACRO_ARGUMENTS = /Macro "?([^\s"(]+)"?\(\) does not support the supplied arguments/i;
 
 /**
  * Turns an error thrown by DuckDB while running (translated) Trino SQL into a Sluice error:
  * an unknown function becomes an `UnsupportedSqlFunctionError` naming it (by its Trino name), and so does a
- * compatibility macro called with an argument form it does not emulate; anything else becomes a
- * `FeatureQueryError` with DuckDB's first line as its message. The original error is kept as `cause`.
+ * compatibility macro called with an argument form it does not emulate; a file, extension or setting refused by a
+ * confined session (`confineDuckDb`) becomes a `FeatureQueryError` saying the query may read only the pipeline's
+ * tables; anything else becomes a `FeatureQueryError` with DuckDB's first line as its message. The original error is
+ * kept as `cause`.
  */
 export function explainDuckDbError(error: unknown, sql: string): Error {
   if (error instanceof UnsupportedSqlFunctionError || error instanceof FeatureQueryError) return error;
@@ -243,28 +200,59 @@ export function explainDuckDbError(error: unknown, sql: string): Error {
       detail: `Locally it accepts ${arities.join(' or ')} argument(s), of the types Trino documents.`,
     });
   }
+  const refused = PERMISSION_ERROR.exec(message);
+  if (refused !== null) {
+    const what = refused[1] === undefined ? firstLine(message).replace(/^Permission Error:\s*/, '') : `it tried to access "${refused[1]}"`;
+    return new FeatureQueryError(
+      `The feature query may read only the pipeline's tables (the local engine allows no other file, extension or setting): ${what}.`,
+      { cause: error, sql },
+    );
+  }
   if (message.includes('strftime format must be a constant')) {
     return new FeatureQueryError('date_format: locally the format must be a constant string, such as a literal.', {
       cause: error,
       sql,
     });
   }
-  return new FeatureQueryError(renameBack(firstLine(message)), { cause: error, sql });
+  // The node binding prefixes parser errors with the C API call that failed; the author needs DuckDB's own line.
+  return new FeatureQueryError(renameBack(firstLine(message).replace(/^Failed to extract statements:\s*/, '')), { cause: error, sql });
+}
+
+/** How `runTrinoQuery` runs the query. */
+export interface TrinoQueryOptions {
+  /**
+   * Wraps the translated SELECT, once checked, in the one `COPY … TO` that writes its result (the local UNLOAD).
+   * The wrapper is Sluice's, never the author's, and is itself checked to be exactly one COPY before it runs.
+   */
+  readonly copy?: (select: string) => string;
 }
 
 /**
- * Runs Trino SQL on a connection prepared by `installTrinoCompat`: refuses known Athena-only functions before
- * executing, translates, runs, and explains failures (`UnsupportedSqlFunctionError`, `FeatureQueryError`).
+ * Runs Trino SQL on a connection prepared by `installTrinoCompat`: refuses known Athena-only functions, translates,
+ * has DuckDB parse it and refuses anything but exactly one SELECT (`prepareSingleStatement`), runs it (or the COPY
+ * `options.copy` wraps it in), and explains failures (`UnsupportedSqlFunctionError`, `FeatureQueryError`).
  */
-export async function runTrinoQuery(connection: TrinoCompatConnection, sql: string): Promise<DuckDBResultReader> {
+export async function runTrinoQuery(connection: TrinoCompatConnection, sql: string, options: TrinoQueryOptions = {}): Promise<DuckDBResultReader> {
   const unsupported = findUnsupportedTrinoFunctions(sql);
   if (unsupported.length > 0) {
     throw new UnsupportedSqlFunctionError(unsupported, { sql, detail: 'The query runs on Athena only.' });
   }
+  const translated = translateTrinoSql(sql);
   try {
-    return await connection.runAndReadAll(translateTrinoSql(sql));
+    const select = await prepareSingleStatement(connection, translated, 'SELECT', sql);
+    if (options.copy === undefined) return await runPrepared(select);
+    select.destroySync();
+    return await runPrepared(await prepareSingleStatement(connection, options.copy(translated), 'COPY', sql));
   } catch (error) {
     throw explainDuckDbError(error, sql);
+  }
+}
+
+async function runPrepared(statement: Awaited<ReturnType<typeof prepareSingleStatement>>): Promise<DuckDBResultReader> {
+  try {
+    return await statement.runAndReadAll();
+  } finally {
+    statement.destroySync();
   }
 }
 

@@ -1,9 +1,13 @@
 import * as z from 'zod';
+import { featureColumnNames, readFeatureQuery } from '../features/feature-sql.js';
 import type { GateDecision } from '../gate/gate.js';
-import { decideGate } from '../gate/gate.js';
+import type { ModelEvaluator } from '../gate/model-evaluator.js';
+import type { GateInputs } from '../gate/served-gate.js';
+import { gateOnServedModels } from '../gate/served-gate.js';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
-import type { ModelRegistry } from '../ports/model-registry.js';
+import type { PipelineSpec } from '../spec/load-spec.js';
+import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { Evaluation, TrainingProgress } from '../run/workflow-state.js';
@@ -17,7 +21,18 @@ export interface EvaluateModelDeps {
   logger: Logger;
   /** The serving image of the algorithm (SageMaker's XGBoost 1.7-1 image for the region; a local tag locally). */
   modelImage: string;
+  /**
+   * Scores the production model on the candidate's validation set (locally, in-process). Absent in AWS until batch
+   * scoring is wired: the gate then compares with the production model's registered numbers and says so.
+   */
+  evaluator?: ModelEvaluator;
 }
+
+/** Said in the decision, the log and the registry when a candidate passes the gate of a pipeline that deploys nothing. */
+export const APPROVED_NOT_DEPLOYED = 'approved, not deployed: the pipeline has no deployment section, so no endpoint serves it';
+
+/** Why the cloud gate cannot yet score the production model on the candidate's set. */
+const NO_EVALUATOR = 'scoring the production model on this run\'s set needs batch scoring, which this deployment does not have yet';
 
 const inputSchema = z.object({ run: runContextSchema, features: featureProgressSchema, training: trainingProgressSchema }).passthrough();
 
@@ -31,18 +46,46 @@ export function candidateMetrics(training: TrainingProgress): Record<string, num
   return metrics;
 }
 
+/** Lineage keys of the feature query's column names: the label's, and the model's features in order (comma-joined). */
+export const LABEL_LINEAGE_KEY = 'label';
+/** See {@link LABEL_LINEAGE_KEY}. */
+export const FEATURES_LINEAGE_KEY = 'features';
+
+/**
+ * The label's and the features' names, from the feature query's SELECT list, so that `sluice predict` can find a
+ * file's columns by header name. `*` stands for the table's columns: the contract's, then the partition columns.
+ */
+function featureLineage(spec: PipelineSpec, table: string, logger: Logger): Record<string, string> {
+  try {
+    const partitions = ['ingest_date', ...spec.partitioning.columns];
+    const tableColumns = [...spec.contract.columns.map((c) => c.name).filter((n) => !partitions.includes(n)), ...partitions];
+    const [label, ...names] = featureColumnNames(readFeatureQuery(spec, table), tableColumns);
+    if (label === undefined || names.length === 0) return {};
+    return { [LABEL_LINEAGE_KEY]: label, [FEATURES_LINEAGE_KEY]: names.join(',') };
+  } catch (error) {
+    // The query ran already; its names are a convenience for predict, not a reason to fail the run.
+    logger.warn('feature names not recorded', { reason: error instanceof Error ? error.message : String(error) });
+    return {};
+  }
+}
+
 /**
  * EvaluateModel: registers the trained candidate and gates it against the production model. A rejected candidate
  * ends the run successfully, "not promoted", the production model still serving; a promoted one is approved only
- * after it is deployed and answers (PromoteModel).
+ * after it is deployed and answers (PromoteModel); one that passes the gate of a pipeline without a `deployment`
+ * section is approved here, "approved, not deployed".
  *
  * 1. Reads `$.run`, `$.features` and the completed `$.training`; a job without a model artifact fails the run with
  *    TrainingFailedError.
  * 2. Gathers the candidate's metrics: the job's final metrics and its own evaluation's numbers (`evaluation:<name>`).
- * 3. Registers the candidate, pending approval, with its metrics and lineage (run, trigger, data, query ids, jobs).
- * 4. Gates it against the production model with the spec's rule (no rule: never deployed).
- * 5. Marks a rejected candidate Rejected, with the reasons.
- * 6. Returns the decision, the candidate and the production model's metrics at `$.evaluation`.
+ * 3. Registers the candidate, pending approval, with its metrics and lineage (run, trigger, data, query ids, jobs, and
+ *    the label's and features' names from the feature query).
+ * 4. Scores the production model on the candidate's validation set when an evaluator is given (locally).
+ * 5. Gates the candidate on what is served (its own evaluation at its best iteration) against the production model on
+ *    the same set (or its registered numbers, said in the reasons), with the spec's rule (no rule: never deployed).
+ * 6. Marks a rejected candidate Rejected, and approves a passing one at once when the pipeline deploys nothing.
+ * 7. Returns the decision, the candidate and the production model's metrics at `$.evaluation`; the production
+ *    model's numbers on the candidate's set are its metrics prefixed `candidateSet:`.
  */
 export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps): Promise<Evaluation> {
   const { run, features, training } = parseStateInput('EvaluateModel', inputSchema, rawInput);
@@ -57,19 +100,46 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
     validationQueryId: features.validation.queryId,
     [training.mode === 'tune' ? 'tuningJob' : 'trainingJob']: training.jobName,
     ...(training.bestTrainingJobName ? { bestTrainingJob: training.bestTrainingJobName } : {}),
+    ...featureLineage(spec, features.table, deps.logger),
   };
   const candidate = await deps.registry.register({ pipeline: spec.name, runId: run.runId, modelArtifact: training.modelArtifact, image: deps.modelImage, metrics, lineage });
   const production = await deps.registry.production(spec.name);
   const rule = spec.gate;
-  const decision: GateDecision = rule
-    ? decideGate(rule, metrics, production?.metrics)
+  let onCandidateSet: Record<string, number> | undefined;
+  let notScoredBecause = NO_EVALUATOR;
+  if (rule && production && deps.evaluator) {
+    try {
+      onCandidateSet = await deps.evaluator.evaluate(production.modelArtifact, features.validation.location);
+    } catch (error) {
+      // A production model that cannot score this set (other features, say) is still compared, on its own numbers.
+      notScoredBecause = `it could not be scored on this run's set (${error instanceof Error ? error.message : String(error)})`;
+      deps.logger.warn('production model not scored on the candidate\'s validation set', { version: production.version, reason: notScoredBecause });
+    }
+  }
+  const inputs: GateInputs = {
+    candidateMetrics: metrics,
+    ...(production
+      ? { production: { version: production.version, registeredMetrics: production.metrics, ...(onCandidateSet ? { onCandidateSet } : { notScoredBecause }) } }
+      : {}),
+  };
+  const gated: GateDecision = rule
+    ? gateOnServedModels(rule, inputs)
     : { promote: false, metric: '', candidate: null, production: null, reasons: ['the pipeline has no gate: models are registered, never deployed'] };
-  if (!decision.promote) await deps.registry.decide(candidate, 'Rejected', decision.reasons.join('; '));
-  deps.logger.info(decision.promote ? 'candidate promoted' : 'candidate not promoted', { version: candidate.version, reasons: decision.reasons });
+  const approveHere = gated.promote && !run.plan.deploy;
+  const decision: GateDecision = approveHere ? { ...gated, reasons: [...gated.reasons, APPROVED_NOT_DEPLOYED] } : gated;
+  // A promoted candidate waits for PromoteModel (after it is deployed and answers); the others are decided here.
+  const decided: 'Approved' | 'Rejected' | undefined = !decision.promote ? 'Rejected' : approveHere ? 'Approved' : undefined;
+  if (decided) await deps.registry.decide(candidate, decided, decision.reasons.join('; '));
+  const status: ModelVersion['status'] = decided ?? candidate.status;
+  const outcome = !decision.promote ? 'candidate not promoted' : approveHere ? 'candidate approved, not deployed' : 'candidate promoted';
+  deps.logger.info(outcome, { version: candidate.version, reasons: decision.reasons });
+  const productionMetrics = production
+    ? { ...production.metrics, ...Object.fromEntries(Object.entries(onCandidateSet ?? {}).map(([k, v]) => [`candidateSet:${k}`, v])) }
+    : undefined;
   return {
     promote: decision.promote,
     decision,
-    candidate: decision.promote ? candidate : { ...candidate, status: 'Rejected' },
-    ...(production ? { production: { version: production.version, metrics: production.metrics } } : {}),
+    candidate: { ...candidate, status },
+    ...(production && productionMetrics ? { production: { version: production.version, metrics: productionMetrics } } : {}),
   };
 }

@@ -6,7 +6,8 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { RunContext, RunObject } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
-import { decodeS3EventKey } from '../trigger/s3-event-key.js';
+import { objectKeyProblem } from '../trigger/object-key.js';
+import { decodeAndCheckS3EventKey } from '../trigger/s3-event-key.js';
 
 /** What NormalizeInput needs. */
 export interface NormalizeInputDeps {
@@ -70,7 +71,8 @@ export const normalizeInputSchema = z
  * 2. Identifies the trigger and the pipeline (an S3 event's key is matched against the pipelines' drop zones), and
  *    checks the pipeline exists; an input of no known shape fails with InvalidRunInputError, showing the expected
  *    input.
- * 3. Checks every input object exists and records its version (ETag, version id, size, last modified); a missing one
+ * 3. Refuses a key that could resolve outside the lake (`..`, absolute, backslash; S3 event keys are checked once
+ *    decoded), then checks every input object exists and records its version (ETag, version id, size, last modified); a missing one
  *    fails with ObjectNotFoundError.
  * 4. Plans the run from the spec: features, training or tuning, deployment.
  * 5. Returns the run context.
@@ -82,6 +84,10 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
   const described: RunObject[] = [];
   for (const object of objects) {
     const bucket = object.bucket ?? deps.lakeBucket;
+    // Checked on the decoded key, in every trigger: a key that could resolve outside the lake never reaches a step.
+    const keyProblem = objectKeyProblem(object.key);
+    const problem = keyProblem ? `the key ${keyProblem}` : bucketProblem(bucket);
+    if (problem) throw new InvalidRunInputError(`Input object s3://${bucket}/${object.key} is refused: ${problem}`);
     const info = await deps.store.head({ bucket, key: object.key });
     if (!info) throw new ObjectNotFoundError(`Input object s3://${bucket}/${object.key} does not exist (pipeline "${spec.name}")`);
     described.push({
@@ -108,6 +114,11 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
   });
 }
 
+/** A bucket name is one path segment locally: it may not climb or hold a separator. */
+function bucketProblem(bucket: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes('..') ? undefined : `"${bucket}" is not a valid S3 bucket name`;
+}
+
 function identify(
   input: unknown,
   deps: NormalizeInputDeps,
@@ -118,7 +129,7 @@ function identify(
   }
   const event = s3EventInput.safeParse(input);
   if (event.success) {
-    const key = decodeS3EventKey(event.data.detail.object.key);
+    const { key } = decodeAndCheckS3EventKey(event.data.detail.object.key);
     const match = matchPipeline(deps.specs.all(), key);
     if (!match.spec) throw new InvalidRunInputError(`The uploaded object does not start a run: ${match.reason}`);
     return { trigger: 'upload', pipeline: match.spec.name, objects: [{ bucket: event.data.detail.bucket.name, key }] };

@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import * as z from 'zod';
 import type { DeployDeps } from '../deployment/deployment.js';
 import { SmokeTestFailedError, endpointSpec } from '../deployment/deployment.js';
+import { readPredictionAnswer } from '../deployment/prediction-answer.js';
 import { resourceName } from '../run/job-names.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
@@ -18,10 +19,11 @@ const SMOKE_ROWS = 5;
  *
  * 1. Reads `$.run`, `$.features` and `$.deployment`.
  * 2. Takes the first rows of the run's validation set, label removed.
- * 3. Sends them to the endpoint as `text/csv` and expects one finite score back per row.
+ * 3. Sends them to the endpoint as `text/csv` and expects one row back per row sent, in the container's format: one
+ *    finite score, or a `multi:softprob` model's class probabilities (core/deployment/prediction-answer.ts).
  * 4. When the candidate does not answer properly, deploys the production model (if there is one) again, then fails the
  *    run with SmokeTestFailedError, so a broken candidate does not keep serving.
- * 5. Returns the rows sent and the scores at `$.smokeTest`.
+ * 5. Returns the rows sent and the scores (row-major, all classes of a row in turn) at `$.smokeTest`.
  */
 export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<SmokeTestResult> {
   const { run, features, deployment } = parseStateInput('SmokeTest', inputSchema, rawInput);
@@ -64,16 +66,20 @@ async function checkEndpoint(runId: string, validationLocation: string, deployme
   }
   const address = deployment.address ?? deployment.endpointName;
   let body: string;
+  let contentType: string;
   try {
-    body = (await deps.invoker.invoke(address, { contentType: 'text/csv', accept: 'text/csv', body: `${rows.join('\n')}\n` })).body;
+    ({ body, contentType } = await deps.invoker.invoke(address, { contentType: 'text/csv', accept: 'text/csv', body: `${rows.join('\n')}\n` }));
   } catch (error) {
     throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const predictions = body.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (predictions.length !== rows.length || predictions.some((p) => !Number.isFinite(p))) {
-    throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} answered ${rows.length} rows with "${body.slice(0, 200)}": expected ${rows.length} numbers`);
+  const answer = readPredictionAnswer(body, contentType, rows.length);
+  if (!answer.ok) {
+    throw new SmokeTestFailedError(
+      `Endpoint ${deployment.endpointName} answered ${rows.length} rows with "${body.slice(0, 200)}": ${answer.problem}; ` +
+        `for multi:softprob expected ${rows.length} lines of class probabilities, else expected ${rows.length} numbers`,
+    );
   }
-  return { rows: rows.length, predictions };
+  return { rows: rows.length, predictions: answer.rows.values };
 }
 
 /** Deploys the production model again after a failed smoke test; says what it did. */

@@ -15,7 +15,8 @@ const inputSchema = z.object({ run: runContextSchema, crawl: crawlProgressSchema
  *
  * 1. Reads `$.run` and, when the loop comes back here after a RESTART, `$.crawl`.
  * 2. Names the crawler, database and table from the stage's names and the pipeline.
- * 3. Starts the crawl over the pipeline's curated prefix (`started: false` when another crawl is running).
+ * 3. Starts the crawl over the pipeline's curated prefix, bounded by `catalog.timeoutSeconds` where the catalog
+ *    enforces it (`started: false` when another crawl is running).
  * 4. Returns the progress at `$.crawl`: the number of polls is bounded by the spec's timeout over its poll interval,
  *    and a restart keeps counting toward the same overall timeout.
  */
@@ -23,8 +24,8 @@ export async function startCrawler(rawInput: unknown, deps: CrawlDeps): Promise<
   const { run, crawl } = parseStateInput('StartCrawler', inputSchema, rawInput);
   const spec = deps.specs.get(run.pipeline);
   const names = { crawlerName: crawlerName(deps.names, spec.name), database: deps.names.database, table: tableName(spec.name) };
-  const { started, startedAt } = await deps.catalog.startCrawl(crawlTarget(run, names));
   const { pollSeconds, timeoutSeconds } = spec.catalog;
+  const { started, startedAt } = await deps.catalog.startCrawl({ ...crawlTarget(run, names), timeoutSeconds });
   return {
     ...names,
     started,

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import { matchPipeline } from '../pipelines/spec-catalog.js';
 import type { RunStarter } from '../ports/run-starter.js';
-import { decodeS3EventKey } from '../trigger/s3-event-key.js';
+import { decodeAndCheckS3EventKey } from '../trigger/s3-event-key.js';
 
 /** What start-run needs. */
 export interface StartRunDeps {
@@ -60,7 +60,8 @@ export async function startRun(event: unknown, deps: StartRunDeps): Promise<Star
   if (!parsed.success) return ignore(deps, 'not an S3 "Object Created" event');
   const bucket = parsed.data.detail.bucket.name;
   const object = parsed.data.detail.object;
-  const key = decodeS3EventKey(object.key);
+  const { key, problem } = decodeAndCheckS3EventKey(object.key);
+  if (problem) return ignore(deps, `the key "${key}" ${problem}`);
   if (bucket !== deps.lakeBucket) return ignore(deps, `bucket "${bucket}" is not the lake bucket "${deps.lakeBucket}"`);
   const match = matchPipeline(deps.specs.all(), key);
   if (!match.spec) return ignore(deps, match.reason);

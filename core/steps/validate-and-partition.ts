@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import type { DuckDbLimits } from '../duckdb/open-duckdb.js';
 import { openDuckDb } from '../duckdb/open-duckdb.js';
 import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';
-import { contractRules, enumColumns, enumTypesSql, typeRules } from '../ingest/contract-rules.js';
+import { castByRules, contractRules, enumColumns, enumTypesSql, recordRule, typeRules } from '../ingest/contract-rules.js';
 import { checkHeader, firstLine, probeFile, readHeader } from '../ingest/inspect-file.js';
 import type { IngestSqlInput } from '../ingest/ingest-sql.js';
 import { GOOD_ROWS_FOLDER, REJECTS_TABLE, quarantineCopySql, stagingCopySql } from '../ingest/ingest-sql.js';
+import type { PendingIngest } from '../ingest/source-commit.js';
+import { abandonIngest, beginIngest, commitIngest, readSourceRecord, recoverIngest } from '../ingest/source-commit.js';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
-import type { RunObject } from '../run/run-context.js';
 import { runContextSchema, runObjectSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { IngestResult, RowCounts } from '../run/workflow-state.js';
@@ -34,110 +37,162 @@ export const validateAndPartitionInputSchema = z.object({ run: runContextSchema,
 /**
  * ValidateAndPartition, for one input file (the workflow maps over the run's objects):
  *
- * 1. Archives the original, unchanged, under `raw/` before anything else, so it is kept whatever happens.
- * 2. Refuses a file that cannot be read as the declared format (empty, binary, wrong delimiter, missing required or
+ * 1. Identifies the source by its content: the SHA-256 of its bytes, computed while it is read (S3's ETag is an MD5
+ *    only for single-part uploads, so it is not used). A re-run of the same bytes, under any name, replaces the rows
+ *    it produced; the same bytes under another name are reported (`sameContentAs`).
+ * 2. Finishes or undoes what killed runs left (see `core/ingest/source-commit.ts`), then archives the original,
+ *    unchanged, under `raw/` before reading it, so it is kept whatever happens.
+ * 3. Refuses a file that cannot be read as the declared format (empty, binary, wrong delimiter, missing required or
  *    unknown columns) with UnreadableFileError, writing nothing to `curated/`.
- * 3. Reads the file once with DuckDB (streamed, spilling to disk past the memory limit), casting each column to its
+ * 4. Reads the file once with DuckDB (streamed, spilling to disk past the memory limit), casting each column to its
  *    declared type and checking every contract rule.
- * 4. Writes rejected rows to one quarantine file with the rule each broke, and fails with AllRowsRejectedError when no
+ * 5. Writes rejected rows to one quarantine file with the rule each broke, and fails with AllRowsRejectedError when no
  *    row is good.
- * 5. Writes good rows to `curated/<pipeline>/ingest_date=…/<partition keys>/part-<source hash>-N.parquet`, replacing
- *    the files an earlier run of the same object wrote.
- * 6. Removes the original from the drop zone once it is archived and ingested.
- * 7. Returns the file's result (keys written, row counts that reconcile) for `$.ingest.files`.
+ * 6. Stages good rows, then commits them all at once: `curated/<pipeline>/ingest_date=…/<partition keys>/
+ *    part-<source hash>-N.parquet`, replacing the files an earlier ingest of the same content wrote.
+ * 7. Removes the original from the drop zone once it is archived and committed.
+ * 8. Returns the file's result (keys written, row counts that reconcile) for `$.ingest.files`.
  */
 export async function validateAndPartition(rawInput: unknown, deps: ValidateAndPartitionDeps): Promise<IngestResult> {
   const started = Date.now();
   const { run, object } = parseStateInput('ValidateAndPartition', validateAndPartitionInputSchema, rawInput);
   const spec = deps.specs.get(run.pipeline);
   const where = `s3://${object.bucket}/${object.key}`;
-  const { sourceHash, ingestDate, rawKey } = await sourceIdentity(deps.store, run, object);
-  if (rawKey !== object.key) await deps.store.copy(object, { bucket: run.bucket, key: rawKey });
+  const bucket = run.bucket;
 
-  const scratch = path.join(deps.workDir, run.runId, sourceHash);
+  const scratch = path.join(deps.workDir, run.runId, createHash('sha256').update(`${object.bucket}/${object.key}`).digest('hex').slice(0, 16));
   const stagingDir = path.join(scratch, 'staging');
   await rm(scratch, { recursive: true, force: true });
   await mkdir(stagingDir, { recursive: true });
   const local = await deps.store.localCopy(object, scratch);
-  const session = await openDuckDb({ ...deps.duckdb, tempDirectory: path.join(scratch, 'spill') });
+  let pending: PendingIngest | undefined;
+  let committed = false;
   try {
-    await probeFile(local.path, where, /\.gz$/i.test(object.key));
-    const header = await readHeader(session, spec, local.path, where);
-    const { unknown } = checkHeader(spec, header, where);
-    if (unknown.length > 0) deps.logger.warn('unknown columns dropped', { columns: unknown, object: where });
-
-    const present = spec.contract.columns.filter((c) => header.includes(c.name));
-    const csv = spec.source.format === 'csv';
-    if (csv) for (const statement of enumTypesSql(spec.contract.columns)) await session.connection.run(statement);
-    const valueRules = contractRules(spec.contract.columns, csv ? { allowedCheckedByReader: enumColumns(spec.contract.columns).map((c) => c.name) } : {});
-    const rules = csv ? valueRules : [...valueRules, ...typeRules(present, valueRules.length + 1)];
-    const sql: IngestSqlInput = { spec, rules, header, inputPath: local.path, stagingDir, sourceHash, ingestDate };
-
-    const staged = await runIngestSql(session, stagingCopySql(sql), where);
-    const stagedRows = Number(staged[0]?.Count ?? 0);
-    const rejectedLines = spec.source.format === 'csv' ? Number((await session.rows(`SELECT count(DISTINCT line) AS n FROM ${REJECTS_TABLE}`))[0]?.n ?? 0) : 0;
-    const goodFiles = await listFiles(path.join(stagingDir, GOOD_ROWS_FOLDER));
-    const valid = goodFiles.length > 0 ? Number((await session.rows(`SELECT count(*) AS n FROM read_parquet([${goodFiles.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`))[0]?.n ?? 0) : 0;
-    const rows: RowCounts = { input: stagedRows + rejectedLines, valid, quarantined: stagedRows - valid + rejectedLines };
-    if (rows.input === 0) throw new UnreadableFileError(`${where} has a header but no rows`);
-
-    let quarantineKey: string | undefined;
-    if (rows.quarantined > 0) {
-      quarantineKey = lakeLayout.quarantineKey(spec.name, ingestDate, run.runId, sourceHash);
-      const quarantineFile = path.join(scratch, 'quarantine.parquet');
-      await runIngestSql(session, quarantineCopySql(sql, { hasRejects: rejectedLines > 0, hasRuleViolations: stagedRows > valid, outputPath: quarantineFile }), where);
-      await deps.store.putFile(quarantineFile, { bucket: run.bucket, key: quarantineKey }, 'application/vnd.apache.parquet');
-    }
-    if (rows.valid === 0) {
-      throw new AllRowsRejectedError(`${where}: all ${rows.input} rows broke the data contract; they are in s3://${run.bucket}/${quarantineKey ?? ''}`);
+    const contentHash = await sha256File(local.path);
+    const sourceHash = contentHash.slice(0, 16);
+    await recoverIngest(deps.store, bucket, spec.name, { sourceHash, runId: run.runId, inputKey: object.key, now: new Date(), logger: deps.logger });
+    const earlier = await readSourceRecord(deps.store, bucket, spec.name, sourceHash);
+    // A re-run lands in the partition of the first ingest; new content is dated by its upload.
+    const ingestDate = earlier?.ingestDate ?? (object.lastModified ?? run.startedAt).slice(0, 10);
+    const archived = object.bucket === bucket && lakeLayout.parseRawKey(spec.name, object.key) !== undefined;
+    const rawKey = archived ? object.key : lakeLayout.rawKey(spec.name, ingestDate, run.runId, object.key.split('/').pop() ?? 'input');
+    const stagingPrefix = lakeLayout.stagingPrefix(spec.name, run.runId, sourceHash);
+    pending = { runId: run.runId, sourceHash, stagingPrefix, ...(archived ? {} : { rawKey }), startedAt: new Date().toISOString() };
+    await beginIngest(deps.store, bucket, spec.name, pending);
+    await deps.store.deletePrefix(bucket, stagingPrefix);
+    if (!archived) await deps.store.copy(object, { bucket, key: rawKey });
+    const sameContentAs = earlier && earlier.key !== object.key && earlier.rawKey !== object.key ? { runId: earlier.runId, key: earlier.key } : undefined;
+    if (sameContentAs) {
+      deps.logger.warn('same content as an earlier file: its rows are replaced, not added', { object: where, earlier: `s3://${bucket}/${earlier?.key ?? ''}`, run: earlier?.runId });
     }
 
-    const curatedPrefix = lakeLayout.curatedPrefix(spec.name);
-    const curatedKeys = await replaceCuratedFiles(deps.store, run.bucket, curatedPrefix, sourceHash, stagingDir, goodFiles);
-    if (object.key.startsWith(spec.source.prefix)) await deps.store.delete([object]);
-    const result: IngestResult = {
-      source: object,
-      sourceHash,
-      ingestDate,
-      rawKey,
-      curatedPrefix,
-      curatedKeys,
-      ...(quarantineKey ? { quarantineKey } : {}),
-      rows,
-      durationMs: Date.now() - started,
-    };
-    deps.logger.info('file ingested', { object: where, rows, files: curatedKeys.length });
-    return result;
+    const session = await openDuckDb({ ...deps.duckdb, tempDirectory: path.join(scratch, 'spill') });
+    try {
+      await probeFile(local.path, where, /\.gz$/i.test(object.key));
+      const fileHeader = await readHeader(session, spec, local.path, where);
+      const { header, sourceNames, unknown } = checkHeader(spec, fileHeader, where);
+      if (unknown.length > 0) deps.logger.warn('unknown columns dropped', { columns: unknown, object: where });
+
+      const present = spec.contract.columns.filter((c) => header.includes(c.name));
+      const format = spec.source.format;
+      const csv = format === 'csv';
+      if (csv) for (const statement of enumTypesSql(spec.contract.columns)) await session.connection.run(statement);
+      const fromText = present.filter((c) => castByRules(c, format));
+      const valueRules = contractRules(spec.contract.columns, {
+        castFromText: fromText.map((c) => c.name),
+        ...(csv ? { allowedCheckedByReader: enumColumns(spec.contract.columns).map((c) => c.name) } : {}),
+      });
+      const typed = typeRules(fromText, valueRules.length + 1);
+      const rules = csv ? [...valueRules, ...typed] : [recordRule(valueRules.length + typed.length + 1), ...valueRules, ...typed];
+      const sql: IngestSqlInput = { spec, rules, header, sourceNames, inputPath: local.path, stagingDir, sourceHash, ingestDate };
+
+      const staged = await runIngestSql(session, stagingCopySql(sql), where);
+      const stagedRows = Number(staged[0]?.Count ?? 0);
+      const rejectedLines = Number((await session.rows(`SELECT count(DISTINCT line) AS n FROM ${REJECTS_TABLE}`))[0]?.n ?? 0);
+      const goodFiles = await listFiles(path.join(stagingDir, GOOD_ROWS_FOLDER));
+      const valid = goodFiles.length > 0 ? Number((await session.rows(`SELECT count(*) AS n FROM read_parquet([${goodFiles.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`))[0]?.n ?? 0) : 0;
+      const rows: RowCounts = { input: stagedRows + rejectedLines, valid, quarantined: stagedRows - valid + rejectedLines };
+      if (rows.input === 0) throw new UnreadableFileError(`${where} has a header but no rows`);
+
+      let quarantineKey: string | undefined;
+      const moves: { from: string; to: string }[] = [];
+      if (rows.quarantined > 0) {
+        quarantineKey = lakeLayout.quarantineKey(spec.name, ingestDate, run.runId, sourceHash);
+        const quarantineFile = path.join(scratch, 'quarantine.parquet');
+        await runIngestSql(session, quarantineCopySql(sql, { hasRejects: rejectedLines > 0, hasRuleViolations: stagedRows > valid, outputPath: quarantineFile }), where);
+        const stagedKey = `${stagingPrefix}${quarantineKey}`;
+        await deps.store.putFile(quarantineFile, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
+        moves.push({ from: stagedKey, to: quarantineKey });
+      }
+      const curatedPrefix = lakeLayout.curatedPrefix(spec.name);
+      const curatedKeys: string[] = [];
+      if (rows.valid > 0) {
+        const goodRoot = path.join(stagingDir, GOOD_ROWS_FOLDER);
+        for (const file of goodFiles) {
+          const key = curatedPrefix + path.relative(goodRoot, file).split(path.sep).map(hiveSegment).join('/');
+          const stagedKey = `${stagingPrefix}${key}`;
+          await deps.store.putFile(file, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
+          moves.push({ from: stagedKey, to: key });
+          curatedKeys.push(key);
+        }
+      }
+      // Everything an earlier ingest of the same content wrote is replaced, whichever run and partition it was in.
+      const previous = [
+        ...(await deps.store.list(bucket, curatedPrefix)).filter((o) => (o.key.split('/').pop() ?? '').startsWith(`part-${sourceHash}-`)),
+        ...(await deps.store.list(bucket, lakeLayout.quarantinePrefix(spec.name))).filter((o) => o.key.endsWith(`-${sourceHash}.parquet`)),
+      ].map((o) => o.key);
+      const keys = earlier && !earlier.keys.includes(object.key) ? [...earlier.keys, object.key] : (earlier?.keys ?? [object.key]);
+      await commitIngest(deps.store, bucket, spec.name, {
+        pending,
+        moves,
+        deletes: previous,
+        source: {
+          sourceHash,
+          ingestDate,
+          runId: run.runId,
+          key: object.key,
+          rawKey,
+          curatedKeys: curatedKeys.sort(),
+          ...(quarantineKey ? { quarantineKey } : {}),
+          keys,
+          committedAt: new Date().toISOString(),
+        },
+      });
+      committed = true;
+      if (rows.valid === 0) {
+        throw new AllRowsRejectedError(`${where}: all ${rows.input} rows broke the data contract; they are in s3://${bucket}/${quarantineKey ?? ''}`);
+      }
+      if (object.key.startsWith(spec.source.prefix)) await deps.store.delete([object]);
+      const result: IngestResult = {
+        source: object,
+        sourceHash,
+        ingestDate,
+        rawKey,
+        curatedPrefix,
+        curatedKeys,
+        ...(quarantineKey ? { quarantineKey } : {}),
+        ...(sameContentAs ? { sameContentAs } : {}),
+        rows,
+        durationMs: Date.now() - started,
+      };
+      deps.logger.info('file ingested', { object: where, rows, files: curatedKeys.length });
+      return result;
+    } finally {
+      session.close();
+    }
   } finally {
-    session.close();
+    // A file that failed leaves nothing staged; its raw archive stays, as the README promises.
+    if (pending && !committed) await abandonIngest(deps.store, bucket, spec.name, pending);
     await local.release();
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/**
- * Where a file's rows come from, which decides the names of the files they land in. An object from the drop zone
- * is identified by bucket, key and version, and dated by its upload. An original archived by an earlier run keeps
- * that run's identity, read from its manifest, so re-running it replaces the rows it produced instead of adding them
- * again.
- */
-async function sourceIdentity(
-  store: ObjectStore,
-  run: { pipeline: string; runId: string; bucket: string; startedAt: string },
-  object: RunObject,
-): Promise<{ sourceHash: string; ingestDate: string; rawKey: string }> {
-  const archived = lakeLayout.parseRawKey(run.pipeline, object.key);
-  if (archived && object.bucket === run.bucket) {
-    const text = await store.getText({ bucket: run.bucket, key: lakeLayout.runManifestKey(run.pipeline, archived.runId) });
-    const earlier = text ? (JSON.parse(text) as { ingest?: IngestResult[] }).ingest?.find((f) => f.rawKey === object.key) : undefined;
-    if (earlier) return { sourceHash: earlier.sourceHash, ingestDate: earlier.ingestDate, rawKey: object.key };
-  }
-  const version = object.versionId ?? object.etag ?? '';
-  const sourceHash = createHash('sha256').update(`${object.bucket}\n${object.key}\n${version}`).digest('hex').slice(0, 16);
-  // The ingest date is the object's, not the run's: a re-run of the same object lands in the same partition.
-  const ingestDate = (object.lastModified ?? run.startedAt).slice(0, 10);
-  const fileName = object.key.split('/').pop() ?? 'input';
-  return { sourceHash, ingestDate, rawKey: lakeLayout.rawKey(run.pipeline, ingestDate, run.runId, fileName) };
+/** SHA-256 of a file, streamed: the source's identity, the same in both runtimes whatever the upload did. */
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
 }
 
 async function runIngestSql(session: Awaited<ReturnType<typeof openDuckDb>>, sql: string, where: string): Promise<Record<string, unknown>[]> {
@@ -146,28 +201,6 @@ async function runIngestSql(session: Awaited<ReturnType<typeof openDuckDb>>, sql
   } catch (error) {
     throw new UnreadableFileError(`${where} could not be read: ${firstLine(error)}`, { cause: error });
   }
-}
-
-/** Puts a run's good files in place, first removing every file an earlier run of the same source wrote. */
-async function replaceCuratedFiles(
-  store: ObjectStore,
-  bucket: string,
-  curatedPrefix: string,
-  sourceHash: string,
-  stagingDir: string,
-  goodFiles: readonly string[],
-): Promise<string[]> {
-  const mine = `part-${sourceHash}-`;
-  const previous = (await store.list(bucket, curatedPrefix)).filter((o) => (o.key.split('/').pop() ?? '').startsWith(mine));
-  await store.delete(previous);
-  const goodRoot = path.join(stagingDir, GOOD_ROWS_FOLDER);
-  const keys: string[] = [];
-  for (const file of goodFiles) {
-    const key = curatedPrefix + path.relative(goodRoot, file).split(path.sep).map(hiveSegment).join('/');
-    await store.putFile(file, { bucket, key }, 'application/vnd.apache.parquet');
-    keys.push(key);
-  }
-  return keys.sort();
 }
 
 /** Characters Hive (and so Glue and Athena) escapes in partition folder names; a space is not one of them. */

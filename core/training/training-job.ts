@@ -9,13 +9,17 @@ import { runContextSchema } from '../run/run-context.js';
 import type { FeatureProgress, TrainingProgress } from '../run/workflow-state.js';
 import { featureProgressSchema, nonceSchema, redriveCountSchema, trainingProgressSchema } from '../run/workflow-state.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
+import { specFileForUser } from '../spec/spec-file.js';
 
 /** A training or tuning job ended Failed or Stopped; the message carries SageMaker's FailureReason. */
 export class TrainingFailedError extends TerminalStepError {
   public override readonly name = 'TrainingFailedError';
 }
 
-/** The job outlasted its maximum runtime plus the polling margin. */
+/**
+ * The job ran past the spec's limit (`training.maxRuntimeSeconds`, or `maxWaitSeconds` for spot): the trainer
+ * stopped it, or it outlasted the limit plus the polling margin. The message names the step, the limit and the file.
+ */
 export class TrainingTimeoutError extends TerminalStepError {
   public override readonly name = 'TrainingTimeoutError';
 }
@@ -107,8 +111,12 @@ export async function launchJob(mode: JobMode, input: JobStartInput, deps: Train
   return { ...progress(spec, 'tune', jobName, { ...tuning.objective }), redriveCount };
 }
 
-function next(training: TrainingProgress, status: JobStatus, what: string): TrainingProgress {
+function next(spec: PipelineSpec, training: TrainingProgress, status: JobStatus): TrainingProgress {
   const attempt = training.attempt + 1;
+  const what = training.mode === 'train' ? 'Training job' : 'Tuning job';
+  if (status.state === 'Stopped' && (status.secondaryStatus === 'MaxRuntimeExceeded' || status.secondaryStatus === 'MaxWaitTimeExceeded')) {
+    throw new TrainingTimeoutError(limitMessage(spec, training.mode, status.secondaryStatus));
+  }
   if (status.state === 'Failed' || status.state === 'Stopped') {
     throw new TrainingFailedError(`${what} ${training.jobName} ${status.state === 'Failed' ? 'failed' : 'was stopped'}: ${status.failureReason ?? 'no reason given'}`);
   }
@@ -125,9 +133,31 @@ function next(training: TrainingProgress, status: JobStatus, what: string): Trai
     };
   }
   if (attempt >= training.maxAttempts) {
-    throw new TrainingTimeoutError(`${what} ${training.jobName} still ${status.state} after ${attempt * training.pollSeconds} s`);
+    throw new TrainingTimeoutError(
+      `${training.mode === 'train' ? 'StartTraining' : 'StartTuning'}: the ${what.toLowerCase()} ${training.jobName} was still ${status.state} after ${attempt} polls ` +
+        `(${attempt * training.pollSeconds} s), past its limit ${limitSetting(spec, training.mode)} plus the polling margin; raise it in ${specFileForUser(spec)}`,
+    );
   }
   return { ...training, attempt, state: status.state };
+}
+
+/** The spec setting that bounds a job, with its value: what the user raises when a job runs out of time. */
+function limitSetting(spec: PipelineSpec, mode: JobMode, secondaryStatus?: string): string {
+  const training = spec.training;
+  const setting =
+    secondaryStatus === 'MaxWaitTimeExceeded' || (secondaryStatus === undefined && training?.maxWaitSeconds !== undefined)
+      ? `training.maxWaitSeconds (${training?.maxWaitSeconds ?? '?'} s)`
+      : `training.maxRuntimeSeconds (${training?.maxRuntimeSeconds ?? '?'} s)`;
+  return mode === 'tune' && secondaryStatus === undefined ? `${setting} × tuning.maxJobs (${spec.tuning?.maxJobs ?? 1})` : setting;
+}
+
+/** What a job stopped by its limit says: the step that started it, the limit, and the setting to change. */
+function limitMessage(spec: PipelineSpec, mode: JobMode, secondaryStatus: string): string {
+  const setting = limitSetting(spec, mode, secondaryStatus);
+  const ran = secondaryStatus === 'MaxWaitTimeExceeded' ? 'waited for spot capacity and ran past' : 'ran past';
+  return mode === 'train'
+    ? `StartTraining: the training job ${ran} ${setting}; raise it in ${specFileForUser(spec)}`
+    : `StartTuning: a training job of the tuning job ${ran} ${setting}; raise it in ${specFileForUser(spec)}`;
 }
 
 /**
@@ -141,5 +171,5 @@ export async function describeJob(mode: JobMode, input: JobDescribeInput, deps: 
   if ((status.state === 'Failed' || status.state === 'Stopped') && input.redriveCount > training.redriveCount) {
     return launchJob(mode, input, deps);
   }
-  return next(training, status, mode === 'train' ? 'Training job' : 'Tuning job');
+  return next(deps.specs.get(input.run.pipeline), training, status);
 }

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDbLimits } from '../../core/duckdb/open-duckdb.js';
 import { openDuckDb } from '../../core/duckdb/open-duckdb.js';
 import type { Catalog, CrawlStatus, CrawlTarget } from '../../core/ports/catalog.js';
 import { quoteLiteral } from '../../core/sql/quote.js';
+import { LocalJobBoard } from './local-jobs.js';
+import { withLakeLock } from '../runtime/pipeline-lock.js';
 
 /** A column as Glue records it. */
 export interface GlueColumn {
@@ -23,6 +27,13 @@ export interface GlueTableRecord {
   UpdateTime: string;
 }
 
+/** Curated files vanished while a crawl read them (another run committed its ingest): the crawl starts over. */
+class FilesChangedError extends Error {
+  public override readonly name = 'FilesChangedError';
+}
+
+const CRAWL_ATTEMPTS = 5;
+
 /** Two files of a table give one column two types: the crawl fails rather than cast one of them. */
 export class SchemaConflictError extends Error {
   public override readonly name = 'SchemaConflictError';
@@ -35,13 +46,14 @@ export class SchemaConflictError extends Error {
  * crawl with both types and an example file of each.
  */
 export class LocalCatalog implements Catalog {
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Set<string>();
   private readonly results = new Map<string, { startedAt: string; status: CrawlStatus }>();
 
   public constructor(
     private readonly lakeRoot: string,
     private readonly duckdb: DuckDbLimits,
     private readonly clock: () => Date = () => new Date(),
+    private readonly board: LocalJobBoard = new LocalJobBoard(),
   ) {}
 
   /** Folder of the catalog's table records. */
@@ -52,16 +64,22 @@ export class LocalCatalog implements Catalog {
   public async startCrawl(target: CrawlTarget): Promise<{ started: boolean; startedAt: string }> {
     const startedAt = this.clock().toISOString();
     if (this.running.has(target.crawlerName)) return { started: false, startedAt };
-    const crawl = this.crawl(target)
-      .then(() => {
-        this.results.set(target.crawlerName, { startedAt, status: { state: 'SUCCEEDED' } });
-      })
-      .catch((error: unknown) => {
-        this.results.set(target.crawlerName, { startedAt, status: { state: 'FAILED', message: error instanceof Error ? error.message : String(error) } });
-      })
-      .finally(() => this.running.delete(target.crawlerName));
-    this.running.set(target.crawlerName, crawl);
-    await crawl;
+    this.running.add(target.crawlerName);
+    // As Glue's StartCrawler, return at once: the crawl runs in the background and its state is polled.
+    this.board.launch<CrawlStatus>(
+      async (signal) => {
+        await this.crawl(target, signal);
+        return { state: 'SUCCEEDED' };
+      },
+      (status) => {
+        this.results.set(target.crawlerName, { startedAt, status });
+        this.running.delete(target.crawlerName);
+      },
+      (error) => ({ state: 'FAILED', message: error instanceof Error ? error.message : String(error) }),
+      target.timeoutSeconds === undefined
+        ? undefined
+        : { seconds: target.timeoutSeconds, status: () => ({ state: 'CANCELLED', timedOut: true, message: `the crawl ran past its limit of ${target.timeoutSeconds} s and was stopped` }) },
+    );
     return { started: true, startedAt };
   }
 
@@ -70,6 +88,11 @@ export class LocalCatalog implements Catalog {
     const last = this.results.get(target.crawlerName);
     if (!last || last.startedAt < startedAt) return { state: 'RUNNING', idle: true };
     return { ...last.status, idle: true };
+  }
+
+  /** Stops every crawl still running (the run that started them is over). */
+  public stopAll(): void {
+    this.board.stopAll();
   }
 
   /** The table record, or undefined before the first crawl. */
@@ -93,7 +116,22 @@ export class LocalCatalog implements Catalog {
     return path.join(this.catalogDir, database, `${table}.json`);
   }
 
-  private async crawl(target: CrawlTarget): Promise<void> {
+  private crawl(target: CrawlTarget, signal: AbortSignal): Promise<void> {
+    // Runs of one pipeline crawl its table at the same time: listing the files and the read-merge-write of the record
+    // are one writer's, or a crawl that listed fewer files could overwrite a newer record.
+    return withLakeLock(this.lakeRoot, `catalog-${target.database}.${target.table}`, `crawling ${target.table}`, async () => {
+      // Another run's ingest may replace curated files while this crawl reads their footers: crawl them again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.crawlLocked(target, signal);
+        } catch (error) {
+          if (!(error instanceof FilesChangedError) || attempt >= CRAWL_ATTEMPTS) throw error instanceof FilesChangedError && error.cause instanceof Error ? error.cause : error;
+        }
+      }
+    });
+  }
+
+  private async crawlLocked(target: CrawlTarget, signal: AbortSignal): Promise<void> {
     const root = path.join(this.lakeRoot, target.bucket, target.prefix);
     const files = (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []))
       .filter((e) => e.isFile() && e.name.endsWith('.parquet'))
@@ -101,12 +139,20 @@ export class LocalCatalog implements Catalog {
       .sort();
     if (files.length === 0) throw new Error(`No Parquet files under s3://${target.bucket}/${target.prefix}: nothing to crawl`);
     const session = await openDuckDb(this.duckdb);
+    // A crawl stopped at its limit interrupts the footer scan and writes no record.
+    const interrupt = (): void => session.connection.interrupt();
+    signal.addEventListener('abort', interrupt, { once: true });
     let columns: GlueColumn[];
     try {
       columns = await this.inferColumns(session, files);
+    } catch (error) {
+      if (files.some((f) => !existsSync(f))) throw new FilesChangedError('curated files changed during the crawl', { cause: error });
+      throw error;
     } finally {
+      signal.removeEventListener('abort', interrupt);
       session.close();
     }
+    signal.throwIfAborted();
     const partitionNames = partitionKeysOf(path.relative(root, files[0] ?? ''));
     const previous = await this.table(target.database, target.table);
     const merged = mergeColumns(previous?.StorageDescriptor.Columns ?? [], columns, target.table);
@@ -134,8 +180,10 @@ export class LocalCatalog implements Catalog {
     };
     const file = this.recordPath(target.database, target.table);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
+    // A name of its own per write: a fixed one would be renamed away under a concurrent writer.
+    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(temporary, file);
   }
 
   private async inferColumns(session: Awaited<ReturnType<typeof openDuckDb>>, files: readonly string[]): Promise<GlueColumn[]> {

@@ -1,7 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EndpointInvoker, EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
 import { writeModelPointer } from '../serving/model-pointer.js';
+import { deploymentInFlight, endpointLockFile } from '../serving/production-guard.js';
+import { TransientServiceError } from '../../core/errors.js';
+import { currentProcess, withLock } from '../runtime/pipeline-lock.js';
 
 /** What the local endpoint serves: written by Deploy, followed by the server. */
 export interface ModelPointer {
@@ -40,41 +44,94 @@ export async function readPointer(dir: string): Promise<ModelPointer | undefined
   }
 }
 
+/** Options of {@link LocalHosting}. */
+export interface LocalHostingOptions {
+  readonly clock?: () => Date;
+  /**
+   * The registry folder of an endpoint's pipeline. Recorded in the pointer, it lets the server check that it serves
+   * the production model (see `production-guard.ts`); without it the server serves whatever the pointer names.
+   */
+  readonly registryDirOf?: (endpointName: string) => string;
+  /** How long a deployment waits for another run's deployment on the same endpoint to end (default 10 minutes). */
+  readonly busyWaitMs?: number;
+}
+
+const BUSY_WAIT_MS = 600_000;
+const BUSY_POLL_MS = 250;
+
 /**
  * Local hosting: deploying writes the endpoint's pointer file and makes sure its HTTP server (SageMaker's container
  * contract on 127.0.0.1) is running; the server loads the new model and switches to it without dropping requests.
  * The endpoint is InService once the server reports the deployed version.
+ *
+ * One writer at a time: the pointer is written under the endpoint's lock (runs of one pipeline deploy one after the
+ * other: a run waits while another run's candidate is on the endpoint, pending its smoke test and promotion, as
+ * SageMaker refuses an update while one is in progress), and servers are started under a second lock, so one endpoint
+ * gets one server. The pointer names the deploying process: if that process dies before the candidate
+ * is promoted, the server puts the production model back.
  */
 export class LocalHosting implements ModelHosting {
+  private readonly clock: () => Date;
+  /** This deployer (one per run): tells its own deployment in flight from another run's in the same process. */
+  private readonly owner = randomBytes(8).toString('hex');
+
   public constructor(
     private readonly lakeRoot: string,
     private readonly localPath: (uri: string) => string,
     private readonly launch: ServerLauncher,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: LocalHostingOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   public async deploy(spec: EndpointSpec): Promise<{ operation: 'create' | 'update' }> {
     const dir = endpointDir(this.lakeRoot, spec.endpointName);
-    const previous = await readPointer(dir);
-    await writePointer(dir, {
-      version: spec.modelVersion,
-      modelArtifact: spec.modelArtifact.startsWith('s3://') ? this.localPath(spec.modelArtifact) : spec.modelArtifact,
-      endpointConfigName: spec.endpointConfigName,
-      modelName: spec.modelName,
-      deployedAt: this.clock().toISOString(),
-    });
-    await this.launch(dir);
-    return { operation: previous ? 'update' : 'create' };
+    const registryDir = this.options.registryDirOf?.(spec.endpointName);
+    await mkdir(dir, { recursive: true });
+    const deadline = Date.now() + (this.options.busyWaitMs ?? BUSY_WAIT_MS);
+    for (;;) {
+      const outcome = await withLock(endpointLockFile(dir), `deploying version ${spec.modelVersion} to ${spec.endpointName}`, async () => {
+        const previous = await readPointer(dir);
+        // Another run's candidate is on the endpoint and not yet promoted or rejected: as SageMaker refuses to update
+        // an endpoint that is Updating, wait for that deployment to end rather than swap its model under its smoke test.
+        const busy = await deploymentInFlight(previous, this.owner);
+        if (busy) return { busy };
+        await writePointer(dir, {
+          version: spec.modelVersion,
+          modelArtifact: spec.modelArtifact.startsWith('s3://') ? this.localPath(spec.modelArtifact) : spec.modelArtifact,
+          endpointConfigName: spec.endpointConfigName,
+          modelName: spec.modelName,
+          deployedAt: this.clock().toISOString(),
+          ...(registryDir === undefined ? {} : { registryDir, lakeRoot: this.lakeRoot, deployment: { ...currentProcess(), owner: this.owner } }),
+        });
+        return { operation: previous ? ('update' as const) : ('create' as const) };
+      });
+      if ('operation' in outcome) {
+        await this.ensureServer(dir);
+        return { operation: outcome.operation };
+      }
+      if (Date.now() >= deadline) {
+        throw new TransientServiceError(
+          `Endpoint ${spec.endpointName} is still deploying version ${outcome.busy.version} for another run (process ${outcome.busy.mark.pid}); version ${spec.modelVersion} was not deployed`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
+    }
   }
 
   public async status(endpointName: string): Promise<EndpointStatus | undefined> {
     const dir = endpointDir(this.lakeRoot, endpointName);
     const pointer = await readPointer(dir);
     if (!pointer) return undefined;
-    const url = await this.launch(dir);
+    const url = await this.ensureServer(dir);
     const serving = await pingVersion(url);
     if (serving === pointer.version) return { state: 'InService', endpointConfigName: pointer.endpointConfigName, address: url };
     return { state: serving === undefined ? 'Creating' : 'Updating', address: url };
+  }
+
+  /** Starts the endpoint's server unless it runs; one starter at a time, so runs at once do not start two. */
+  private ensureServer(dir: string): Promise<string> {
+    return withLock(path.join(dir, '.launch.lock'), 'starting the endpoint server', () => this.launch(dir));
   }
 
   public async cleanup(): Promise<{ deleted: string[] }> {

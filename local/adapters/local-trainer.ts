@@ -4,26 +4,62 @@ import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner
 import { readCsvChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
 import { loadXgboostModel } from '../xgboost/model.js';
-import type { TrainResult } from '../xgboost/train.js';
+import type { TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
 import { trainXgboost } from '../xgboost/train.js';
+import { LocalJobBoard } from './local-jobs.js';
+
+/** What SageMaker says when a training job reaches its `MaxRuntimeInSeconds` (the job ends `Stopped`). */
+export const MAX_RUNTIME_EXCEEDED = 'MaxRuntimeExceeded';
+
+/** The trainer the adapter calls (`trainXgboost`; a stand-in in unit tests). */
+export type TrainFunction = (request: TrainRequest, options: TrainOptions) => Promise<TrainResult>;
+
+/** Options of the local trainer. */
+export interface LocalTrainerOptions {
+  /** The run's job board (shared with the other local adapters so a poll can wait for any job to settle). */
+  board?: LocalJobBoard;
+  /** Defaults to `trainXgboost`. */
+  train?: TrainFunction;
+  /** Receives one line per job event (started, threads used, ended). */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
 
 /**
  * The local SageMaker: a training job is real XGBoost 1.7 (the version in SageMaker's `1.7-1` container) run in a
  * worker thread on the run's feature files, writing `model.tar.gz` where SageMaker would
- * (`models/<pipeline>/<job>/output/`). Jobs run to completion when started (one at a time); their status is then
- * read back like SageMaker's. A job name already used answers with that job, as SageMaker's "already exists" does.
+ * (`models/<pipeline>/<job>/output/`). As on SageMaker, starting a job returns at once: the job runs in the
+ * background of this process (kept in the job table under its name) and its status is read back while it runs.
+ * `maxRuntimeSeconds` is enforced as SageMaker enforces it: a job (or a tuning job's trial) still running when it
+ * expires is stopped and ends `Stopped` with the secondary status `MaxRuntimeExceeded`. A job name already used
+ * answers with that job, as SageMaker's "already exists" does.
  */
 export class LocalTrainer implements Trainer {
   private readonly jobs = new Map<string, JobStatus>();
+  private readonly board: LocalJobBoard;
+  private readonly train: TrainFunction;
+  private readonly log: (message: string, fields: Record<string, unknown>) => void;
 
-  public constructor(private readonly localPath: (uri: string) => string) {}
+  public constructor(
+    private readonly localPath: (uri: string) => string,
+    options: LocalTrainerOptions = {},
+  ) {
+    this.board = options.board ?? new LocalJobBoard();
+    this.train = options.train ?? trainXgboost;
+    this.log = options.log ?? (() => undefined);
+  }
 
   public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
-    if (!this.jobs.has(request.jobName)) {
-      this.jobs.set(request.jobName, { state: 'InProgress' });
-      // Report the artifact where SageMaker would: the registry and the deployment address the lake, not a disk path.
-      this.jobs.set(request.jobName, await this.settle(() => this.train(request), `${request.outputUri}${request.jobName}/output/model.tar.gz`));
-    }
+    if (this.jobs.has(request.jobName)) return { jobName: request.jobName };
+    this.jobs.set(request.jobName, { state: 'InProgress' });
+    // Report the artifact where SageMaker would: the registry and the deployment address the lake, not a disk path.
+    const artifact = `${request.outputUri}${request.jobName}/output/model.tar.gz`;
+    this.log('training job started', { jobName: request.jobName, maxRuntimeSeconds: request.maxRuntimeSeconds });
+    this.board.launch<JobStatus>(
+      async (signal) => ({ ...completed(await this.trainJob(request, signal)), modelArtifact: artifact }),
+      (status) => this.settle(request.jobName, status),
+      failed,
+      { seconds: request.maxRuntimeSeconds, status: () => maxRuntimeExceeded('training job', request.maxRuntimeSeconds) },
+    );
     return { jobName: request.jobName };
   }
 
@@ -32,10 +68,14 @@ export class LocalTrainer implements Trainer {
   }
 
   public async startTuning(request: TuningRequest): Promise<{ jobName: string }> {
-    if (!this.jobs.has(request.jobName)) {
-      this.jobs.set(request.jobName, { state: 'InProgress' });
-      this.jobs.set(request.jobName, await this.tune(request).catch((error: unknown) => failed(error)));
-    }
+    if (this.jobs.has(request.jobName)) return { jobName: request.jobName };
+    this.jobs.set(request.jobName, { state: 'InProgress' });
+    this.log('tuning job started', { jobName: request.jobName, maxJobs: request.maxJobs, maxRuntimeSeconds: request.training.maxRuntimeSeconds });
+    this.board.launch<JobStatus>(
+      (signal) => this.tune(request, signal),
+      (status) => this.settle(request.jobName, status),
+      (error) => (error instanceof TrialTimeoutError ? maxRuntimeExceeded(`training job ${error.trialJob} of the tuning job`, request.training.maxRuntimeSeconds) : failed(error)),
+    );
     return { jobName: request.jobName };
   }
 
@@ -43,29 +83,73 @@ export class LocalTrainer implements Trainer {
     return this.jobs.get(jobName) ?? { state: 'Failed', failureReason: `Could not find tuning job "${jobName}"` };
   }
 
-  /** Trains one model as a SageMaker training job would. */
-  private async train(request: TrainingRequest): Promise<TrainResult> {
-    return trainXgboost({
-      trainFiles: [this.localPath(request.trainUri)],
-      validationFiles: [this.localPath(request.validationUri)],
-      hyperparameters: request.hyperparameters,
-      outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
-    });
+  /** Stops every job still running (the run that started them is over). */
+  public stopAll(): void {
+    this.board.stopAll();
   }
 
-  /** Runs a tuning job with the local tuner: one trial at a time, each a local training job. */
-  private async tune(request: TuningRequest): Promise<JobStatus> {
-    const { best } = await tuneLocally(
-      { ...request, seed: 0 },
-      xgboostTrialRunner({
-        tuningJobName: request.jobName,
-        objectiveMetric: request.objective.metric,
-        staticHyperparameters: request.training.hyperparameters,
-        trainFiles: [this.localPath(request.training.trainUri)],
-        validationFiles: [this.localPath(request.training.validationUri)],
-        outputRoot: this.localPath(request.training.outputUri),
-      }),
+  private settle(jobName: string, status: JobStatus): void {
+    this.jobs.set(jobName, status);
+    this.log('job ended', { jobName, state: status.state, ...(status.failureReason ? { failureReason: status.failureReason } : {}), ...(status.secondaryStatus ? { secondaryStatus: status.secondaryStatus } : {}) });
+  }
+
+  /** Trains one model as a SageMaker training job would. */
+  private async trainJob(request: TrainingRequest, signal: AbortSignal): Promise<TrainResult> {
+    const result = await this.train(
+      {
+        trainFiles: [this.localPath(request.trainUri)],
+        validationFiles: [this.localPath(request.validationUri)],
+        hyperparameters: request.hyperparameters,
+        outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
+      },
+      { signal },
     );
+    this.log('training job trained', { jobName: request.jobName, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) });
+    return result;
+  }
+
+  /**
+   * Runs a tuning job with the local tuner: one trial at a time, each a local training job bounded by the
+   * training's `maxRuntimeSeconds`, as SageMaker bounds every training job of a tuning job.
+   */
+  private async tune(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
+    const limitMs = request.training.maxRuntimeSeconds * 1000;
+    let trial = 0;
+    const trainTrial: TrainFunction = async (trialRequest, options) => {
+      const trialJob = trialJobName(request.jobName, trial++);
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new Error(`${trialJob} ran past ${request.training.maxRuntimeSeconds} s`)), limitMs);
+      const signals = [signal, timeout.signal, ...(options.signal ? [options.signal] : [])];
+      try {
+        const result = await this.train(trialRequest, { ...options, signal: AbortSignal.any(signals) });
+        this.log('tuning trial trained', { jobName: trialJob, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) });
+        return result;
+      } catch (error) {
+        if (timeout.signal.aborted && !signal.aborted) throw new TrialTimeoutError(trialJob, { cause: error });
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    let best;
+    try {
+      ({ best } = await tuneLocally(
+        { ...request, seed: 0 },
+        xgboostTrialRunner({
+          tuningJobName: request.jobName,
+          objectiveMetric: request.objective.metric,
+          staticHyperparameters: request.training.hyperparameters,
+          trainFiles: [this.localPath(request.training.trainUri)],
+          validationFiles: [this.localPath(request.training.validationUri)],
+          outputRoot: this.localPath(request.training.outputUri),
+          train: trainTrial,
+        }),
+      ));
+    } catch (error) {
+      // The tuner wraps a trial's error; the trial's timeout is what the user can act on.
+      const cause = error instanceof Error ? error.cause : undefined;
+      throw cause instanceof TrialTimeoutError ? cause : error;
+    }
     const bestJob = trialJobName(request.jobName, best.index);
     const modelArtifact = `${request.training.outputUri}${bestJob}/output/model.tar.gz`;
     return {
@@ -89,13 +173,17 @@ export class LocalTrainer implements Trainer {
       model.free();
     }
   }
+}
 
-  private async settle(run: () => Promise<TrainResult>, artifactUri: string): Promise<JobStatus> {
-    try {
-      return { ...completed(await run()), modelArtifact: artifactUri };
-    } catch (error) {
-      return failed(error);
-    }
+/** A trial of a tuning job ran past the training's `maxRuntimeSeconds`. */
+class TrialTimeoutError extends Error {
+  public override readonly name = 'TrialTimeoutError';
+
+  public constructor(
+    public readonly trialJob: string,
+    options: { cause: unknown },
+  ) {
+    super(`${trialJob} ran past its maximum runtime`, options);
   }
 }
 
@@ -107,6 +195,14 @@ export function completed(result: TrainResult, hyperparameters?: Record<string, 
     metrics: { ...result.finalMetrics },
     ...(hyperparameters ? { hyperparameters } : {}),
     ...(result.validationMetrics ? { evaluation: { ...result.validationMetrics } as Record<string, unknown> } : {}),
+  };
+}
+
+function maxRuntimeExceeded(what: string, seconds: number): JobStatus {
+  return {
+    state: 'Stopped',
+    secondaryStatus: MAX_RUNTIME_EXCEEDED,
+    failureReason: `The ${what} ran past MaxRuntimeInSeconds (${seconds} s) and was stopped`,
   };
 }
 

@@ -25,12 +25,19 @@ export function formatSummary(summary: RunSummary): string {
   if (summary.outputs.curated.length > 0) lines.push(`  curated:    ${summary.outputs.curated.length} Parquet file(s) under ${commonFolder(summary.outputs.curated)}`);
   for (const q of summary.outputs.quarantine) lines.push(`  quarantine: ${q}`);
   for (const r of summary.outputs.raw) lines.push(`  original:   ${r}`);
+  for (const d of summary.outputs.sameContentAs) lines.push(`  re-run:     ${d.file} has the same bytes as ${d.key} (run ${d.runId}): its rows were replaced, not added`);
   if (summary.outputs.features) lines.push(`  features:   ${path.dirname(summary.outputs.features.train)}/{train,validation}/`);
+  const split = summary.outputs.features?.split;
+  if (split) {
+    const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+    lines.push(`  split:      ${split.trainRows} train, ${split.validationRows} validation rows (${pct(split.validationShare)} validation, ${pct(split.askedShare)} asked)`);
+  }
   const model = summary.model;
   if (model) {
     const shown = Object.entries(model.metrics).filter(([k]) => !k.startsWith('train:')).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     lines.push(`  model:      version ${model.version} (${shown})`);
-    lines.push(`  gate:       ${model.promoted ? 'PROMOTED' : 'not promoted'}: ${model.reasons.join('; ')}`);
+    const decision = model.decision === 'promoted' ? 'PROMOTED' : model.decision === 'approved, not deployed' ? 'APPROVED, not deployed' : 'not promoted';
+    lines.push(`  gate:       ${decision}: ${model.reasons.join('; ')}`);
     if (model.endpoint) lines.push(`  serving:    ${model.endpoint}  (sluice predict --pipeline ${summary.pipeline} FILE)`);
   }
   if (summary.outputs.manifest) lines.push(`  manifest:   ${summary.outputs.manifest}`);

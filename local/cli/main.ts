@@ -4,24 +4,30 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../../core/errors.js';
 import { fixedSpecCatalog, folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import { loadPipelineSpec } from '../../core/spec/load-spec.js';
+import { objectKeyProblem } from '../../core/trigger/object-key.js';
 import { LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
 import { projectRoot } from '../runtime/project-root.js';
 import type { RunSummary } from '../runtime/run-local.js';
 import { runLocal } from '../runtime/run-local.js';
 import { formatStep, formatSummary } from './format.js';
-import { predictCommand, serveCommand, stopCommand } from './serve-commands.js';
+import { endpointsCommand, predictCommand, serveCommand, stopCommand } from './serve-commands.js';
 
 const USAGE = `Usage:
   sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
   sluice serve --pipeline NAME [--port N] [--lake DIR]
   sluice predict --pipeline NAME FILE [--label] [--lake DIR]
   sluice stop --pipeline NAME [--lake DIR]
+  sluice stop --all [--lake DIR]
+  sluice endpoints [--lake DIR]
 
 Commands:
-  run      copy FILE into the local lake's drop zone and run the whole workflow on it, locally
+  run      copy FILE into the local lake's drop zone and run the whole workflow on it, locally (a file of the
+           lake itself, such as an original archived under raw/, is run where it is)
   serve    serve the pipeline's production model on 127.0.0.1 (SageMaker's /ping and /invocations)
-  predict  print the production model's prediction for each row of a CSV of features
-  stop     stop the pipeline's background endpoint (runs that promote a model start one)
+  predict  print the production model's prediction for each row of a CSV of features (a header row names the
+           columns; --label skips the label column)
+  stop     stop the pipeline's background endpoint (runs that promote a model start one); --all: every one
+  endpoints  list the running local endpoints (of every lake, or of --lake DIR)
 
 Options:
   --pipeline NAME|PATH  a pipeline under pipelines/, or a folder or pipeline.yml of your own
@@ -41,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'serve') return await serveCommand(rest);
     if (command === 'predict') return await predictCommand(rest);
     if (command === 'stop') return await stopCommand(rest);
+    if (command === 'endpoints') return await endpointsCommand(rest);
     process.stderr.write(`sluice: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
@@ -72,11 +79,25 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: ${file} is not a file\n`);
     return 2;
   }
-  // The file goes where an upload would: the pipeline's drop zone in the lake.
-  const key = `${spec.source.prefix}${path.basename(file)}`;
-  const target = path.join(lakeRoot, LOCAL_LAKE_BUCKET, key);
-  await mkdir(path.dirname(target), { recursive: true });
-  await copyFile(file, target);
+  const bucketDir = path.join(lakeRoot, LOCAL_LAKE_BUCKET);
+  const inLake = path.relative(bucketDir, path.resolve(file));
+  let key: string;
+  if (!inLake.startsWith('..') && !path.isAbsolute(inLake) && !inLake.startsWith(`incoming${path.sep}`)) {
+    // A file of the lake itself (an original archived under raw/): run it where it is, a re-run of that object.
+    key = inLake.split(path.sep).join('/');
+  } else {
+    // The file goes where an upload would: the pipeline's drop zone in the lake, and nowhere else.
+    key = `${spec.source.prefix}${path.basename(file)}`;
+    const target = path.resolve(bucketDir, key);
+    const dropZone = path.resolve(bucketDir, spec.source.prefix);
+    const problem = objectKeyProblem(key);
+    if (problem !== undefined || !target.startsWith(dropZone + path.sep)) {
+      process.stderr.write(`sluice run: refusing to write ${target}: the key "${key}" ${problem ?? 'resolves outside the drop zone'}\n`);
+      return 2;
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(file, target);
+  }
 
   const json = values.json === true;
   if (!json) process.stdout.write(`sluice: running pipeline "${spec.name}" on ${file}\n`);

@@ -1,15 +1,19 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ModelVersion } from '../../core/ports/model-registry.js';
 import { loadPipelineSpec } from '../../core/spec/load-spec.js';
+import { FEATURES_LINEAGE_KEY, LABEL_LINEAGE_KEY } from '../../core/steps/evaluate-model.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { endpointDir, pointerFile, readPointer, writePointer } from '../adapters/local-hosting.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
-import { liveServer, serverRecordFile } from '../runtime/endpoint-launcher.js';
-import type { ServerRecord } from '../runtime/endpoint-launcher.js';
+import { claimEndpoint, listServers, liveServer, releaseEndpoint, serverRecordFile, stopServer } from '../runtime/endpoint-launcher.js';
 import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
 import { projectRoot } from '../runtime/project-root.js';
 import { formatPredictions, predictFile, startEndpointServer } from '../serving/index.js';
+import type { ModelSource } from '../serving/index.js';
+import { enforceProduction, superviseEndpoint } from '../serving/production-guard.js';
 
 /** Thrown for a command line that cannot be acted on; the message says what to do. */
 export class CommandError extends Error {
@@ -24,8 +28,13 @@ function lakeOf(value: string | undefined): string {
 async function productionEndpoint(pipeline: string, lake: string): Promise<string> {
   const spec = loadPipelineSpec(pipeline, path.join(projectRoot(), 'pipelines'));
   const dir = endpointDir(lake, `${LOCAL_ENDPOINT_PREFIX}${spec.name}`);
-  if (await readPointer(dir)) return dir;
   const store = new FolderObjectStore(lake);
+  const registryDir = store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${spec.name}` });
+  if (await readPointer(dir)) {
+    // The pointer may name a model that a failed or killed run left behind: serve production, or say there is none.
+    const verdict = await enforceProduction(pointerFile(dir));
+    if (verdict.action !== 'cleared') return dir;
+  }
   const production = await new LocalRegistry(store, LOCAL_LAKE_BUCKET).production(spec.name);
   if (!production) throw new CommandError(`No model of pipeline "${spec.name}" is in production in ${lake}: run \`sluice run FILE --pipeline ${spec.name}\` first`);
   await writePointer(dir, {
@@ -34,6 +43,8 @@ async function productionEndpoint(pipeline: string, lake: string): Promise<strin
     endpointConfigName: 'from-registry',
     modelName: 'from-registry',
     deployedAt: new Date().toISOString(),
+    registryDir,
+    lakeRoot: lake,
   });
   return dir;
 }
@@ -42,6 +53,9 @@ async function productionEndpoint(pipeline: string, lake: string): Promise<strin
  * `sluice serve --pipeline NAME [--port N] [--lake DIR]`: serves the pipeline's production model on 127.0.0.1 with
  * SageMaker's container contract, following promotions without dropping requests, until stopped. (`--endpoint-dir`
  * is how runs start it in the background.)
+ *
+ * What it serves is the registry's production model or a candidate a live run is deploying, checked at start and
+ * every second; it stops by itself when its pointer or lake disappears, or when only a rejected model is left.
  */
 export async function serveCommand(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -50,6 +64,9 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
   const dir = values['endpoint-dir'] ? path.resolve(values['endpoint-dir']) : values.pipeline ? await productionEndpoint(values.pipeline, lakeOf(values.lake)) : undefined;
   if (!dir) throw new CommandError('sluice serve: give --pipeline NAME');
+  const verdict = await enforceProduction(pointerFile(dir));
+  if (verdict.action === 'cleared') throw new CommandError(`nothing to serve in ${dir}: ${verdict.reason}`);
+  if (verdict.action === 'restored') process.stderr.write(`sluice: ${verdict.reason}\n`);
   const running = await liveServer(dir);
   if (running) throw new CommandError(`already serving at ${running.url} (process ${running.pid}); stop it with \`sluice stop --pipeline …\``);
   const port = Number(values.port ?? 8080);
@@ -62,38 +79,94 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       if (event.type === 'model-load-failed') process.stderr.write(`could not load ${event.source}: ${event.error.message}\n`);
     },
   });
-  const record: ServerRecord = { pid: process.pid, url: server.url, startedAt: new Date().toISOString() };
-  await writeFile(serverRecordFile(dir), `${JSON.stringify(record)}\n`);
-  process.stdout.write(`sluice: endpoint listening on ${server.url}  (GET /ping, POST /invocations)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
-  await rm(serverRecordFile(dir), { force: true });
-  return 0;
-}
-
-/** `sluice stop --pipeline NAME [--lake DIR]`: stops the pipeline's background endpoint server. */
-export async function stopCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { pipeline: { type: 'string' }, lake: { type: 'string' } } });
-  if (!values.pipeline) throw new CommandError('sluice stop: give --pipeline NAME');
-  const spec = loadPipelineSpec(values.pipeline, path.join(projectRoot(), 'pipelines'));
-  const dir = endpointDir(lakeOf(values.lake), `${LOCAL_ENDPOINT_PREFIX}${spec.name}`);
-  const running = await liveServer(dir);
-  if (!running) {
-    process.stdout.write(`sluice: no endpoint of "${spec.name}" is running\n`);
-    return 0;
+  const claim = await claimEndpoint(dir, server.url);
+  if ('running' in claim) {
+    // Another server claimed this endpoint while this one started: one endpoint, one server.
+    await server.close();
+    throw new CommandError(`already serving at ${claim.running.url} (process ${claim.running.pid})`);
   }
-  process.kill(running.pid, 'SIGTERM');
-  process.stdout.write(`sluice: stopped the endpoint at ${running.url}\n`);
+  process.stdout.write(`sluice: endpoint listening on ${server.url}  (GET /ping, POST /invocations)\n`);
+  const reason = await new Promise<string>((resolve) => {
+    const supervisor = superviseEndpoint({
+      pointerFile: pointerFile(dir),
+      onStop: resolve,
+      onRestored: (why) => process.stderr.write(`sluice: ${why}\n`),
+    });
+    const stop = (signal: string) => {
+      supervisor.close();
+      resolve(`stopped by ${signal}`);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  process.stdout.write(`sluice: endpoint ${server.url} stopping: ${reason}\n`);
+  await server.close();
+  await releaseEndpoint(claim.claimed);
   return 0;
 }
 
 /**
+ * `sluice stop --pipeline NAME [--lake DIR]` stops the pipeline's background endpoint server; `sluice stop --all
+ * [--lake DIR]` stops every endpoint server of this user (of one lake with `--lake`). Only a process that is still
+ * the recorded sluice server is signalled: a pid whose server is gone may belong to anything by now.
+ */
+export async function stopCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { pipeline: { type: 'string' }, lake: { type: 'string' }, all: { type: 'boolean', default: false } } });
+  if (values.all === true) {
+    const servers = await listServers(values.lake === undefined ? undefined : lakeOf(values.lake));
+    for (const server of servers) {
+      if (stopServer(server)) process.stdout.write(`sluice: stopped ${server.url} (${server.endpointDir}, process ${server.pid})\n`);
+    }
+    if (servers.length === 0) process.stdout.write('sluice: no endpoint is running\n');
+    return 0;
+  }
+  if (!values.pipeline) throw new CommandError('sluice stop: give --pipeline NAME, or --all');
+  const spec = loadPipelineSpec(values.pipeline, path.join(projectRoot(), 'pipelines'));
+  const dir = endpointDir(lakeOf(values.lake), `${LOCAL_ENDPOINT_PREFIX}${spec.name}`);
+  const running = await liveServer(dir);
+  if (!running) {
+    const stale = existsSync(serverRecordFile(dir));
+    if (stale) await rm(serverRecordFile(dir), { force: true });
+    process.stdout.write(`sluice: no endpoint of "${spec.name}" is running${stale ? ' (removed the record of a server that is gone; no process was signalled)' : ''}\n`);
+    return 0;
+  }
+  stopServer(running);
+  process.stdout.write(`sluice: stopped the endpoint at ${running.url}\n`);
+  return 0;
+}
+
+/** `sluice endpoints [--lake DIR]`: the running local endpoint servers of this user (of one lake with `--lake`). */
+export async function endpointsCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { lake: { type: 'string' } } });
+  const servers = await listServers(values.lake === undefined ? undefined : lakeOf(values.lake));
+  if (servers.length === 0) {
+    process.stdout.write('sluice: no endpoint is running\n');
+    return 0;
+  }
+  for (const server of servers) {
+    const pointer = await readPointer(server.endpointDir);
+    const version = pointer === undefined ? 'no model' : `version ${pointer.version}`;
+    process.stdout.write(`${server.url}  ${version}  process ${server.pid}  since ${server.startedAt}  ${server.endpointDir}\n`);
+  }
+  return 0;
+}
+
+/** The label's and features' names a model version was registered with (a truncated cloud value is not used). */
+function recordedNames(version: ModelVersion | undefined): { featureNames?: string[]; labelName?: string } {
+  const features = version?.lineage[FEATURES_LINEAGE_KEY];
+  const label = version?.lineage[LABEL_LINEAGE_KEY];
+  return {
+    ...(features && !features.endsWith('...') ? { featureNames: features.split(',') } : {}),
+    ...(label ? { labelName: label } : {}),
+  };
+}
+
+/**
  * `sluice predict --pipeline NAME FILE [--label] [--lake DIR]`: predictions of the production model for each row of a
- * CSV of features (no header; `--label` when the first column is a label to skip), one line per row.
+ * CSV of features, one line per row (a `multi:softprob` row: its class probabilities, comma-separated). A header row
+ * names the columns, found by the model's feature names; without one the columns are the features in training order
+ * (`--label`: after the label, as in the feature files). A pipeline without a deployment section has no endpoint:
+ * its approved model predicts offline, and the command says so.
  */
 export async function predictCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -103,8 +176,31 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   });
   const file = positionals[0];
   if (!values.pipeline || !file) throw new CommandError('sluice predict: give --pipeline NAME and a FILE');
-  const dir = await productionEndpoint(values.pipeline, lakeOf(values.lake));
-  const result = await predictFile({ pointerFile: pointerFile(dir), file, labelColumn: values.label === true });
+  const lake = lakeOf(values.lake);
+  const spec = loadPipelineSpec(values.pipeline, path.join(projectRoot(), 'pipelines'));
+  const store = new FolderObjectStore(lake);
+  const registry = new LocalRegistry(store, LOCAL_LAKE_BUCKET);
+  let source: ModelSource;
+  let version: ModelVersion | undefined;
+  if (spec.deployment === undefined) {
+    version = await registry.production(spec.name);
+    if (!version) {
+      throw new CommandError(
+        `No model of pipeline "${spec.name}" is approved in ${lake}. The pipeline has no deployment section, so no endpoint serves it; ` +
+          `a run approves a model that passes the gate ("approved, not deployed"), and \`sluice predict\` then uses it offline`,
+      );
+    }
+    process.stderr.write(
+      `sluice: pipeline "${spec.name}" has no deployment section, so no endpoint serves it: predicting offline with version ${version.version} (approved, not deployed)\n`,
+    );
+    source = { modelArtifact: store.pathOfUri(version.modelArtifact) };
+  } else {
+    const dir = await productionEndpoint(values.pipeline, lake);
+    const pointer = await readPointer(dir);
+    version = (await registry.versions(spec.name)).find((v) => v.version === pointer?.version);
+    source = { pointerFile: pointerFile(dir) };
+  }
+  const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...recordedNames(version) });
   process.stdout.write(formatPredictions(result.predictions, result.nRows, 'text/csv'));
   return 0;
 }

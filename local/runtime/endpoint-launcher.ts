@@ -1,13 +1,21 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
+import { currentProcess, isProcessAlive } from './pipeline-lock.js';
 
-/** What a running local endpoint server records about itself in its endpoint folder. */
+/** What a running local endpoint server records about itself in its endpoint folder (and in the user's index). */
 export interface ServerRecord {
   pid: number;
+  /** Start time of the server's process (`/proc/<pid>/stat`): with the pid, it names that process for good. */
+  startTicks: string | null;
+  hostname: string;
   url: string;
   startedAt: string;
+  /** The endpoint folder it serves (`<lake>/endpoints/<endpoint>`). */
+  endpointDir: string;
 }
 
 /** The file a server writes once it listens. */
@@ -15,22 +23,112 @@ export function serverRecordFile(endpointDir: string): string {
   return path.join(endpointDir, 'server.json');
 }
 
-/** The record of the server of an endpoint folder, when its process is alive. */
-export async function liveServer(endpointDir: string): Promise<ServerRecord | undefined> {
+/**
+ * The folder where every local endpoint server of this user records itself, whatever its lake: what
+ * `sluice endpoints` lists and `sluice stop --all` stops.
+ */
+export function serverIndexDir(): string {
+  return path.join(tmpdir(), `sluice-${userInfo().uid}`, 'servers');
+}
+
+/**
+ * Whether a record names a live sluice endpoint server: the process exists, started when the record says (a reused
+ * pid started later) and runs `sluice … serve`. Only such a process may be signalled.
+ */
+export function isOurServer(record: ServerRecord): boolean {
+  if (!isProcessAlive(record)) return false;
+  let argv: string[];
   try {
-    const record = JSON.parse(await readFile(serverRecordFile(endpointDir), 'utf8')) as ServerRecord;
-    process.kill(record.pid, 0);
-    return record;
+    argv = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    // No /proc (not Linux): the pid and its liveness are all there is to go on.
+    return record.startTicks === null;
+  }
+  return argv.includes('serve') && argv.some((a) => a.endsWith(path.join('bin', 'sluice.js')) || a.endsWith('sluice'));
+}
+
+async function readRecord(file: string): Promise<ServerRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ServerRecord;
   } catch {
     return undefined;
   }
+}
+
+/** The record of the server of an endpoint folder, when that server is alive (and is a sluice server). */
+export async function liveServer(endpointDir: string): Promise<ServerRecord | undefined> {
+  const record = await readRecord(serverRecordFile(endpointDir));
+  return record !== undefined && isOurServer(record) ? record : undefined;
+}
+
+/**
+ * Records this process as the server of `endpointDir`, unless a live server is recorded there already (then returns
+ * that one and records nothing). Exclusive: of two servers started at once for one endpoint, one wins.
+ */
+export async function claimEndpoint(endpointDir: string, url: string): Promise<{ claimed: ServerRecord } | { running: ServerRecord }> {
+  const record: ServerRecord = { ...currentProcess(), url, startedAt: new Date().toISOString(), endpointDir };
+  const text = `${JSON.stringify(record)}\n`;
+  const file = serverRecordFile(endpointDir);
+  for (;;) {
+    try {
+      await writeFile(file, text, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const existing = await readRecord(file);
+    if (existing !== undefined && isOurServer(existing)) return { running: existing };
+    // A record of a server that is gone: remove it (only if it is still that one) and claim again.
+    const again = await readRecord(file);
+    if (again === undefined || JSON.stringify(again) === JSON.stringify(existing)) await rm(file, { force: true });
+  }
+  await mkdir(serverIndexDir(), { recursive: true });
+  await writeFile(path.join(serverIndexDir(), `${record.pid}.json`), text);
+  return { claimed: record };
+}
+
+/** Removes this process's records (endpoint folder and index), leaving another server's record alone. */
+export async function releaseEndpoint(record: ServerRecord): Promise<void> {
+  const current = await readRecord(serverRecordFile(record.endpointDir));
+  if (current?.pid === record.pid && current.startTicks === record.startTicks) await rm(serverRecordFile(record.endpointDir), { force: true });
+  await rm(path.join(serverIndexDir(), `${record.pid}.json`), { force: true });
+}
+
+/**
+ * Every live sluice endpoint server of this user, optionally only those serving an endpoint of `lakeRoot`. Records of
+ * servers that are gone are removed on the way.
+ */
+export async function listServers(lakeRoot?: string): Promise<ServerRecord[]> {
+  const dir = serverIndexDir();
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  const servers: ServerRecord[] = [];
+  for (const name of names) {
+    const record = await readRecord(path.join(dir, name));
+    if (record === undefined || !isOurServer(record)) {
+      await rm(path.join(dir, name), { force: true });
+      continue;
+    }
+    if (lakeRoot === undefined || record.endpointDir.startsWith(path.resolve(lakeRoot) + path.sep)) servers.push(record);
+  }
+  return servers.sort((a, b) => a.endpointDir.localeCompare(b.endpointDir));
+}
+
+/**
+ * Stops a server after checking that the record still names a live sluice server (a pid of a server that is gone
+ * may belong to any process by now). Returns whether it was signalled.
+ */
+export function stopServer(record: ServerRecord): boolean {
+  if (!isOurServer(record)) return false;
+  process.kill(record.pid, 'SIGTERM');
+  return true;
 }
 
 const START_TIMEOUT_MS = 20_000;
 
 /**
  * Finds the endpoint's server, or starts one as a detached background process (`sluice serve --endpoint-dir`) that
- * outlives the run, as a SageMaker endpoint outlives its deployment. Returns its base URL.
+ * outlives the run, as a SageMaker endpoint outlives its deployment. Returns its base URL. The caller holds the
+ * endpoint's lock, so one run starts one server; the server's exclusive claim covers any other starter.
  */
 export function detachedServerLauncher(projectRoot: string): ServerLauncher {
   return async (endpointDir) => {
@@ -40,11 +138,16 @@ export function detachedServerLauncher(projectRoot: string): ServerLauncher {
       detached: true,
       stdio: 'ignore',
     });
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
     child.unref();
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const started = await liveServer(endpointDir);
       if (started) return started.url;
+      if (exited) throw new Error(`The local endpoint server for ${endpointDir} exited at start (run \`sluice serve --endpoint-dir ${endpointDir}\` to see why)`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`The local endpoint server for ${endpointDir} did not start within ${START_TIMEOUT_MS / 1000} s`);

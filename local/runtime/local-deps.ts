@@ -13,6 +13,7 @@ import type { DeployDeps } from '../../core/deployment/deployment.js';
 import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import { httpInvoker, LocalHosting } from '../adapters/local-hosting.js';
+import { LocalModelEvaluator } from '../adapters/local-model-evaluator.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
 import { detachedServerLauncher } from './endpoint-launcher.js';
 import { projectRoot } from './project-root.js';
@@ -20,6 +21,7 @@ import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-par
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { LocalCatalog } from '../adapters/local-catalog.js';
+import { LocalJobBoard } from '../adapters/local-jobs.js';
 import { LocalTrainer } from '../adapters/local-trainer.js';
 
 /** The bucket name the local lake uses: `<lake>/lake/<key>`, as `s3://lake/<key>` would be. */
@@ -33,7 +35,7 @@ export type LocalDeps = NormalizeInputDeps &
   FeatureQueryDeps &
   TrainingDeps &
   EvaluateModelDeps &
-  DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine };
+  DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine; jobs: LocalJobBoard };
 
 /** Names of the local catalog's database and crawlers (in AWS they come from the stage). */
 export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-', workgroupPrefix: 'sluice-local-' } as const;
@@ -64,19 +66,25 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
   const logger: Logger = jsonLinesLogger((line) => appendFileSync(logFile, line), { runId: options.runId });
   const duckdb = { threads: availableParallelism(), memoryLimit: options.memoryLimit ?? '1GB' };
   const spill = { ...duckdb, tempDirectory: path.join(options.lakeRoot, '.work', 'spill') };
-  const catalog = new LocalCatalog(options.lakeRoot, spill);
+  // One board for the run's background jobs: a poll waits for any of them to settle (see run-local.ts).
+  const jobs = new LocalJobBoard();
+  const catalog = new LocalCatalog(options.lakeRoot, spill, () => new Date(), jobs);
   const store = new FolderObjectStore(options.lakeRoot);
   const localPath = (uri: string) => store.pathOfUri(uri);
   return {
-    trainer: new LocalTrainer(localPath),
+    trainer: new LocalTrainer(localPath, { board: jobs, log: (message, fields) => logger.info(message, { step: 'LocalTrainer', ...fields }) }),
+    jobs,
     registry: new LocalRegistry(store, LOCAL_LAKE_BUCKET),
-    hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot())),
+    evaluator: new LocalModelEvaluator(localPath),
+    hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot()), {
+      registryDirOf: (endpoint) => store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${endpoint.slice(LOCAL_ENDPOINT_PREFIX.length)}` }),
+    }),
     invoker: httpInvoker,
     modelImage: LOCAL_MODEL_IMAGE,
     endpointPrefix: LOCAL_ENDPOINT_PREFIX,
     jobPrefix: LOCAL_ENDPOINT_PREFIX,
     catalog,
-    queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill),
+    queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill, jobs),
     names: LOCAL_NAMES,
     lakeRoot: options.lakeRoot,
     logFile,

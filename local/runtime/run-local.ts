@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describeError } from '../../core/errors.js';
@@ -8,6 +9,7 @@ import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import type { RowCounts } from '../../core/run/workflow-state.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
+import type { LocalJobBoard } from '../adapters/local-jobs.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { localBindings } from './local-bindings.js';
 import type { JSONValue } from './local-bindings.js';
@@ -31,7 +33,10 @@ export interface RunSummary {
     raw: string[];
     curated: string[];
     quarantine: string[];
-    features?: { train: string; validation: string };
+    /** Input files whose bytes the lake had already ingested under another key: their rows were replaced, not added. */
+    sameContentAs: { file: string; runId: string; key: string }[];
+    /** The feature sets, and the split they achieved (rows on each side, the validation share and the share asked). */
+    features?: { train: string; validation: string; split?: SplitReport };
     model?: string;
     manifest?: string;
     log: string;
@@ -41,6 +46,11 @@ export interface RunSummary {
     version: number;
     metrics: Record<string, number>;
     promoted: boolean;
+    /**
+     * The candidate's standing, said the same way in the log and the registry: `promoted` (deployed and serving),
+     * `approved, not deployed` (passed the gate of a pipeline without a deployment section) or `not promoted`.
+     */
+    decision: 'promoted' | 'approved, not deployed' | 'not promoted';
     reasons: string[];
     /** Where the promoted model serves (a local URL). */
     endpoint?: string;
@@ -60,7 +70,10 @@ export interface LocalRunOptions {
   executionName?: string;
   /** Called for every state as it starts and ends: live progress. */
   onStep?: (step: StepRecord) => void;
-  /** Milliseconds every Wait state waits locally (the engines answer at once; polling need not sleep). */
+  /**
+   * Milliseconds every Wait state waits locally (default 50). Local jobs run in the background: the poll after a
+   * Wait waits for one to settle, up to the spec's poll interval, so this only sets how soon the first poll comes.
+   */
   waitMs?: number;
   memoryLimit?: string;
   /** How endpoint servers are started (default: a detached `sluice serve` process per endpoint). */
@@ -91,18 +104,19 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const bindings = localBindings(deps);
   const unbound = taskStateNames(definition).filter((name) => !(name in bindings));
   if (unbound.length > 0) throw new Error(`Task states with no local binding (they would call AWS): ${unbound.join(', ')}`);
+  const waitMs = options.waitMs ?? DEFAULT_LOCAL_WAIT_MS;
   const waits = Object.fromEntries(
     Object.entries(definition.States)
       .filter(([, s]) => s.Type === 'Wait')
-      // Local engines finish when started; only a starting endpoint server takes a moment to load its model.
-      .map(([name]) => [name, options.waitMs ?? 50]),
+      // Polls answer when a local job settles (see pacedPolls); the Wait itself only lets the loop breathe.
+      .map(([name]) => [name, waitMs]),
   );
 
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+  const machine = new StateMachine(engineDefinition(definition) as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: false },
   });
   const execution = machine.run(options.input, {
-    overrides: { taskResourceLocalHandlers: bindings, waitTimeOverrides: waits, retryIntervalOverrides: retryOverrides(definition) },
+    overrides: { taskResourceLocalHandlers: pacedPolls(definition, bindings, deps.jobs, waitMs), waitTimeOverrides: waits, retryIntervalOverrides: retryOverrides(definition) },
     context: {
       Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: new Date(started).toISOString(), Input: options.input, RoleArn: 'local', RedriveCount: 0 },
       StateMachine: { Id: 'local:sluice', Name: 'sluice' },
@@ -118,11 +132,92 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     await execution.result;
   } catch (error) {
     failure = describeError(error);
+  } finally {
+    // A failed run can leave a job running (the other split's query, a training past a failed poll): stop it.
+    deps.jobs.stopAll();
   }
   // The event log can trail the result: read it to the end before asking it what failed.
   await consuming;
   if (failure) failure = tracker.executionError() ?? failure;
   return summarize(options, deps.lakeRoot, deps.logFile, executionName, tracker, failure, Date.now() - started);
+}
+
+/** How long each local Wait state waits (ms) before its poll: polls themselves wait for a job to settle. */
+export const DEFAULT_LOCAL_WAIT_MS = 50;
+
+/**
+ * The longest Task timeout the engine can keep (s): it arms a `setTimeout`, and Node fires a longer one at once
+ * (2^31-1 ms, 24.8 days). Step Functions sets no Task timeout unless the ASL does.
+ */
+export const UNBOUNDED_TASK_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+interface AslStates {
+  States: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * The definition as the local engine runs it: every Task state (in Map and Parallel states too) without a
+ * `TimeoutSeconds` or `TimeoutSecondsPath` of its own gets {@link UNBOUNDED_TASK_SECONDS}. aws-local-stepfunctions
+ * otherwise cuts every Task at 60 s (`DEFAULT_TIMEOUT_SECONDS` in its TaskStateAction) and reports only
+ * `States.Timeout`, a limit the ASL never set and Step Functions does not impose. A timeout the ASL sets is kept.
+ */
+export function engineDefinition<D extends AslStates>(definition: D): D {
+  const copy = structuredClone(definition);
+  const visit = (machine: AslStates): void => {
+    for (const state of Object.values(machine.States)) {
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        state.TimeoutSeconds = UNBOUNDED_TASK_SECONDS;
+      }
+      for (const key of ['ItemProcessor', 'Iterator'] as const) {
+        const inner = state[key];
+        if (isAslStates(inner)) visit(inner);
+      }
+      if (Array.isArray(state.Branches)) for (const branch of state.Branches) if (isAslStates(branch)) visit(branch);
+    }
+  };
+  visit(copy);
+  return copy;
+}
+
+function isAslStates(value: unknown): value is AslStates {
+  return typeof value === 'object' && value !== null && typeof (value as { States?: unknown }).States === 'object';
+}
+
+/**
+ * Binds each poll (the Task after a Wait state whose `SecondsPath` is the poll interval) so it waits, while a local
+ * job runs, until a job settles or the interval has passed. The loop then answers the moment a job ends, never
+ * busy-loops, and each poll of a running job still stands for one interval: the poll-count limits the steps derive
+ * from the spec's timeouts (`maxAttempts` × `pollSeconds`) hold locally as they do in the cloud.
+ */
+export function pacedPolls<T extends Record<string, (input: JSONValue) => Promise<JSONValue>>>(
+  definition: AslStates,
+  bindings: T,
+  jobs: Pick<LocalJobBoard, 'settledOrAfter'>,
+  waitMs: number,
+): T {
+  const paced: Record<string, (input: JSONValue) => Promise<JSONValue>> = { ...bindings };
+  for (const wait of Object.values(definition.States)) {
+    const next = typeof wait.Next === 'string' ? wait.Next : undefined;
+    const secondsPath = typeof wait.SecondsPath === 'string' ? wait.SecondsPath : undefined;
+    const poll = next === undefined ? undefined : bindings[next];
+    if (wait.Type !== 'Wait' || next === undefined || secondsPath === undefined || poll === undefined) continue;
+    paced[next] = async (input) => {
+      const seconds = readPath(input, secondsPath);
+      if (typeof seconds === 'number') await jobs.settledOrAfter(seconds * 1000 - waitMs);
+      return poll(input);
+    };
+  }
+  return paced as T;
+}
+
+/** The value at a simple JSONPath (`$.a.b`), as a Wait state's `SecondsPath` names it. */
+function readPath(input: JSONValue, jsonPath: string): JSONValue | undefined {
+  if (!jsonPath.startsWith('$.')) return undefined;
+  let value: JSONValue | undefined = input;
+  for (const key of jsonPath.slice(2).split('.')) {
+    value = typeof value === 'object' && value !== null && !Array.isArray(value) ? value[key] : undefined;
+  }
+  return value;
 }
 
 function retryOverrides(definition: { States: Record<string, Record<string, unknown>> }): Record<string, number> {
@@ -159,7 +254,9 @@ function summarize(
       raw: files.map((f) => local(f.rawKey)),
       curated: [...new Set(files.flatMap((f) => f.curatedKeys.map(local)))],
       quarantine: files.flatMap((f) => (f.quarantineKey ? [local(f.quarantineKey)] : [])),
-      ...(manifest?.stages.features ? { features: { train: uriPath(manifest.stages.features.train.location), validation: uriPath(manifest.stages.features.validation.location) } } : {}),
+      // Issue 9: the same bytes under another name replace the earlier rows; the summary says so.
+      sameContentAs: files.flatMap((f) => (f.sameContentAs ? [{ file: f.source.key, ...f.sameContentAs }] : [])),
+      ...(manifest?.stages.features ? { features: featureOutputs(uriPath(manifest.stages.features.train.location), uriPath(manifest.stages.features.validation.location), options.spec) } : {}),
       ...(manifest?.stages.training?.modelArtifact ? { model: uriPath(manifest.stages.training.modelArtifact) } : {}),
       ...(manifest ? { manifest: local(`runs/${options.spec.name}/${runId}.json`) } : {}),
       log: logFile,
@@ -173,6 +270,7 @@ function summarize(
       version: evaluation.candidate.version,
       metrics: evaluation.candidate.metrics,
       promoted: evaluation.promote && endpoint !== undefined,
+      decision: modelDecision(evaluation.promote, evaluation.candidate.status, endpoint),
       reasons: evaluation.decision.reasons,
       ...(endpoint ? { endpoint } : {}),
     };
@@ -183,13 +281,48 @@ function summarize(
 
 interface ManifestView {
   rows: RowCounts;
-  ingest: { rawKey: string; curatedKeys: string[]; quarantineKey?: string }[];
+  ingest: { source: { key: string }; rawKey: string; curatedKeys: string[]; quarantineKey?: string; sameContentAs?: { runId: string; key: string } }[];
   stages: {
     features?: { train: { location: string }; validation: { location: string } };
     training?: { modelArtifact?: string };
-    evaluation?: { promote: boolean; decision: { reasons: string[] }; candidate: { version: number; metrics: Record<string, number> } };
+    evaluation?: { promote: boolean; decision: { reasons: string[] }; candidate: { version: number; metrics: Record<string, number>; status: string } };
     promotion?: { endpoint: string };
   };
+}
+
+/** How a run's rows were split: the rows on each side, the validation share achieved and the share the spec asked. */
+export interface SplitReport {
+  trainRows: number;
+  validationRows: number;
+  validationShare: number;
+  askedShare: number;
+}
+
+function featureOutputs(train: string, validation: string, spec: PipelineSpec): NonNullable<RunSummary['outputs']['features']> {
+  const trainRows = countRows(train);
+  const validationRows = countRows(validation);
+  const total = trainRows + validationRows;
+  const askedShare = spec.features?.validationRatio ?? 0;
+  return { train, validation, ...(total > 0 ? { split: { trainRows, validationRows, validationShare: validationRows / total, askedShare } } : {}) };
+}
+
+/** Rows of a feature set folder: lines of its gzip CSV files (no header). */
+function countRows(folder: string): number {
+  if (!existsSync(folder)) return 0;
+  let rows = 0;
+  for (const name of readdirSync(folder)) {
+    const bytes = readFileSync(path.join(folder, name));
+    const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+    for (const byte of text) if (byte === 0x0a) rows++;
+  }
+  return rows;
+}
+
+function modelDecision(promote: boolean, status: string, endpoint: string | undefined): NonNullable<RunSummary['model']>['decision'] {
+  if (promote && endpoint !== undefined) return 'promoted';
+  // EvaluateModel approves a candidate that passed the gate of a pipeline that deploys nothing.
+  if (promote && status === 'Approved') return 'approved, not deployed';
+  return 'not promoted';
 }
 
 function readManifest(lakeRoot: string, pipeline: string, runId: string): ManifestView | undefined {

@@ -6,7 +6,7 @@
  * Kept free of HTTP and of XGBoost so that unit tests cover every rule without a server or a model.
  */
 import { pythonFloatRepr } from '../xgboost/eval-log.js';
-import { NotAcceptableError, PayloadFormatError, UnsupportedContentTypeError } from './errors.js';
+import { NotAcceptableError, PayloadFormatError, RequestLimitError, UnsupportedContentTypeError } from './errors.js';
 
 /** How a request body is encoded. `json` is a local extension: the container itself refuses JSON input with 415. */
 export type RequestFormat = 'csv' | 'json';
@@ -23,6 +23,13 @@ export interface FeatureMatrix {
 
 /** Largest payload the container takes by default (`MAX_CONTENT_LENGTH`, 6 MiB), also SageMaker's real-time limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The most feature values one request may expand to: as many as a dense CSV body of the maximum payload can carry
+ * (one digit and one comma each). Only a sparse JSON row (`keys` and `shape`) can name more values than its bytes
+ * hold, so this bounds what a small body can make the endpoint allocate.
+ */
+export const MAX_REQUEST_VALUES = DEFAULT_MAX_PAYLOAD_BYTES / 2;
 
 /** Content types the container reads that this endpoint does not (a clear 415 rather than a guess). */
 const CONTAINER_ONLY_CONTENT_TYPES = new Set([
@@ -248,7 +255,7 @@ export function parseJsonFeatures(body: Uint8Array): FeatureMatrix {
   } catch (cause) {
     throw new PayloadFormatError(`Loading json data failed: ${(cause as Error).message}`, { cause });
   }
-  const rows = jsonRows(document);
+  const rows = jsonRows(document, { remaining: MAX_REQUEST_VALUES });
   if (rows.length === 0) throw new PayloadFormatError('Loading json data failed: the payload holds no rows');
   const first = rows[0];
   const nCols = first === undefined ? 0 : first.values.length;
@@ -273,18 +280,23 @@ interface JsonRow {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function jsonRows(document: unknown): JsonRow[] {
+/** How many more values the rows of one request may expand to. */
+interface ValueBudget {
+  remaining: number;
+}
+
+function jsonRows(document: unknown, budget: ValueBudget): JsonRow[] {
   if (Array.isArray(document)) {
     if (document.every((item) => typeof item === 'number' || item === null)) {
       return [{ path: '$', values: numbers(document, '$') }];
     }
-    return document.map((item, i) => jsonRow(item, `$[${i}]`));
+    return document.map((item, i) => jsonRow(item, `$[${i}]`, budget));
   }
   if (isRecord(document)) {
     if (Array.isArray(document['instances'])) {
-      return document['instances'].map((item, i) => jsonRow(item, `instances[${i}]`));
+      return document['instances'].map((item, i) => jsonRow(item, `instances[${i}]`, budget));
     }
-    if ('features' in document || 'data' in document) return [jsonRow(document, '$')];
+    if ('features' in document || 'data' in document) return [jsonRow(document, '$', budget)];
   }
   throw new PayloadFormatError(
     'Loading json data failed: expected {"instances": [{"features": [...]}, ...]}, {"features": [...]} or an array ' +
@@ -292,14 +304,14 @@ function jsonRows(document: unknown): JsonRow[] {
   );
 }
 
-function jsonRow(item: unknown, path: string): JsonRow {
+function jsonRow(item: unknown, path: string, budget: ValueBudget): JsonRow {
   if (Array.isArray(item)) return { path, values: numbers(item, path) };
   if (isRecord(item)) {
     if (Array.isArray(item['features'])) return { path, values: numbers(item['features'], `${path}.features`) };
     const data = item['data'];
     const features = isRecord(data) ? data['features'] : undefined;
     if (isRecord(features) && Array.isArray(features['values'])) {
-      return { path, values: tensorValues(features, `${path}.data.features`) };
+      return { path, values: tensorValues(features, `${path}.data.features`, budget) };
     }
   }
   throw new PayloadFormatError(
@@ -308,7 +320,7 @@ function jsonRow(item: unknown, path: string): JsonRow {
   );
 }
 
-function tensorValues(tensor: Record<string, unknown>, path: string): number[] {
+function tensorValues(tensor: Record<string, unknown>, path: string, budget: ValueBudget): number[] {
   const values = numbers(tensor['values'] as unknown[], `${path}.values`);
   const keys = tensor['keys'];
   if (!Array.isArray(keys) || keys.length === 0) return values;
@@ -320,6 +332,14 @@ function tensorValues(tensor: Record<string, unknown>, path: string): number[] {
   if (keys.length !== values.length) {
     throw new PayloadFormatError(`Loading json data failed: ${path} has ${keys.length} keys for ${values.length} values`);
   }
+  // The shape is the one size a request names rather than carries: check it before allocating a row of that width.
+  if (width > budget.remaining) {
+    throw new RequestLimitError(
+      `${path} has "shape": [${width}]: the rows of one request may hold at most ${MAX_REQUEST_VALUES} feature values ` +
+        '(what a dense CSV body of the maximum payload holds); send fewer rows per request, or a shape as wide as the model',
+    );
+  }
+  budget.remaining -= width;
   const dense = new Array<number>(width).fill(Number.NaN);
   keys.forEach((key, i) => {
     if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= width) {

@@ -63,6 +63,18 @@ export class FeatureCountError extends InvocationError {
   }
 }
 
+/**
+ * 400: a file's columns are not the model's features: a header that lacks some or holds others, or rows of another
+ * width. The message says what was expected.
+ */
+export class FeatureColumnsError extends InvocationError {
+  public override readonly name = 'FeatureColumnsError';
+
+  public constructor(message: string) {
+    super(400, message);
+  }
+}
+
 /** 400: XGBoost refused to predict on the rows (the container's "Unable to evaluate payload provided"). */
 export class PredictionFailedError extends InvocationError {
   public override readonly name = 'PredictionFailedError';
@@ -90,6 +102,18 @@ export class PayloadTooLargeError extends InvocationError {
     public readonly maxBytes: number,
   ) {
     super(413, `Request body is larger than the maximum payload of ${maxBytes} bytes`);
+  }
+}
+
+/**
+ * 413: a request within the byte limit that would expand past the endpoint's size limits once read (a sparse row's
+ * `shape` of 600,000,000 in an 85-byte body), refused before anything of that size is allocated.
+ */
+export class RequestLimitError extends InvocationError {
+  public override readonly name = 'RequestLimitError';
+
+  public constructor(message: string) {
+    super(413, message);
   }
 }
 

@@ -1,13 +1,18 @@
 /**
  * Offline predictions for a CSV file of feature rows (what `sluice predict` prints): the same CSV rules, model
  * loader and feature check as the endpoint's `POST /invocations`, without HTTP and without its payload limit.
+ *
+ * A file with a header row has its columns found by name among the model's feature names (recorded at training
+ * from the feature query), in any order; the label column is skipped by its name. A file without a header is read
+ * by position: the model's features in training order, preceded by the label with `labelColumn` (the layout of the
+ * `train`/`validation` channel files). Rows of any other shape are refused, saying what was expected.
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { parseCsvFeatures } from './contract.js';
 import type { FeatureMatrix } from './contract.js';
 import type { ModelSource } from './endpoint-server.js';
-import { FeatureCountError, PayloadFormatError } from './errors.js';
+import { FeatureColumnsError, FeatureCountError, PayloadFormatError } from './errors.js';
 import { readModelPointer, resolveModelArtifact } from './model-pointer.js';
 import type { ModelInfo } from './model-slot.js';
 import { modelInfo } from './model-slot.js';
@@ -18,8 +23,15 @@ import type { ServingModelOptions } from './serving-model.js';
 export type PredictFileOptions = ModelSource & {
   /** CSV of numeric feature rows, no header; `.gz` (or gzip bytes) is read too. */
   readonly file: string;
-  /** The first column is a label to drop (a `train`/`validation` channel file) (default false). */
+  /**
+   * The file holds the label column, to skip: found by `labelName` under a header, else the first column (a
+   * `train`/`validation` channel file) (default false).
+   */
   readonly labelColumn?: boolean;
+  /** The model's feature names in training order (the registry's `features` lineage), to read a header by. */
+  readonly featureNames?: readonly string[];
+  /** The label's name (the registry's `label` lineage); with `labelColumn`, a header's only non-feature column is the label too. */
+  readonly labelName?: string;
   /** Rows per XGBoost call, to bound native memory on large files (default 65,536). */
   readonly batchRows?: number;
   /** Library path and threads (default one thread, as the endpoint). */
@@ -47,16 +59,17 @@ export interface PredictFileResult {
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
   let bytes: Buffer = await readFile(options.file);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  const header = headerOf(bytes);
   let features: FeatureMatrix;
   try {
-    features = parseCsvFeatures(bytes);
+    features = parseCsvFeatures(header ? bytes.subarray(header.length) : bytes);
   } catch (error) {
     if (error instanceof PayloadFormatError) {
-      throw new PayloadFormatError(`${options.file}: ${error.message.replace(/^Loading csv data failed: /, '')}`, { cause: error });
+      const message = error.message.replace(/^Loading csv data failed: /, '').replace(/line (\d+)/, (_, n: string) => `line ${Number(n) + (header ? 1 : 0)}`);
+      throw new PayloadFormatError(`${options.file}: ${message}`, { cause: error });
     }
     throw error;
   }
-  if (options.labelColumn === true) features = dropFirstColumn(features);
 
   let version: number | undefined;
   let artifact: string;
@@ -69,6 +82,9 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   }
   const model = loadServingModel(artifact, options.model);
   try {
+    features = header
+      ? selectByName(features, header.names, model.numFeatures, options)
+      : selectByPosition(features, model.numFeatures, options);
     if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
     const batchRows = Math.max(1, options.batchRows ?? 65_536);
     const parts: Float32Array[] = [];
@@ -90,6 +106,76 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   } finally {
     model.free();
   }
+}
+
+const NUMBER_LIKE = /^([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?nan|[+-]?inf(inity)?)?$/i;
+
+/** The first line's names and byte length when it is a header (a field that is not a number), else undefined. */
+function headerOf(bytes: Buffer): { names: string[]; length: number } | undefined {
+  const end = bytes.indexOf(0x0a);
+  const line = bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8');
+  const names = line.split(',').map((field) => field.trim().replace(/^"(.*)"$/, '$1').trim());
+  if (names.every((name) => NUMBER_LIKE.test(name))) return undefined;
+  return { names, length: end === -1 ? bytes.length : end + 1 };
+}
+
+function expectedText(numFeatures: number, options: PredictFileOptions): string {
+  const names = options.featureNames;
+  const list = names === undefined ? `${numFeatures} features` : `${names.length} features (${names.join(', ')})`;
+  return options.labelColumn === true ? `the label${options.labelName ? ` "${options.labelName}"` : ''} and ${list}` : list;
+}
+
+/** Columns found by header name, in the model's feature order; the label (by name) skipped with `labelColumn`. */
+function selectByName(features: FeatureMatrix, header: readonly string[], numFeatures: number, options: PredictFileOptions): FeatureMatrix {
+  const names = options.featureNames;
+  if (names === undefined || names.length !== numFeatures) {
+    throw new FeatureColumnsError(
+      `${options.file} has a header, but the model's feature names were not recorded (a model registered before they were): ` +
+        `send rows without a header, ${options.labelColumn === true ? 'the label first, then ' : ''}the model's ${numFeatures} features in training order`,
+    );
+  }
+  const index = new Map<string, number>();
+  header.forEach((name, i) => index.set(name.toLowerCase(), i));
+  const missing = names.filter((name) => !index.has(name.toLowerCase()));
+  const known = new Set(names.map((n) => n.toLowerCase()));
+  const others = header.filter((name) => !known.has(name.toLowerCase()));
+  // The label is the column of the label's name, or else, with --label, the one column that is not a feature (the
+  // feature query may have renamed it: `species AS label`).
+  const named = options.labelName === undefined ? undefined : others.find((n) => n.toLowerCase() === options.labelName?.toLowerCase());
+  const label = options.labelColumn === true ? (named ?? (others.length === 1 ? others[0] : undefined)) : undefined;
+  if (options.labelColumn === true && label === undefined && missing.length === 0) {
+    const found = others.length === 0 ? 'the header has no column besides the features' : `the header has ${others.length} columns besides the features (${others.join(', ')})`;
+    throw new FeatureColumnsError(`${options.file}: --label, but ${found}; expected ${expectedText(numFeatures, options)}`);
+  }
+  const extra = others.filter((name) => name !== label);
+  if (missing.length > 0 || extra.length > 0) {
+    const labelHint = options.labelColumn !== true && named !== undefined ? ' (pass --label to skip the label column)' : '';
+    const parts = [missing.length > 0 ? `lacks ${missing.join(', ')}` : '', extra.length > 0 ? `has unexpected column(s) ${extra.join(', ')}${labelHint}` : ''].filter(Boolean);
+    throw new FeatureColumnsError(`${options.file}: the header ${parts.join(' and ')}; expected ${expectedText(numFeatures, options)}`);
+  }
+  if (features.nCols !== header.length) {
+    throw new FeatureColumnsError(`${options.file}: rows have ${features.nCols} values, the header names ${header.length} columns`);
+  }
+  const order = names.map((name) => index.get(name.toLowerCase()) ?? 0);
+  const values = new Float32Array(features.nRows * numFeatures);
+  for (let r = 0; r < features.nRows; r++) {
+    for (const [j, c] of order.entries()) values[r * numFeatures + j] = features.values[r * features.nCols + c] ?? Number.NaN;
+  }
+  return { values, nRows: features.nRows, nCols: numFeatures };
+}
+
+/** Columns by position: the features in training order, after the label with `labelColumn`. */
+function selectByPosition(features: FeatureMatrix, numFeatures: number, options: PredictFileOptions): FeatureMatrix {
+  const labelled = options.labelColumn === true;
+  const expected = numFeatures + (labelled ? 1 : 0);
+  if (features.nCols !== expected && !labelled) throw new FeatureCountError(features.nCols, numFeatures);
+  if (features.nCols !== expected) {
+    throw new FeatureColumnsError(
+      `${options.file}: each row has ${features.nCols} value(s); expected ${expectedText(numFeatures, options)}, the label first ` +
+        '(or a header row naming the columns)',
+    );
+  }
+  return labelled ? dropFirstColumn(features) : features;
 }
 
 function dropFirstColumn(features: FeatureMatrix): FeatureMatrix {

@@ -27,23 +27,30 @@ export async function writeModelArchive(outputDir: string, modelBytes: Uint8Arra
 /**
  * Reads the model bytes out of a `model.tar.gz` (the `xgboost-model` entry, or the only regular file) or returns
  * a bare model file's bytes. Synchronous: a serving process loads its model once, before taking traffic.
- * @throws ModelFormatError when an archive has no model file in it
+ * @throws ModelFormatError naming the file when an archive is truncated or corrupt, or has no model file in it
  */
 export function readModelBytes(path: string): Buffer {
   const bytes = readFileSync(path);
   const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!gzip) return bytes;
   const files = new Map<string, Buffer>();
-  tar.list({
-    file: path,
-    sync: true,
-    onReadEntry: (entry) => {
-      if (entry.type !== 'File') return;
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => files.set(entry.path, Buffer.concat(chunks)));
-    },
-  });
+  try {
+    tar.list({
+      file: path,
+      sync: true,
+      // Without `strict`, tar only warns about a damaged archive and hands back whatever it could read.
+      strict: true,
+      onReadEntry: (entry) => {
+        if (entry.type !== 'File') return;
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => files.set(entry.path, Buffer.concat(chunks)));
+      },
+    });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ModelFormatError(`${path}: the model archive is truncated or corrupt (${reason}); retrain or restore the file`, { cause });
+  }
   const named = [...files.entries()].find(([name]) => basename(name) === MODEL_FILE_NAME);
   if (named) return named[1];
   if (files.size === 1) return [...files.values()][0] ?? Buffer.alloc(0);

@@ -42,6 +42,7 @@ import { evaluatePredictions } from './metrics.js';
 import type { ModelMetrics } from './metrics.js';
 import { writeModelArchive } from './model-archive.js';
 import { loadXgboostNative } from './native.js';
+import { chooseThreads } from './threads.js';
 import type { BoosterHandle, DMatrixHandle, XgboostLibraryOptions, XgboostNative } from './native.js';
 
 /** What to train: the two channels, the SageMaker hyperparameters, where to write `model.tar.gz`. */
@@ -96,6 +97,9 @@ export interface TrainResult {
   readonly warnings: readonly string[];
   readonly timings: TrainTimings;
   readonly durationMs: number;
+  /** XGBoost threads the training used, and why that many (see `threads.ts`). */
+  readonly threads: number;
+  readonly threadReason: string;
 }
 
 /** Library options plus a per-round callback. */
@@ -132,13 +136,17 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
   const handles: { matrices: DMatrixHandle[]; boosters: BoosterHandle[] } = { matrices: [], boosters: [] };
   try {
     const trainStarted = performance.now();
-    const dtrain = toDMatrix(native, train, handles.matrices);
-    const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, handles.matrices);
+    const nthread = config.params.find(([name]) => name === 'nthread')?.[1];
+    const { threads, reason: threadReason } = chooseThreads({ rows: train.nRows, cols: train.nCols, requested: nthread === undefined ? undefined : Number(nthread) });
+    const dtrain = toDMatrix(native, train, handles.matrices, threads);
+    const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, handles.matrices, threads);
     const evalMatrices = dvalidation === undefined ? [dtrain] : [dtrain, dvalidation];
     const evalNames = dvalidation === undefined ? ['train'] : ['train', 'validation'];
 
     const booster = native.boosterCreate(evalMatrices);
     handles.boosters.push(booster);
+    // Before the spec's parameters, so a spec `nthread` is what the booster ends with.
+    native.boosterSetParam(booster, 'nthread', String(threads));
     for (const [name, value] of config.params) native.boosterSetParam(booster, name, value);
 
     const stopping = earlyStoppingFor(config, dvalidation !== undefined, warnings);
@@ -196,6 +204,8 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
       warnings,
       timings: { readDataMs, trainMs, saveMs },
       durationMs: performance.now() - started,
+      threads,
+      threadReason,
     };
   } finally {
     for (const booster of handles.boosters) native.boosterFree(booster);
@@ -203,8 +213,8 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
   }
 }
 
-function toDMatrix(native: XgboostNative, data: CsvDataset, owned: DMatrixHandle[]): DMatrixHandle {
-  const matrix = native.dmatrixFromDense(data.features, data.nRows, data.nCols);
+function toDMatrix(native: XgboostNative, data: CsvDataset, owned: DMatrixHandle[], threads: number): DMatrixHandle {
+  const matrix = native.dmatrixFromDense(data.features, data.nRows, data.nCols, Number.NaN, threads);
   owned.push(matrix);
   native.dmatrixSetFloatInfo(matrix, 'label', data.labels);
   if (data.weights !== undefined) native.dmatrixSetFloatInfo(matrix, 'weight', data.weights);

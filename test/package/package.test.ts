@@ -114,9 +114,11 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   'start-run': { 'states:StartExecution': ['Ref(SluiceStateMachine)'] },
   'normalize-input': { 's3:GetObject': [objects('incoming/'), objects('raw/')], 's3:ListBucket': [BUCKET] },
   'validate-and-partition': {
-    's3:GetObject': [objects('incoming/'), objects('raw/')],
-    's3:PutObject': [objects('curated/'), objects('quarantine/'), objects('raw/')],
-    's3:DeleteObject': [objects('curated/'), objects('incoming/')],
+    // ingest/: per-content records, staged output and commit records (a source's rows appear all at once).
+    's3:GetObject': [objects('incoming/'), objects('ingest/'), objects('raw/')],
+    's3:PutObject': [objects('curated/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
+    // raw/ and quarantine/: a killed run's archive and the quarantine file a re-run of the same bytes replaces.
+    's3:DeleteObject': [objects('curated/'), objects('incoming/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
     's3:ListBucket': [BUCKET],
   },
   'record-run': { 's3:PutObject': [objects('runs/')] },

@@ -162,6 +162,7 @@ describe('startEndpointServer', () => {
         ['an unsupported content type', '1 0:1', { 'Content-Type': 'text/libsvm' }, 415, /not by the local endpoint/],
         ['malformed JSON', '{"instances": [', { 'Content-Type': 'application/json' }, 415, /Loading json data failed/],
         ['an unsupported Accept', '1,2,3,4,5', { 'Content-Type': 'text/csv', Accept: 'application/xml' }, 406, /Accept type application\/xml/],
+        ['an 85-byte JSON naming a sparse shape of 600,000,000', '{"instances":[{"data":{"features":{"keys":[0],"values":[1],"shape":[600000000]}}}]}', { 'Content-Type': 'application/json' }, 413, /"shape": \[600000000\]: the rows of one request may hold at most 3145728 feature values/],
       ])('answers %s with a plain-text 4xx and keeps serving', async (_case, body, headers, status, message) => {
         // Prepare: headers and body given by the table
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { formatPredictions } from '../../../local/serving/contract.js';
-import { FeatureCountError, ModelPointerError, PayloadFormatError } from '../../../local/serving/errors.js';
+import { FeatureColumnsError, FeatureCountError, ModelPointerError, PayloadFormatError } from '../../../local/serving/errors.js';
 import { writeModelPointer } from '../../../local/serving/model-pointer.js';
 import { predictFile } from '../../../local/serving/predict-file.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
@@ -91,6 +91,92 @@ describe('predictFile', () => {
     });
   });
 
+  describe('a file with a header row', () => {
+    const names = ['x0', 'x1', 'x2'];
+    /** The rows with their columns in `order` (indexes into x0..x2, -1 for the label) under a header. */
+    const withHeader = (order: readonly number[]): string => {
+      const header = order.map((c) => (c < 0 ? 'label' : `x${c}`)).join(',');
+      const body = rows.map((line, i) => {
+        const fields = line.split(',');
+        return order.map((c) => (c < 0 ? String(i % 2) : fields[c])).join(',');
+      });
+      return `${header}\n${body.join('\n')}\n`;
+    };
+
+    it('skips the label by name when the label is the last column', async () => {
+      // Prepare
+      const file = join(dir, 'label-last.csv');
+      await writeFile(file, withHeader([0, 1, 2, -1]));
+
+      // Act
+      const result = await predictFile({ modelArtifact: artifact, file, labelColumn: true, featureNames: names, labelName: 'label' });
+
+      // Assess
+      expect(result.predictions).toEqual(expected);
+    });
+
+    it('takes the only column that is not a feature as the label when the query renamed the label', async () => {
+      // Prepare: the feature query said `species AS label`; the user's file says species
+      const file = join(dir, 'renamed-label.csv');
+      await writeFile(file, withHeader([1, -1, 2, 0]).replace(/^x1,label,/, 'x1,species,'));
+
+      // Act
+      const result = await predictFile({ modelArtifact: artifact, file, labelColumn: true, featureNames: names, labelName: 'label' });
+
+      // Assess
+      expect(result.predictions).toEqual(expected);
+    });
+
+    it('finds the features by name when the columns come in another order', async () => {
+      // Prepare
+      const file = join(dir, 'shuffled.csv');
+      await writeFile(file, withHeader([2, 0, 1]));
+
+      // Act
+      const result = await predictFile({ modelArtifact: artifact, file, featureNames: names, labelName: 'label' });
+
+      // Assess
+      expect(result.predictions).toEqual(expected);
+    });
+
+    it('refuses naming what is missing and what was expected when the header lacks a feature', async () => {
+      // Prepare
+      const file = join(dir, 'missing.csv');
+      await writeFile(file, 'x0,x1,label\n1,2,0\n');
+
+      // Act
+      const act = predictFile({ modelArtifact: artifact, file, labelColumn: true, featureNames: names, labelName: 'label' });
+
+      // Assess
+      await expect(act).rejects.toThrow(FeatureColumnsError);
+      await expect(act).rejects.toThrow(`${file}: the header lacks x2; expected the label "label" and 3 features (x0, x1, x2)`);
+    });
+
+    it('refuses the label column when --label is not given', async () => {
+      // Prepare
+      const file = join(dir, 'unlabelled-flag.csv');
+      await writeFile(file, withHeader([-1, 0, 1, 2]));
+
+      // Act
+      const act = predictFile({ modelArtifact: artifact, file, featureNames: names, labelName: 'label' });
+
+      // Assess
+      await expect(act).rejects.toThrow('the header has unexpected column(s) label (pass --label to skip the label column); expected 3 features (x0, x1, x2)');
+    });
+
+    it('refuses a header when the model has no recorded feature names', async () => {
+      // Prepare
+      const file = join(dir, 'unnamed.csv');
+      await writeFile(file, withHeader([0, 1, 2]));
+
+      // Act
+      const act = predictFile({ modelArtifact: artifact, file });
+
+      // Assess
+      await expect(act).rejects.toThrow("the model's feature names were not recorded");
+    });
+  });
+
   describe('bad input', () => {
     it('throws FeatureCountError when the rows have another number of features than the model', async () => {
       // Prepare
@@ -103,6 +189,19 @@ describe('predictFile', () => {
       // Assess
       await expect(act).rejects.toThrow(FeatureCountError);
       await expect(act).rejects.toThrow('each row has 4 feature(s), the model was trained on 3');
+    });
+
+    it('refuses rows one value too wide for a label and the features when --label is given without a header', async () => {
+      // Prepare
+      const file = join(dir, 'labelled-wide.csv');
+      await writeFile(file, '0,1,2,3,4\n');
+
+      // Act
+      const act = predictFile({ modelArtifact: artifact, file, labelColumn: true });
+
+      // Assess
+      await expect(act).rejects.toThrow(FeatureColumnsError);
+      await expect(act).rejects.toThrow(`${file}: each row has 5 value(s); expected the label and 3 features, the label first`);
     });
 
     it('throws PayloadFormatError naming the file and line when a value is not a number', async () => {

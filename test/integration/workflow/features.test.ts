@@ -1,9 +1,14 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { featureUnloadSql } from '../../../core/features/feature-sql.js';
+import type { QueryStatus } from '../../../core/ports/query-engine.js';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
+import { DuckDbQueryEngine } from '../../../local/adapters/duckdb-query-engine.js';
 import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
+import { LocalCatalog } from '../../../local/adapters/local-catalog.js';
+import { LOCAL_LAKE_BUCKET, LOCAL_NAMES } from '../../../local/runtime/local-deps.js';
 import { freshLake, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 import { untunedChurnSpec } from '../../fixtures/untuned-churn.js';
@@ -26,6 +31,31 @@ async function pipelineDir(spec: string, features: string): Promise<ReturnType<t
   await writeFile(path.join(dir, 'pipeline.yml'), spec);
   await writeFile(path.join(dir, 'features.sql'), features);
   return loadPipelineSpec(dir, dir);
+}
+
+/** Runs one split of `query` on the local engine of `lake`, wrapped as the feature step wraps it, to its end. */
+async function runFeatureQuery(lake: string, query: string): Promise<QueryStatus> {
+  const limits = { threads: 1, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') };
+  const engine = new DuckDbQueryEngine(lake, new LocalCatalog(lake, limits), limits);
+  const sql = featureUnloadSql({
+    query,
+    database: LOCAL_NAMES.database,
+    table: 'orders',
+    splitKey: ['id'],
+    validationRatio: 0.5,
+    split: 'train',
+    target: `s3://${LOCAL_LAKE_BUCKET}/features/orders/hostile/train/`,
+  });
+  const { queryId } = await engine.startQuery({ sql, database: LOCAL_NAMES.database, workgroup: 'sluice-local-orders', requestToken: queryId32(query) });
+  for (;;) {
+    const status = await engine.queryStatus(queryId);
+    if (status.state !== 'RUNNING' && status.state !== 'QUEUED') return status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function queryId32(query: string): string {
+  return `hostile-${Buffer.from(query).toString('hex').slice(0, 48).padEnd(32, '0')}`;
 }
 
 const ordersSpec = (extraColumn = '', amountType = 'double') => `
@@ -120,6 +150,75 @@ describe('local workflow: catalog and features', () => {
       // Assess
       expect(summary.error).toMatchObject({ name: 'CrawlFailedError', state: 'GetCrawlerState' });
       expect(summary.error?.message).toMatch(/Crawler sluice-local-orders failed: column "amount" is (double|bigint) in .* but (bigint|double) in /);
+    });
+  });
+
+  describe('feature queries that reach outside the lake', () => {
+    let lake: string;
+    let outside: string;
+
+    beforeAll(async () => {
+      lake = await freshLake();
+      outside = await mkdtemp(path.join(tmpdir(), 'sluice-outside-'));
+      await writeFile(path.join(outside, 'secret.csv'), 'secret\n42\n');
+      const spec = await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders');
+      const summary = await runOnContent(spec, lake, 'a.csv', 'id,status,amount\n1,open,10\n2,closed,20\n');
+      expect(summary.error).toBeUndefined();
+    });
+
+    beforeEach(async () => {
+      await rm(path.join(outside, 'pwned.csv'), { force: true });
+    });
+
+    it('writes the features when the query reads only its table', async () => {
+      // Act
+      const status = await runFeatureQuery(lake, 'SELECT amount, id FROM orders');
+
+      // Assess
+      expect(status).toMatchObject({ state: 'SUCCEEDED' });
+      expect(await readdir(lakePath(lake, 'features/orders/hostile/train'))).toEqual(['part-00000.csv.gz']);
+    });
+
+    it.each([
+      ['read_text of /etc/passwd', "SELECT length(content) AS n, id FROM read_text('/etc/passwd'), orders", /may read only the pipeline's tables .*: it tried to access "\/etc\/passwd"/],
+      ['read_csv of an absolute path', "SELECT secret, id FROM read_csv('{outside}/secret.csv'), orders", /may read only the pipeline's tables .*: it tried to access ".*secret\.csv"/],
+      ['a COPY hidden by $$ strings', "SELECT id FROM orders WHERE $$'$$ <> 'a') LIMIT 0; COPY (SELECT 42) TO '{outside}/pwned.csv'; SELECT * FROM (SELECT id FROM orders WHERE $$'$$ <> 'a'", /FeatureQueryError: /],
+      ['a second statement', "SELECT id FROM orders;\nCOPY (SELECT 42) TO '{outside}/pwned.csv'", /FeatureQueryError: /],
+      ['COPY … TO', "COPY (SELECT id FROM orders) TO '{outside}/pwned.csv'", /FeatureQueryError: /],
+      ['ATTACH', "ATTACH '{outside}/pwned.csv' AS other", /FeatureQueryError: /],
+      ['INSTALL', 'INSTALL httpfs', /FeatureQueryError: /],
+      ['LOAD', 'LOAD httpfs', /FeatureQueryError: /],
+      ['SET', 'SET enable_external_access = true', /FeatureQueryError: /],
+      ['PRAGMA', 'PRAGMA enable_profiling', /FeatureQueryError: /],
+    ])('refuses %s with a FeatureQueryError and writes nothing outside the lake', async (_title, template, reason) => {
+      // Prepare
+      const query = template.replaceAll('{outside}', outside);
+
+      // Act
+      const status = await runFeatureQuery(lake, query);
+
+      // Assess
+      expect(status.state).toBe('FAILED');
+      expect(status.reason).toMatch(reason);
+      expect(status.reason).toMatch(/^FeatureQueryError: /);
+      expect(await readdir(outside)).toEqual(['secret.csv']);
+    });
+
+    it('fails the run at the feature query and writes no file when features.sql hides a COPY in $$ strings', async () => {
+      // Prepare: a lexer that knows only '…' strings sees one SELECT over "orders" here; DuckDB sees three statements
+      const target = path.join(outside, 'pwned.csv');
+      const spec = await pipelineDir(
+        ordersSpec(),
+        `SELECT amount, id FROM orders WHERE $$'$$ <> 'a') LIMIT 0; COPY (SELECT 42) TO '${target}'; SELECT * FROM (SELECT id FROM orders WHERE $$'$$ <> 'a'`,
+      );
+
+      // Act
+      const summary = await runOnContent(spec, await freshLake(), 'a.csv', 'id,status,amount\n1,open,10\n');
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'FeatureQueryFailedError', state: 'GetFeatureQueryState' });
+      expect(summary.error?.message).toMatch(/FeatureQueryError: /);
+      expect(await readdir(outside)).toEqual(['secret.csv']);
     });
   });
 

@@ -81,6 +81,39 @@ describe('local workflow: ingest', () => {
     });
   });
 
+  describe('re-runs and hostile keys (issue 9)', () => {
+    it('keeps one copy of the rows and reports the earlier object when the same bytes are run twice under two names', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const csv = 'id,status,amount,code\n1,open,10,ABC\n2,closed,5,XYZ\n';
+      const first = await runOnContent(orders, lake, 'o.csv', csv);
+      await runOnContent(orders, lake, 'o.csv', csv);
+
+      // Act
+      const renamed = await runOnContent(orders, lake, 'o-copy.csv', csv);
+
+      // Assess
+      expect(renamed.status).toBe('SUCCEEDED');
+      expect(await parquetRows((await lakeFiles(lake, 'curated/orders')).map((f) => lakePath(lake, f)))).toHaveLength(2);
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${renamed.runId}.json`), 'utf8')) as { ingest: { sameContentAs?: unknown }[] };
+      expect(manifest.ingest[0]?.sameContentAs).toEqual({ runId: expect.any(String) as unknown, key: 'incoming/orders/o.csv' });
+      expect(first.status).toBe('SUCCEEDED');
+      expect(await lakeFiles(lake, 'ingest/orders/staging')).toEqual([]);
+    });
+
+    it('fails in NormalizeInput and writes nothing when a manual key climbs out of the lake with ".."', async () => {
+      // Prepare
+      const lake = await freshLake();
+
+      // Act
+      const summary = await runWithInput(orders, lake, { pipeline: 'orders', key: 'incoming/orders/../../../outside.csv' });
+
+      // Assess
+      expect(summary.error).toMatchObject({ name: 'InvalidRunInputError', state: 'NormalizeInput', message: expect.stringContaining('has a ".." segment') });
+      expect(await lakeFiles(lake, 'raw')).toEqual([]);
+    });
+  });
+
   describe('rows that break the contract', () => {
     it('quarantines bad rows with their rule and line, and counts reconcile, when some rows are bad', async () => {
       // Prepare
@@ -95,13 +128,19 @@ describe('local workflow: ingest', () => {
       expect(summary.rows).toEqual({ input: 6, valid: 2, quarantined: 4 });
       expect(summary.rows.input).toBe(summary.rows.valid + summary.rows.quarantined);
       const quarantine = await parquetRows(summary.outputs.quarantine);
+      // Reasons in the contract's words (issue 9, item 5); an integer is checked as text, so "x" is a rule violation
+      // quoted from the row rather than a line the reader rejected (item 3).
       expect(quarantine.map((r) => [r.source_line, r.errors])).toEqual([
-        ['3', expect.stringContaining('Could not convert string "lost" to \'ENUM(\'open\', \'closed\')\'')],
-        ['4', expect.stringContaining('Could not convert string "x" to \'BIGINT\'')],
-        ['7', expect.stringContaining('Expected Number of Columns: 4 Found: 3')],
-        [null, 'amount: below the minimum 0; code: does not match /[A-Z]{3}/; code: longer than 3 characters'],
+        ['3', 'status: "lost" is not one of "open", "closed"'],
+        ['7', 'the line has 3 values where the header has 4 columns'],
+        [null, expect.any(String)],
+        [null, expect.any(String)],
       ]);
-      expect(quarantine[1]?.record).toBe('x,open,1,ABC');
+      expect(quarantine.slice(2).map((r) => [r.record, r.errors]).sort()).toEqual([
+        ['{"id":"4","status":"closed","amount":-3.0,"code":"abcd","note":null}', 'amount: below the minimum 0; code: does not match /[A-Z]{3}/; code: longer than 3 characters'],
+        ['{"id":"x","status":"open","amount":1.0,"code":"ABC","note":null}', 'id: "x" is not an integer'],
+      ]);
+      expect(quarantine[0]?.record).toBe('2,lost,5,ABC');
       const curated = await parquetRows((await lakeFiles(lake, 'curated/orders')).map((f) => lakePath(lake, f)));
       expect(curated.map((r) => r.id).sort()).toEqual(['1', '5']);
     });
@@ -171,7 +210,23 @@ describe('local workflow: ingest', () => {
       expect(summary.status).toBe('SUCCEEDED');
       expect(summary.rows).toEqual({ input: 3, valid: 2, quarantined: 1 });
       const quarantine = await parquetRows(summary.outputs.quarantine);
-      expect(quarantine.map((r) => r.errors)).toEqual(['id: value is missing; id: not a valid integer']);
+      expect(quarantine.map((r) => r.errors)).toEqual(['id: "seven" is not an integer']);
+    });
+
+    it('quarantines a malformed line and curates the others when one line of the file is not JSON', async () => {
+      // Prepare
+      const lake = await freshLake();
+      const jsonl = specFrom(SMALL_SPEC_YAML.replace('format: csv', 'format: jsonl'));
+      const lines = ['{"id": 1, "status": "open", "amount": 2.5, "code": "ABC"}', '{"id": 2, "status": "op', '{"id": 3, "status": "closed", "amount": 1, "code": "XYZ"}'];
+
+      // Act
+      const summary = await runOnContent(jsonl, lake, 'o.jsonl', `${lines.join('\n')}\n`);
+
+      // Assess
+      expect(summary.status).toBe('SUCCEEDED');
+      expect(summary.rows).toEqual({ input: 3, valid: 2, quarantined: 1 });
+      const quarantine = await parquetRows(summary.outputs.quarantine);
+      expect(quarantine.map((r) => [r.record, r.errors])).toEqual([[lines[1], 'not a JSON object (malformed JSON, or a value that is not an object)']]);
     });
   });
 

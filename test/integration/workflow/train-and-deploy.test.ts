@@ -1,56 +1,15 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
-import { mulberry32 } from '../../../core/support/mulberry32.js';
-import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import type { RunSummary } from '../../../local/runtime/run-local.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
+import { signalCsv, signalPipeline } from '../../support/signal-pipeline.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 import { startContinuousClients } from '../serving/continuous-clients.js';
 
 afterAll(() => testServers.closeAll());
 
 const churn = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
-
-/** Rows whose label follows the features closely; `shuffled` breaks the link. */
-function signalCsv(rows: number, seed: number, shuffled = false): string {
-  const rand = mulberry32(seed);
-  const lines = ['id,label,x1,x2,x3,x4'];
-  for (let i = 0; i < rows; i += 1) {
-    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1, rand() * 2 - 1];
-    const score = (x[0] ?? 0) + (x[1] ?? 0) * (x[2] ?? 0) * 2 + (rand() - 0.5) * 0.3;
-    const label = shuffled ? (rand() < 0.5 ? 1 : 0) : score > 0 ? 1 : 0;
-    lines.push(`${seed * 1_000_000 + i},${label},${x.map((v) => v.toFixed(5)).join(',')}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-async function signalPipeline(): Promise<PipelineSpec> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-signal-'));
-  await writeFile(
-    path.join(dir, 'pipeline.yml'),
-    `
-name: signal
-source: { format: csv }
-contract:
-  columns:
-    - { name: id, type: integer, nullable: false }
-    - { name: label, type: integer, allowed: [0, 1], nullable: false }
-    - { name: x1, type: double }
-    - { name: x2, type: double }
-    - { name: x3, type: double }
-    - { name: x4, type: double }
-features: { splitKey: [id], validationRatio: 0.25 }
-training:
-  hyperparameters: { objective: "binary:logistic", eval_metric: auc, num_round: 60, max_depth: 4, eta: 0.2 }
-gate: { metric: "validation:auc", direction: Maximize, minimum: 0.7, minImprovement: 0.005 }
-deployment: { mode: realtime, trafficShift: canary, instanceCount: 2 }
-`,
-  );
-  await writeFile(path.join(dir, 'features.sql'), 'SELECT label, x1, x2, x3, x4 FROM signal');
-  return loadPipelineSpec(dir, dir);
-}
 
 async function ping(url: string): Promise<{ modelVersion: number }> {
   return (await (await fetch(`${url}/ping`)).json()) as { modelVersion: number };
@@ -92,7 +51,11 @@ describe('local workflow: training, tuning, gate and deployment', () => {
     it('promotes the first, keeps it when worse data arrives, and swaps in a better one without failing a request', async () => {
       // Prepare
       const lake = await freshLake();
-      const spec = await signalPipeline();
+      const spec = await signalPipeline({
+        training: '{ hyperparameters: { objective: "binary:logistic", eval_metric: auc, num_round: 60, max_depth: 4, eta: 0.2 } }',
+        gate: '{ metric: "validation:auc", direction: Maximize, minimum: 0.7, minImprovement: 0.005 }',
+        deployment: '{ mode: realtime, trafficShift: canary, instanceCount: 2 }',
+      });
 
       // Act 1: a small clean file
       const first = await runOnContent(spec, lake, 'a.csv', signalCsv(400, 1));

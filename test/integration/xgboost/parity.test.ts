@@ -16,6 +16,12 @@ import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
 import { PYTHON_PREDICT_FROM_ARCHIVE_SCRIPT, PYTHON_TRAIN_SCRIPT, pythonWithXgboost, runPython } from './python-xgboost.js';
 
+/**
+ * The thread count both trainers use. Models are bit-identical at equal thread counts; the local trainer picks its
+ * threads from the data and the free cores, so the comparison pins them on both sides.
+ */
+const PARITY_THREADS = '1';
+
 interface PythonTrainOutput {
   history: Record<string, Record<string, number[]>>;
   rounds: number;
@@ -90,6 +96,8 @@ describe('local XGBoost trainer', () => {
         validationFiles: [data.validationFile],
         outputDir: join(dir, 'binary', 'output'),
         hyperparameters: {
+          // One thread on both sides: XGBoost's parallel sums round differently at another thread count.
+          nthread: PARITY_THREADS,
           num_round: '300',
           objective: 'binary:logistic',
           eval_metric: 'logloss,auc',
@@ -109,6 +117,7 @@ describe('local XGBoost trainer', () => {
         train: data.trainFiles,
         validation: [data.validationFile],
         params: {
+          nthread: Number(PARITY_THREADS),
           objective: 'binary:logistic',
           eta: 0.3,
           max_depth: 5,
@@ -264,6 +273,8 @@ describe('local XGBoost trainer', () => {
         validationFiles: [data.validationFile],
         outputDir: join(dir, 'multi', 'output'),
         hyperparameters: {
+          // One thread on both sides: XGBoost's parallel sums round differently at another thread count.
+          nthread: PARITY_THREADS,
           num_round: 12,
           objective: 'multi:softprob',
           num_class: 3,
@@ -278,6 +289,7 @@ describe('local XGBoost trainer', () => {
         train: data.trainFiles,
         validation: [data.validationFile],
         params: {
+          nthread: Number(PARITY_THREADS),
           objective: 'multi:softprob',
           num_class: 3,
           max_depth: 4,
@@ -347,6 +359,8 @@ describe('local XGBoost trainer', () => {
         validationFiles: [data.validationFile],
         outputDir: join(dir, 'regression', 'output'),
         hyperparameters: {
+          // One thread on both sides: XGBoost's parallel sums round differently at another thread count.
+          nthread: PARITY_THREADS,
           num_round: '400',
           objective: 'reg:squarederror',
           eval_metric: 'rmse,mae',
@@ -361,7 +375,7 @@ describe('local XGBoost trainer', () => {
       python = runPython<PythonTrainOutput>(PYTHON_TRAIN_SCRIPT, {
         train: data.trainFiles,
         validation: [data.validationFile],
-        params: { objective: 'reg:squarederror', eta: 0.5, max_depth: 6, gamma: 0.1, seed: 1, eval_metric: ['rmse', 'mae'] },
+        params: { nthread: Number(PARITY_THREADS), objective: 'reg:squarederror', eta: 0.5, max_depth: 6, gamma: 0.1, seed: 1, eval_metric: ['rmse', 'mae'] },
         num_round: 400,
         early_stopping: { rounds: 8, metric: 'mae', maximize: false },
         model_path: join(dir, 'regression', 'python-xgboost-model'),

@@ -100,6 +100,25 @@ describe('trainXgboost', () => {
     });
   });
 
+  describe('thread choice', () => {
+    it('trains on one thread and says why when the data is small', async () => {
+      // Act
+      const result = await trainXgboost(request(small, 'threads-small', quick));
+
+      // Assess: 600 rows × 5 features is worth one thread whatever the machine
+      expect(result.threads).toBe(1);
+      expect(result.threadReason).toMatch(/^600 rows × 5 features, \d+ of \d+ cores free \(load \d+\.\d\d\)$/);
+    });
+
+    it('uses the nthread hyperparameter when the spec sets it', async () => {
+      // Act
+      const result = await trainXgboost(request(small, 'threads-nthread', { ...quick, nthread: '2' }));
+
+      // Assess
+      expect(result).toMatchObject({ threads: 2, threadReason: 'nthread hyperparameter', rounds: 8 });
+    });
+  });
+
   describe('early stopping that cannot apply', () => {
     it('runs every round and says why when early_stopping_rounds comes without eval_metric', async () => {
       // Prepare

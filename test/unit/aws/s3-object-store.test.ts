@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -130,6 +131,60 @@ describe('S3ObjectStore', () => {
       // Assess
       expect(listed.map((o) => o.key)).toEqual(['curated/x/a', 'curated/x/b']);
       expect(s3.commandCalls(ListObjectsV2Command)[1]?.args[0].input.ContinuationToken).toBe('t');
+    });
+  });
+
+  describe('move (the ingest commit, S3 having no rename)', () => {
+    it('copies the staged object to its final key, then deletes the staged one, when moving an object', async () => {
+      // Prepare
+      s3.on(CopyObjectCommand).resolves({});
+      s3.on(DeleteObjectCommand).resolves({});
+
+      // Act
+      await store.move({ bucket: 'lake', key: 'ingest/o/staging/r-h/curated/o/a b.parquet' }, { bucket: 'lake', key: 'curated/o/a b.parquet' });
+
+      // Assess
+      expect(s3.commandCalls(CopyObjectCommand).map((c) => c.args[0].input)).toEqual([
+        { Bucket: 'lake', Key: 'curated/o/a b.parquet', CopySource: 'lake/ingest/o/staging/r-h/curated/o/a%20b.parquet' },
+      ]);
+      expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'lake', Key: 'ingest/o/staging/r-h/curated/o/a b.parquet' }]);
+    });
+
+    it('keeps the staged object when the copy fails', async () => {
+      // Prepare
+      s3.on(CopyObjectCommand).rejects(Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }));
+
+      // Act
+      const moved = store.move({ bucket: 'lake', key: 'ingest/o/staging/a' }, { bucket: 'lake', key: 'curated/o/a' });
+
+      // Assess
+      await expect(moved).rejects.toThrow();
+      expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('deletePrefix', () => {
+    it('lists the prefix and deletes what it found when deleting a staging folder', async () => {
+      // Prepare
+      s3.on(ListObjectsV2Command, { Bucket: 'lake', Prefix: 'ingest/o/staging/r-h/' }).resolves({ Contents: [{ Key: 'ingest/o/staging/r-h/a' }, { Key: 'ingest/o/staging/r-h/b' }] });
+      s3.on(DeleteObjectsCommand).resolves({});
+
+      // Act
+      await store.deletePrefix('lake', 'ingest/o/staging/r-h/');
+
+      // Assess
+      expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input)).toEqual([
+        { Bucket: 'lake', Delete: { Objects: [{ Key: 'ingest/o/staging/r-h/a' }, { Key: 'ingest/o/staging/r-h/b' }], Quiet: true } },
+      ]);
+    });
+
+    it('refuses an empty prefix rather than emptying the bucket', async () => {
+      // Act
+      const emptied = store.deletePrefix('lake', '');
+
+      // Assess
+      await expect(emptied).rejects.toThrow('Refusing to delete the whole bucket "lake"');
+      expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     });
   });
 });

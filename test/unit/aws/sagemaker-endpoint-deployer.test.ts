@@ -279,6 +279,39 @@ describe('SageMakerEndpointDeployer', () => {
     });
   });
 
+  describe('deploy while another execution updates the endpoint', () => {
+    beforeEach(() => {
+      sagemaker.on(DescribeEndpointCommand).resolves(endpoint());
+    });
+
+    it('throws TransientServiceError when UpdateEndpoint answers that the endpoint is in progress', async () => {
+      // Prepare
+      const inProgress = serviceError('ValidationException', `Cannot update in-progress endpoint "${ACCOUNT_ARN}:endpoint/${ENDPOINT}".`);
+      sagemaker.on(UpdateEndpointCommand).rejects(inProgress);
+
+      // Act
+      const error: unknown = await deployer.deploy(realtime).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientServiceError);
+      expect((error as Error).message).toBe(`Endpoint ${ENDPOINT} is being updated by another deployment; it cannot take config ${CONFIG} until that ends`);
+      expect((error as Error).cause).toBe(inProgress);
+      expect(sagemaker.commandCalls(UpdateEndpointCommand)[0]?.args[0].input).toMatchObject({ EndpointName: ENDPOINT, EndpointConfigName: CONFIG });
+    });
+
+    it('rethrows any other ValidationException of UpdateEndpoint unchanged', async () => {
+      // Prepare
+      const invalid = serviceError('ValidationException', 'Could not find endpoint configuration "x".');
+      sagemaker.on(UpdateEndpointCommand).rejects(invalid);
+
+      // Act
+      const error: unknown = await deployer.deploy(realtime).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBe(invalid);
+    });
+  });
+
   describe('deploy with an invalid spec', () => {
     it.each([
       ['serverless memory is not a whole GB from 1 to 6 GB', { ...serverless, serverlessMemoryMb: 1500 }, 'serverless memory must be one of'],

@@ -366,6 +366,20 @@ describe('SageMakerTrainer', () => {
       await expect(trainer.trainingStatus(JOB_NAME)).resolves.toEqual({ state, failureReason: reason });
     });
 
+    it.each(['MaxRuntimeExceeded', 'MaxWaitTimeExceeded'] as const)('returns the secondary status %s when a limit stopped the job', async (secondary) => {
+      // Prepare
+      sagemaker.on(DescribeTrainingJobCommand).resolves(
+        describedJob({ TrainingJobStatus: 'Stopped', SecondaryStatus: secondary, FailureReason: 'Training job reached the maximum runtime' }),
+      );
+
+      // Act / Assess
+      await expect(trainer.trainingStatus(JOB_NAME)).resolves.toEqual({
+        state: 'Stopped',
+        secondaryStatus: secondary,
+        failureReason: 'Training job reached the maximum runtime',
+      });
+    });
+
     it('returns Stopping when SageMaker is stopping the job', async () => {
       // Prepare
       sagemaker.on(DescribeTrainingJobCommand).resolves(describedJob({ TrainingJobStatus: 'Stopping' }));

@@ -16,13 +16,14 @@ describe('ingest SQL', () => {
   };
 
   describe('CSV reader', () => {
-    it('declares each header column with its contract type, an allowed list as an ENUM, and unknown ones as text when built', () => {
+    it('declares each header column with its contract type, an allowed list as an ENUM, integers and unknown ones as text when built', () => {
       // Act
       const sql = readerSql(input);
 
       // Assess
       expect(sql).toContain(`read_csv('/tmp/in/o''rders.csv'`);
-      expect(sql).toContain(`columns = {'id': 'BIGINT', 'status': 'sluice_allowed_status', 'amount': 'DOUBLE', 'code': 'VARCHAR', '_unknown_4': 'VARCHAR'}`);
+      expect(sql).toContain(`columns = {'id__raw': 'VARCHAR', 'status': 'sluice_allowed_status', 'amount': 'DOUBLE', 'code': 'VARCHAR', '_unknown_4': 'VARCHAR'}`);
+      expect(sql).toContain(`CASE WHEN regexp_full_match(trim("id__raw"), '[+-]?[0-9]+') THEN TRY_CAST(trim("id__raw") AS BIGINT) END AS "id"`);
       expect(sql).toContain('store_rejects = true');
       expect(sql).toContain('auto_detect = false');
       expect(sql).toContain(`nullstr = ['']`);
@@ -52,9 +53,33 @@ describe('ingest SQL', () => {
       const sql = readerSql({ ...input, spec: jsonSpec, header: ['id', 'status'] });
 
       // Assess
-      expect(sql).toContain(`TRY_CAST(json ->> 'id' AS BIGINT) AS "id"`);
-      expect(sql).toContain(`json ->> 'id' AS "id__raw"`);
-      expect(sql).toContain(`read_json_objects('/tmp/in/o''rders.csv', format = 'newline_delimited', hive_partitioning = false)`);
+      const raw = `json_extract_string(CASE WHEN "__record_ok" THEN "__line" END, '/id')`;
+      expect(sql).toContain(`CASE WHEN regexp_full_match(trim(${raw}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${raw}) AS BIGINT) END AS "id"`);
+      expect(sql).toContain(`${raw} AS "id__raw"`);
+    });
+
+    it('reads the file line by line so a malformed line is a row, not a failed read', () => {
+      // Prepare
+      const jsonSpec = specFrom(SMALL_SPEC_YAML.replace('format: csv', 'format: jsonl'));
+
+      // Act
+      const sql = readerSql({ ...input, spec: jsonSpec, header: ['id', 'status'] });
+
+      // Assess
+      expect(sql).not.toContain('read_json_objects');
+      expect(sql).toContain(`read_csv('/tmp/in/o''rders.csv', header = false, auto_detect = false, hive_partitioning = false, columns = {'line': 'VARCHAR'}`);
+      expect(sql).toContain(`CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE FALSE END AS "__record_ok"`);
+    });
+
+    it('looks a key up by JSON pointer when the spec maps a column to a key that looks like a path', () => {
+      // Prepare
+      const jsonSpec = specFrom(SMALL_SPEC_YAML.replace('format: csv', 'format: jsonl'));
+
+      // Act
+      const sql = readerSql({ ...input, spec: jsonSpec, header: ['id'], sourceNames: new Map([['id', '$id/~x']]) });
+
+      // Assess
+      expect(sql).toContain(`'/$id~1~0x'`);
     });
   });
 
@@ -64,7 +89,8 @@ describe('ingest SQL', () => {
       const sql = quarantineCopySql(input, { hasRejects: true, hasRuleViolations: true, outputPath: '/tmp/q.parquet' });
 
       // Assess
-      expect(sql).toContain('FROM sluice_rejects GROUP BY line');
+      expect(sql).toContain('FROM sluice_rejects QUALIFY');
+      expect(sql).toContain(') GROUP BY line');
       expect(sql).toContain('UNION ALL');
       expect(sql).toContain(`TO '/tmp/q.parquet' (FORMAT parquet)`);
     });

@@ -6,8 +6,9 @@ import {
   parseCsvFeatures,
   parseFeatures,
   parseJsonFeatures,
+  MAX_REQUEST_VALUES,
 } from '../../../local/serving/contract.js';
-import { NotAcceptableError, PayloadFormatError, UnsupportedContentTypeError } from '../../../local/serving/errors.js';
+import { NotAcceptableError, PayloadFormatError, RequestLimitError, UnsupportedContentTypeError } from '../../../local/serving/errors.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 const rowsOf = (values: Float32Array, nCols: number): number[][] =>
@@ -383,6 +384,47 @@ describe('parseJsonFeatures', () => {
       // Assess
       expect(act).toThrow(PayloadFormatError);
       expect(act).toThrow(message);
+    });
+  });
+
+  describe('sizes named by the request', () => {
+    it('refuses with 413 before allocating when an 85-byte body names a sparse shape of 600,000,000', () => {
+      // Prepare
+      const body = bytes('{"instances":[{"data":{"features":{"keys":[0],"values":[1],"shape":[600000000]}}}]}');
+
+      // Act
+      const act = (): unknown => parseJsonFeatures(body);
+
+      // Assess
+      expect(body.length).toBeLessThanOrEqual(85);
+      expect(act).toThrow(RequestLimitError);
+      expect(act).toThrow(`instances[0].data.features has "shape": [600000000]: the rows of one request may hold at most ${MAX_REQUEST_VALUES} feature values`);
+    });
+
+    it('refuses with 413 when many sparse rows together expand past the limit', () => {
+      // Prepare: each row is allowed on its own, not all of them at once
+      const width = Math.floor(MAX_REQUEST_VALUES / 3) + 1;
+      const row = { data: { features: { keys: [0], values: [1], shape: [width] } } };
+      const body = bytes(JSON.stringify({ instances: [row, row, row] }));
+
+      // Act
+      const act = (): unknown => parseJsonFeatures(body);
+
+      // Assess
+      expect(act).toThrow(RequestLimitError);
+      expect(act).toThrow('instances[2].data.features has "shape"');
+    });
+
+    it('reads sparse rows when they stay within the limit', () => {
+      // Prepare
+      const body = bytes(JSON.stringify({ instances: [{ data: { features: { keys: [1], values: [7], shape: [1000] } } }] }));
+
+      // Act
+      const matrix = parseJsonFeatures(body);
+
+      // Assess
+      expect(matrix.nCols).toBe(1000);
+      expect(matrix.values[1]).toBe(7);
     });
   });
 });

@@ -12,7 +12,8 @@ describe('loadPipelineSpec', () => {
       // Assess
       expect(spec.source.prefix).toBe('incoming/orders/');
       expect(spec.source.suffixes).toContain('.csv');
-      expect(spec.source.csv).toEqual({ delimiter: ',', quote: '"', escape: '"', nullValues: [''] });
+      expect(spec.source.csv).toEqual({ delimiter: ',', quote: '"', escape: '"', nullValues: [''], header: true });
+      expect(spec.source.matchNames).toBe('exact');
       expect(spec.contract.unknownColumns).toBe('reject');
       expect(spec.contract.columns[0]).toMatchObject({ name: 'id', required: true, nullable: false });
       expect(spec.dir).toBe('/tmp/pipelines/orders');

@@ -7,6 +7,8 @@ import { AthenaQueryEngine } from '../../../aws/adapters/athena-query-engine.js'
 import { GlueCatalog } from '../../../aws/adapters/glue-catalog.js';
 import { S3ObjectStore } from '../../../aws/adapters/s3-object-store.js';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
+import type { Catalog, CrawlTarget } from '../../../core/ports/catalog.js';
+import type { QueryEngine, QueryRequest } from '../../../core/ports/query-engine.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import type { CrawlProgress } from '../../../core/run/workflow-state.js';
 import { getCrawlerState } from '../../../core/steps/get-crawler-state.js';
@@ -30,6 +32,7 @@ const run: RunContext = {
 };
 const names = { database: 'sluice_dev', crawlerPrefix: 'sluice-dev-', workgroupPrefix: 'sluice-dev-' };
 const specs = folderSpecCatalog(path.join(REPO_ROOT, 'pipelines'));
+const specFile = path.relative(process.cwd(), specs.get('churn').file);
 
 describe('crawl steps on Glue', () => {
   const clock = () => new Date('2026-11-21T10:05:00.000Z');
@@ -88,7 +91,45 @@ describe('crawl steps on Glue', () => {
     glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'RUNNING' } });
 
     // Act / Assess
-    await expect(getCrawlerState({ run, crawl }, deps)).rejects.toMatchObject({ name: 'CrawlTimeoutError' });
+    await expect(getCrawlerState({ run, crawl }, deps)).rejects.toMatchObject({
+      name: 'CrawlTimeoutError',
+      message: `StartCrawler: the crawl of sluice-dev-churn, still running after 60 polls of 30 s, ran past catalog.timeoutSeconds (1800 s); raise it in ${specFile}`,
+    });
+  });
+});
+
+describe('crawl steps on a catalog that enforces the timeout', () => {
+  it('passes catalog.timeoutSeconds to the catalog when the crawl starts', async () => {
+    // Prepare
+    const targets: CrawlTarget[] = [];
+    const catalog: Catalog = {
+      startCrawl: async (target) => {
+        targets.push(target);
+        return { started: true, startedAt: '2026-11-21T10:05:00.000Z' };
+      },
+      crawlStatus: async () => ({ state: 'RUNNING', idle: false }),
+    };
+
+    // Act
+    await startCrawler({ run }, { catalog, specs, names });
+
+    // Assess
+    expect(targets).toEqual([{ crawlerName: 'sluice-dev-churn', database: 'sluice_dev', table: 'churn', bucket: 'sluice-dev-lake', prefix: 'curated/churn/', timeoutSeconds: 1800 }]);
+  });
+
+  it('fails with CrawlTimeoutError naming the setting when the catalog stopped the crawl at its limit', async () => {
+    // Prepare
+    const catalog: Catalog = {
+      startCrawl: async () => ({ started: true, startedAt: '2026-11-21T10:05:00.000Z' }),
+      crawlStatus: async () => ({ state: 'CANCELLED', timedOut: true, message: 'the crawl ran past its limit of 1800 s and was stopped', idle: true }),
+    };
+    const crawl: CrawlProgress = { crawlerName: 'sluice-dev-churn', database: 'sluice_dev', table: 'churn', started: true, startedAt: '2026-11-21T10:05:00.000Z', attempt: 3, maxAttempts: 60, pollSeconds: 30, state: 'RUNNING' };
+
+    // Act / Assess
+    await expect(getCrawlerState({ run, crawl }, { catalog, specs, names })).rejects.toMatchObject({
+      name: 'CrawlTimeoutError',
+      message: `StartCrawler: the crawl of sluice-dev-churn ran past catalog.timeoutSeconds (1800 s); raise it in ${specFile}`,
+    });
   });
 });
 
@@ -181,3 +222,59 @@ describe('feature query steps on Athena', () => {
     });
   });
 });
+
+describe('feature query steps on an engine that enforces the timeout', () => {
+  const progress = {
+    database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 360, pollSeconds: 5, state: 'RUNNING' as const,
+    train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
+    validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
+  };
+
+  it('fails with FeatureQueryTimeoutError naming the split and the setting when the engine stopped a query at its limit', async () => {
+    // Prepare
+    const queryEngine: QueryEngine = {
+      startQuery: async () => ({ queryId: 'unused' }),
+      queryStatus: async (id) => (id === 'q-train' ? { state: 'CANCELLED', timedOut: true, reason: 'the query ran past its limit of 1800 s and was stopped' } : { state: 'RUNNING' }),
+    };
+
+    // Act / Assess
+    await expect(getFeatureQueryState({ run, features: progress }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names })).rejects.toMatchObject({
+      name: 'FeatureQueryTimeoutError',
+      message: `StartFeatureQuery: the train feature query q-train ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
+    });
+  });
+
+  it('fails with FeatureQueryTimeoutError naming the setting when the last allowed poll still sees a query running', async () => {
+    // Prepare
+    const queryEngine: QueryEngine = { startQuery: async () => ({ queryId: 'unused' }), queryStatus: async () => ({ state: 'RUNNING' }) };
+
+    // Act / Assess
+    await expect(
+      getFeatureQueryState({ run, features: { ...progress, attempt: 359 } }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names }),
+    ).rejects.toMatchObject({
+      name: 'FeatureQueryTimeoutError',
+      message: `StartFeatureQuery: the feature queries, still running after 360 polls of 5 s, ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
+    });
+  });
+
+  it('passes features.timeoutSeconds with each query when the queries start', async () => {
+    // Prepare
+    const requests: QueryRequest[] = [];
+    const queryEngine: QueryEngine = {
+      startQuery: async (request) => {
+        requests.push(request);
+        return { queryId: `q${requests.length}` };
+      },
+      queryStatus: async () => ({ state: 'RUNNING' }),
+    };
+    s3.reset();
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+
+    // Act
+    await startFeatureQuery({ run }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names });
+
+    // Assess
+    expect(requests.map((r) => r.timeoutSeconds)).toEqual([1800, 1800]);
+  });
+});
+

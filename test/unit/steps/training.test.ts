@@ -3,6 +3,7 @@ import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../../core/ports/trainer.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import { describeTraining } from '../../../core/steps/describe-training.js';
+import { describeTuning } from '../../../core/steps/describe-tuning.js';
 import { startTraining } from '../../../core/steps/start-training.js';
 import { startTuning } from '../../../core/steps/start-tuning.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
@@ -62,6 +63,19 @@ describe('training steps', () => {
     });
   });
 
+  describe('the poll budget', () => {
+    it('lets the polls outlast maxRuntimeSeconds at the spec poll interval, so the trainer limit fires first', async () => {
+      // Prepare
+      const trainer = new RecordingTrainer();
+
+      // Act
+      const progress = await startTraining({ run, features, nonce: 'n', redriveCount: 0 }, { trainer, specs, jobPrefix: 'sluice-dev-' });
+
+      // Assess: each local poll of a running job waits the interval (run-local.ts pacedPolls), as the cloud's Wait does
+      expect(progress.maxAttempts * progress.pollSeconds).toBeGreaterThan(1800);
+    });
+  });
+
   describe('startTuning', () => {
     it("tunes the spec's ranges toward its objective with a name within 32 characters", async () => {
       // Prepare
@@ -106,6 +120,49 @@ describe('training steps', () => {
       expect(trainer.trainings).toHaveLength(2);
       expect(retried.jobName).not.toBe(training.jobName);
       expect(retried).toMatchObject({ state: 'InProgress', attempt: 0, redriveCount: 1 });
+    });
+  });
+  describe('describeTraining when a limit stopped the job', () => {
+    it('fails with TrainingTimeoutError naming the step, the limit and the spec file when the job ran past maxRuntimeSeconds', async () => {
+      // Prepare
+      const trainer = new RecordingTrainer();
+      const deps = { trainer, specs, jobPrefix: 'sluice-dev-' };
+      const training = await startTraining({ run, features, nonce: 'start#0', redriveCount: 0 }, deps);
+      trainer.statuses.set(training.jobName, { state: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded', failureReason: 'Training job reached the maximum runtime' });
+
+      // Act / Assess
+      await expect(describeTraining({ run, features, training, nonce: 'start#0', redriveCount: 0 }, deps)).rejects.toMatchObject({
+        name: 'TrainingTimeoutError',
+        message: `StartTraining: the training job ran past training.maxRuntimeSeconds (1800 s); raise it in ${path.relative(process.cwd(), specs.get('churn').file)}`,
+      });
+    });
+
+    it('fails with TrainingTimeoutError naming a trial of the tuning job when a trial ran past maxRuntimeSeconds', async () => {
+      // Prepare
+      const trainer = new RecordingTrainer();
+      const deps = { trainer, specs, jobPrefix: 'sluice-dev-' };
+      const training = await startTuning({ run, features, nonce: 'start#0', redriveCount: 0 }, deps);
+      trainer.statuses.set(training.jobName, { state: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded' });
+
+      // Act / Assess
+      await expect(describeTuning({ run, features, training, nonce: 'start#0', redriveCount: 0 }, deps)).rejects.toMatchObject({
+        name: 'TrainingTimeoutError',
+        message: expect.stringMatching(/^StartTuning: a training job of the tuning job ran past training\.maxRuntimeSeconds \(1800 s\); raise it in .*pipeline\.yml$/),
+      });
+    });
+
+    it('fails with TrainingTimeoutError naming the limit and the margin when the polls run out', async () => {
+      // Prepare
+      const trainer = new RecordingTrainer();
+      const deps = { trainer, specs, jobPrefix: 'sluice-dev-' };
+      const started = await startTraining({ run, features, nonce: 'start#0', redriveCount: 0 }, deps);
+      const training = { ...started, attempt: started.maxAttempts - 1 };
+
+      // Act / Assess
+      await expect(describeTraining({ run, features, training, nonce: 'start#0', redriveCount: 0 }, deps)).rejects.toMatchObject({
+        name: 'TrainingTimeoutError',
+        message: expect.stringMatching(/^StartTraining: the training job \S+ was still InProgress after \d+ polls \(\d+ s\), past its limit training\.maxRuntimeSeconds \(1800 s\) plus the polling margin; raise it in .*pipeline\.yml$/),
+      });
     });
   });
 });

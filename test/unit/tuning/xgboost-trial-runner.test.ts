@@ -26,6 +26,8 @@ const resultOf = (request: TrainRequest, rounds: number): TrainResult => ({
   warnings: [],
   timings: { readDataMs: 0, trainMs: 0, saveMs: 0 },
   durationMs: 0,
+  threads: 1,
+  threadReason: 'test',
 });
 
 /**
