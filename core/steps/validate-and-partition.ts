@@ -81,7 +81,8 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     await beginIngest(deps.store, bucket, spec.name, pending);
     await deps.store.deletePrefix(bucket, stagingPrefix);
     if (!archived) await deps.store.copy(object, { bucket, key: rawKey });
-    const sameContentAs = earlier && earlier.key !== object.key && earlier.rawKey !== object.key ? { runId: earlier.runId, key: earlier.key } : undefined;
+    // "Another name" is another file name: the same file dropped again, in any folder or from its raw/ archive, is a re-run.
+    const sameContentAs = earlier && fileName(earlier.key) !== fileName(object.key) ? { runId: earlier.runId, key: earlier.key } : undefined;
     if (sameContentAs) {
       deps.logger.warn('same content as an earlier file: its rows are replaced, not added', { object: where, earlier: `s3://${bucket}/${earlier?.key ?? ''}`, run: earlier?.runId });
     }
@@ -221,4 +222,9 @@ export function hiveSegment(segment: string): string {
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && e.name.endsWith('.parquet')).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+/** The last segment of an object key: the name a user gave the file. */
+function fileName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../core/errors.js';
@@ -8,7 +8,7 @@ import { objectKeyProblem } from '../../core/trigger/object-key.js';
 import { LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
 import { projectRoot } from '../runtime/project-root.js';
 import type { RunSummary } from '../runtime/run-local.js';
-import { runLocal } from '../runtime/run-local.js';
+import { runLocal, timeBasedExecutionName } from '../runtime/run-local.js';
 import { formatStep, formatSummary } from './format.js';
 import { endpointsCommand, predictCommand, serveCommand, stopCommand } from './serve-commands.js';
 
@@ -79,15 +79,18 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: ${file} is not a file\n`);
     return 2;
   }
+  const executionName = timeBasedExecutionName(spec.name);
   const bucketDir = path.join(lakeRoot, LOCAL_LAKE_BUCKET);
   const inLake = path.relative(bucketDir, path.resolve(file));
   let key: string;
+  let dropFolder: string | undefined;
   if (!inLake.startsWith('..') && !path.isAbsolute(inLake) && !inLake.startsWith(`incoming${path.sep}`)) {
     // A file of the lake itself (an original archived under raw/): run it where it is, a re-run of that object.
     key = inLake.split(path.sep).join('/');
   } else {
-    // The file goes where an upload would: the pipeline's drop zone in the lake, and nowhere else.
-    key = `${spec.source.prefix}${path.basename(file)}`;
+    // The file goes where an upload would: the pipeline's drop zone in the lake, and nowhere else. Each run drops it
+    // into a folder of its own, so two runs of files with one name never archive or delete the file the other reads.
+    key = `${spec.source.prefix}${executionName}/${path.basename(file)}`;
     const target = path.resolve(bucketDir, key);
     const dropZone = path.resolve(bucketDir, spec.source.prefix);
     const problem = objectKeyProblem(key);
@@ -95,7 +98,8 @@ async function runCommand(args: readonly string[]): Promise<number> {
       process.stderr.write(`sluice run: refusing to write ${target}: the key "${key}" ${problem ?? 'resolves outside the drop zone'}\n`);
       return 2;
     }
-    await mkdir(path.dirname(target), { recursive: true });
+    dropFolder = path.dirname(target);
+    await mkdir(dropFolder, { recursive: true });
     await copyFile(file, target);
   }
 
@@ -107,8 +111,13 @@ async function runCommand(args: readonly string[]): Promise<number> {
     specs,
     lakeRoot,
     input: { pipeline: spec.name, key },
+    executionName,
     ...(json ? {} : { onStep: (step) => { if (step.status !== 'RUNNING') process.stdout.write(`${formatStep(step)}\n`); } }),
   });
+  if (dropFolder !== undefined) {
+    // The run's own drop folder is empty once its file is archived (a failed run keeps the file, and so the folder).
+    await rmdir(dropFolder).catch(() => undefined);
+  }
   process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
   return summary.status === 'SUCCEEDED' ? 0 : 1;
 }

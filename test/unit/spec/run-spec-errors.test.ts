@@ -5,7 +5,6 @@ import path from 'node:path';
 import { main } from '../../../local/cli/main.js';
 import { ALIAS_BOMB_SPEC_YAML, SMALL_SPEC_YAML } from '../../support/spec-fixtures.js';
 
-
 describe('sluice run', () => {
   describe('a pipeline spec with an error', () => {
     let stderr: string[];

@@ -86,6 +86,19 @@ describe('validateAndPartition', () => {
       expect(await keys(lake, 'curated/orders')).toEqual(again.curatedKeys);
     });
 
+    it('treats the same file dropped into another folder as a re-run when its name is the same', async () => {
+      // Prepare
+      const lake = await freshLake();
+      await ingest(lake, 'incoming/orders/run-1/o.csv', CLEAN, 'run-1');
+
+      // Act
+      const again = await ingest(lake, 'incoming/orders/run-2/o.csv', CLEAN, 'run-2');
+
+      // Assess
+      expect(again.sameContentAs).toBeUndefined();
+      expect(await parquet(lake, 'curated/orders')).toHaveLength(3);
+    });
+
     it('reports the earlier object and does not double the rows when the same bytes arrive under another name', async () => {
       // Prepare
       const lake = await freshLake();
