@@ -14,6 +14,9 @@ const shared = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // Every temporary folder a test run makes lives under one folder that the teardown removes.
+  globalSetup: '<rootDir>/test/support/temp-dir-setup.js',
+  globalTeardown: '<rootDir>/test/support/temp-dir-teardown.js',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -51,11 +51,23 @@ const { stageOf } = require('./stage.js');
  * @property {string[]} [nativePackages] node_modules kept out of the bundle and shipped for the Lambda platform
  * @property {OfStage<Environment>} [environment]
  * @property {OfStage<Statement[]>} statements the function's own permissions; its log group comes on top
- * @property {object[]} [events] serverless `events`
+ * @property {OfStage<object[]>} [events] serverless `events`
  */
 
 /** The state machine's logical id (serverless-step-functions `id`). */
 const STATE_MACHINE = 'SluiceStateMachine';
+/**
+ * Where an upload event lands when it cannot start a run (serverless.yml): EventBridge's dead-letter queue for the
+ * rule's target, and the on-failure destination of start-run's asynchronous invocations (AWS::Lambda::EventInvokeConfig).
+ */
+const START_RUN_DLQ = 'StartRunDeadLetterQueue';
+
+/**
+ * The upload rule's name: `<service>-<stage>-uploads`, as serverless.yml's queue policy names it in aws:SourceArn.
+ * @param {Stage} stage
+ */
+const uploadRuleName = (stage) => `${stage.service}-${stage.stage}-uploads`;
+
 /** The role SageMaker training and tuning jobs run as (serverless.yml). */
 const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 
@@ -187,12 +199,18 @@ function featureQueryStatements(stage) {
   const results = featured.map(resultsPrefix);
   return [
     allow(['athena:StartQueryExecution'], workgroups(stage)),
+    // Kept although nothing in Sluice creates a database: "For Athena to work with the AWS Glue Data Catalog, the
+    // following access policy to the default database and to the AWS Glue Data Catalog per AWS Region for GetDatabase
+    // and CreateDatabase must be present" (Athena user guide, fine-grained-access-to-glue-resources, "Mandatory:
+    // Access Policy to the Default Database and Catalog per AWS Region"). No other role holds it.
     allow(['glue:GetDatabase', 'glue:CreateDatabase'], [glue.catalog(), glue.database('default')]),
     allow(
       ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
       [glue.catalog(), glue.database(names.glueDatabase), ...featured.map((p) => glue.table(names.glueDatabase, p.table))],
     ),
-    allow(['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], [lake.bucket()]),
+    allow(['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], [lake.bucket()]),
+    // Athena lists the table's data (curated/) and the result location; the step lists the UNLOAD target to empty it.
+    lake.listUnder('curated/', 'features/', ...results),
     lake.read('curated/', ...results),
     // The step empties features/<pipeline>/<runId>/<split>/ first (UNLOAD refuses a non-empty target); UNLOAD writes
     // the data files there, and its metadata and manifest to the workgroup's result location under athena/.
@@ -215,10 +233,17 @@ const FUNCTIONS = {
     timeout: 30,
     specs: true,
     environment: { STATE_MACHINE_ARN: { Ref: STATE_MACHINE } },
-    statements: [allow(['states:StartExecution'], [{ Ref: STATE_MACHINE }])],
-    events: [
+    statements: [
+      allow(['states:StartExecution'], [{ Ref: STATE_MACHINE }]),
+      // Lambda sends a failed asynchronous invocation to its on-failure destination with the function's own role
+      // (Lambda developer guide, "Adding a destination": the execution role needs sqs:SendMessage on the queue).
+      allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': [START_RUN_DLQ, 'Arn'] }]),
+    ],
+    events: (stage) => [
       {
         eventBridge: {
+          // A fixed name, so the dead-letter queue's policy can name the rule (serverless.yml StartRunDeadLetterQueuePolicy).
+          name: uploadRuleName(stage),
           description: 'S3 Object Created under incoming/ of the lake bucket',
           pattern: {
             'source': ['aws.s3'],
@@ -228,6 +253,11 @@ const FUNCTIONS = {
               object: { key: [{ prefix: 'incoming/' }] },
             },
           },
+          // EventBridge retries a failed delivery (throttled or unavailable Lambda) up to these limits, then sends the
+          // event to the target's dead-letter queue instead of dropping it (EventBridge user guide, "Event retry
+          // policy and using dead-letter queues"; API DeadLetterConfig, RetryPolicy: 0-185 attempts, 60-86,400 s).
+          retryPolicy: { maximumEventAge: 86_400, maximumRetryAttempts: 185 },
+          deadLetterQueueArn: { 'Fn::GetAtt': [START_RUN_DLQ, 'Arn'] },
         },
       },
     ],
@@ -237,7 +267,10 @@ const FUNCTIONS = {
     memorySize: 256,
     timeout: 30,
     specs: true,
-    statements: [lake.read('incoming/', 'raw/'), lake.list()],
+    // HeadObject of the upload (incoming/) or of an archive re-run (raw/): listing those prefixes is what makes S3
+    // answer a missing key with 404 rather than 403 (see lake.listUnder).
+    // An upload is looked up at its event's version id (uploads land under incoming/).
+    statements: [lake.read('incoming/', 'raw/'), lake.readVersions('incoming/'), lake.listUnder('incoming/', 'raw/')],
   },
   'validate-and-partition': {
     description: 'ValidateAndPartition: contract checks on DuckDB, curated Parquet partitions, quarantine',
@@ -250,16 +283,25 @@ const FUNCTIONS = {
       // ingest/: staging, commit records and source records (core/ingest/source-commit.ts); raw/ and quarantine/
       // deletes roll back a killed run's archive and replace a re-run's quarantine.
       lake.read('incoming/', 'raw/', 'ingest/'),
+      // The run's input object carries its version id (NormalizeInput): read and archived at that version.
+      lake.readVersions('incoming/', 'raw/'),
       lake.write('raw/', 'curated/', 'quarantine/', 'ingest/'),
       lake.delete('incoming/', 'raw/', 'curated/', 'quarantine/', 'ingest/'),
-      lake.list(),
+      // An upload over 5 GB is archived (and a staged file moved) by a multipart copy, which is aborted when it fails
+      // (aws/adapters/s3-object-store.ts): s3:AbortMultipartUpload on the copy destinations.
+      lake.abortUploads('raw/', 'curated/', 'quarantine/'),
+      // Lists staging, curated and quarantine folders; heads and reads keys that may be missing in all five (a missing
+      // key must come back 404, not 403). Nothing under runs/: per-content records live under ingest/.
+      lake.listUnder('incoming/', 'raw/', 'ingest/', 'curated/', 'quarantine/'),
     ],
   },
   'record-run': {
     description: 'RecordRun: writes the run manifest',
     memorySize: 256,
     timeout: 30,
-    statements: [lake.write('runs/')],
+    // Reads back each file's curated keys, kept out of the state (core/manifest/ingest-listing.ts, issue 10 item 5);
+    // listing the prefix makes a missing listing a 404 (see lake.listUnder).
+    statements: [lake.write('runs/'), lake.read('ingest/_runs/'), lake.listUnder('ingest/_runs/')],
   },
   'record-failure': {
     description: 'RecordFailure: writes the failed run manifest; rejects a promoted candidate that never reached production',
@@ -267,7 +309,7 @@ const FUNCTIONS = {
     timeout: 30,
     // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
-    statements: (stage) => [lake.write('runs/'), ...decideModelVersions(stage)],
+    statements: (stage) => [lake.write('runs/'), lake.read('ingest/_runs/'), lake.listUnder('ingest/_runs/'), ...decideModelVersions(stage)],
   },
   'start-crawler': {
     description: 'StartCrawler: starts the pipeline crawler over curated/<pipeline>/',
@@ -502,7 +544,7 @@ module.exports = {
             timeout: fn.timeout,
             ...(fn.ephemeralStorageSize ? { ephemeralStorageSize: fn.ephemeralStorageSize } : {}),
             ...(environment ? { environment } : {}),
-            ...(fn.events ? { events: fn.events } : {}),
+            ...(fn.events ? { events: ofStage(fn.events, stage) } : {}),
             role: roleLogicalId(folder),
             ...(patterns.length > 0 ? { package: { patterns } } : {}),
           },

@@ -103,6 +103,13 @@ const lake = {
    */
   read: (...prefixes) => allow(['s3:GetObject'], prefixes.map(lake.objects)),
   /**
+   * s3:GetObjectVersion: HeadObject, GetObject and a copy source that name a version id ("If you include a versionId
+   * in your request header, you must have the s3:GetObjectVersion permission ... The s3:GetObject permission is not
+   * required in this scenario", S3 API reference, GetObject, versionId).
+   * @param {...string} prefixes
+   */
+  readVersions: (...prefixes) => allow(['s3:GetObjectVersion'], prefixes.map(lake.objects)),
+  /**
    * s3:PutObject (also what a CopyObject destination needs).
    * @param {...string} prefixes
    */
@@ -112,10 +119,17 @@ const lake = {
    * @param {...string} prefixes
    */
   delete: (...prefixes) => allow(['s3:DeleteObject'], prefixes.map(lake.objects)),
-  /** s3:ListBucket on the bucket: ListObjectsV2, and a 404 rather than a 403 from HeadObject on a missing key. */
-  list: () => allow(['s3:ListBucket'], [lake.bucket()]),
   /**
-   * s3:ListBucket on the bucket, for listings under these prefixes only (the `s3:prefix` condition key).
+   * s3:AbortMultipartUpload: ending a multipart upload (or copy) that failed, so its parts stop being billed.
+   * @param {...string} prefixes
+   */
+  abortUploads: (...prefixes) => allow(['s3:AbortMultipartUpload'], prefixes.map(lake.objects)),
+  /**
+   * s3:ListBucket on the bucket, for listings under these prefixes only (the `s3:prefix` condition key). It is also
+   * what makes HeadObject and GetObject answer a missing key with 404 rather than 403 ("If you have the s3:ListBucket
+   * permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error", S3 API reference,
+   * HeadObject, Permissions). For that check S3 evaluates `s3:prefix` as the requested key (the behaviour Ceph RGW
+   * copied from AWS, ceph/ceph#68577), so `<prefix>*` keeps the 404 for keys under the prefix.
    * @param {...string} prefixes
    */
   listUnder: (...prefixes) => allow(['s3:ListBucket'], [lake.bucket()], { StringLike: { 's3:prefix': prefixes.flatMap((p) => [p, `${p}*`]) } }),

@@ -16,6 +16,7 @@
  * @property {number} IntervalSeconds
  * @property {number} MaxAttempts
  * @property {number} BackoffRate
+ * @property {number} [MaxDelaySeconds] the cap on one wait (Amazon States Language, retrier fields added 2023-09-07)
  * @property {'FULL' | 'NONE'} JitterStrategy
  */
 
@@ -53,15 +54,38 @@ const RESOURCE_LIMIT = Object.freeze({
 });
 
 /**
+ * An endpoint busy with another execution's change: Deploy's adapter turns SageMaker's `ValidationException: Cannot
+ * update in-progress endpoint` into a TransientServiceError (aws/adapters/sagemaker-endpoint-deployer.ts), and the
+ * change in the way is another run's create or blue/green update, which that run's WaitForEndpoint waits on for up to
+ * an hour (core/steps/deploy.ts, DEPLOY_TIMEOUT_SECONDS). So this retrier waits at least that long: 60, 120, 240 s,
+ * then 300 s (MaxDelaySeconds caps the backoff) eleven times, 3,720 s in all. No jitter: FULL jitter draws each wait
+ * between 0 and the computed one (Step Functions developer guide, "Handling errors", JitterStrategy; the CDK's
+ * JitterType), which would cut the total wait in half on average; there is one writer per endpoint, so there is no herd
+ * to spread. Throttles and Lambda service errors of Deploy wait the same way: a few minutes more before a run fails.
+ * @type {Readonly<Retrier>}
+ */
+const ENDPOINT_BUSY = Object.freeze({
+  ErrorEquals: TRANSIENT.ErrorEquals,
+  IntervalSeconds: 60,
+  MaxAttempts: 14,
+  BackoffRate: 2,
+  MaxDelaySeconds: 300,
+  JitterStrategy: 'NONE',
+});
+
+/**
  * The named policies, each the `Retry` array a Task gets:
  * - `standard`: transient failures only; every Task that names no policy.
  * - `capacity`: transient failures, and SageMaker's capacity and quota refusals with a long backoff; the Tasks that
  *   start SageMaker jobs.
+ * - `endpoint-busy`: transient failures, waited on for as long as another execution's endpoint change may take;
+ *   Deploy, whose retries otherwise give up after about 30 s while the endpoint is still updating.
  * @satisfies {Readonly<Record<string, readonly Readonly<Retrier>[]>>}
  */
 const RETRY_POLICIES = Object.freeze({
   standard: Object.freeze([TRANSIENT]),
   capacity: Object.freeze([TRANSIENT, RESOURCE_LIMIT]),
+  'endpoint-busy': Object.freeze([ENDPOINT_BUSY]),
 });
 
 /** The policy of a Task whose definition names none. */

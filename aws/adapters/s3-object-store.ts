@@ -5,20 +5,42 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  UploadPartCopyCommand,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '../../core/errors.js';
 import type { LocalCopy, ObjectInfo, ObjectRef, ObjectStore } from '../../core/ports/object-store.js';
 import { callAws, callAwsTolerating, classifyAwsError, isAwsError } from './aws-errors.js';
 
 const DELETE_BATCH = 1000; // DeleteObjects takes at most 1,000 keys a request.
+
+const GIB = 1024 ** 3;
+/**
+ * The largest object one CopyObject copies: "You can copy objects less than 5 GB in a single operation ... For copying
+ * objects greater than 5 GB, you must use multipart upload API" (S3 user guide, "Copying an object using multipart
+ * upload", https://docs.aws.amazon.com/AmazonS3/latest/userguide/CopyingObjctsMPUapi.html). Above it, the copy is
+ * CreateMultipartUpload + UploadPartCopy + CompleteMultipartUpload.
+ */
+export const SINGLE_COPY_LIMIT = 5 * GIB;
+/**
+ * Part size of a multipart copy. S3 takes parts of 5 MiB to 5 GiB (the last one may be smaller) and at most 10,000
+ * parts an upload, for objects up to 48.8 TiB ("Amazon S3 multipart upload limits",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): 512 MiB parts cover 5 TiB in 10,000 parts;
+ * a larger object gets parts of size / 10,000 rounded up, still below the 5 GiB cap up to 48.8 TiB.
+ */
+export const COPY_PART_SIZE = 512 * 1024 ** 2;
+const MAX_PARTS = 10_000;
 
 /** The object store on S3. Objects are streamed to and from disk, never held whole in memory. */
 export class S3ObjectStore implements ObjectStore {
@@ -27,7 +49,7 @@ export class S3ObjectStore implements ObjectStore {
   public async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
     const out = await callAwsTolerating(
       `HeadObject s3://${ref.bucket}/${ref.key}`,
-      () => this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key })),
+      () => this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) })),
       isMissing,
     );
     if (!out) return undefined;
@@ -79,11 +101,15 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** One CopyObject up to 5 GB; a multipart copy above (see SINGLE_COPY_LIMIT). */
   public async copy(from: ObjectRef, to: ObjectRef): Promise<void> {
+    const size = (await this.head(from))?.size;
+    if (size !== undefined && size > SINGLE_COPY_LIMIT) {
+      await this.copyInParts(from, to, size);
+      return;
+    }
     await callAws(`CopyObject s3://${from.bucket}/${from.key}`, () =>
-      this.s3.send(
-        new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: `${from.bucket}/${encodeURIComponent(from.key).replaceAll('%2F', '/')}` }),
-      ),
+      this.s3.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) })),
     );
   }
 
@@ -122,8 +148,8 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * S3 has no rename: CopyObject, then DeleteObject. A crash between the two leaves both, and the ingest's commit
-   * record moves it again (see core/ingest/source-commit.ts). CopyObject copies up to 5 GB in one request; curated
-   * part files are far below that (a Lambda's disk holds 10 GB in all).
+   * record moves it again (see core/ingest/source-commit.ts). `copy` copies in parts above 5 GB, so an upload of any
+   * size can be archived.
    */
   public async move(from: ObjectRef, to: ObjectRef): Promise<void> {
     await this.copy(from, to);
@@ -135,15 +161,75 @@ export class S3ObjectStore implements ObjectStore {
     await this.delete(await this.list(bucket, prefix));
   }
 
+  /**
+   * A multipart copy: UploadPartCopy of consecutive byte ranges (`x-amz-copy-source-range`, inclusive), then
+   * CompleteMultipartUpload with every part's ETag in order. Any failure aborts the upload, so no invisible parts are
+   * left to bill ("AbortMultipartUpload": the storage of uploaded parts is freed).
+   */
+  private async copyInParts(from: ObjectRef, to: ObjectRef, size: number): Promise<void> {
+    const what = `multipart copy s3://${from.bucket}/${from.key} to s3://${to.bucket}/${to.key}`;
+    const partSize = Math.max(COPY_PART_SIZE, Math.ceil(size / MAX_PARTS));
+    const created = await callAws(what, () => this.s3.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key })));
+    const uploadId = created.UploadId;
+    if (!uploadId) throw new Error(`${what}: CreateMultipartUpload returned no UploadId`);
+    try {
+      const parts: CompletedPart[] = [];
+      for (let start = 0, partNumber = 1; start < size; start += partSize, partNumber += 1) {
+        const end = Math.min(start + partSize, size) - 1;
+        const out = await callAws(what, () =>
+          this.s3.send(
+            new UploadPartCopyCommand({
+              Bucket: to.bucket,
+              Key: to.key,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              CopySource: copySource(from),
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+          ),
+        );
+        parts.push({ PartNumber: partNumber, ETag: out.CopyPartResult?.ETag });
+      }
+      await callAws(what, () =>
+        this.s3.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
+      );
+    } catch (error) {
+      await callAwsTolerating(
+        `AbortMultipartUpload s3://${to.bucket}/${to.key}`,
+        () => this.s3.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId })),
+        (abortError) => isAwsError(abortError, 'NoSuchUpload'),
+      ).catch(() => undefined); // The copy's own error is the one to report; a failed abort leaves parts a lifecycle rule ends.
+      throw error;
+    }
+  }
+
   private async get(ref: ObjectRef): Promise<unknown> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...versionOf(ref) }));
       return out.Body;
     } catch (error) {
       if (isMissing(error)) throw new ObjectNotFoundError(`s3://${ref.bucket}/${ref.key} does not exist`, { cause: error });
       throw classifyAwsError(error, `GetObject s3://${ref.bucket}/${ref.key}`);
     }
   }
+}
+
+/**
+ * `x-amz-copy-source`: the bucket and the URL-encoded key, its slashes kept, and `?versionId=` when the reference names
+ * a version ("To copy a specific version of an object, append ?versionId=<version-id> to the value", S3 API reference,
+ * CopyObject, x-amz-copy-source; the same header as UploadPartCopy's).
+ */
+function copySource(ref: ObjectRef): string {
+  const source = `${ref.bucket}/${encodeURIComponent(ref.key).replaceAll('%2F', '/')}`;
+  return ref.versionId ? `${source}?versionId=${encodeURIComponent(ref.versionId)}` : source;
+}
+
+/**
+ * `VersionId` of HeadObject and GetObject when the reference names a version: the bytes of the event's version, not of
+ * a later overwrite of the key. Reading a version takes s3:GetObjectVersion (deploy/functions.js).
+ */
+function versionOf(ref: ObjectRef): { VersionId?: string } {
+  return ref.versionId ? { VersionId: ref.versionId } : {};
 }
 
 function stripQuotes(etag: string): string {

@@ -42,7 +42,9 @@ export class EndpointInvocationError extends TerminalStepError {
  * - ModelError (the container answered 4xx or 5xx) becomes EndpointInvocationError, with the container's status and
  *   message.
  * - ModelNotReadyException ("a serverless endpoint variant's resources are still being provisioned ... Wait and try
- *   your request again", SageMaker Runtime API reference) and throttling or 5xx answers become TransientServiceError.
+ *   your request again", SageMaker Runtime API reference), ServiceUnavailable, InternalFailure,
+ *   InternalDependencyException and throttling or 5xx answers become TransientServiceError, which SmokeTest passes on
+ *   to the ASL's Retry.
  * - Anything else (ValidationError for an unknown endpoint, say) is rethrown as it is.
  */
 export class SageMakerInvoker implements EndpointInvoker {
@@ -65,6 +67,8 @@ export class SageMakerInvoker implements EndpointInvoker {
   }
 }
 
+const RETRYABLE_INVOKE_ERRORS: readonly string[] = ['ModelNotReadyException', 'ServiceUnavailable', 'InternalFailure', 'InternalDependencyException'];
+
 function invocationError(error: unknown, action: string, address: string): unknown {
   if (typeof error !== 'object' || error === null) return error;
   if (isAwsError(error, 'ModelError')) {
@@ -78,6 +82,10 @@ function invocationError(error: unknown, action: string, address: string): unkno
     const status = details.statusCode === undefined ? 'an error' : `status ${details.statusCode}`;
     return new EndpointInvocationError(`The model behind endpoint ${address} answered ${status}: ${said}`, details, { cause: error });
   }
-  // A serverless variant still starting: the request will pass once it has started.
-  return classifyAwsError(error, action, { transientNames: ['ModelNotReadyException'] });
+  // InvokeEndpoint's errors (SageMaker Runtime API reference, InvokeEndpoint "Errors"; the SDKs' SageMakerRuntime
+  // exceptions): ModelNotReadyException (429, "a serverless endpoint variant's resources are still being provisioned,
+  // or a multi-model endpoint is still downloading or loading the target model. Wait and try your request again"),
+  // ServiceUnavailable (503, "Try your call again"), InternalFailure (500) and InternalDependencyException (530) pass
+  // on their own; named here so they are retried even when the HTTP status is missing. ValidationError is the caller's.
+  return classifyAwsError(error, action, { transientNames: RETRYABLE_INVOKE_ERRORS });
 }

@@ -3,7 +3,8 @@ import type { ModelRegistry } from '../ports/model-registry.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
-import type { IngestResult, RowCounts } from '../run/workflow-state.js';
+import type { RowCounts } from '../run/workflow-state.js';
+import type { ManifestIngestFile } from './ingest-listing.js';
 
 /** What RecordRun and RecordFailure need. */
 export interface RecordRunDeps {
@@ -25,7 +26,8 @@ export interface RunManifest {
   finishedAt: string;
   objects: RunContext['objects'];
   rows: RowCounts;
-  ingest: IngestResult[];
+  /** One entry per input file: its state result, with the curated keys its listing holds. */
+  ingest: ManifestIngestFile[];
   error?: { name: string; message: string };
   /** Sections later stages add (catalog, features, training, evaluation, deployment), kept as they came. */
   stages: Record<string, unknown>;
@@ -37,6 +39,12 @@ export async function writeManifest(manifest: RunManifest, deps: Pick<RecordRunD
   await deps.store.putText({ bucket: deps.lakeBucket, key }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   return key;
 }
+
+/**
+ * What RecordRun returns as the execution's output: the manifest without its per-file key lists, which stay in the
+ * manifest object (an execution's output is held to the same 256 KiB as a state's).
+ */
+export type RecordedRun = Omit<RunManifest, 'ingest'> & { ingest: Omit<ManifestIngestFile, 'curatedKeys'>[]; manifestKey: string };
 
 /** Sums the row counts of a run's files. */
 export function totalRows(files: readonly { rows: RowCounts }[]): RowCounts {

@@ -2,13 +2,18 @@
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /**
+   * The version to read, when the reference names one (an upload event's version): head, localCopy and the source of
+   * copy and move read that version, not whatever was written to the key since. Writes and deletes ignore it; the local
+   * store, which keeps no versions, ignores it too.
+   */
+  versionId?: string | undefined;
 }
 
 /** What the store knows about an object. */
 export interface ObjectInfo extends ObjectRef {
   size: number;
   etag: string;
-  versionId?: string;
   lastModified: string;
 }
 

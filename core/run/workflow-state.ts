@@ -26,15 +26,26 @@ export const rowCountsSchema = z
 /** Row counts of one input file or a run. */
 export type RowCounts = z.infer<typeof rowCountsSchema>;
 
-/** What ValidateAndPartition returns for one file. */
+/**
+ * What ValidateAndPartition returns for one file: counts and prefixes only, never a list that grows with the data. The
+ * IngestFiles Map gathers one per file into `$.ingest`, and a state over 256 KiB fails the execution uncaught
+ * (States.DataLimitExceeded); the curated keys are in the file's listing object in the lake (core/manifest/
+ * ingest-listing.ts), which RecordRun and RecordFailure read into the run manifest.
+ */
 export const ingestResultSchema = z
   .object({
     source: runObjectSchema,
     sourceHash: z.string(),
     ingestDate: z.string(),
     rawKey: z.string(),
+    /** The table's root: every curated key of the file is under it. */
     curatedPrefix: z.string(),
-    curatedKeys: z.array(z.string()),
+    /** How many curated Parquet files the file wrote. */
+    curatedFiles: z.number().int().nonnegative(),
+    /** How many partitions (folders under curatedPrefix) those files are in. */
+    partitions: z.number().int().nonnegative(),
+    /** The lake key of the file's listing: its curated keys. */
+    listingKey: z.string(),
     quarantineKey: z.string().optional(),
     /** The same bytes were ingested before under another key: their rows were replaced, not added. */
     sameContentAs: z.object({ runId: z.string(), key: z.string() }).strict().optional(),

@@ -73,7 +73,8 @@ export const normalizeInputSchema = z
  *    input.
  * 3. Refuses a key that could resolve outside the lake (`..`, absolute, backslash; S3 event keys are checked once
  *    decoded), then checks every input object exists and records its version (ETag, version id, size, last modified); a missing one
- *    fails with ObjectNotFoundError.
+ *    fails with ObjectNotFoundError. An upload's object is looked up at the event's version id, so every later state
+ *    reads the bytes the event announced.
  * 4. Plans the run from the spec: features, training or tuning, deployment.
  * 5. Returns the run context.
  */
@@ -88,7 +89,9 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
     const keyProblem = objectKeyProblem(object.key);
     const problem = keyProblem ? `the key ${keyProblem}` : bucketProblem(bucket);
     if (problem) throw new InvalidRunInputError(`Input object s3://${bucket}/${object.key} is refused: ${problem}`);
-    const info = await deps.store.head({ bucket, key: object.key });
+    // An upload names the version its event is about: the run reads that version, even if the key was overwritten since
+    // (the new version has an event, and a run, of its own).
+    const info = await deps.store.head({ bucket, key: object.key, ...(object.versionId ? { versionId: object.versionId } : {}) });
     if (!info) throw new ObjectNotFoundError(`Input object s3://${bucket}/${object.key} does not exist (pipeline "${spec.name}")`);
     described.push({
       bucket,
@@ -122,17 +125,19 @@ function bucketProblem(bucket: string): string | undefined {
 function identify(
   input: unknown,
   deps: NormalizeInputDeps,
-): { trigger: RunContext['trigger']; pipeline: string; objects: { bucket?: string; key: string }[] } {
+): { trigger: RunContext['trigger']; pipeline: string; objects: { bucket?: string; key: string; versionId?: string }[] } {
   const upload = uploadInput.safeParse(input);
   if (upload.success) {
-    return { trigger: 'upload', pipeline: upload.data.pipeline, objects: [{ bucket: upload.data.object.bucket, key: upload.data.object.key }] };
+    const { bucket, key, versionId } = upload.data.object;
+    return { trigger: 'upload', pipeline: upload.data.pipeline, objects: [{ bucket, key, ...(versionId ? { versionId } : {}) }] };
   }
   const event = s3EventInput.safeParse(input);
   if (event.success) {
     const { key } = decodeAndCheckS3EventKey(event.data.detail.object.key);
     const match = matchPipeline(deps.specs.all(), key);
     if (!match.spec) throw new InvalidRunInputError(`The uploaded object does not start a run: ${match.reason}`);
-    return { trigger: 'upload', pipeline: match.spec.name, objects: [{ bucket: event.data.detail.bucket.name, key }] };
+    const versionId = event.data.detail.object['version-id'];
+    return { trigger: 'upload', pipeline: match.spec.name, objects: [{ bucket: event.data.detail.bucket.name, key, ...(versionId ? { versionId } : {}) }] };
   }
   const schedule = scheduleInput.safeParse(input);
   if (schedule.success) return { trigger: 'schedule', pipeline: schedule.data.pipeline, objects: [] };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { withCuratedKeys } from '../manifest/ingest-listing.js';
 import type { RecordRunDeps, RunManifest } from '../manifest/run-manifest.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
 import { runContextSchema } from '../run/run-context.js';
@@ -26,7 +27,8 @@ const inputSchema = z
  *
  * 1. Reads the state as it was when the error was caught, the execution's name and start time.
  * 2. Reads the caught error at `$.error`: its name, and its message from the Lambda error document in its Cause.
- * 3. Writes the failed run's manifest, with the error, to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before
+ * 3. Writes the failed run's manifest, with the error and the curated keys of the files ingested before the failure
+ *    (read back from their listings, core/manifest/ingest-listing.ts), to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before
  *    there is a run context).
  * 4. Rejects a candidate the gate let through but that never reached production, with the error as the reason.
  * 5. Returns the error's name and message, for the Fail state, and the manifest's key at `$.failure`.
@@ -45,7 +47,7 @@ export async function recordFailure(rawInput: unknown, deps: RecordRunDeps): Pro
     finishedAt: deps.clock().toISOString(),
     objects: run?.objects ?? [],
     rows: totalRows(files),
-    ingest: files,
+    ingest: await withCuratedKeys(files, deps),
     error,
     stages,
   };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import type { RecordRunDeps, RunManifest } from '../manifest/run-manifest.js';
+import { withCuratedKeys } from '../manifest/ingest-listing.js';
+import type { RecordRunDeps, RecordedRun, RunManifest } from '../manifest/run-manifest.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
@@ -13,12 +14,12 @@ const inputSchema = z.object({ run: runContextSchema, ingest: ingestSectionSchem
  *
  * 1. Reads the whole workflow state: `$.run`, `$.ingest` (absent for a retraining on curated data) and whatever later
  *    stages added.
- * 2. Builds the run manifest: what went in, what came out, row counts that reconcile file by file, every stage's
- *    section as it came.
+ * 2. Builds the run manifest: what went in, what came out (each file's curated keys read back from its listing,
+ *    core/manifest/ingest-listing.ts), row counts that reconcile file by file, every stage's section as it came.
  * 3. Writes it to `runs/<pipeline>/<runId>.json`.
- * 4. Returns it, with its key, as the execution's output.
+ * 4. Returns it, with its key and without the key lists (the state's 256 KiB), as the execution's output.
  */
-export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise<RunManifest & { manifestKey: string }> {
+export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise<RecordedRun> {
   const { run, ingest, ...stages } = parseStateInput('RecordRun', inputSchema, rawInput);
   const files = ingest?.files ?? [];
   const manifest: RunManifest = {
@@ -30,10 +31,10 @@ export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise
     finishedAt: deps.clock().toISOString(),
     objects: run.objects,
     rows: totalRows(files),
-    ingest: files,
+    ingest: await withCuratedKeys(files, deps),
     stages,
   };
   const manifestKey = await writeManifest(manifest, deps);
   deps.logger.info('run recorded', { manifestKey, rows: manifest.rows });
-  return { ...manifest, manifestKey };
+  return { ...manifest, ingest: files, manifestKey };
 }

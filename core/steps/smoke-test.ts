@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import * as z from 'zod';
+import { RetryableStepError } from '../errors.js';
 import type { DeployDeps } from '../deployment/deployment.js';
 import { SmokeTestFailedError, endpointSpec } from '../deployment/deployment.js';
 import { readPredictionAnswer } from '../deployment/prediction-answer.js';
@@ -21,9 +22,11 @@ const SMOKE_ROWS = 5;
  * 2. Takes the first rows of the run's validation set, label removed.
  * 3. Sends them to the endpoint as `text/csv` and expects one row back per row sent, in the container's format: one
  *    finite score, or a `multi:softprob` model's class probabilities (core/deployment/prediction-answer.ts).
- * 4. When the candidate does not answer properly, deploys the production model (if there is one) again, then fails the
+ * 4. A retryable failure of the call (a throttle, a service fault, a model not ready yet) is thrown as it is, for the
+ *    ASL's Retry.
+ * 5. When the candidate does not answer properly, deploys the production model (if there is one) again, then fails the
  *    run with SmokeTestFailedError, so a broken candidate does not keep serving.
- * 5. Returns the rows sent and the scores (row-major, all classes of a row in turn) at `$.smokeTest`.
+ * 6. Returns the rows sent and the scores (row-major, all classes of a row in turn) at `$.smokeTest`.
  */
 export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<SmokeTestResult> {
   const { run, features, deployment } = parseStateInput('SmokeTest', inputSchema, rawInput);
@@ -70,6 +73,10 @@ async function checkEndpoint(runId: string, validationLocation: string, deployme
   try {
     ({ body, contentType } = await deps.invoker.invoke(address, { contentType: 'text/csv', accept: 'text/csv', body: `${rows.join('\n')}\n` }));
   } catch (error) {
+    // A throttle, a 5xx or SageMaker Runtime's ModelNotReadyException ("Wait and try your request again", SageMaker
+    // Runtime API reference, InvokeEndpoint errors) says nothing about the candidate: the ASL's Retry sends the request
+    // again. Calling it a failed smoke test would redeploy production over a candidate that may be fine.
+    if (error instanceof RetryableStepError) throw error;
     throw new SmokeTestFailedError(`Endpoint ${deployment.endpointName} did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const answer = readPredictionAnswer(body, contentType, rows.length);

@@ -14,6 +14,7 @@ import { GOOD_ROWS_FOLDER, REJECTS_TABLE, quarantineCopySql, stagingCopySql } fr
 import type { PendingIngest } from '../ingest/source-commit.js';
 import { abandonIngest, beginIngest, commitIngest, readSourceRecord, recoverIngest } from '../ingest/source-commit.js';
 import type { Logger } from '../log/logger.js';
+import { ingestListingKey, writeIngestListing } from '../manifest/ingest-listing.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
@@ -51,7 +52,9 @@ export const validateAndPartitionInputSchema = z.object({ run: runContextSchema,
  * 6. Stages good rows, then commits them all at once: `curated/<pipeline>/ingest_date=…/<partition keys>/
  *    part-<source hash>-N.parquet`, replacing the files an earlier ingest of the same content wrote.
  * 7. Removes the original from the drop zone once it is archived and committed.
- * 8. Returns the file's result (keys written, row counts that reconcile) for `$.ingest.files`.
+ * 8. Writes the curated keys to the run's listing of the file (core/manifest/ingest-listing.ts), and returns the
+ *    file's result for `$.ingest.files`: counts, prefixes and the listing's key, row counts that reconcile; no key list,
+ *    whose size would grow with the partitions.
  */
 export async function validateAndPartition(rawInput: unknown, deps: ValidateAndPartitionDeps): Promise<IngestResult> {
   const started = Date.now();
@@ -163,6 +166,10 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
       if (rows.valid === 0) {
         throw new AllRowsRejectedError(`${where}: all ${rows.input} rows broke the data contract; they are in s3://${bucket}/${quarantineKey ?? ''}`);
       }
+      // The keys go to the lake, the state gets counts (core/manifest/ingest-listing.ts): thousands of partitions would
+      // push `$.ingest` past Step Functions' 256 KiB. Written before the drop zone is cleared, so a retry redoes both.
+      const listingKey = ingestListingKey(spec.name, run.runId, object);
+      await writeIngestListing(deps.store, bucket, listingKey, { source: where, curatedKeys });
       if (object.key.startsWith(spec.source.prefix)) await deps.store.delete([object]);
       const result: IngestResult = {
         source: object,
@@ -170,7 +177,9 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
         ingestDate,
         rawKey,
         curatedPrefix,
-        curatedKeys,
+        curatedFiles: curatedKeys.length,
+        partitions: new Set(curatedKeys.map((k) => k.slice(0, k.lastIndexOf('/')))).size,
+        listingKey,
         ...(quarantineKey ? { quarantineKey } : {}),
         ...(sameContentAs ? { sameContentAs } : {}),
         rows,

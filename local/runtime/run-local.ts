@@ -252,7 +252,8 @@ function summarize(
     outputs: {
       lake: lakeRoot,
       raw: files.map((f) => local(f.rawKey)),
-      curated: [...new Set(files.flatMap((f) => f.curatedKeys.map(local)))],
+      // The manifest holds every file's curated keys (read back from the ingest listings by RecordRun/RecordFailure).
+      curated: [...new Set(files.flatMap((f) => (f.curatedKeys ?? []).map(local)))],
       quarantine: files.flatMap((f) => (f.quarantineKey ? [local(f.quarantineKey)] : [])),
       // Issue 9: the same bytes under another name replace the earlier rows; the summary says so.
       sameContentAs: files.flatMap((f) => (f.sameContentAs ? [{ file: f.source.key, ...f.sameContentAs }] : [])),
@@ -281,7 +282,7 @@ function summarize(
 
 interface ManifestView {
   rows: RowCounts;
-  ingest: { source: { key: string }; rawKey: string; curatedKeys: string[]; quarantineKey?: string; sameContentAs?: { runId: string; key: string } }[];
+  ingest: { source: { key: string }; rawKey: string; curatedKeys?: string[]; quarantineKey?: string; sameContentAs?: { runId: string; key: string } }[];
   stages: {
     features?: { train: { location: string }; validation: { location: string } };
     training?: { modelArtifact?: string };

@@ -111,19 +111,26 @@ const MODELS = stackArn('sagemaker', `model/${PREFIX}*`);
 
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
-  'start-run': { 'states:StartExecution': ['Ref(SluiceStateMachine)'] },
-  'normalize-input': { 's3:GetObject': [objects('incoming/'), objects('raw/')], 's3:ListBucket': [BUCKET] },
+  // The on-failure destination of its asynchronous invocations is sent with its own role.
+  'start-run': { 'states:StartExecution': ['Ref(SluiceStateMachine)'], 'sqs:SendMessage': ['StartRunDeadLetterQueue.Arn'] },
+  // An upload is read at its event's version id (issue 10, item 8).
+  'normalize-input': { 's3:GetObject': [objects('incoming/'), objects('raw/')], 's3:GetObjectVersion': [objects('incoming/')], 's3:ListBucket': [BUCKET] },
   'validate-and-partition': {
     // ingest/: per-content records, staged output and commit records (a source's rows appear all at once).
     's3:GetObject': [objects('incoming/'), objects('ingest/'), objects('raw/')],
+    // The input object is read and archived at the version the run recorded.
+    's3:GetObjectVersion': [objects('incoming/'), objects('raw/')],
     's3:PutObject': [objects('curated/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
     // raw/ and quarantine/: a killed run's archive and the quarantine file a re-run of the same bytes replaces.
     's3:DeleteObject': [objects('curated/'), objects('incoming/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
+    // An upload over 5 GB is archived by a multipart copy, aborted when it fails (issue 10, item 2).
+    's3:AbortMultipartUpload': [objects('curated/'), objects('quarantine/'), objects('raw/')],
     's3:ListBucket': [BUCKET],
   },
-  'record-run': { 's3:PutObject': [objects('runs/')] },
+  // RecordRun and RecordFailure read back each file's curated keys from its listing (issue 10, item 5).
+  'record-run': { 's3:PutObject': [objects('runs/')], 's3:GetObject': [objects('ingest/_runs/')], 's3:ListBucket': [BUCKET] },
   // A promoted candidate whose deployment failed is rejected.
-  'record-failure': { 's3:PutObject': [objects('runs/')], 'sagemaker:UpdateModelPackage': MODEL_PACKAGES },
+  'record-failure': { 's3:PutObject': [objects('runs/')], 's3:GetObject': [objects('ingest/_runs/')], 's3:ListBucket': [BUCKET], 'sagemaker:UpdateModelPackage': MODEL_PACKAGES },
   'start-crawler': { 'glue:StartCrawler': CRAWLERS },
   'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
   'start-feature-query': {
@@ -200,6 +207,20 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'sagemaker:DeleteEndpointConfig': [ENDPOINT_CONFIGS],
     'sagemaker:DeleteModel': [MODELS],
   },
+};
+
+/**
+ * The key prefixes each function may list (the `s3:prefix` condition of its s3:ListBucket), which are also the
+ * prefixes where a missing key answers 404 rather than 403. Every prefix a function reads is among them.
+ */
+const EXPECTED_LISTINGS: Record<string, string[]> = {
+  'normalize-input': ['incoming/', 'raw/'],
+  'validate-and-partition': ['curated/', 'incoming/', 'ingest/', 'quarantine/', 'raw/'],
+  'start-feature-query': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
+  'smoke-test': ['features/'],
+  // Each file's listing of curated keys (issue 10, item 5).
+  'record-run': ['ingest/_runs/'],
+  'record-failure': ['ingest/_runs/'],
 };
 
 /** What each function finds in its environment besides LAKE_BUCKET (intrinsics as describeRef prints them). */
@@ -364,6 +385,59 @@ describe('serverless.yml', () => {
         'source': ['aws.s3'],
         'detail-type': ['Object Created'],
         'detail': { bucket: { name: [{ Ref: 'LakeBucket' }] }, object: { key: [{ prefix: 'incoming/' }] } },
+      });
+    });
+
+    it('keeps an upload event that cannot reach start-run in a dead-letter queue, after retrying, when packaged', () => {
+      // Prepare
+      const rules = resourcesOfType(template, 'AWS::Events::Rule');
+
+      // Act
+      const targets = rules.flatMap(([, rule]) => asList(rule.Properties.Targets ?? null)) as Record<string, Json>[];
+      const toStartRun = targets.filter((t) => referencedIds(t).has(lambdaLogicalId('start-run')));
+
+      // Assess
+      expect(toStartRun).toHaveLength(1);
+      expect(toStartRun[0]?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] } });
+      expect(toStartRun[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 });
+    });
+
+    it('lets only the upload rule send its dead letters to the queue when packaged', () => {
+      // Prepare
+      const [, rule] = resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => referencedIds(r.Properties.Targets ?? null).has(lambdaLogicalId('start-run'))) ?? [];
+
+      // Act
+      const policy = resource(template, 'StartRunDeadLetterQueuePolicy', 'AWS::SQS::QueuePolicy');
+
+      // Assess
+      expect(rule?.Properties.Name).toBe('sluice-dev-uploads');
+      expect(policy.Properties.Queues).toEqual([{ Ref: 'StartRunDeadLetterQueue' }]);
+      expect((policy.Properties.PolicyDocument as { Statement: Json[] }).Statement).toEqual([
+        {
+          Sid: 'UploadRuleDeadLetters',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] },
+          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/sluice-dev-uploads' } } },
+        },
+      ]);
+    });
+
+    it('sends a start-run invocation that failed every attempt to the same queue when packaged', () => {
+      // Prepare
+      const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+
+      // Act
+      const forStartRun = configs.filter(([, c]) => describeRef(c.Properties.FunctionName ?? null) === `Ref(${lambdaLogicalId('start-run')})`);
+
+      // Assess
+      expect(forStartRun).toHaveLength(1);
+      expect(forStartRun[0]?.[1].Properties).toEqual({
+        FunctionName: { Ref: lambdaLogicalId('start-run') },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] } } },
       });
     });
 
@@ -1007,6 +1081,66 @@ describe('serverless.yml', () => {
       expect(granted).toEqual(Object.fromEntries(Object.entries(expected).map(([action, resources]) => [action, [...resources].sort()])));
     });
 
+    it.each(functionFolders())('lets %s list only under the prefixes it works in, by an s3:prefix condition, when packaged', (folder) => {
+      // Prepare
+      const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
+
+      // Act
+      const listings = roleStatements(role).filter((s) => actionsOf(s).includes('s3:ListBucket'));
+
+      // Assess
+      const expected = EXPECTED_LISTINGS[folder];
+      if (expected === undefined) {
+        expect(listings).toEqual([]);
+        return;
+      }
+      const condition = listings[0]?.Condition as { StringLike?: { 's3:prefix'?: string[] } } | undefined;
+      expect(listings).toHaveLength(1);
+      expect(Object.keys(condition ?? {})).toEqual(['StringLike']);
+      expect([...(condition?.StringLike?.['s3:prefix'] ?? [])].sort()).toEqual(expected.flatMap((p) => [p, `${p}*`]).sort());
+    });
+
+    it.each(functionFolders())('lets %s find out that a key it reads is missing (404, not 403) when packaged', (folder) => {
+      // Prepare
+      const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
+
+      // Act
+      const reads = permissionMap(roleStatements(role), (a) => a === 's3:GetObject')['s3:GetObject'] ?? [];
+      const listed = (EXPECTED_LISTINGS[folder] ?? []).map(objects);
+
+      // Assess
+      expect(reads.filter((read) => !listed.includes(read))).toEqual([]);
+    });
+
+    it('keeps every function but RecordRun and RecordFailure out of runs/ when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const touchingRuns = folders.filter((folder) => {
+        const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
+        return JSON.stringify(roleStatements(role)).includes('runs/');
+      });
+
+      // Assess
+      expect(touchingRuns).toEqual(['record-failure', 'record-run']);
+    });
+
+    it('grants glue:CreateDatabase only where Athena requires it, on the catalog and the default database, when packaged', () => {
+      // Prepare
+      const folders = functionFolders();
+
+      // Act
+      const holders = folders.flatMap((folder) => {
+        const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
+        const granted = permissionMap(roleStatements(role), (a) => a === 'glue:CreateDatabase')['glue:CreateDatabase'];
+        return granted ? [{ folder, granted }] : [];
+      });
+
+      // Assess
+      expect(holders).toEqual([{ folder: 'start-feature-query', granted: [GLUE_CATALOG, glueDatabase('default')].sort() }]);
+    });
+
     it('covers every function with an expected permission set when a function is added', () => {
       // Prepare
       const folders = functionFolders();
@@ -1137,6 +1271,85 @@ describe('serverless.yml', () => {
       // Assess
       expect(specs.length).toBeGreaterThan(0);
       expect(shipped).toEqual(specs);
+    });
+  });
+});
+
+/**
+ * Issue 10, item 11: the lake bucket and model package groups are retained with fixed names, so a stack deployed again
+ * after `osls remove` must take them back instead of creating them ("already exists"). `--param="retained=adopt"`.
+ */
+describe('serverless.yml deployed again after osls remove', () => {
+  /** The retained bucket's fixed name, as serverless.yml gives it (an Fn::Sub of the account and Region). */
+  const LAKE_NAME = 'sluice-dev-lake-${AWS::AccountId}-${AWS::Region}';
+  const LAKE_ARN = `arn:\${AWS::Partition}:s3:::${LAKE_NAME}`;
+  let outDir: string;
+  let adopted: CfnTemplate;
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-package-adopt-'));
+    await packageService(outDir, ['--param=retained=adopt']);
+    adopted = readTemplate(outDir);
+  }, PACKAGE_TIMEOUT_MS);
+
+  afterAll(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  describe('retained=adopt', () => {
+    it('declares neither the lake bucket nor a model package group, so nothing fails as already existing, when packaged', () => {
+      // Prepare: the framework's own deployment bucket has a generated name and is no concern here
+      const buckets = resourcesOfType(adopted, 'AWS::S3::Bucket').filter(([id]) => id !== 'ServerlessDeploymentBucket');
+
+      // Act
+      const declared = [...buckets, ...resourcesOfType(adopted, 'AWS::SageMaker::ModelPackageGroup')].map(([id]) => id);
+
+      // Assess
+      expect(declared).toEqual([]);
+      expect(REGISTERING.length).toBeGreaterThan(0);
+    });
+
+    it('refers to the retained bucket by its name and ARN only, nowhere by logical id, when packaged', () => {
+      // Prepare
+      const everything = { Resources: adopted.Resources, Outputs: adopted.Outputs ?? {} } as unknown as Json;
+
+      // Act
+      const text = JSON.stringify(everything);
+
+      // Assess
+      expect([...referencedIds(everything)].filter((id) => id === 'LakeBucket' || id.startsWith('ModelPackageGroup'))).toEqual([]);
+      expect(text).not.toMatch(/\$\{LakeBucket(\.[A-Za-z]+)?\}/);
+      expect(JSON.stringify(adopted.Resources)).not.toMatch(/"DependsOn":(\[[^\]]*)?"LakeBucket"/);
+      expect(adopted.Outputs?.LakeBucketName).toMatchObject({ Value: { 'Fn::Sub': LAKE_NAME } });
+    });
+
+    it('gives every function the retained bucket name in LAKE_BUCKET when packaged', () => {
+      // Prepare
+      const functions = resourcesOfType(adopted, 'AWS::Lambda::Function');
+
+      // Act
+      const lakes = functions.map(([, fn]) => envOf(fn).LAKE_BUCKET);
+
+      // Assess
+      expect(functions.length).toBeGreaterThan(0);
+      for (const lake of lakes) expect(lake).toEqual({ 'Fn::Sub': LAKE_NAME });
+    });
+
+    it('puts the TLS-only bucket policy back on the retained bucket and scopes the roles to its ARN when packaged', () => {
+      // Prepare
+      const [policy] = resourcesOfType(adopted, 'AWS::S3::BucketPolicy').filter(([id]) => id === 'LakeBucketPolicy');
+      const role = resource(adopted, roleIdOf(lambdaFunction(adopted, 'validate-and-partition')), 'AWS::IAM::Role');
+
+      // Act
+      const statements = policy ? (asList((policy[1].Properties.PolicyDocument as { Statement?: Json }).Statement) as unknown as Statement[]) : [];
+      const tlsGuard = statements.find((s) => JSON.stringify(s.Condition ?? {}).includes('aws:SecureTransport'));
+      const reads = permissionMap(roleStatements(role), (a) => a === 's3:GetObject')['s3:GetObject'] ?? [];
+
+      // Assess
+      expect(policy?.[1].Properties.Bucket).toEqual({ 'Fn::Sub': LAKE_NAME });
+      expect(asList(tlsGuard?.Resource).map(describeRef).sort()).toEqual([LAKE_ARN, `${LAKE_ARN}/*`]);
+      expect(reads).toContain(`${LAKE_ARN}/ingest/*`);
+      expect(reads.filter((r) => !r.startsWith(`${LAKE_ARN}/`))).toEqual([]);
     });
   });
 });

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 
@@ -40,7 +42,7 @@ const run = promisify(execFile);
  * Runs `osls package --stage dev` into `outDir` the way CI or a laptop without an AWS account would: every AWS_*
  * variable removed, no config or credentials file, no instance metadata. Fails with osls's own output.
  */
-export async function packageService(outDir: string): Promise<void> {
+export async function packageService(outDir: string, extraArgs: readonly string[] = []): Promise<void> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
   Object.assign(env, {
@@ -48,12 +50,17 @@ export async function packageService(outDir: string): Promise<void> {
     AWS_SHARED_CREDENTIALS_FILE: path.join(outDir, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
   });
+  // The bundler leaves a work folder per function in the temporary directory: give it one of ours, removed after.
+  const workDir = await mkdtemp(path.join(tmpdir(), 'sluice-package-work-'));
+  env.TMPDIR = workDir;
   const osls = require.resolve('osls/bin/serverless.js', { paths: [ROOT] });
   try {
-    await run(process.execPath, [osls, 'package', '--stage', 'dev', '--package', outDir], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 });
+    await run(process.execPath, [osls, 'package', '--stage', 'dev', '--package', outDir, ...extraArgs], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`osls package failed:\n${stdout}\n${stderr}`, { cause: error });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
   }
 }
 

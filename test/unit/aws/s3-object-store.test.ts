@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -11,9 +14,10 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3ObjectStore } from '../../../aws/adapters/s3-object-store.js';
+import { COPY_PART_SIZE, S3ObjectStore, SINGLE_COPY_LIMIT } from '../../../aws/adapters/s3-object-store.js';
 
 const s3 = mockClient(S3Client);
 
@@ -160,6 +164,118 @@ describe('S3ObjectStore', () => {
       // Assess
       await expect(moved).rejects.toThrow();
       expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('a reference that names a version (an upload event)', () => {
+    const ref = { bucket: 'lake', key: 'incoming/orders/a b.csv', versionId: 'v 1' };
+
+    it('heads that version when the reference names one', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v 1' });
+
+      // Act
+      await store.head(ref);
+
+      // Assess
+      expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'lake', Key: 'incoming/orders/a b.csv', VersionId: 'v 1' });
+    });
+
+    it('reads that version when copying it to a local file', async () => {
+      // Prepare
+      s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('x')]) as never });
+
+      // Act
+      const copy = await store.localCopy(ref, await mkdtemp(path.join(tmpdir(), 's3-store-')));
+
+      // Assess
+      expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'lake', Key: 'incoming/orders/a b.csv', VersionId: 'v 1' });
+      await copy.release();
+    });
+
+    it('copies that version, and writes the destination without one, when archiving', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"' });
+      s3.on(CopyObjectCommand).resolves({});
+
+      // Act
+      await store.copy(ref, { bucket: 'lake', key: 'raw/orders/a b.csv' });
+
+      // Assess
+      expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'lake',
+        Key: 'raw/orders/a b.csv',
+        CopySource: 'lake/incoming/orders/a%20b.csv?versionId=v%201',
+      });
+    });
+  });
+
+  describe('copy above 5 GB (CopyObject refuses it)', () => {
+    const from = { bucket: 'lake', key: 'incoming/orders/big file.csv' };
+    const to = { bucket: 'lake', key: 'raw/orders/big file.csv' };
+    const size = SINGLE_COPY_LIMIT + 1;
+
+    it('copies in parts of consecutive byte ranges and completes with their ETags when the object is over 5 GB', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: size, ETag: '"e"' });
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+      s3.on(UploadPartCopyCommand).callsFake((input: { PartNumber?: number }) => ({ CopyPartResult: { ETag: `"p${String(input.PartNumber)}"` } }));
+      s3.on(CompleteMultipartUploadCommand).resolves({});
+
+      // Act
+      await store.copy(from, to);
+
+      // Assess
+      const partCount = Math.ceil(size / COPY_PART_SIZE);
+      const parts = s3.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input);
+      expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+      expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toEqual({ Bucket: 'lake', Key: 'raw/orders/big file.csv' });
+      expect(parts).toHaveLength(partCount);
+      expect(parts[0]).toEqual({
+        Bucket: 'lake',
+        Key: 'raw/orders/big file.csv',
+        UploadId: 'u1',
+        PartNumber: 1,
+        CopySource: 'lake/incoming/orders/big%20file.csv',
+        CopySourceRange: `bytes=0-${COPY_PART_SIZE - 1}`,
+      });
+      expect(parts.at(-1)?.CopySourceRange).toBe(`bytes=${(partCount - 1) * COPY_PART_SIZE}-${size - 1}`);
+      expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'lake',
+        Key: 'raw/orders/big file.csv',
+        UploadId: 'u1',
+        MultipartUpload: { Parts: Array.from({ length: partCount }, (_, i) => ({ PartNumber: i + 1, ETag: `"p${i + 1}"` })) },
+      });
+    });
+
+    it('aborts the upload and keeps the source when a part copy fails', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: size, ETag: '"e"' });
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+      s3.on(UploadPartCopyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+      s3.on(AbortMultipartUploadCommand).resolves({});
+
+      // Act
+      const moved = store.move(from, to);
+
+      // Assess
+      await expect(moved).rejects.toThrow();
+      expect(s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'lake', Key: 'raw/orders/big file.csv', UploadId: 'u1' }]);
+      expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+      expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    });
+
+    it('copies with one CopyObject when the object is exactly 5 GB', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: SINGLE_COPY_LIMIT, ETag: '"e"' });
+      s3.on(CopyObjectCommand).resolves({});
+
+      // Act
+      await store.copy(from, to);
+
+      // Assess
+      expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+      expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
     });
   });
 

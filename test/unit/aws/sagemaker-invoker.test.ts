@@ -106,6 +106,14 @@ describe('SageMakerInvoker', () => {
       await expect(invoker.invoke(ENDPOINT, REQUEST)).rejects.toMatchObject({ name: 'TransientServiceError', retryable: true });
     });
 
+    it.each(['ServiceUnavailable', 'InternalFailure', 'InternalDependencyException'])('throws TransientServiceError when the runtime answers %s without an HTTP status', async (name) => {
+      // Prepare
+      runtime.on(InvokeEndpointCommand).rejects(Object.assign(new Error(`${name} from the runtime`), { name, $metadata: {} }));
+
+      // Act / Assess
+      await expect(invoker.invoke(ENDPOINT, REQUEST)).rejects.toMatchObject({ name: 'TransientServiceError', retryable: true });
+    });
+
     it('throws TransientServiceError when the runtime throttles the call', async () => {
       // Prepare
       runtime.on(InvokeEndpointCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));

@@ -38,6 +38,38 @@ describe('stateMachineDefinition', () => {
   });
 });
 
+/** How long another execution's WaitForEndpoint waits on its endpoint change: core/steps/deploy.ts, DEPLOY_TIMEOUT_SECONDS. */
+const ENDPOINT_CHANGE_SECONDS = 3600;
+
+interface GeneratedRetrier { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds?: number; JitterStrategy: string }
+
+/** The waits a retrier makes in all before it gives up, without jitter (Step Functions: Interval × Backoff^n, capped). */
+function totalWaitSeconds(retrier: GeneratedRetrier): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retrier.MaxAttempts; attempt += 1) {
+    total += Math.min(retrier.IntervalSeconds * retrier.BackoffRate ** attempt, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+  }
+  return total;
+}
+
+describe('stateMachineDefinition Deploy', () => {
+  describe('an endpoint still updating for another execution', () => {
+    it('retries TransientServiceError, without jitter, for at least as long as an endpoint change may take when generated', () => {
+      // Prepare
+      const generated = stateMachineDefinition(REPO_ROOT) as { States: Record<string, { Retry?: GeneratedRetrier[] }> };
+
+      // Act
+      const retrier = generated.States.Deploy?.Retry?.find((r) => r.ErrorEquals.includes('TransientServiceError'));
+
+      // Assess
+      expect(retrier).toBeDefined();
+      expect(retrier?.JitterStrategy).toBe('NONE');
+      expect(totalWaitSeconds(retrier as GeneratedRetrier)).toBeGreaterThanOrEqual(ENDPOINT_CHANGE_SECONDS);
+      expect(generated.States.Deploy?.Retry).toStrictEqual(RETRY_POLICIES['endpoint-busy']);
+    });
+  });
+});
+
 describe('applyRetryPolicies', () => {
   describe('a Task that names no policy', () => {
     it('gets the default policy when generated', () => {
@@ -76,7 +108,7 @@ describe('applyRetryPolicies', () => {
 
       // Assess
       expect(act).toThrow(RetryPolicyError);
-      expect(act).toThrow('$.States.A: no retry policy "patient" in deploy/retry-policies.js (standard, capacity)');
+      expect(act).toThrow('$.States.A: no retry policy "patient" in deploy/retry-policies.js (standard, capacity, endpoint-busy)');
     });
 
     it('fails when the Task writes its retriers out instead of naming a policy', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import { normalizeInput } from '../../../core/steps/normalize-input.js';
+import type { ObjectInfo, ObjectRef } from '../../../core/ports/object-store.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 import { SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
 
@@ -40,6 +41,46 @@ describe('normalizeInput', () => {
 
       // Assess
       await expect(run).rejects.toMatchObject({ name: 'InvalidRunInputError', message: expect.stringContaining('the key has a ".." segment') });
+    });
+  });
+
+  describe('the version an upload event names', () => {
+    /** A folder store that records every head, and answers it with the version it was asked for. */
+    const recordingDeps = async () => {
+      const base = await deps();
+      const heads: ObjectRef[] = [];
+      const store = Object.assign(Object.create(base.store) as FolderObjectStore, {
+        head: (ref: ObjectRef): Promise<ObjectInfo> => {
+          heads.push(ref);
+          return Promise.resolve({ ...ref, size: 5, etag: 'e', lastModified: '2026-11-29T09:00:00.000Z' });
+        },
+      });
+      return { deps: { ...base, store }, heads };
+    };
+
+    it('looks the object up at the version start-run passed when the run is an upload', async () => {
+      // Prepare
+      const { deps: withRecorder, heads } = await recordingDeps();
+      const upload = { trigger: 'upload', pipeline: 'orders', object: { bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old', etag: 'e' } };
+
+      // Act
+      const run = await normalizeInput(state(upload), withRecorder);
+
+      // Assess
+      expect(heads).toEqual([{ bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old' }]);
+      expect(run.objects).toEqual([{ bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old', etag: 'e', size: 5, lastModified: '2026-11-29T09:00:00.000Z' }]);
+    });
+
+    it('looks the object up at the event version-id when a rule targets the state machine directly', async () => {
+      // Prepare
+      const { deps: withRecorder, heads } = await recordingDeps();
+      const event = { 'detail-type': 'Object Created', source: 'aws.s3', detail: { bucket: { name: 'lake' }, object: { key: 'incoming/orders/a.csv', 'version-id': 'v-old' } } };
+
+      // Act
+      await normalizeInput(state(event), withRecorder);
+
+      // Assess
+      expect(heads).toEqual([{ bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old' }]);
     });
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../../core/log/logger.js';
+import { writeIngestListing } from '../../../core/manifest/ingest-listing.js';
 import type { ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import type { Evaluation, IngestResult } from '../../../core/run/workflow-state.js';
@@ -42,10 +43,13 @@ const file: IngestResult = {
   ingestDate: '2026-11-21',
   rawKey: 'raw/churn/ingest_date=2026-11-21/run-7/a.csv',
   curatedPrefix: 'curated/churn/',
-  curatedKeys: ['curated/churn/ingest_date=2026-11-21/part-0123456789abcdef-0.parquet'],
+  curatedFiles: 1,
+  partitions: 1,
+  listingKey: 'ingest/_runs/churn/run-7/00aa11bb22cc33dd.json',
   rows: { input: 10, valid: 9, quarantined: 1 },
   durationMs: 12,
 };
+const curatedKeys = ['curated/churn/ingest_date=2026-11-21/part-0123456789abcdef-0.parquet'];
 
 /** The Cause Step Functions gives a caught Lambda function error: the runtime's error document, as JSON. */
 function lambdaCause(errorType: string, errorMessage: string): string {
@@ -56,6 +60,8 @@ async function depsIn() {
   const lake = await mkdtemp(path.join(tmpdir(), 'sluice-record-failure-'));
   const registry = new RecordingRegistry();
   const deps = { store: new FolderObjectStore(lake), registry, logger: silentLogger, lakeBucket: 'lake', clock: () => new Date('2026-11-21T00:30:00.000Z') };
+  // What ValidateAndPartition left for the file: its curated keys, kept out of the state.
+  await writeIngestListing(deps.store, 'lake', file.listingKey, { source: 's3://lake/incoming/churn/a.csv', curatedKeys });
   return { lake, registry, deps };
 }
 
@@ -77,7 +83,7 @@ describe('recordFailure', () => {
         status: 'FAILED',
         finishedAt: '2026-11-21T00:30:00.000Z',
         rows: { input: 10, valid: 9, quarantined: 1 },
-        ingest: [file],
+        ingest: [{ ...file, curatedKeys }],
         error: { name: 'DeploymentFailedError', message: 'Endpoint sluice-dev-churn Failed: capacity' },
         stages: { evaluation },
       });

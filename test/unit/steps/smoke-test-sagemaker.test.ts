@@ -2,14 +2,15 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointCommand, ModelNotReadyException, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SageMakerInvoker } from '../../../aws/adapters/sagemaker-invoker.js';
+import { TransientServiceError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { ModelHosting } from '../../../core/ports/model-hosting.js';
-import type { ModelRegistry } from '../../../core/ports/model-registry.js';
+import type { ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import type { DeploymentProgress } from '../../../core/run/workflow-state.js';
 import { smokeTest } from '../../../core/steps/smoke-test.js';
@@ -26,6 +27,11 @@ const features = {
 };
 const deployment: DeploymentProgress = {
   endpointName: 'sluice-dev-churn', endpointConfigName: 'cfg-1', modelName: 'm-1', modelVersion: 1, operation: 'create', attempt: 1, maxAttempts: 120, pollSeconds: 30, state: 'InService',
+};
+
+const production: ModelVersion = {
+  pipeline: 'churn', version: 3, id: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/sluice-dev-churn/3', modelArtifact: 's3://lake/models/churn/run-0/model.tar.gz',
+  image: 'xgboost:1.7-1', metrics: {}, status: 'Approved', runId: 'run-0', createdAt: '2026-11-20T00:00:00.000Z', lineage: {},
 };
 
 async function deps() {
@@ -68,6 +74,28 @@ describe('smokeTest on a SageMaker endpoint', () => {
 
       // Assess
       expect(result).toEqual({ rows: 2, predictions: [0.1, 0.9, 0.5, 0.5] });
+    });
+  });
+
+  describe('an endpoint that cannot answer yet', () => {
+    it.each([
+      ['the model is not ready', new ModelNotReadyException({ message: 'Model is not ready', $metadata: { httpStatusCode: 429 } })],
+      ['the runtime throttles the call', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })],
+    ])('throws TransientServiceError for the ASL to retry, and redeploys nothing, when %s', async (_when, answer) => {
+      // Prepare
+      runtime.on(InvokeEndpointCommand).rejects(answer);
+      const base = await deps();
+      const deploy = jest.fn(base.hosting.deploy);
+      const withProduction = { ...base, hosting: { ...base.hosting, deploy }, registry: { ...base.registry, production: async () => production } };
+
+      // Act
+      const error: unknown = await smokeTest({ run, features, deployment }, withProduction).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientServiceError);
+      expect(error).toMatchObject({ name: 'TransientServiceError', retryable: true });
+      expect(deploy).not.toHaveBeenCalled();
+      expect(runtime.commandCalls(InvokeEndpointCommand)).toHaveLength(1);
     });
   });
 });

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { silentLogger } from '../../../core/log/logger.js';
+import { ingestListingSchema } from '../../../core/manifest/ingest-listing.js';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { ObjectRef } from '../../../core/ports/object-store.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import type { ValidateAndPartitionDeps } from '../../../core/steps/validate-and-partition.js';
+import { recordRun } from '../../../core/steps/record-run.js';
 import { validateAndPartition } from '../../../core/steps/validate-and-partition.js';
 import type { IngestResult } from '../../../core/run/workflow-state.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
@@ -57,6 +59,12 @@ async function keys(lake: Lake, prefix: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.relative(path.join(lake.root, BUCKET), path.join(e.parentPath, e.name))).sort();
 }
 
+/** The curated keys a file's result points to: its listing in the lake (the state carries only counts). */
+async function listedKeys(lake: Lake, result: IngestResult): Promise<string[]> {
+  const text = await lake.store.getText({ bucket: BUCKET, key: result.listingKey });
+  return ingestListingSchema.parse(JSON.parse(text ?? 'null')).curatedKeys;
+}
+
 async function parquet(lake: Lake, prefix: string, select = '*'): Promise<Record<string, unknown>[]> {
   const files = (await keys(lake, prefix)).filter((k) => k.endsWith('.parquet'));
   if (files.length === 0) return [];
@@ -83,7 +91,7 @@ describe('validateAndPartition', () => {
       expect(again.sourceHash).toBe(first.sourceHash);
       expect(again.sameContentAs).toBeUndefined();
       expect(await parquet(lake, 'curated/orders')).toHaveLength(3);
-      expect(await keys(lake, 'curated/orders')).toEqual(again.curatedKeys);
+      expect(await keys(lake, 'curated/orders')).toEqual(await listedKeys(lake, again));
     });
 
     it('treats the same file dropped into another folder as a re-run when its name is the same', async () => {
@@ -207,10 +215,47 @@ describe('validateAndPartition', () => {
       // Assess
       const curated = await keys(lake, 'curated/orders');
       expect(curated.filter((k) => k.includes('part-aaaa-'))).toEqual(moves.map((m) => m.to).sort());
-      expect(curated.filter((k) => !k.includes('part-aaaa-'))).toEqual(other.curatedKeys);
+      expect(curated.filter((k) => !k.includes('part-aaaa-'))).toEqual(await listedKeys(lake, other));
       expect(await keys(lake, 'ingest/orders/staging')).toEqual([]);
       expect(await keys(lake, 'ingest/orders/sources')).toContain('ingest/orders/sources/aaaa.json');
     });
+  });
+
+  describe('a file with many partitions', () => {
+    /** Step Functions' cap on a state's input or output: 262,144 bytes of UTF-8 (developer guide, "Quotas"). */
+    const STATE_LIMIT_BYTES = 262_144;
+    const PARTITIONS = 2_000;
+    const byCode = specFrom(SMALL_SPEC_YAML.replace('columns: [status]', 'columns: [code]'));
+    /** 2,000 distinct three-letter codes: AAA, AAB, … */
+    const code = (i: number): string => [676, 26, 1].map((d) => String.fromCharCode(65 + (Math.floor(i / d) % 26))).join('');
+    const content = `id,status,amount,code\n${Array.from({ length: PARTITIONS }, (_, i) => `${i + 1},open,1,${code(i)}`).join('\n')}\n`;
+
+    it('returns counts and a listing key, far under the state limit, and lists every key in the manifest when it writes 2,000 partitions', async () => {
+      // Prepare
+      const lake = await freshLake(byCode);
+      // A writer buffer per open partition: 2,000 of them need more than the other tests' 256 MB (as in the Lambda, 1 GB+).
+      lake.deps.duckdb = { threads: 1, memoryLimit: '1GB' };
+      const runId = 'run-wide';
+
+      // Act
+      const result = await ingest(lake, 'incoming/orders/wide.csv', content, runId, byCode);
+      const recorded = await recordRun(
+        { run: { runId, pipeline: 'orders', trigger: 'manual', objects: [result.source], bucket: BUCKET, startedAt: '2026-11-29T10:00:00Z', plan: { features: false, training: 'none', deploy: false } }, ingest: { files: [result] } },
+        { store: lake.store, logger: silentLogger, lakeBucket: BUCKET, clock: () => new Date('2026-11-29T10:05:00Z') },
+      );
+
+      // Assess: a file's result is a few hundred bytes whatever its partitions, so a run of a hundred such files fits
+      const curated = (await keys(lake, 'curated/orders')).filter((k) => k.endsWith('.parquet'));
+      expect(curated).toHaveLength(PARTITIONS);
+      expect(Buffer.byteLength(JSON.stringify(result), 'utf8')).toBeLessThan(STATE_LIMIT_BYTES / 100);
+      expect(Buffer.byteLength(JSON.stringify({ files: [result] }), 'utf8')).toBeLessThan(STATE_LIMIT_BYTES / 100);
+      expect(result).toMatchObject({ curatedPrefix: 'curated/orders/', curatedFiles: PARTITIONS, partitions: PARTITIONS });
+      expect(Buffer.byteLength(JSON.stringify(recorded), 'utf8')).toBeLessThan(STATE_LIMIT_BYTES / 50);
+      expect(await listedKeys(lake, result)).toEqual(curated);
+      const manifest = JSON.parse(await readFile(path.join(lake.root, BUCKET, recorded.manifestKey), 'utf8')) as { ingest: { curatedKeys?: string[] }[] };
+      expect(manifest.ingest).toHaveLength(1);
+      expect(manifest.ingest[0]?.curatedKeys).toEqual(curated);
+    }, 60_000); // a hang guard: 2,000 Parquet files take a few seconds on a shared machine
   });
 
   describe('integer columns', () => {
