@@ -4,7 +4,8 @@
  * The catalog and the query engine of a stage, generated from the pipelines in the deployment (deploy/stage.js):
  *
  * - one Glue database per stage (`sluice_<stage>`);
- * - one Glue crawler per pipeline over `curated/<pipeline>/`, with a role of its own that may read that prefix only;
+ * - one Glue table per pipeline, named as core/run/naming.ts `tableName` names it, over `curated/<pipeline>/`, and one
+ *   crawler per pipeline that keeps that table up to date, with a role of its own that may read that prefix only;
  * - one Athena workgroup per pipeline with a features section, with its result location, encryption and the spec's
  *   bytes-scanned cutoff enforced.
  *
@@ -61,11 +62,34 @@ const RECRAWL_POLICY = { RecrawlBehavior: 'CRAWL_EVERYTHING' };
  */
 const SCHEMA_CHANGE_POLICY = { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' };
 
+/**
+ * Why the table is defined here and the crawler is given it (a catalog target) rather than an S3 path:
+ *
+ * A crawler over an S3 path names the table after the folder ("The name of the table is based on the Amazon S3 prefix
+ * or folder name", https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-folder-table-partition.html): for a pipeline
+ * `churn-v2` that is `churn-v2`, while Athena supports no special character but `_` in table names
+ * (https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html) and the code reads `churn_v2`.
+ * The documentation says nothing of a crawler rewriting `-`, and its only naming option, TablePrefix, only prepends.
+ * Refusing `-` in pipeline names would break every spec that uses one today (core/spec/schema.ts allows it, and
+ * SageMaker resource names allow `-` but not `_`). So the table is named by us: an AWS::Glue::Table named
+ * `tableName(pipeline)` over `curated/<pipeline>/`, and a crawler whose target is that table. "A common reason to
+ * specify a catalog table as the source is when you create the table manually … and you want a crawler to keep the
+ * table updated, including adding new partitions"
+ * (https://docs.aws.amazon.com/glue/latest/dg/define-crawler-choose-data-sources.html); such a crawler must have
+ * `DeleteBehavior: LOG`, which SCHEMA_CHANGE_POLICY already holds. The crawler still adds the columns it finds
+ * (UPDATE_IN_DATABASE), so the template lists none: it gives the name, the location, the Parquet formats and the Hive
+ * partition keys (typed string, as a crawler types them, and as the local catalog does). CloudFormation rewrites the
+ * table only when this definition changes (a new partition column), and the next crawl adds the columns back.
+ * The local catalog (local/adapters/local-catalog.ts) writes its record under the same `tableName`.
+ */
+
 /** What a crawler reads in the catalog: the database and its tables (it matches what it finds against them). */
 const CRAWLER_CATALOG_READ = ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'];
-/** What a crawler writes: its own table and that table's partitions; nothing is ever deleted (DeleteBehavior LOG). */
+/**
+ * What a crawler writes: its own table (which it updates, never creates: the template does) and that table's
+ * partitions; nothing is ever deleted (DeleteBehavior LOG).
+ */
 const CRAWLER_CATALOG_WRITE = [
-  'glue:CreateTable',
   'glue:UpdateTable',
   'glue:CreatePartition',
   'glue:BatchCreatePartition',
@@ -76,6 +100,8 @@ const CRAWLER_CATALOG_WRITE = [
 /** Logical ids of the generated resources, shared with deploy/functions.js. */
 const ids = {
   database: 'GlueDatabase',
+  /** @param {DeployedPipeline} pipeline */
+  table: (pipeline) => `GlueTable${pipeline.id}`,
   /** @param {DeployedPipeline} pipeline */
   crawler: (pipeline) => `GlueCrawler${pipeline.id}`,
   /** @param {DeployedPipeline} pipeline */
@@ -156,7 +182,35 @@ function crawlerRole(names, pipeline) {
 }
 
 /**
- * The pipeline's crawler over curated/<pipeline>/, started by the workflow.
+ * The pipeline's table over curated/<pipeline>/, named as the code reads it (see the note above CRAWLER_CATALOG_READ).
+ * @param {DeployedPipeline} pipeline
+ * @returns {GeneratedResource}
+ */
+function table(pipeline) {
+  return {
+    Type: 'AWS::Glue::Table',
+    Properties: {
+      CatalogId: { Ref: 'AWS::AccountId' },
+      DatabaseName: { Ref: ids.database },
+      TableInput: {
+        Name: pipeline.table,
+        Description: `Pipeline ${pipeline.name}: curated Parquet, columns added by its crawler`,
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { classification: 'parquet' },
+        PartitionKeys: pipeline.partitionKeys.map((Name) => ({ Name, Type: 'string' })),
+        StorageDescriptor: {
+          Location: { 'Fn::Sub': `s3://\${${LAKE_BUCKET}}/curated/${pipeline.name}/` },
+          InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The pipeline's crawler over its table (so over curated/<pipeline>/), started by the workflow.
  * @param {StageNames} names
  * @param {DeployedPipeline} pipeline
  * @returns {GeneratedResource}
@@ -169,7 +223,8 @@ function crawler(names, pipeline) {
       Description: `Crawls curated/${pipeline.name}/ (Parquet, Hive partitions) into ${names.glueDatabase}.${pipeline.table}; started by the workflow, never on a schedule`,
       Role: { 'Fn::GetAtt': [ids.crawlerRole(pipeline), 'Arn'] },
       DatabaseName: { Ref: ids.database },
-      Targets: { S3Targets: [{ Path: { 'Fn::Sub': `s3://\${${LAKE_BUCKET}}/curated/${pipeline.name}/` } }] },
+      // The table's Ref is its name: the crawler is created after it, and crawls its location.
+      Targets: { CatalogTargets: [{ DatabaseName: { Ref: ids.database }, Tables: [{ Ref: ids.table(pipeline) }] }] },
       RecrawlPolicy: RECRAWL_POLICY,
       SchemaChangePolicy: SCHEMA_CHANGE_POLICY,
       Configuration: CRAWLER_CONFIGURATION,
@@ -215,7 +270,7 @@ function workgroup(names, pipeline) {
   };
 }
 
-/** The Glue database, one crawler and crawler role per pipeline, one workgroup per pipeline with features. */
+/** The Glue database, one table, crawler and crawler role per pipeline, one workgroup per pipeline with features. */
 /**
  * @param {StageNames} names
  * @param {readonly DeployedPipeline[]} pipelines
@@ -225,6 +280,7 @@ function catalogResources(names, pipelines) {
   /** @type {Record<string, GeneratedResource>} */
   const resources = { [ids.database]: database(names) };
   for (const pipeline of pipelines) {
+    resources[ids.table(pipeline)] = table(pipeline);
     resources[ids.crawlerRole(pipeline)] = crawlerRole(names, pipeline);
     resources[ids.crawler(pipeline)] = crawler(names, pipeline);
     if (pipeline.features) resources[ids.workgroup(pipeline)] = workgroup(names, pipeline);

@@ -336,10 +336,14 @@ const FUNCTIONS = {
     statements: featureQueryStatements,
   },
   'get-feature-query-state': {
-    description: 'GetFeatureQueryState: one poll of both feature queries',
+    description: 'GetFeatureQueryState: one poll of both feature queries; starts them again in a redriven execution',
     memorySize: 256,
-    timeout: 30,
-    statements: (stage) => [allow(['athena:GetQueryExecution'], workgroups(stage))],
+    // A redriven execution re-runs only this state, which then empties two prefixes and starts two queries as
+    // StartFeatureQuery does (issue 10, item 3): the same room, spec, environment and statements.
+    timeout: 60,
+    specs: true,
+    environment: ({ names }) => ({ GLUE_DATABASE: names.glueDatabase, ATHENA_WORKGROUP_PREFIX: names.workgroupPrefix }),
+    statements: (stage) => [allow(['athena:GetQueryExecution'], workgroups(stage)), ...featureQueryStatements(stage)],
   },
   'start-training': {
     description: 'StartTraining: one SageMaker XGBoost training job on the run feature sets',
@@ -351,12 +355,17 @@ const FUNCTIONS = {
     statements: (stage) => [allow(['sagemaker:CreateTrainingJob', 'sagemaker:AddTags'], trainingJobs(stage)), passSageMakerRole()],
   },
   'describe-training': {
-    description: 'DescribeTraining: one poll of the training job',
+    description: 'DescribeTraining: one poll of the training job; starts a new one in a redriven execution',
     memorySize: 256,
     timeout: 30,
-    // The SageMaker adapter takes the role ARN when it is built, whatever it is used for.
-    environment: () => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] } }),
-    statements: (stage) => [allow(['sagemaker:DescribeTrainingJob'], trainingJobs(stage))],
+    // A redriven execution re-runs only this state, which then starts a new job as StartTraining does (issue 10,
+    // item 3): the spec, the role to pass, the job prefix and StartTraining's statements.
+    specs: true,
+    environment: ({ names }) => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }, RESOURCE_PREFIX: names.resourcePrefix }),
+    statements: (stage) => [
+      allow(['sagemaker:DescribeTrainingJob', 'sagemaker:CreateTrainingJob', 'sagemaker:AddTags'], trainingJobs(stage)),
+      passSageMakerRole(),
+    ],
   },
   'start-tuning': {
     description: 'StartTuning: one SageMaker hyperparameter tuning job over the XGBoost training definition',
@@ -368,14 +377,18 @@ const FUNCTIONS = {
     statements: (stage) => [allow(['sagemaker:CreateHyperParameterTuningJob', 'sagemaker:AddTags'], tuningJobs(stage)), passSageMakerRole()],
   },
   'describe-tuning': {
-    description: 'DescribeTuning: one poll of the tuning job; the best training job once it completes',
+    description: 'DescribeTuning: one poll of the tuning job; the best training job once it completes; a new tuning job in a redriven execution',
     memorySize: 256,
     timeout: 30,
-    environment: () => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] } }),
+    // A redriven execution re-runs only this state, which then starts a new tuning job as StartTuning does (issue 10,
+    // item 3): the spec, the role to pass, the job prefix and StartTuning's statements.
+    specs: true,
+    environment: ({ names }) => ({ SAGEMAKER_ROLE_ARN: { 'Fn::GetAtt': [SAGEMAKER_ROLE, 'Arn'] }, RESOURCE_PREFIX: names.resourcePrefix }),
     // The best training job is named after the tuning job, so it carries the stage's prefix too.
     statements: (stage) => [
-      allow(['sagemaker:DescribeHyperParameterTuningJob'], tuningJobs(stage)),
+      allow(['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:CreateHyperParameterTuningJob', 'sagemaker:AddTags'], tuningJobs(stage)),
       allow(['sagemaker:DescribeTrainingJob'], trainingJobs(stage)),
+      passSageMakerRole(),
     ],
   },
   'evaluate-model': {

@@ -29,6 +29,8 @@ const ROOT = path.resolve(__dirname, '..');
  * @property {string} name
  * @property {string} id For logical ids: `churn-v2` -> `ChurnV2`.
  * @property {string} table Its catalog table: the name with dashes as underscores.
+ * @property {readonly string[]} partitionKeys The table's Hive partition keys, in folder order: `ingest_date`, then
+ *   the spec's partitioning columns (deploy/catalog.js defines the table with them).
  * @property {{ readonly bytesScannedCutoff: number } | undefined} features Present when the spec has a features section.
  * @property {boolean} registersModels Its runs train (features and training sections) and register each candidate in
  *   its model package group.
@@ -142,6 +144,7 @@ function deployedPipelines(root = ROOT) {
       name: folder,
       id: pascal(folder),
       table: folder.replaceAll('-', '_'),
+      partitionKeys: Object.freeze(['ingest_date', ...(spec.partitioning?.columns ?? [])]),
       features: spec.features ? Object.freeze({ bytesScannedCutoff: cutoffOf(spec.features, file, root) }) : undefined,
       registersModels,
       deploys: registersModels && Boolean(spec.deployment),

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { TerminalStepError } from '../errors.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import type { ColumnType } from '../spec/schema.js';
-import { isSignificant, tokenizeSql } from '../sql/trino-compat-lexer.js';
+import { isSignificant, nextSignificant, tokenizeSql } from '../sql/trino-compat-lexer.js';
+import type { SqlToken } from '../sql/trino-compat-lexer.js';
 import { numberLiteral, quoteIdentifier, quoteLiteral } from '../sql/quote.js';
 
 /** A features.sql that cannot be wrapped: not one SELECT, or not over the pipeline's table. */
@@ -213,26 +214,95 @@ export function splitProblems(
 }
 
 /**
- * Wraps the user's SELECT for one split: a CTE of the table's name shadows the table with only that split's rows, so
- * the user's query runs unchanged over it; `UNLOAD` writes the result where SageMaker's XGBoost reads `text/csv`:
- * no header, label first, comma-separated. Athena always gzips TEXTFILE output (UNLOAD has no compression option
- * for it), so the training channels declare `CompressionType: Gzip` and use Pipe mode, the mode in which the
- * XGBoost container reads compressed CSV.
+ * Wraps the user's SELECT for one split: each reference to the pipeline's table in a FROM clause (`FROM churn`,
+ * `JOIN churn c`) becomes a subquery of only that split's rows under the table's name, so the user's query runs
+ * unchanged over it; `UNLOAD` writes the result where SageMaker's XGBoost reads `text/csv`: no header, label first,
+ * comma-separated. Athena always gzips TEXTFILE output (UNLOAD has no compression option for it), so the training
+ * channels declare `CompressionType: Gzip` and use Pipe mode, the mode in which the XGBoost container reads
+ * compressed CSV.
+ *
+ * The statement has the one shape Athena's UNLOAD documents, `UNLOAD (SELECT col_name[, ...] FROM old_table) TO …`
+ * (https://docs.aws.amazon.com/athena/latest/ug/unload.html): `SELECT * FROM (<the user's query>)`. A subquery in
+ * FROM is a full query, WITH clause included, in Athena's SELECT syntax (`from_item` is `( select )`, and `select`
+ * starts with `[ WITH with_query ]`: https://docs.aws.amazon.com/athena/latest/ug/select.html), so a user's own WITH
+ * stays inside it and never leads the UNLOAD. The table is rewritten token by token (core/sql's lexer), so strings,
+ * quoted names and comments that spell the table's name are left alone.
  */
 export function featureUnloadSql(input: FeatureUnloadInput): string {
   const source = `${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)}`;
-  let shadow: string;
+  let splitRows: string;
   if (input.splitKey.length > 0) {
     const cut = Math.round(SPLIT_BUCKETS * (1 - input.validationRatio));
     const predicate = `${splitBucketExpression(input.splitKey)} ${input.split === 'train' ? '<' : '>='} ${numberLiteral(cut)}`;
-    shadow = `${quoteIdentifier(input.table)} AS (SELECT * FROM ${source} WHERE ${predicate})`;
+    splitRows = `SELECT * FROM ${source} WHERE ${predicate}`;
   } else {
-    shadow = `${quoteIdentifier(input.table)} AS (${rowSplitSelect(input, source)})`;
+    splitRows = rowSplitSelect(input, source);
   }
-  const body = input.query.replace(/^\s*with\s/i, '');
-  const startsWithWith = body !== input.query;
-  const select = startsWithWith ? `WITH ${shadow}, ${body}` : `WITH ${shadow}\n${input.query}`;
-  return `UNLOAD (\n${select}\n) TO ${quoteLiteral(input.target)} WITH (format = 'TEXTFILE', field_delimiter = ',')`;
+  const select = narrowTable(input.query, input.table, splitRows);
+  return `UNLOAD (SELECT * FROM (\n${select}\n)) TO ${quoteLiteral(input.target)} WITH (format = 'TEXTFILE', field_delimiter = ',')`;
+}
+
+/** Words that start the clause after a FROM list: a table reference followed by one of them has no alias. */
+const AFTER_FROM_ITEM = new Set([
+  'where', 'group', 'having', 'order', 'limit', 'offset', 'fetch', 'union', 'except', 'intersect', 'window', 'join', 'inner',
+  'left', 'right', 'full', 'cross', 'natural', 'on', 'using', 'tablesample', 'for', 'match_recognize',
+]);
+/** Words that end a FROM list at their depth (a comma after them no longer separates tables). */
+const END_OF_FROM = new Set(['where', 'group', 'having', 'order', 'limit', 'offset', 'fetch', 'union', 'except', 'intersect', 'window', 'select']);
+
+/**
+ * `query` with every reference to `table` in a FROM list (after FROM, JOIN or a FROM list's comma; not `x.table`,
+ * not `table.column`, not `table(…)`) replaced by `(<rows>) AS table`, or by `(<rows>)` when the user gave it an
+ * alias. Every other token comes back byte for byte. Fails on a reference it cannot narrow (`FROM db.table`), and when
+ * the query names the table but reads it nowhere in a FROM list: either would read the whole table, both splits. A
+ * query that never names the table is left to the spec check (checkFeatureQuery) and to the engine's own guards.
+ */
+function narrowTable(query: string, table: string, rows: string): string {
+  const tokens = tokenizeSql(query);
+  // Whether each parenthesis depth is inside a FROM list, so a comma there separates tables, not select items.
+  const inFrom: boolean[] = [false];
+  let previous: SqlToken | undefined;
+  let beforePrevious: SqlToken | undefined;
+  let qualifierStart: string | undefined;
+  let named = false;
+  let replaced = 0;
+  const out = tokens.map((token, index) => {
+    if (!isSignificant(token)) return token.text;
+    const depth = inFrom.length - 1;
+    const word = token.kind === 'word' ? token.text.toLowerCase() : undefined;
+    let text = token.text;
+    if (token.text === '(') inFrom.push(false);
+    else if (token.text === ')') inFrom.length = Math.max(1, inFrom.length - 1);
+    else if (word === 'from') inFrom[depth] = true;
+    else if (word !== undefined && END_OF_FROM.has(word)) inFrom[depth] = false;
+    else if (isTableName(token, table)) {
+      named = true;
+      const before = previous?.text.toLowerCase();
+      if (before === '.' && beforePrevious?.kind !== 'symbol' && (qualifierStart === 'from' || qualifierStart === 'join' || (qualifierStart === ',' && inFrom[depth] === true))) {
+        throw new InvalidFeatureQueryError(`the feature query reads the table qualified ("${beforePrevious?.text ?? ''}.${table}"); write FROM ${table} so that Sluice can narrow it to one split`);
+      }
+      const next = nextSignificant(tokens, index)?.token;
+      const isReference = before === 'from' || before === 'join' || (before === ',' && inFrom[depth] === true);
+      if (isReference && next?.text !== '.' && next?.text !== '(') {
+        const nextWord = next?.kind === 'word' || next?.kind === 'quoted' ? next.text.toLowerCase() : undefined;
+        const hasAlias = nextWord !== undefined && !AFTER_FROM_ITEM.has(nextWord);
+        text = hasAlias ? `(${rows})` : `(${rows}) AS ${quoteIdentifier(table)}`;
+        replaced++;
+      }
+    }
+    // The token before a `qualifier.` (FROM, JOIN or a comma), to spot `FROM db.table`.
+    qualifierStart = token.text === '.' ? beforePrevious?.text.toLowerCase() : qualifierStart;
+    beforePrevious = previous;
+    previous = token;
+    return text;
+  });
+  if (named && replaced === 0) throw new InvalidFeatureQueryError(`the feature query must read the pipeline's table "${table}" in a FROM or JOIN (FROM ${table})`);
+  return out.join('');
+}
+
+function isTableName(token: SqlToken, table: string): boolean {
+  if (token.kind === 'word') return token.text.toLowerCase() === table;
+  return token.kind === 'quoted' && token.text.startsWith('"') && token.text.slice(1, -1).replaceAll('""', '"') === table;
 }
 
 /**

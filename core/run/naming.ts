@@ -8,7 +8,11 @@ export interface ResourceNames {
   workgroupPrefix: string;
 }
 
-/** The catalog table of a pipeline: its name with dashes turned into underscores, as Glue would name the folder. */
+/**
+ * The catalog table of a pipeline: its name with dashes turned into underscores (`churn-v2` → `churn_v2`), since Athena
+ * supports no special character but `_` in table names. Its data stays in `curated/<pipeline>/`; deploy/catalog.js
+ * defines the Glue table under this name and points the crawler at it, so no crawler names it after the folder.
+ */
 export function tableName(pipeline: string): string {
   return pipeline.replaceAll('-', '_');
 }

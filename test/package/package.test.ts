@@ -1,9 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rollbackAlarmNames } from '../../aws/wiring/sagemaker.js';
 import { VARIANT_NAME } from '../../aws/adapters/sagemaker-endpoints.js';
+import { catalogResources } from '../../deploy/catalog.js';
+import { deployedPipelines as stageDeployedPipelines, stageNames } from '../../deploy/stage.js';
 import { stateMachineDefinition } from '../../deploy/state-machine.js';
+import { tableName } from '../../core/run/naming.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
@@ -41,8 +44,12 @@ const SPEC_READERS = [
   'validate-and-partition',
   'start-crawler',
   'start-feature-query',
+  // A redriven execution re-runs only the polling state, which starts the queries or the job again (issue 10, item 3).
+  'get-feature-query-state',
   'start-training',
+  'describe-training',
   'start-tuning',
+  'describe-tuning',
   'evaluate-model',
   'deploy',
   'promote-model',
@@ -109,6 +116,26 @@ const ENDPOINTS = DEPLOYING.map((p) => stackArn('sagemaker', `endpoint/${PREFIX}
 const ENDPOINT_CONFIGS = stackArn('sagemaker', `endpoint-config/${PREFIX}*`);
 const MODELS = stackArn('sagemaker', `model/${PREFIX}*`);
 
+/** What StartFeatureQuery may do: start the queries Athena runs with the caller's permissions. */
+const FEATURE_QUERY_PERMISSIONS: Record<string, string[]> = {
+  'athena:StartQueryExecution': WORKGROUPS,
+  // The default database and the catalog for Athena itself; the stage's database and the featured tables to query.
+  'glue:CreateDatabase': [GLUE_CATALOG, glueDatabase('default')],
+  'glue:GetDatabase': [GLUE_CATALOG, glueDatabase('default'), GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+  'glue:GetTable': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+  'glue:GetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+  'glue:GetPartitions': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+  'glue:BatchGetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
+  's3:GetBucketLocation': [BUCKET],
+  's3:ListBucket': [BUCKET],
+  's3:ListBucketMultipartUploads': [BUCKET],
+  's3:GetObject': [objects('curated/'), ...RESULTS],
+  's3:PutObject': [objects('features/'), ...RESULTS],
+  's3:AbortMultipartUpload': [objects('features/'), ...RESULTS],
+  's3:ListMultipartUploadParts': [objects('features/'), ...RESULTS],
+  's3:DeleteObject': [objects('features/')],
+};
+
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   // The on-failure destination of its asynchronous invocations is sent with its own role.
@@ -133,39 +160,33 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   'record-failure': { 's3:PutObject': [objects('runs/')], 's3:GetObject': [objects('ingest/_runs/')], 's3:ListBucket': [BUCKET], 'sagemaker:UpdateModelPackage': MODEL_PACKAGES },
   'start-crawler': { 'glue:StartCrawler': CRAWLERS },
   'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
-  'start-feature-query': {
-    'athena:StartQueryExecution': WORKGROUPS,
-    // The default database and the catalog for Athena itself; the stage's database and the featured tables to query.
-    'glue:CreateDatabase': [GLUE_CATALOG, glueDatabase('default')],
-    'glue:GetDatabase': [GLUE_CATALOG, glueDatabase('default'), GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
-    'glue:GetTable': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
-    'glue:GetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
-    'glue:GetPartitions': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
-    'glue:BatchGetPartition': [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(p.table))],
-    's3:GetBucketLocation': [BUCKET],
-    's3:ListBucket': [BUCKET],
-    's3:ListBucketMultipartUploads': [BUCKET],
-    's3:GetObject': [objects('curated/'), ...RESULTS],
-    's3:PutObject': [objects('features/'), ...RESULTS],
-    's3:AbortMultipartUpload': [objects('features/'), ...RESULTS],
-    's3:ListMultipartUploadParts': [objects('features/'), ...RESULTS],
-    's3:DeleteObject': [objects('features/')],
-  },
-  'get-feature-query-state': { 'athena:GetQueryExecution': WORKGROUPS },
+  'start-feature-query': FEATURE_QUERY_PERMISSIONS,
+  // A redriven execution re-runs only this state, which then starts the queries again (issue 10, item 3).
+  'get-feature-query-state': { ...FEATURE_QUERY_PERMISSIONS, 'athena:GetQueryExecution': WORKGROUPS },
   'start-training': {
     'sagemaker:CreateTrainingJob': [TRAINING_JOBS],
     'sagemaker:AddTags': [TRAINING_JOBS],
     'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
   },
-  'describe-training': { 'sagemaker:DescribeTrainingJob': [TRAINING_JOBS] },
+  // A redriven execution re-runs only DescribeTraining, which then starts a new job (issue 10, item 3).
+  'describe-training': {
+    'sagemaker:DescribeTrainingJob': [TRAINING_JOBS],
+    'sagemaker:CreateTrainingJob': [TRAINING_JOBS],
+    'sagemaker:AddTags': [TRAINING_JOBS],
+    'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
+  },
   'start-tuning': {
     'sagemaker:CreateHyperParameterTuningJob': [TUNING_JOBS],
     'sagemaker:AddTags': [TUNING_JOBS],
     'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
   },
+  // A redriven execution re-runs only DescribeTuning, which then starts a new tuning job (issue 10, item 3).
   'describe-tuning': {
     'sagemaker:DescribeHyperParameterTuningJob': [TUNING_JOBS],
+    'sagemaker:CreateHyperParameterTuningJob': [TUNING_JOBS],
+    'sagemaker:AddTags': [TUNING_JOBS],
     'sagemaker:DescribeTrainingJob': [TRAINING_JOBS],
+    'iam:PassRole': [`${SAGEMAKER_ROLE}.Arn`],
   },
   'evaluate-model': {
     'sagemaker:CreateModelPackage': [...MODEL_PACKAGE_GROUPS, ...MODEL_PACKAGES],
@@ -217,6 +238,7 @@ const EXPECTED_LISTINGS: Record<string, string[]> = {
   'normalize-input': ['incoming/', 'raw/'],
   'validate-and-partition': ['curated/', 'incoming/', 'ingest/', 'quarantine/', 'raw/'],
   'start-feature-query': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
+  'get-feature-query-state': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'smoke-test': ['features/'],
   // Each file's listing of curated keys (issue 10, item 5).
   'record-run': ['ingest/_runs/'],
@@ -228,10 +250,11 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'start-run': { STATE_MACHINE_ARN: 'Ref(SluiceStateMachine)' },
   'start-crawler': { GLUE_DATABASE: DATABASE, CRAWLER_PREFIX: PREFIX },
   'start-feature-query': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
+  'get-feature-query-state': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
   'start-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
-  'describe-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
+  'describe-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'start-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
-  'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn` },
+  'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'record-failure': { RESOURCE_PREFIX: PREFIX },
   'evaluate-model': { RESOURCE_PREFIX: PREFIX },
   'deploy': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
@@ -516,6 +539,62 @@ describe('serverless.yml', () => {
       return (found[0] as [string, CfnResource])[1];
     };
     const crawlerRoleOf = (pipeline: string): CfnResource => resource(template, roleIdOf(crawlerOf(pipeline)), 'AWS::IAM::Role');
+    const tableIdOf = (pipeline: string): string => {
+      const found = resourcesOfType(template, 'AWS::Glue::Table').filter(([, t]) => (t.Properties.TableInput as { Name: string }).Name === tableName(pipeline));
+      if (found.length !== 1) throw new Error(`expected one table ${tableName(pipeline)}, found ${found.length}`);
+      return (found[0] as [string, CfnResource])[0];
+    };
+
+    it.each(PIPELINES.map((p) => p.name))('defines the %s table under the name core reads, over its curated prefix, when packaged', (pipeline) => {
+      // Prepare
+      const table = resource(template, tableIdOf(pipeline), 'AWS::Glue::Table');
+
+      // Act
+      const input = table.Properties.TableInput as Record<string, Json>;
+
+      // Assess
+      expect(table.Properties.DatabaseName).toEqual({ Ref: 'GlueDatabase' });
+      expect(input).toEqual({
+        Name: tableName(pipeline),
+        Description: expect.any(String),
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { classification: 'parquet' },
+        PartitionKeys: expect.arrayContaining([{ Name: 'ingest_date', Type: 'string' }]),
+        StorageDescriptor: {
+          Location: { 'Fn::Sub': `s3://\${LakeBucket}/curated/${pipeline}/` },
+          InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      });
+      expect((input.PartitionKeys as Json[])[0]).toEqual({ Name: 'ingest_date', Type: 'string' });
+    });
+
+    it('names the table of a dashed pipeline with underscores, as core reads it, and crawls its dashed folder when generated', () => {
+      // Prepare: a project whose one pipeline is churn-v2 (the packaged project has no dashed pipeline)
+      const root = mkdtempSync(path.join(os.tmpdir(), 'sluice-dashed-'));
+      try {
+        const spec = readFileSync(path.join(ROOT, 'pipelines', 'churn', 'pipeline.yml'), 'utf8').replace(/^name: churn$/m, 'name: churn-v2');
+        mkdirSync(path.join(root, 'pipelines', 'churn-v2'), { recursive: true });
+        writeFileSync(path.join(root, 'pipelines', 'churn-v2', 'pipeline.yml'), spec);
+
+        // Act
+        const resources = catalogResources(stageNames('sluice', 'dev'), stageDeployedPipelines(root));
+
+        // Assess
+        expect(resources.GlueTableChurnV2?.Properties).toMatchObject({
+          TableInput: { Name: 'churn_v2', PartitionKeys: [{ Name: 'ingest_date', Type: 'string' }, { Name: 'contract', Type: 'string' }], StorageDescriptor: { Location: { 'Fn::Sub': 's3://${LakeBucket}/curated/churn-v2/' } } },
+        });
+        expect(tableName('churn-v2')).toBe('churn_v2');
+        expect(resources.GlueCrawlerChurnV2?.Properties).toMatchObject({
+          Name: `${PREFIX}churn-v2`,
+          Targets: { CatalogTargets: [{ DatabaseName: { Ref: 'GlueDatabase' }, Tables: [{ Ref: 'GlueTableChurnV2' }] }] },
+          SchemaChangePolicy: { DeleteBehavior: 'LOG' },
+        });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
 
     it('defines one Glue database for the stage, named like core expects, when packaged', () => {
       // Prepare
@@ -551,7 +630,7 @@ describe('serverless.yml', () => {
 
       // Assess
       expect(describeRef(DatabaseName ?? null)).toBe('Ref(GlueDatabase)');
-      expect(Targets).toEqual({ S3Targets: [{ Path: { 'Fn::Sub': `s3://\${LakeBucket}/curated/${pipeline}/` } }] });
+      expect(Targets).toEqual({ CatalogTargets: [{ DatabaseName: { Ref: 'GlueDatabase' }, Tables: [{ Ref: tableIdOf(pipeline) }] }] });
       expect(Schedule).toBeUndefined();
     });
 
@@ -617,7 +696,6 @@ describe('serverless.yml', () => {
             'glue:GetPartition': catalogRead,
             'glue:GetPartitions': catalogRead,
             'glue:BatchGetPartition': catalogRead,
-            'glue:CreateTable': catalogWrite,
             'glue:UpdateTable': catalogWrite,
             'glue:CreatePartition': catalogWrite,
             'glue:BatchCreatePartition': catalogWrite,
@@ -793,7 +871,8 @@ describe('serverless.yml', () => {
     it('lets no other role of the template pass a role when packaged', () => {
       // Prepare
       // SmokeTest redeploys the production model when the new one answers wrongly.
-      const starters = ['start-training', 'start-tuning', 'deploy', 'smoke-test'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
+      // DescribeTraining and DescribeTuning start a new job in a redriven execution (issue 10, item 3).
+      const starters = ['start-training', 'describe-training', 'start-tuning', 'describe-tuning', 'deploy', 'smoke-test'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
 
       // Act
       const passers = allPolicyStatements(template)
@@ -1138,7 +1217,11 @@ describe('serverless.yml', () => {
       });
 
       // Assess
-      expect(holders).toEqual([{ folder: 'start-feature-query', granted: [GLUE_CATALOG, glueDatabase('default')].sort() }]);
+      // GetFeatureQueryState starts the queries again in a redriven execution (issue 10, item 3).
+      expect(holders).toEqual([
+        { folder: 'get-feature-query-state', granted: [GLUE_CATALOG, glueDatabase('default')].sort() },
+        { folder: 'start-feature-query', granted: [GLUE_CATALOG, glueDatabase('default')].sort() },
+      ]);
     });
 
     it('covers every function with an expected permission set when a function is added', () => {

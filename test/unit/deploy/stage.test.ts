@@ -80,9 +80,9 @@ describe('deployedPipelines', () => {
 
       // Assess
       expect(pipelines).toEqual([
-        { name: 'churn', id: 'Churn', table: 'churn', features: { bytesScannedCutoff: DEFAULT_BYTES_SCANNED_CUTOFF }, registersModels: false, deploys: false },
-        { name: 'fraud-v2', id: 'FraudV2', table: 'fraud_v2', features: { bytesScannedCutoff: 50_000_000 }, registersModels: false, deploys: false },
-        { name: 'ingest-only', id: 'IngestOnly', table: 'ingest_only', features: undefined, registersModels: false, deploys: false },
+        { name: 'churn', id: 'Churn', table: 'churn', partitionKeys: ['ingest_date'], features: { bytesScannedCutoff: DEFAULT_BYTES_SCANNED_CUTOFF }, registersModels: false, deploys: false },
+        { name: 'fraud-v2', id: 'FraudV2', table: 'fraud_v2', partitionKeys: ['ingest_date'], features: { bytesScannedCutoff: 50_000_000 }, registersModels: false, deploys: false },
+        { name: 'ingest-only', id: 'IngestOnly', table: 'ingest_only', partitionKeys: ['ingest_date'], features: undefined, registersModels: false, deploys: false },
       ]);
       expect(DEFAULT_BYTES_SCANNED_CUTOFF).toBe(10_000_000_000);
     });

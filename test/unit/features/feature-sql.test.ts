@@ -7,22 +7,58 @@ describe('feature SQL', () => {
   describe('featureUnloadSql', () => {
     const base = { database: 'sluice_dev', table: 'churn', splitKey: ['tenure', 'contract'], validationRatio: 0.2, target: 's3://lake/features/churn/r1/train/' };
 
-    it('shadows the table with the train rows and unloads headerless CSV when the split is train', () => {
+    const trainRows = `SELECT * FROM "sluice_dev"."churn" WHERE (from_base(substr(to_hex(md5(to_utf8(concat_ws('|', coalesce(CAST("tenure" AS varchar), ''), coalesce(CAST("contract" AS varchar), ''))))), 1, 8), 16) % 1000) < 800`;
+
+    it('narrows the table to the train rows inside the documented UNLOAD (SELECT … FROM …) when the split is train', () => {
       // Act
       const sql = featureUnloadSql({ ...base, query: 'SELECT churn, tenure FROM churn', split: 'train' });
 
       // Assess
       expect(sql).toBe(
-        `UNLOAD (\nWITH "churn" AS (SELECT * FROM "sluice_dev"."churn" WHERE (from_base(substr(to_hex(md5(to_utf8(concat_ws('|', coalesce(CAST("tenure" AS varchar), ''), coalesce(CAST("contract" AS varchar), ''))))), 1, 8), 16) % 1000) < 800)\nSELECT churn, tenure FROM churn\n) TO 's3://lake/features/churn/r1/train/' WITH (format = 'TEXTFILE', field_delimiter = ',')`,
+        `UNLOAD (SELECT * FROM (\nSELECT churn, tenure FROM (${trainRows}) AS "churn"\n)) TO 's3://lake/features/churn/r1/train/' WITH (format = 'TEXTFILE', field_delimiter = ',')`,
       );
     });
 
-    it('keeps the rest of the rows and merges into the user query CTEs when the split is validation', () => {
+    it('keeps the user query WITH inside the FROM subquery when the split is validation', () => {
       // Act
       const sql = featureUnloadSql({ ...base, query: 'WITH x AS (SELECT * FROM churn) SELECT * FROM x', split: 'validation' });
 
       // Assess
-      expect(sql).toContain('% 1000) >= 800), x AS (SELECT * FROM churn) SELECT * FROM x\n) TO');
+      expect(sql).toMatch(/^UNLOAD \(SELECT \* FROM \(\nWITH x AS \(SELECT \* FROM \(SELECT \* FROM "sluice_dev"\."churn" WHERE .*% 1000\) >= 800\) AS "churn"\) SELECT \* FROM x\n\)\) TO /);
+    });
+
+    it('keeps the user alias and joins when the table is aliased or joined', () => {
+      // Act
+      const sql = featureUnloadSql({ ...base, query: 'SELECT c.tenure FROM other o JOIN churn c ON o.id = c.id', split: 'train' });
+
+      // Assess
+      expect(sql).toContain(`SELECT c.tenure FROM other o JOIN (${trainRows}) c ON o.id = c.id\n`);
+    });
+
+    it('leaves strings, comments, columns and qualified names untouched when they spell the table name', () => {
+      // Act
+      const sql = featureUnloadSql({ ...base, query: "SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\nFROM churn, other", split: 'train' });
+
+      // Assess
+      expect(sql).toContain(`SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\nFROM (${trainRows}) AS "churn", other\n`);
+    });
+
+    it('narrows every reference when the table is listed after a comma in FROM', () => {
+      // Act
+      const sql = featureUnloadSql({ ...base, query: 'SELECT a.tenure, churn FROM other a, "churn" WHERE a.id = 1', split: 'train' });
+
+      // Assess
+      expect(sql).toContain(`SELECT a.tenure, churn FROM other a, (${trainRows}) AS "churn" WHERE a.id = 1\n`);
+    });
+
+    it('refuses the query when it names the table but no FROM reads it', () => {
+      // Act / Assess
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT churn FROM other', split: 'train' })).toThrow(InvalidFeatureQueryError);
+    });
+
+    it('refuses the query when it reads the table qualified by a database', () => {
+      // Act / Assess
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT tenure FROM other o JOIN sluice_dev.churn c ON o.id = c.id', split: 'train' })).toThrow(/write FROM churn/);
     });
 
     it('round-trips through the local engine parser when parsed back', () => {
@@ -34,7 +70,7 @@ describe('feature SQL', () => {
 
       // Assess
       expect(parsed?.target).toBe("s3://lake/o'k/");
-      expect(parsed?.select).toContain("SELECT 'it''s' AS a FROM churn");
+      expect(parsed?.select).toBe(`SELECT * FROM (\nSELECT 'it''s' AS a FROM (${trainRows}) AS "churn"\n)`);
     });
   });
 

@@ -22,8 +22,8 @@ function tableSql(rows: number): string {
 
 /** The rows one split selects, run on DuckDB with the Trino-compatibility layer. */
 async function splitRows(rows: number, split: 'train' | 'validation', strata: string[]): Promise<{ label: number; name: string }[]> {
-  const unload = featureUnloadSql({ query: 'SELECT label, x FROM t', database: 'db', table: 't', splitKey: [], validationRatio: 0.2, split, target: 's3://lake/f/', columns, strata });
-  const select = (parseUnload(unload)?.select ?? '').replace('"db"."t"', tableSql(rows)).replace('SELECT label, x FROM t', 'SELECT label, name FROM t');
+  const unload = featureUnloadSql({ query: 'SELECT label, name FROM t', database: 'db', table: 't', splitKey: [], validationRatio: 0.2, split, target: 's3://lake/f/', columns, strata });
+  const select = (parseUnload(unload)?.select ?? '').replace('"db"."t"', tableSql(rows));
   const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: '/tmp/sluice-test-spill' });
   try {
     await installTrinoCompat(db.connection);

@@ -158,7 +158,7 @@ describe('feature query steps on Athena', () => {
     const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(2);
     expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train-0' });
-    expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(\nWITH "churn" AS \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\)\n/);
+    expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(SELECT \* FROM \(\n[\s\S]*\nFROM \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\) AS "churn"\n\)\) TO /);
     expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/train\/' WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
     expect(calls[1]?.QueryString).toMatch(/>= 800\)/);
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
