@@ -22,14 +22,20 @@ export function signalCsv(rows: number, seed: number, shuffled = false): string 
   return `${lines.join('\n')}\n`;
 }
 
-/** The spec sections a test of the `signal` pipeline chooses, as YAML flow mappings. */
+/**
+ * The spec sections a test of the `signal` pipeline chooses, as YAML flow mappings. Without a gate, models are
+ * registered and never deployed; without a deployment section, a model that passes its gate is approved, not deployed.
+ */
 export interface SignalPipelineSections {
   training: string;
-  gate: string;
-  deployment: string;
+  gate?: string;
+  deployment?: string;
 }
 
-/** Writes the `signal` pipeline (its contract, a 25% validation split on `id`, and `sections`) to a temporary folder. */
+/**
+ * Writes the `signal` pipeline (its contract, a 25% validation split on `id`, and `sections`) to a temporary folder;
+ * the spec's `file` names it, for tests that run the `sluice` command on that folder.
+ */
 export async function signalPipeline(sections: SignalPipelineSections): Promise<PipelineSpec> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-signal-'));
   await writeFile(
@@ -47,8 +53,8 @@ contract:
     - { name: x4, type: double }
 features: { splitKey: [id], validationRatio: 0.25 }
 training: ${sections.training}
-gate: ${sections.gate}
-deployment: ${sections.deployment}
+${sections.gate === undefined ? '' : `gate: ${sections.gate}`}
+${sections.deployment === undefined ? '' : `deployment: ${sections.deployment}`}
 `,
   );
   await writeFile(path.join(dir, 'features.sql'), 'SELECT label, x1, x2, x3, x4 FROM signal');

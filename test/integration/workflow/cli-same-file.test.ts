@@ -1,29 +1,11 @@
 /** `sluice run` of one file twice at once: neither run archives or deletes the file the other is reading. */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { main } from '../../../local/cli/main.js';
 import { LOCAL_LAKE_BUCKET } from '../../../local/runtime/local-deps.js';
-import { signalCsv } from '../../support/signal-pipeline.js';
-
-/** The `signal` pipeline without a gate: models are registered, never deployed, so no endpoint starts. */
-const SPEC = `
-name: signal
-source: { format: csv }
-contract:
-  columns:
-    - { name: id, type: integer, nullable: false }
-    - { name: label, type: integer, allowed: [0, 1], nullable: false }
-    - { name: x1, type: double }
-    - { name: x2, type: double }
-    - { name: x3, type: double }
-    - { name: x4, type: double }
-features: { splitKey: [id], validationRatio: 0.25 }
-training:
-  hyperparameters: { objective: "binary:logistic", eval_metric: auc, num_round: 5, max_depth: 3 }
-`;
+import { signalCsv, signalPipeline } from '../../support/signal-pipeline.js';
 
 /** The parts of a run manifest this test reads. */
 interface Manifest {
@@ -52,9 +34,9 @@ describe('sluice run', () => {
 
     it('succeeds twice, counts the rows once and leaves the drop zone empty when both runs read one file name', async () => {
       // Prepare
-      const dir = await mkdtemp(path.join(tmpdir(), 'sluice-same-file-'));
-      await writeFile(path.join(dir, 'pipeline.yml'), SPEC);
-      await writeFile(path.join(dir, 'features.sql'), 'SELECT label, x1, x2, x3, x4 FROM signal');
+      // No gate: models are registered, never deployed, so no endpoint starts.
+      const spec = await signalPipeline({ training: '{ hyperparameters: { objective: "binary:logistic", eval_metric: auc, num_round: 5, max_depth: 3 } }' });
+      const dir = path.dirname(spec.file);
       const data = path.join(dir, 'signal.csv');
       await writeFile(data, signalCsv(300, 7));
       const lake = path.join(dir, 'lake');

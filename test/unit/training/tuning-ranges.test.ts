@@ -9,6 +9,7 @@ import {
   tuningProblems,
 } from '../../../core/training/tuning-ranges.js';
 import type { TuningJobDefinition, TuningRange } from '../../../core/training/tuning-ranges.js';
+import { BAD_TUNING_RANGES } from '../../support/bad-tuning-ranges.js';
 
 /** The churn pipeline's tuning job: Bayesian search over four hyperparameters, on AUC. */
 function churnTuning(overrides: Partial<TuningJobDefinition> = {}): TuningJobDefinition {
@@ -50,19 +51,10 @@ describe('tuning-ranges', () => {
     });
 
     // From the local tuner's search-space tests and the SageMaker adapter's tests: one rule set, both runtimes.
-    it.each([
-      ['a log range reaching 0', { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' }, /greater than 0/],
-      ['a reverse-log range reaching 1', { type: 'continuous', min: 0.5, max: 1, scaling: 'ReverseLogarithmic' }, /0 <= x < 1/],
-      ['a reverse-log integer range', { type: 'integer', min: 0, max: 1, scaling: 'ReverseLogarithmic' }, /not supported for integer/],
-      ['an integer range with a fractional end', { type: 'integer', min: 1.5, max: 4, scaling: 'Linear' }, /integer min and max/],
-      ['min above max', { type: 'continuous', min: 3, max: 1, scaling: 'Linear' }, /must be below max/],
-      ['min equal to max', { type: 'integer', min: 4, max: 4, scaling: 'Linear' }, /must be below max/],
-      ['an infinite end', { type: 'continuous', min: 0, max: Number.POSITIVE_INFINITY, scaling: 'Linear' }, /finite numbers/],
-      ['an empty categorical range', { type: 'categorical', values: [] }, /at least one value/],
-      ['repeated categorical values', { type: 'categorical', values: ['a', 'a'] }, /distinct/],
-    ] as const)('names the problem when the range is %s', (_case, range, message) => {
+    const infiniteEnd: (typeof BAD_TUNING_RANGES)[number] = ['an infinite end', { type: 'continuous', min: 0, max: Number.POSITIVE_INFINITY, scaling: 'Linear' }, /finite numbers/];
+    it.each([...BAD_TUNING_RANGES, infiniteEnd])('names the problem when the range is %s', (_case, range, message) => {
       // Act
-      const problems = rangeProblems(range as TuningRange);
+      const problems = rangeProblems(range);
 
       // Assess
       expect(problems).toHaveLength(1);

@@ -4,6 +4,7 @@ import {
   TuningConfigurationError,
 } from '../../../local/tuning/errors.js';
 import { selectBestTrial, tuneLocally } from '../../../local/tuning/tuner.js';
+import { BAD_TUNING_RANGES } from '../../support/bad-tuning-ranges.js';
 import type {
   LocalTuningRequest,
   TrialContext,
@@ -163,37 +164,7 @@ describe('tuner', () => {
   });
 
   describe('invalid jobs', () => {
-    it.each([
-      ['a log range reaching 0', { ranges: { eta: { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' } } }],
-      ['Grid over a numeric range', { strategy: 'Grid' }],
-      ['a malformed objective metric', { objective: { metric: 'auc', direction: 'Maximize' } }],
-      ['no trials', { maxJobs: 0 }],
-      ['a fractional seed', { seed: 0.5 }],
-      ['Hyperband with early stopping on', { strategy: 'Hyperband', earlyStopping: true }],
-    ] as const)('throws TuningConfigurationError before any trial when given %s', async (_case, overrides) => {
-      // Prepare
-      const runner = jest.fn(bowlRunner);
-
-      // Act
-      const run = tuneLocally(bowlRequest(overrides as Partial<LocalTuningRequest>), runner);
-
-      // Assess
-      await expect(run).rejects.toThrow(TuningConfigurationError);
-      expect(runner).not.toHaveBeenCalled();
-    });
-
-    // Moved from the search-space tests when the range rules moved to core/training/tuning-ranges.ts: the tuner
-    // still refuses each of these ranges, by those rules, before any trial.
-    it.each([
-      ['a log range reaching 0', { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' }, /greater than 0/],
-      ['a reverse-log range reaching 1', { type: 'continuous', min: 0.5, max: 1, scaling: 'ReverseLogarithmic' }, /0 <= x < 1/],
-      ['a reverse-log integer range', { type: 'integer', min: 0, max: 1, scaling: 'ReverseLogarithmic' }, /not supported for integer/],
-      ['an integer range with a fractional end', { type: 'integer', min: 1.5, max: 4, scaling: 'Linear' }, /integer min and max/],
-      ['min above max', { type: 'continuous', min: 3, max: 1, scaling: 'Linear' }, /must be below max/],
-      ['min equal to max', { type: 'integer', min: 4, max: 4, scaling: 'Linear' }, /must be below max/],
-      ['an empty categorical range', { type: 'categorical', values: [] }, /at least one value/],
-      ['repeated categorical values', { type: 'categorical', values: ['a', 'a'] }, /distinct/],
-    ] as const)('throws TuningConfigurationError naming the range before any trial when the range is %s', async (_case, range, message) => {
+    it.each(BAD_TUNING_RANGES)('throws TuningConfigurationError naming the range before any trial when the range is %s', async (_case, range, message) => {
       // Prepare
       const runner = jest.fn(bowlRunner);
       const ranges = { eta: range } as unknown as LocalTuningRequest['ranges'];
