@@ -8,7 +8,7 @@ import {
   tuningProblemMessage,
   tuningProblems,
 } from '../../../core/training/tuning-ranges.js';
-import type { TuningJobDefinition, TuningRange } from '../../../core/training/tuning-ranges.js';
+import type { TuningJobDefinition } from '../../../core/training/tuning-ranges.js';
 import { BAD_TUNING_RANGES } from '../../support/bad-tuning-ranges.js';
 
 /** The churn pipeline's tuning job: Bayesian search over four hyperparameters, on AUC. */
