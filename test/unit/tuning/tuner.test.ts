@@ -164,6 +164,27 @@ describe('tuner', () => {
   });
 
   describe('invalid jobs', () => {
+    it.each([
+      ['a log range reaching 0', { ranges: { eta: { type: 'continuous', min: 0, max: 1, scaling: 'Logarithmic' } } }],
+      ['Grid over a numeric range', { strategy: 'Grid' }],
+      ['a malformed objective metric', { objective: { metric: 'auc', direction: 'Maximize' } }],
+      ['no trials', { maxJobs: 0 }],
+      ['a fractional seed', { seed: 0.5 }],
+      ['Hyperband with early stopping on', { strategy: 'Hyperband', earlyStopping: true }],
+    ] as const)('throws TuningConfigurationError before any trial when given %s', async (_case, overrides) => {
+      // Prepare
+      const runner = jest.fn(bowlRunner);
+
+      // Act
+      const run = tuneLocally(bowlRequest(overrides as Partial<LocalTuningRequest>), runner);
+
+      // Assess
+      await expect(run).rejects.toThrow(TuningConfigurationError);
+      expect(runner).not.toHaveBeenCalled();
+    });
+
+    // Moved from the search-space tests when the range rules moved to core/training/tuning-ranges.ts: the tuner
+    // still refuses each of these ranges, by those rules, before any trial.
     it.each(BAD_TUNING_RANGES)('throws TuningConfigurationError naming the range before any trial when the range is %s', async (_case, range, message) => {
       // Prepare
       const runner = jest.fn(bowlRunner);
