@@ -9,7 +9,7 @@ const swc = ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescri
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // @middy/* ships ESM only: let swc turn it into CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };

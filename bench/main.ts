@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { runE2eBench } from './e2e/e2e-bench.js';
 import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
+import { runIngestMemoryBench } from './ingest/ingest-memory-bench.js';
 import { runServeBench } from './serve/serve-bench.js';
 import { formatTrainBench, runTrainBench } from './train/train-bench.js';
 
@@ -9,25 +11,46 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
     runIngestBench({
       bytes: Number(flag(args, '--mb') ?? 1000) * 1e6,
       dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
-      repeats: Number(flag(args, '--repeats') ?? 2),
+      repeats: Number(flag(args, '--repeats') ?? 3),
     }),
+  'ingest-memory': async (args) => {
+    await runIngestMemoryBench({
+      bytes: Number(flag(args, '--mb') ?? 1000) * 1e6,
+      dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
+      repeats: Number(flag(args, '--repeats') ?? 1),
+      sizes: (flag(args, '--sizes') ?? '1769,3008,3538,5307,7076,10240').split(',').map(Number),
+      ephemeralMb: Number(flag(args, '--ephemeral') ?? 10240),
+    });
+  },
   features: (args) =>
     runFeaturesBench({
       rows: Number(flag(args, '--rows') ?? 10_000_000),
       dataDir: path.resolve(flag(args, '--data') ?? 'bench-data'),
+      repeats: Number(flag(args, '--repeats') ?? 3),
     }),
   train: async (args) => {
     const result = await runTrainBench({
       rows: Number(flag(args, '--rows') ?? 1_000_000),
       features: Number(flag(args, '--features') ?? 20),
       workDir: path.resolve(flag(args, '--data') ?? 'bench-data/train'),
+      repeats: Number(flag(args, '--repeats') ?? 3),
+      trials: Number(flag(args, '--trials') ?? 8),
+      onSample: (side, run, value) => console.error(`train: ${side} run ${run + 1}: ${value.toFixed(2)} s`),
     });
     console.log(formatTrainBench(result));
+  },
+  e2e: async (args) => {
+    await runE2eBench({
+      projectRoot: path.resolve(__dirname, '..', '..'),
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/e2e'),
+      repeats: Number(flag(args, '--repeats') ?? 3),
+    });
   },
   serve: async (args) => {
     await runServeBench({
       workDir: path.resolve(flag(args, '--data') ?? 'bench-data/serve'),
-      durationSeconds: Number(flag(args, '--seconds') ?? 10),
+      durationSeconds: Number(flag(args, '--seconds') ?? 5),
+      repeats: Number(flag(args, '--repeats') ?? 3),
     });
   },
 };

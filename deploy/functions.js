@@ -89,6 +89,11 @@ const crawlers = ({ names, pipelines }) => pipelines.map((p) => glue.crawler(`${
 const workgroups = ({ names, pipelines }) => withFeatures(pipelines).map((p) => arn('athena', `workgroup/${names.workgroupPrefix}${p.name}`));
 /** @param {Stage} stage */
 const trainingJobs = ({ names }) => [arn('sagemaker', `training-job/${names.resourcePrefix}*`)];
+/**
+ * The executions of this stage's state machine (serverless.yml names it `<service>-<stage>`).
+ * @param {Stage} stage
+ */
+const executionsOf = ({ service, stage }) => arn('states', `execution:${service}-${stage}:*`);
 /** @param {Stage} stage */
 const tuningJobs = ({ names }) => [arn('sagemaker', `hyper-parameter-tuning-job/${names.resourcePrefix}*`)];
 
@@ -270,11 +275,16 @@ const FUNCTIONS = {
     // HeadObject of the upload (incoming/) or of an archive re-run (raw/): listing those prefixes is what makes S3
     // answer a missing key with 404 rather than 403 (see lake.listUnder).
     // An upload is looked up at its event's version id (uploads land under incoming/).
-    statements: [lake.read('incoming/', 'raw/'), lake.readVersions('incoming/'), lake.listUnder('incoming/', 'raw/')],
+    // ingest/_runs/: the run's object list, which the IngestFiles Distributed Map reads its items from
+    // (core/manifest/object-list.ts); a folder input is listed under the drop zone (incoming/).
+    statements: [lake.read('incoming/', 'raw/'), lake.readVersions('incoming/'), lake.listUnder('incoming/', 'raw/'), lake.write('ingest/_runs/')],
   },
   'validate-and-partition': {
     description: 'ValidateAndPartition: contract checks on DuckDB, curated Parquet partitions, quarantine',
-    memorySize: 3008,
+    // One vCPU's worth: Lambda sells CPU in proportion to memory, and one DuckDB thread spends the least CPU per GB
+    // ingested, so this is the cheapest size per GB that fits DuckDB and the largest Lambda file in 15 minutes
+    // (measured: deploy/lambda-memory.md). DuckDB gets 1 thread and 1,061 MB (core/config/runtime-config.ts).
+    memorySize: 1769,
     timeout: 900,
     ephemeralStorageSize: 10240,
     specs: true,
@@ -301,15 +311,51 @@ const FUNCTIONS = {
     timeout: 30,
     // Reads back each file's curated keys, kept out of the state (core/manifest/ingest-listing.ts, issue 10 item 5);
     // listing the prefix makes a missing listing a 404 (see lake.listUnder).
-    statements: [lake.write('runs/'), lake.read('ingest/_runs/'), lake.listUnder('ingest/_runs/')],
+    // ingest/_map-runs/: the IngestFiles map run's results (core/manifest/ingest-results.ts).
+    statements: [lake.write('runs/'), lake.read('ingest/_runs/', 'ingest/_map-runs/'), lake.listUnder('ingest/_runs/', 'ingest/_map-runs/')],
   },
   'record-failure': {
-    description: 'RecordFailure: writes the failed run manifest; rejects a promoted candidate that never reached production',
+    description: 'RecordFailure: on a failed, timed-out or aborted execution, stops its jobs and writes the failed run manifest',
     memorySize: 256,
-    timeout: 30,
+    // Up to 25 history pages, two stops, the listings and the manifest: seconds, with room for the SDK's own retries.
+    timeout: 60,
     // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
-    statements: (stage) => [lake.write('runs/'), lake.read('ingest/_runs/'), lake.listUnder('ingest/_runs/'), ...decideModelVersions(stage)],
+    statements: (stage) => [
+      // runs/: the manifest, read first to skip an event delivered twice (listing makes a missing one a 404).
+      lake.write('runs/'),
+      lake.read('runs/', 'ingest/_runs/', 'ingest/_map-runs/'),
+      lake.listUnder('runs/', 'ingest/_runs/', 'ingest/_map-runs/'),
+      ...decideModelVersions(stage),
+      // The failed execution's history: GetExecutionHistory is authorized on the execution ARN
+      // (`arn:…:states:<region>:<account>:execution:<state machine name>:<execution name>`), this state machine's only.
+      allow(['states:GetExecutionHistory'], [executionsOf(stage)]),
+      // The run's jobs and query still running when it failed (issue 10, item 4).
+      allow(['sagemaker:StopTrainingJob'], trainingJobs(stage)),
+      allow(['sagemaker:StopHyperParameterTuningJob'], tuningJobs(stage)),
+      ...allowOn(['athena:StopQueryExecution'], workgroups(stage)),
+    ],
+    events: (stage) => [
+      {
+        eventBridge: {
+          name: `${stage.service}-${stage.stage}-failed-executions`,
+          description: 'Executions of the state machine that failed, timed out or were aborted',
+          // Step Functions sends "Step Functions Execution Status Change" to the default bus, `detail` as DescribeExecution
+          // returns it (EventBridge user guide, "Step Functions events"; Step Functions developer guide, "EventBridge
+          // for Step Functions execution status changes"). Delivery is at least once: RecordFailure skips a failure the
+          // manifest already records. A redriven execution that fails again sends a new event and is recorded again.
+          pattern: {
+            'source': ['aws.states'],
+            'detail-type': ['Step Functions Execution Status Change'],
+            'detail': {
+              status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+              stateMachineArn: [{ Ref: STATE_MACHINE }],
+            },
+          },
+          retryPolicy: { maximumEventAge: 86_400, maximumRetryAttempts: 185 },
+        },
+      },
+    ],
   },
   'start-crawler': {
     description: 'StartCrawler: starts the pipeline crawler over curated/<pipeline>/',
@@ -412,8 +458,8 @@ const FUNCTIONS = {
     description: 'GetEndpointState: one poll of the pipeline endpoint',
     memorySize: 256,
     timeout: 30,
-    // The endpoint's name comes from the state ($.deployment); the deployment wiring still reads the stage prefix.
-    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
+    // The endpoint's name comes from the state ($.deployment): no environment of its own (aws/wiring/sagemaker.ts
+    // endpointStateDeps builds a describe-only deployer, issue 10 item 12).
     statements: (stage) => allowOn(['sagemaker:DescribeEndpoint'], hosting.arns.endpoints(stage)),
   },
   'smoke-test': {
@@ -438,7 +484,8 @@ const FUNCTIONS = {
     memorySize: 256,
     timeout: 30,
     specs: true,
-    environment: ({ names }) => ({ ...modelRoleEnvironment(), RESOURCE_PREFIX: names.resourcePrefix }),
+    // The registry's group prefix; no model role: PromoteModel creates no model (aws/wiring/sagemaker.ts promoteDeps).
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
     statements: promoteStatements,
   },
 };
@@ -564,6 +611,18 @@ module.exports = {
         ];
       }),
     );
+  },
+  /**
+   * The statements of one function's role, without its log group: deploy/ecs.js gives the ingest task the
+   * ValidateAndPartition function's, so both routes of a file may do the same.
+   * @param {string} folder
+   * @param {Stage} stage
+   * @returns {Statement[]}
+   */
+  statementsOf: (folder, stage) => {
+    const entry = FUNCTIONS[folder];
+    if (!entry) throw new Error(`deploy/functions.js: no function ${folder}`);
+    return ofStage(entry.statements, stage);
   },
   /**
    * One AWS::IAM::Role per function, for `resources.Resources`.

@@ -82,10 +82,27 @@ const ENDPOINT_BUSY = Object.freeze({
  *   Deploy, whose retries otherwise give up after about 30 s while the endpoint is still updating.
  * @satisfies {Readonly<Record<string, readonly Readonly<Retrier>[]>>}
  */
+/**
+ * A Fargate task that could not be placed: with the callback pattern, RunTask's non-empty `Failures` (no capacity in
+ * the subnets' zones, an image pull refused) fail the state as `AmazonECS.Unknown` (Step Functions developer guide,
+ * "Run Amazon ECS or Fargate tasks with Step Functions"). Capacity comes back in minutes; the ingest is idempotent
+ * (a re-run of the same bytes replaces its rows), so the task is simply started again.
+ * @type {Readonly<Retrier>}
+ */
+const FARGATE_PLACEMENT = Object.freeze({
+  ErrorEquals: Object.freeze(['AmazonECS.Unknown']),
+  IntervalSeconds: 30,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+});
+
 const RETRY_POLICIES = Object.freeze({
   standard: Object.freeze([TRANSIENT]),
   capacity: Object.freeze([TRANSIENT, RESOURCE_LIMIT]),
   'endpoint-busy': Object.freeze([ENDPOINT_BUSY]),
+  // The large-file route (ValidateAndPartitionOnFargate): the step's own transient errors, and placement failures.
+  fargate: Object.freeze([TRANSIENT, FARGATE_PLACEMENT]),
 });
 
 /** The policy of a Task whose definition names none. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { GetQueryExecutionCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import type { AthenaClient, QueryExecution } from '@aws-sdk/client-athena';
 import { TransientServiceError } from '../../core/errors.js';
 import type { QueryEngine, QueryRequest, QueryStatus } from '../../core/ports/query-engine.js';
-import { callAws } from './aws-errors.js';
+import { callAws, callAwsTolerating, isAwsError } from './aws-errors.js';
 import type { ClassifyOptions } from './aws-errors.js';
 
 /** Athena's ClientRequestToken takes 32 to 128 characters (StartQueryExecution API reference). */
@@ -51,6 +51,19 @@ export class AthenaQueryEngine implements QueryEngine {
       ATHENA_ERRORS,
     );
     return toQueryStatus(out.QueryExecution);
+  }
+
+  /**
+   * StopQueryExecution (Athena API reference: `{ QueryExecutionId }`, "Stops a query execution"). Athena answers a query
+   * that already ended with InvalidRequestException: nothing is left to stop, so it is accepted.
+   */
+  public async stopQuery(queryId: string): Promise<void> {
+    await callAwsTolerating(
+      `StopQueryExecution ${queryId}`,
+      () => this.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })),
+      (error) => isAwsError(error, 'InvalidRequestException'),
+      ATHENA_ERRORS,
+    );
   }
 }
 

@@ -3,6 +3,8 @@ import {
   CreateTrainingJobCommand,
   DescribeHyperParameterTuningJobCommand,
   DescribeTrainingJobCommand,
+  StopHyperParameterTuningJobCommand,
+  StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import type {
   CategoricalParameterRange,
@@ -15,6 +17,7 @@ import type {
   MetricData,
   ParameterRanges,
   ResourceConfig,
+  S3DataDistribution,
   SageMakerClient,
   StoppingCondition,
   Tag,
@@ -22,10 +25,12 @@ import type {
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { TerminalStepError } from '../../core/errors.js';
+import { channelFormat } from '../../core/features/channel-format.js';
+import type { ChannelFormat } from '../../core/features/channel-format.js';
 import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
 import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
 import { hyperbandMaxResource, tuningProblemMessage, tuningProblems } from '../../core/training/tuning-ranges.js';
-import { callAws, classifyAwsError, isAwsError } from './aws-errors.js';
+import { callAws, callAwsTolerating, classifyAwsError, isAwsError } from './aws-errors.js';
 import { xgboostImageUri } from './xgboost-images.js';
 
 /** Options of {@link SageMakerTrainer}. */
@@ -49,10 +54,11 @@ export const RUN_TAG = 'sluice:run';
 /**
  * The trainer on SageMaker, with the built-in XGBoost 1.7-1 algorithm.
  *
- * - Channels `train` and `validation` stream the feature sets in Pipe mode: they are gzip CSV written by Athena's
- *   UNLOAD, and SageMaker decompresses a channel only in Pipe mode (Channel.CompressionType: "used only in Pipe input
- *   mode. In File mode, leave this field unset or set it to None"); the XGBoost container reads CSV from a pipe, and in
- *   File mode hands the files as they are to XGBoost's CSV parser, which does not gunzip them.
+ * - Channels `train` and `validation` are the feature sets in the algorithm's channel format
+ *   (`core/features/channel-format.ts`): for XGBoost, Snappy Parquet written by Athena's UNLOAD, declared
+ *   `application/x-parquet` and read in File mode (the container reads a Parquet channel folder with pyarrow,
+ *   aws/sagemaker-xgboost-container `data_utils.py`). No CompressionType: compression is inside the files, and
+ *   Channel.CompressionType "is used only in Pipe input mode. In File mode, leave this field unset" (API_Channel).
  * - Starting a job is idempotent by name: a ResourceInUse "already exists" answer means a retried state already started
  *   it, and counts as started.
  * - Errors go through the shared classifier (`aws-errors.ts`): throttling becomes TransientServiceError and
@@ -82,7 +88,7 @@ export class SageMakerTrainer implements Trainer {
     }
     const input: CreateTrainingJobCommandInput = {
       TrainingJobName: request.jobName,
-      AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: 'Pipe' },
+      AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: channelFormat(request.algorithm).inputMode },
       RoleArn: this.roleArn,
       HyperParameters: { ...request.hyperparameters },
       InputDataConfig: channels(request),
@@ -143,7 +149,7 @@ export class SageMakerTrainer implements Trainer {
       },
       TrainingJobDefinition: {
         // Built-in algorithms emit their metrics to the tuner themselves: no MetricDefinitions.
-        AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: 'Pipe' },
+        AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: channelFormat(training.algorithm).inputMode },
         StaticHyperParameters: staticHyperparameters,
         RoleArn: this.roleArn,
         InputDataConfig: channels(training),
@@ -159,6 +165,27 @@ export class SageMakerTrainer implements Trainer {
       this.sagemaker.send(new CreateHyperParameterTuningJobCommand(input)),
     );
     return { jobName: request.jobName };
+  }
+
+  /**
+   * StopTrainingJob (SageMaker API reference: `{ TrainingJobName }`, an empty answer). A job that already ended or is
+   * gone is answered with a ValidationException or ResourceNotFound: nothing is left to stop, so both are accepted.
+   */
+  public async stopTraining(jobName: string): Promise<void> {
+    await callAwsTolerating(`StopTrainingJob ${jobName}`, () => this.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), notRunning);
+  }
+
+  /**
+   * StopHyperParameterTuningJob (SageMaker API reference: `{ HyperParameterTuningJobName }`; "Stops a running
+   * hyperparameter tuning job and all running training jobs that the tuning job launched"). Idempotent as
+   * {@link stopTraining}.
+   */
+  public async stopTuning(jobName: string): Promise<void> {
+    await callAwsTolerating(
+      `StopHyperParameterTuningJob ${jobName}`,
+      () => this.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: jobName })),
+      notRunning,
+    );
   }
 
   public async tuningStatus(jobName: string): Promise<JobStatus> {
@@ -230,17 +257,26 @@ function trainingProblems(training: TrainingPart, kind: string, jobName: string,
   return problems;
 }
 
-/** Gzip CSV, no header, label first, streamed whole to every instance. */
+/**
+ * The feature sets in the algorithm's channel format, label first. On one instance both are copied whole. On more
+ * (`training.instanceCount` > 1) the train set is sharded: "If there are n ML compute instances launched for a training
+ * job, each instance gets approximately 1/n of the number of S3 objects" (SageMaker API reference, S3DataSource,
+ * S3DataDistributionType ShardedByS3Key), so each instance reads only its share of the files UNLOAD wrote, and
+ * XGBoost's distributed training combines them; every instance keeps the whole validation set (FullyReplicated), so
+ * each evaluates on the same rows. The same reference says not to use more instances than objects (docs/scaling.md).
+ */
 function channels(training: TrainingPart): Channel[] {
-  return [channel('train', training.trainUri), channel('validation', training.validationUri)];
+  const format = channelFormat(training.algorithm);
+  const trainDistribution: S3DataDistribution = training.resources.instanceCount > 1 ? 'ShardedByS3Key' : 'FullyReplicated';
+  return [channel('train', training.trainUri, format, trainDistribution), channel('validation', training.validationUri, format, 'FullyReplicated')];
 }
 
-function channel(name: string, uri: string): Channel {
+function channel(name: string, uri: string, format: ChannelFormat, distribution: S3DataDistribution): Channel {
   return {
     ChannelName: name,
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } },
-    ContentType: 'text/csv',
-    CompressionType: 'Gzip',
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: distribution } },
+    ContentType: format.contentType,
+    ...(format.inputMode === 'Pipe' && format.compression ? { CompressionType: format.compression } : {}),
   };
 }
 
@@ -345,4 +381,9 @@ function metricsOf(list: MetricData[] | undefined): Record<string, number> | und
     if (metric.MetricName !== undefined && metric.Value !== undefined) metrics[metric.MetricName] = metric.Value;
   }
   return Object.keys(metrics).length > 0 ? metrics : undefined;
+}
+
+/** SageMaker's answer to stopping a job that is not running (ended, or never made): nothing to stop. */
+function notRunning(error: unknown): boolean {
+  return isAwsError(error, ['ValidationException', 'ResourceNotFound']);
 }

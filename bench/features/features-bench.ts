@@ -1,23 +1,33 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { openDuckDb } from '../../core/duckdb/open-duckdb.js';
-import { readFeatureQuery, featureUnloadSql } from '../../core/features/feature-sql.js';
+import { channelFormat } from '../../core/features/channel-format.js';
+import { featureUnloadSql, readFeatureQuery, splitSettings } from '../../core/features/feature-sql.js';
+import type { QueryStatus } from '../../core/ports/query-engine.js';
 import { loadPipelineSpec } from '../../core/spec/load-spec.js';
 import { quoteLiteral } from '../../core/sql/quote.js';
 import { installTrinoCompat, translateTrinoSql } from '../../core/sql/trino-compat.js';
 import { DuckDbQueryEngine } from '../../local/adapters/duckdb-query-engine.js';
 import { LocalCatalog } from '../../local/adapters/local-catalog.js';
 import { projectRoot } from '../../local/runtime/project-root.js';
+import { formatSummaryHeader, formatSummaryLine, runPaired } from '../support/paired-runs.js';
 
 const DAYS = 10;
 
+/** What each side of the features bench reports besides its time. */
+interface FeaturesDetail {
+  readonly bytes: number;
+}
+
 /**
- * `npm run bench -- features`: the churn feature query over `rows` curated rows (10 ingest dates × 3 contracts),
- * on the local engine, both splits, against DuckDB copying the same rows out unchanged (scan and write, no feature
- * work) in the same run; then the plan of a one-day query, to show partition pruning.
+ * `npm run bench -- features [--rows N] [--repeats N]`: the churn feature query over `rows` curated rows (10 ingest
+ * dates × 3 contracts) on the local engine, one query writing both splits as Snappy Parquet, against DuckDB copying
+ * the same rows out unchanged to Snappy Parquet (scan and write, no feature work), with the same threads, run in turn
+ * (`bench/support/paired-runs.ts`); then the plan of a one-day query, to show partition pruning. Target: the ratio of
+ * medians at most 1.1.
  */
-export async function runFeaturesBench(options: { rows: number; dataDir: string }): Promise<void> {
+export async function runFeaturesBench(options: { rows: number; dataDir: string; repeats: number }): Promise<void> {
   const lake = path.join(options.dataDir, 'features-lake');
   const curated = path.join(lake, 'lake', 'curated', 'churn');
   const limits = { threads: availableParallelism(), memoryLimit: '2GB', tempDirectory: path.join(lake, '.spill') };
@@ -36,45 +46,102 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string 
       strftime(DATE '2026-11-01' + (i % ${DAYS})::INT, '%Y-%m-%d') AS ingest_date
     FROM range(${options.rows}) t(i)
   ) TO ${quoteLiteral(curated)} (FORMAT parquet, PARTITION_BY (ingest_date, contract), FILENAME_PATTERN 'part-bench-{i}')`);
+  db.close();
 
   const catalog = new LocalCatalog(lake, limits);
-  const target = { crawlerName: 'bench', database: 'sluice_local', table: 'churn', bucket: 'lake', prefix: 'curated/churn/' };
-  await catalog.startCrawl(target);
+  await catalog.startCrawl({ crawlerName: 'bench', database: 'sluice_local', table: 'churn', bucket: 'lake', prefix: 'curated/churn/' });
   const engine = new DuckDbQueryEngine(lake, catalog, limits);
   const spec = loadPipelineSpec('churn', path.join(projectRoot(), 'pipelines'));
   const query = readFeatureQuery(spec, 'churn');
+  const format = channelFormat('xgboost');
+  let run = 0;
 
-  const baselineOut = path.join(lake, 'baseline.csv.gz');
-  let started = Date.now();
-  await db.connection.run(`COPY (SELECT * EXCLUDE (ingest_date, contract) FROM read_parquet(${quoteLiteral(`${curated}/**/*.parquet`)}, hive_partitioning = true)) TO ${quoteLiteral(baselineOut)} (FORMAT csv, COMPRESSION gzip, HEADER false)`);
-  const baselineMs = Date.now() - started;
+  const baseline = async () => {
+    // The same rows, every column, copied to one Snappy Parquet file by a DuckDB with the same limits and threads.
+    const out = path.join(lake, 'baseline');
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out, { recursive: true });
+    const copy = await openDuckDb(limits);
+    const started = performance.now();
+    try {
+      await copy.connection.run(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteral(`${curated}/**/*.parquet`)}, hive_partitioning = true)) TO ${quoteLiteral(path.join(out, 'part-00000.parquet'))} (FORMAT parquet, COMPRESSION snappy)`,
+      );
+    } finally {
+      copy.close();
+    }
+    return { value: (performance.now() - started) / 1000, detail: { bytes: await folderBytes(out) } };
+  };
 
-  started = Date.now();
-  for (const split of ['train', 'validation'] as const) {
-    const sql = featureUnloadSql({ query, database: 'sluice_local', table: 'churn', splitKey: spec.features?.splitKey ?? ['tenure'], validationRatio: 0.2, split, target: `s3://lake/features/churn/bench/${split}/` });
-    const { queryId } = await engine.startQuery({ sql, database: 'sluice_local', workgroup: 'bench', requestToken: `bench-${split}` });
-    const status = await engine.queryStatus(queryId);
-    if (status.state !== 'SUCCEEDED') throw new Error(`feature query failed: ${status.reason ?? ''}`);
-  }
-  const featuresMs = Date.now() - started;
+  const sluice = async () => {
+    run++;
+    const target = `s3://lake/features/churn/bench-${run}/`;
+    const sql = featureUnloadSql({ query, database: 'sluice_local', table: 'churn', ...splitSettings(spec), validationRatio: 0.2, target, output: format.unload });
+    const started = performance.now();
+    const { queryId } = await engine.startQuery({ sql, database: 'sluice_local', workgroup: 'bench', requestToken: `bench-features-${run}-${Date.now()}` });
+    const status = await settled(engine, queryId);
+    const seconds = (performance.now() - started) / 1000;
+    if (status.state !== 'SUCCEEDED') throw new Error(`feature query failed: ${status.reason ?? status.state}`);
+    const out = path.join(lake, 'lake', 'features', 'churn', `bench-${run}`);
+    const bytes = await folderBytes(out);
+    await rm(out, { recursive: true, force: true });
+    return { value: seconds, detail: { bytes } };
+  };
 
-  await installTrinoCompat(db.connection);
-  await db.connection.run(`CREATE SCHEMA sluice_local; CREATE VIEW sluice_local.churn AS SELECT * FROM read_parquet(${quoteLiteral(`${curated}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'ingest_date': 'VARCHAR', 'contract': 'VARCHAR'})`);
-  const oneDay = `SELECT count(*) FROM (${query.replace(/FROM churn\s*$/, "FROM sluice_local.churn WHERE ingest_date = '2026-11-03'")})`;
-  const plan = await db.rows(`EXPLAIN ANALYZE ${translateTrinoSql(oneDay)}`);
-  db.close();
-  const planText = plan.map((r) => String(r.explain_value ?? '')).join('\n');
-  const scanning = planText
-    .split('\n')
-    .map((l) => l.replace(/[│┌┐└┘─┬┴├┤]/g, '').trim())
-    .filter((l) => /^(Scanning Files|Total Files Read|\(ingest_date = )/.test(l));
+  const result = await runPaired<FeaturesDetail, FeaturesDetail>({
+    repeats: options.repeats,
+    baseline,
+    sluice,
+    onSample: (side, i, value) => process.stdout.write(`  run ${i + 1} ${side}: ${value.toFixed(2)} s\n`),
+  });
 
-  const mrows = options.rows / 1e6;
-  process.stdout.write(`\nfeatures: ${options.rows.toLocaleString('en')} curated rows, ${DAYS * 3} partitions\n`);
-  process.stdout.write(`  ${'DuckDB copy of the rows, no features (baseline)'.padEnd(52)}${(baselineMs / 1000).toFixed(2).padStart(7)} s  ${(mrows / (baselineMs / 1000)).toFixed(2)} M rows/s\n`);
-  process.stdout.write(`  ${'Sluice feature query, train + validation UNLOAD'.padEnd(52)}${(featuresMs / 1000).toFixed(2).padStart(7)} s  ${(mrows / (featuresMs / 1000)).toFixed(2)} M rows/s\n`);
-  process.stdout.write(`  ratio (baseline / Sluice): ${(baselineMs / featuresMs).toFixed(2)}\n`);
+  const oneDayPlan = await partitionPruning(curated, query, limits);
+  process.stdout.write(`\nfeatures: ${options.rows.toLocaleString('en')} curated rows, ${DAYS * 3} partitions, ${limits.threads} DuckDB threads each\n`);
+  process.stdout.write(`${formatSummaryHeader()}\n`);
+  process.stdout.write(`${formatSummaryLine('DuckDB copy of the rows to Snappy Parquet (baseline)', result.baseline, 's')}\n`);
+  process.stdout.write(`${formatSummaryLine('Sluice feature query, one scan, both splits', result.sluice, 's')}\n`);
+  process.stdout.write(`  ratio of medians (Sluice / baseline): ${result.ratioOfMedians.toFixed(2)}  (target ≤ 1.10)\n`);
+  process.stdout.write(`  output: baseline ${mb(result.baselineDetail?.bytes)} MB, feature sets ${mb(result.sluiceDetail?.bytes)} MB\n`);
   process.stdout.write(`  partition pruning, the feature query for ingest_date = '2026-11-03' (EXPLAIN ANALYZE):\n`);
-  for (const line of scanning) process.stdout.write(`    ${line}\n`);
+  for (const line of oneDayPlan) process.stdout.write(`    ${line}\n`);
   await rm(lake, { recursive: true, force: true });
+}
+
+/** Waits for the query to settle: the engine runs it off the event loop, its job board says when it is done. */
+async function settled(engine: DuckDbQueryEngine, queryId: string): Promise<QueryStatus> {
+  for (;;) {
+    const status = await engine.queryStatus(queryId);
+    if (status.state !== 'RUNNING' && status.state !== 'QUEUED') return status;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+function mb(bytes: number | undefined): string {
+  return bytes === undefined ? '?' : (bytes / 1e6).toFixed(1);
+}
+
+async function partitionPruning(curated: string, query: string, limits: Parameters<typeof openDuckDb>[0]): Promise<string[]> {
+  const db = await openDuckDb(limits);
+  try {
+    await installTrinoCompat(db.connection);
+    await db.connection.run(`CREATE SCHEMA sluice_local; CREATE VIEW sluice_local.churn AS SELECT * FROM read_parquet(${quoteLiteral(`${curated}/**/*.parquet`)}, hive_partitioning = true, hive_types = {'ingest_date': 'VARCHAR', 'contract': 'VARCHAR'})`);
+    const oneDay = `SELECT count(*) FROM (${query.replace(/FROM churn\s*$/, "FROM sluice_local.churn WHERE ingest_date = '2026-11-03'")})`;
+    const plan = await db.rows(`EXPLAIN ANALYZE ${translateTrinoSql(oneDay)}`);
+    return plan
+      .map((r) => String(r.explain_value ?? ''))
+      .join('\n')
+      .split('\n')
+      .map((l) => l.replace(/[│┌┐└┘─┬┴├┤]/g, '').trim())
+      .filter((l) => /^(Scanning Files|Total Files Read|\(ingest_date = )/.test(l));
+  } finally {
+    db.close();
+  }
 }

@@ -1,47 +1,82 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Measurement } from '../support/paired-runs.js';
+import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import { generateChurnCsv } from './generate-csv.js';
 
-/** One side's measurement. */
+const execFileAsync = promisify(execFile);
+
+/** What one child run reports (see `ingest-child.ts`). */
 export interface IngestMeasurement {
-  mode: string;
+  mode: 'duckdb' | 'sluice';
   ms: number;
+  /** User + system CPU seconds of the whole process. */
+  cpuSeconds: number;
+  threads: number;
+  memoryLimit: string;
   peakRssMb: number;
   rows: unknown;
 }
 
-function measure(mode: 'duckdb' | 'sluice', csv: string, workDir: string): IngestMeasurement {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'ingest-child.js'), mode, csv, workDir], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as IngestMeasurement;
+/** How one child run is sized: DuckDB threads and memory limit. */
+export interface IngestChildLimits {
+  threads?: number;
+  /** DuckDB memory limit, e.g. "1GB". */
+  memoryLimit?: string;
+}
+
+/** Runs one side in a fresh process (so its peak RSS is its own) and returns what it printed. */
+export async function measureIngest(mode: 'duckdb' | 'sluice', csv: string, workDir: string, limits: IngestChildLimits = {}): Promise<IngestMeasurement> {
+  const args = [path.join(__dirname, 'ingest-child.js'), mode, csv, workDir, limits.memoryLimit ?? '1GB', String(limits.threads ?? 0)];
+  const { stdout } = await execFileAsync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as IngestMeasurement;
+}
+
+/** Makes (or reuses) the bench's churn CSV of about `bytes` and returns its path and size in MB. */
+export async function benchCsv(dataDir: string, bytes: number): Promise<{ csv: string; mb: number }> {
+  await mkdir(dataDir, { recursive: true });
+  const csv = path.join(dataDir, `churn-${Math.round(bytes / 1e6)}mb.csv`);
+  process.stdout.write(`generating ${csv} (~${Math.round(bytes / 1e6)} MB)…\n`);
+  const generated = await generateChurnCsv(csv, bytes);
+  return { csv, mb: generated.bytes / 1e6 };
 }
 
 /**
- * `npm run bench -- ingest`: generates a churn-shaped CSV of about `bytes` and measures ValidateAndPartition against
- * DuckDB's own plain `COPY … PARTITION_BY` of the same file, in the same run, each in a fresh process, best of
- * `repeats`. Prints throughput, peak RSS and the ratio.
+ * `npm run bench -- ingest [--mb 1000] [--repeats 3]`: ValidateAndPartition against DuckDB's own plain
+ * `COPY … PARTITION_BY` of the same churn-shaped CSV, interleaved (bench/support/paired-runs.ts), each run in a fresh
+ * process. Prints min / median / max of seconds and MB/s for each side, the peak RSS of the median run, and the ratio
+ * of median throughputs (target ≥ 0.8).
  */
 export async function runIngestBench(options: { bytes: number; dataDir: string; repeats: number }): Promise<void> {
-  await mkdir(options.dataDir, { recursive: true });
-  const csv = path.join(options.dataDir, `churn-${Math.round(options.bytes / 1e6)}mb.csv`);
-  process.stdout.write(`generating ${csv} (~${Math.round(options.bytes / 1e6)} MB)…\n`);
-  const generated = await generateChurnCsv(csv, options.bytes);
-  const mb = generated.bytes / 1e6;
-  const best = (mode: 'duckdb' | 'sluice') => {
-    const runs = Array.from({ length: options.repeats }, () => measure(mode, csv, path.join(options.dataDir, `work-${mode}`)));
-    return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const { csv, mb } = await benchCsv(options.dataDir, options.bytes);
+  const side = (mode: 'duckdb' | 'sluice') => async (): Promise<Measurement<IngestMeasurement>> => {
+    const m = await measureIngest(mode, csv, path.join(options.dataDir, `work-${mode}`));
+    return { value: m.ms / 1000, detail: m };
   };
-  const baseline = best('duckdb');
-  const sluice = best('sluice');
+  const result = await runPaired({
+    repeats: options.repeats,
+    baseline: side('duckdb'),
+    sluice: side('sluice'),
+    onSample: (s, run, seconds) => process.stdout.write(`  run ${run + 1} ${s}: ${seconds.toFixed(2)} s\n`),
+  });
   await rm(path.join(options.dataDir, 'work-duckdb'), { recursive: true, force: true });
   await rm(path.join(options.dataDir, 'work-sluice'), { recursive: true, force: true });
-  const rows = [
-    ['', 'MB/s', 'seconds', 'peak RSS MB', 'rows'],
-    ['DuckDB COPY PARTITION_BY (baseline)', (mb / (baseline.ms / 1000)).toFixed(1), (baseline.ms / 1000).toFixed(2), baseline.peakRssMb.toFixed(0), JSON.stringify(baseline.rows)],
-    ['Sluice ValidateAndPartition', (mb / (sluice.ms / 1000)).toFixed(1), (sluice.ms / 1000).toFixed(2), sluice.peakRssMb.toFixed(0), JSON.stringify(sluice.rows)],
+  // Throughput per run, summarised on its own: the min MB/s is the slowest run's, not mb / the min seconds' inverse.
+  const mbps = (seconds: readonly number[]) => summarize(seconds.map((s) => mb / s));
+  const lines = [
+    `\ningest: ${mb.toFixed(0)} MB CSV, interleaved, ${result.sluice.samples.length} runs per side, fresh process per run`,
+    formatSummaryHeader(),
+    formatSummaryLine('DuckDB COPY PARTITION_BY (baseline)', mbps(result.baseline.samples), 'MB/s', 1),
+    formatSummaryLine('Sluice ValidateAndPartition', mbps(result.sluice.samples), 'MB/s', 1),
+    formatSummaryLine('DuckDB COPY PARTITION_BY (baseline)', result.baseline, 's'),
+    formatSummaryLine('Sluice ValidateAndPartition', result.sluice, 's'),
+    `  CPU seconds (median run): baseline ${result.baselineDetail?.cpuSeconds.toFixed(1) ?? '?'}, Sluice ${result.sluiceDetail?.cpuSeconds.toFixed(1) ?? '?'}`,
+    `  peak RSS (median run): baseline ${result.baselineDetail?.peakRssMb.toFixed(0) ?? '?'} MB, Sluice ${result.sluiceDetail?.peakRssMb.toFixed(0) ?? '?'} MB  (target < 1536 MB)`,
+    `  rows: baseline ${JSON.stringify(result.baselineDetail?.rows)}, Sluice ${JSON.stringify(result.sluiceDetail?.rows)}`,
+    // Throughput ratio = inverse of the seconds ratio of medians.
+    `  throughput ratio of medians (Sluice / DuckDB): ${(1 / result.ratioOfMedians).toFixed(2)}  (target >= 0.8)`,
   ];
-  process.stdout.write(`\ningest: ${mb.toFixed(0)} MB CSV, best of ${options.repeats}\n`);
-  for (const r of rows) process.stdout.write(`  ${(r[0] ?? '').padEnd(38)}${(r[1] ?? '').padStart(8)}${(r[2] ?? '').padStart(10)}${(r[3] ?? '').padStart(13)}   ${r[4] ?? ''}\n`);
-  process.stdout.write(`  throughput ratio (Sluice / DuckDB): ${(baseline.ms / sluice.ms).toFixed(2)}  (target >= 0.8)\n`);
-  process.stdout.write(`  Sluice peak RSS: ${sluice.peakRssMb.toFixed(0)} MB  (target < 1536 MB)\n`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

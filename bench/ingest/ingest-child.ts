@@ -11,14 +11,15 @@ import { projectRoot } from '../../local/runtime/project-root.js';
 
 /**
  * One measured side of the ingest bench, run in its own process so its peak RSS is its own. Prints one JSON line:
- * wall time, peak RSS and what was written.
+ * wall time, CPU time, peak RSS and what was written.
  */
 async function main(): Promise<void> {
-  const [mode, csvPath, workDir, memoryLimit = '1GB'] = process.argv.slice(2);
-  if ((mode !== 'duckdb' && mode !== 'sluice') || !csvPath || !workDir) throw new Error('usage: ingest-child duckdb|sluice CSV WORKDIR [MEMORY]');
+  const [mode, csvPath, workDir, memoryLimit = '1GB', threadArg = '0'] = process.argv.slice(2);
+  if ((mode !== 'duckdb' && mode !== 'sluice') || !csvPath || !workDir) throw new Error('usage: ingest-child duckdb|sluice CSV WORKDIR [MEMORY] [THREADS]');
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
-  const threads = availableParallelism();
+  // 0: every core this machine has, as a Lambda's DuckDB gets every vCPU of its size.
+  const threads = Number(threadArg) > 0 ? Number(threadArg) : availableParallelism();
   const started = process.hrtime.bigint();
   let rows: unknown;
   if (mode === 'duckdb') {
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
     rows = result.rows;
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${JSON.stringify({ mode, ms, peakRssMb: process.resourceUsage().maxRSS / 1024, rows })}\n`);
+  const usage = process.resourceUsage();
+  // CPU seconds of every thread (DuckDB's included): what a Lambda's vCPUs must supply, whatever else shares this host.
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  process.stdout.write(`${JSON.stringify({ mode, ms, cpuSeconds, threads, memoryLimit, peakRssMb: usage.maxRSS / 1024, rows })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -5,9 +5,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readModelBytes } from '../../local/xgboost/model-archive.js';
 import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../../local/xgboost/worker-runtime.js';
+import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
+import type { PairedResult, SampleSummary } from '../support/paired-runs.js';
 import { generateTrainingData } from './generate-data.js';
+import type { TuneChildReport, TuneChildRequest } from './tune-child.js';
 
-/** One side's measurement (median over the repeats). */
+/** One run of one side. */
 export interface TrainBenchSide {
   /** Process start to exit, as the parent sees it. */
   readonly wallMs: number;
@@ -29,13 +32,17 @@ export interface TrainBenchResult {
   readonly features: number;
   readonly dataMb: number;
   readonly hyperparameters: Readonly<Record<string, string>>;
-  readonly repeats: number;
-  readonly sluice: TrainBenchSide;
-  readonly python: TrainBenchSide & { readonly executable: string; readonly xgboostVersion: string };
-  /** Sluice / Python (below 1 means Sluice is faster / smaller). */
-  readonly ratio: { readonly wall: number; readonly train: number; readonly load: number; readonly peakRss: number };
+  readonly python: { readonly executable: string; readonly xgboostVersion: string };
+  /** Wall seconds, Python then Sluice in turn (interleaved), min / median / max. */
+  readonly wall: PairedResult<TrainBenchSide, TrainBenchSide>;
+  /** The other figures of each side, summarised over the same runs. */
+  readonly load: { readonly python: SampleSummary; readonly sluice: SampleSummary };
+  readonly train: { readonly python: SampleSummary; readonly sluice: SampleSummary };
+  readonly peakRss: { readonly python: SampleSummary; readonly sluice: SampleSummary };
   /** Whether both sides wrote the same `xgboost-model` bytes. */
   readonly modelsIdentical: boolean;
+  /** The tuning job's peak RSS against the single training's (median), when trials > 0. */
+  readonly tuning?: { readonly trials: number; readonly report: TuneChildReport; readonly ratioToTraining: number } | undefined;
 }
 
 /** Options of {@link runTrainBench}. */
@@ -46,10 +53,14 @@ export interface TrainBenchOptions {
   readonly features?: number;
   /** Where data and models go (data is reused across runs when unchanged). */
   readonly workDir: string;
-  /** Runs per side, alternating; medians are reported (default 1). */
+  /** Runs per side, interleaved (default 3). */
   readonly repeats?: number;
+  /** Trials of the tuning job whose peak RSS is compared with one training (default 8; 0 skips it). */
+  readonly trials?: number;
   /** Python interpreter with xgboost 1.7.4; found among `python3`, `/usr/bin/python3` when absent. */
   readonly python?: string;
+  /** Called after each run (progress). */
+  readonly onSample?: (side: 'baseline' | 'sluice', run: number, value: number) => void;
 }
 
 const HYPERPARAMETERS = {
@@ -62,7 +73,10 @@ const HYPERPARAMETERS = {
 
 /** The same job in Python, as SageMaker's 1.7-1 container runs it (typed params, evals train + validation). */
 const PYTHON_SCRIPT = String.raw`
-import json, resource, sys, time
+import json, os, resource, sys, time
+# The same OpenMP wait policy as the Sluice side (local/xgboost/native.ts): libgomp reads it when xgboost loads, and
+# under contention spinning threads cost several times the training, which would measure the policy, not the trainer.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import numpy as np
 import xgboost as xgb
 
@@ -115,23 +129,24 @@ function lastJsonLine<T>(output: string): T {
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as T;
 }
 
-interface ChildReport {
-  loadMs: number;
-  trainMs: number;
-  peakRssMb: number;
-  finalValidationAuc: number;
-  rounds: number;
+/** `node <child> args...`, from compiled JavaScript or (jest, tsx) from TypeScript through the require hook. */
+function nodeArgs(childName: string, args: readonly string[]): string[] {
+  const child = path.join(__dirname, `${childName}${RUNNING_FROM_TYPESCRIPT ? '.ts' : '.js'}`);
+  return RUNNING_FROM_TYPESCRIPT
+    ? ['-e', `${typescriptRequireHook()}\nprocess.argv.splice(1, 0, ${JSON.stringify(child)});\nrequire(${JSON.stringify(child)});`, ...args]
+    : [child, ...args];
 }
 
 function runSluice(request: object): TrainBenchSide {
-  const child = path.join(__dirname, RUNNING_FROM_TYPESCRIPT ? 'train-child.ts' : 'train-child.js');
-  const args = RUNNING_FROM_TYPESCRIPT
-    ? ['-e', `${typescriptRequireHook()}\nprocess.argv.splice(1, 0, ${JSON.stringify(child)});\nrequire(${JSON.stringify(child)});`, JSON.stringify(request)]
-    : [child, JSON.stringify(request)];
   const started = performance.now();
-  const output = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const output = execFileSync(process.execPath, nodeArgs('train-child', [JSON.stringify(request)]), { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const wallMs = performance.now() - started;
-  return { ...lastJsonLine<ChildReport>(output), wallMs };
+  return { ...lastJsonLine<TrainBenchSide>(output), wallMs };
+}
+
+function runTuning(request: TuneChildRequest): TuneChildReport {
+  const output = execFileSync(process.execPath, nodeArgs('tune-child', [JSON.stringify(request)]), { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return lastJsonLine<TuneChildReport>(output);
 }
 
 function runPython(executable: string, argument: object): TrainBenchSide & { version: string } {
@@ -141,96 +156,102 @@ function runPython(executable: string, argument: object): TrainBenchSide & { ver
     maxBuffer: 16 * 1024 * 1024,
   });
   const wallMs = performance.now() - started;
-  return { ...lastJsonLine<ChildReport & { version: string }>(output), wallMs };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-function medianSide<T extends TrainBenchSide>(runs: readonly T[]): TrainBenchSide {
-  return {
-    wallMs: median(runs.map((r) => r.wallMs)),
-    loadMs: median(runs.map((r) => r.loadMs)),
-    trainMs: median(runs.map((r) => r.trainMs)),
-    peakRssMb: median(runs.map((r) => r.peakRssMb)),
-    finalValidationAuc: runs[0]?.finalValidationAuc ?? Number.NaN,
-    rounds: runs[0]?.rounds ?? 0,
-  };
+  return { ...lastJsonLine<TrainBenchSide & { version: string }>(output), wallMs };
 }
 
 /**
  * `npm run bench -- train`: trains the same binary:logistic job (50 rounds, max_depth 6, hist) on the same
- * generated CSV with the Sluice trainer and with Python XGBoost 1.7.4, each in its own process, and compares wall
- * time and peak RSS. Data defaults to 1M rows x 20 features (+100k validation rows), deterministic.
+ * generated CSV with Python XGBoost 1.7.4 (the baseline, as SageMaker's container runs it) and with the Sluice
+ * trainer, each in its own process, Python and Sluice in turn (`bench/support/paired-runs.ts`), and compares wall
+ * time, load and train time and peak RSS (min / median / max, ratio of medians). Then runs one `trials`-trial tuning
+ * job of the local trainer and compares its peak RSS with the single training's. Data defaults to 1M rows x 20
+ * features (+100k validation rows), deterministic.
  */
 export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBenchResult> {
   const rows = options.rows ?? 1_000_000;
   const features = options.features ?? 20;
-  const repeats = options.repeats ?? 1;
+  const repeats = options.repeats ?? 3;
+  const trials = options.trials ?? 8;
   const python = findPython(options.python);
   const data = await generateTrainingData({ dir: path.join(options.workDir, `data-${rows}x${features}`), rows, features });
   const sluiceDir = path.join(options.workDir, 'sluice-model');
   const pythonDir = path.join(options.workDir, 'python-model');
+  const tuningDir = path.join(options.workDir, 'tuning');
   await mkdir(sluiceDir, { recursive: true });
   await mkdir(pythonDir, { recursive: true });
   const pythonModel = path.join(pythonDir, 'xgboost-model');
 
+  const pythonRuns: TrainBenchSide[] = [];
   const sluiceRuns: TrainBenchSide[] = [];
-  const pythonRuns: (TrainBenchSide & { version: string })[] = [];
-  for (let i = 0; i < repeats; i++) {
-    sluiceRuns.push(
-      runSluice({
-        trainFiles: [data.trainDir],
-        validationFiles: [data.validationFile],
-        hyperparameters: HYPERPARAMETERS,
-        outputDir: sluiceDir,
-      }),
-    );
-    pythonRuns.push(
-      runPython(python.executable, { train: data.trainFiles, validation: [data.validationFile], model_path: pythonModel }),
-    );
-  }
-  const sluice = medianSide(sluiceRuns);
-  const reference = medianSide(pythonRuns);
+  const wall = await runPaired<TrainBenchSide, TrainBenchSide>({
+    repeats,
+    baseline: async () => {
+      const run = runPython(python.executable, { train: data.trainFiles, validation: [data.validationFile], model_path: pythonModel });
+      pythonRuns.push(run);
+      return { value: run.wallMs / 1000, detail: run };
+    },
+    sluice: async () => {
+      const run = runSluice({ trainFiles: [data.trainDir], validationFiles: [data.validationFile], hyperparameters: HYPERPARAMETERS, outputDir: sluiceDir });
+      sluiceRuns.push(run);
+      return { value: run.wallMs / 1000, detail: run };
+    },
+    ...(options.onSample ? { onSample: options.onSample } : {}),
+  });
+  const both = (pick: (side: TrainBenchSide) => number) => ({ python: summarize(pythonRuns.map(pick)), sluice: summarize(sluiceRuns.map(pick)) });
+  const peakRss = both((run) => run.peakRssMb);
   const modelsIdentical =
     Buffer.compare(readModelBytes(path.join(sluiceDir, 'model.tar.gz')), readFileSync(pythonModel)) === 0;
   await rm(sluiceDir, { recursive: true, force: true });
   await rm(pythonDir, { recursive: true, force: true });
+
+  let tuning: TrainBenchResult['tuning'];
+  if (trials > 0) {
+    const { tree_method, max_depth: _tuned, ...rest } = HYPERPARAMETERS;
+    const report = runTuning({ trainDir: data.trainDir, validationFile: data.validationFile, outputDir: tuningDir, trials, hyperparameters: { ...rest, tree_method } });
+    await rm(tuningDir, { recursive: true, force: true });
+    tuning = { trials, report, ratioToTraining: report.peakRssMb / peakRss.sluice.median };
+  }
   return {
     rows,
     validationRows: data.validationRows,
     features,
     dataMb: data.bytes / 1e6,
     hyperparameters: HYPERPARAMETERS,
-    repeats,
-    sluice,
-    python: { ...reference, executable: python.executable, xgboostVersion: python.version },
-    ratio: {
-      wall: sluice.wallMs / reference.wallMs,
-      train: sluice.trainMs / reference.trainMs,
-      load: sluice.loadMs / reference.loadMs,
-      peakRss: sluice.peakRssMb / reference.peakRssMb,
-    },
+    python: { executable: python.executable, xgboostVersion: python.version },
+    wall,
+    load: both((run) => run.loadMs / 1000),
+    train: both((run) => run.trainMs / 1000),
+    peakRss,
     modelsIdentical,
+    tuning,
   };
 }
 
 /** A printable table of a {@link TrainBenchResult}. */
 export function formatTrainBench(result: TrainBenchResult): string {
-  const line = (label: string, side: TrainBenchSide): string =>
-    `  ${label.padEnd(26)}${(side.wallMs / 1000).toFixed(2).padStart(9)}${(side.loadMs / 1000).toFixed(2).padStart(9)}` +
-    `${(side.trainMs / 1000).toFixed(2).padStart(9)}${side.peakRssMb.toFixed(0).padStart(13)}   ${side.finalValidationAuc.toFixed(6)}`;
-  return [
+  const pair = (label: string, figures: { python: SampleSummary; sluice: SampleSummary }, unit: string, digits = 2): string[] => [
+    formatSummaryLine(`${label}, Python xgboost ${result.python.xgboostVersion}`, figures.python, unit, digits),
+    formatSummaryLine(`${label}, Sluice (koffi, worker)`, figures.sluice, unit, digits),
+    `  ${''.padEnd(52)}ratio of medians Sluice / Python ${(figures.sluice.median / figures.python.median).toFixed(2)}`,
+  ];
+  const lines = [
     `train: ${result.rows} x ${result.features} (+${result.validationRows} validation rows), ${result.dataMb.toFixed(0)} MB CSV, ` +
-      `${JSON.stringify(result.hyperparameters)}, median of ${result.repeats}`,
-    `  ${''.padEnd(26)}${'wall s'.padStart(9)}${'load s'.padStart(9)}${'train s'.padStart(9)}${'peak RSS MB'.padStart(13)}   validation auc`,
-    line('Sluice (koffi, worker)', result.sluice),
-    line(`Python xgboost ${result.python.xgboostVersion}`, result.python),
-    `  ratio Sluice / Python: wall ${result.ratio.wall.toFixed(2)}, load ${result.ratio.load.toFixed(2)}, ` +
-      `train ${result.ratio.train.toFixed(2)}, peak RSS ${result.ratio.peakRss.toFixed(2)}`,
-    `  same xgboost-model bytes: ${result.modelsIdentical ? 'yes' : 'NO'}`,
-  ].join('\n');
+      `${JSON.stringify(result.hyperparameters)}, Python and Sluice in turn, n=${result.wall.sluice.samples.length} each, OMP_WAIT_POLICY=PASSIVE on both`,
+    formatSummaryHeader(),
+    ...pair('wall', { python: result.wall.baseline, sluice: result.wall.sluice }, 's'),
+    ...pair('load', result.load, 's'),
+    ...pair('train', result.train, 's'),
+    ...pair('peak RSS', result.peakRss, 'MB', 0),
+    `  validation auc: Python ${result.wall.baselineDetail?.finalValidationAuc.toFixed(6) ?? '?'}, Sluice ${result.wall.sluiceDetail?.finalValidationAuc.toFixed(6) ?? '?'}; ` +
+      `same xgboost-model bytes: ${result.modelsIdentical ? 'yes' : 'NO'}`,
+  ];
+  if (result.tuning !== undefined) {
+    const { report, trials, ratioToTraining } = result.tuning;
+    lines.push(
+      `  tuning (${trials} trials, Random, early stopping): ${report.state} in ${(report.wallMs / 1000).toFixed(1)} s, best validation:auc ` +
+        `${report.bestObjective?.toFixed(6) ?? '-'}${report.failureReason ? ` (${report.failureReason})` : ''}`,
+      `  tuning peak RSS ${report.peakRssMb.toFixed(0)} MB = ${ratioToTraining.toFixed(2)} x one training's median (${result.peakRss.sluice.median.toFixed(0)} MB); target <= 1.20`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -1,15 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { trainXgboost } from '../../local/xgboost/train.js';
-import type { TrainRequest } from '../../local/xgboost/train.js';
+import type { TrainOptions, TrainRequest } from '../../local/xgboost/train.js';
 
 /**
- * The Sluice side of the train bench, run in its own Node process so its peak RSS is its own. Argument: a JSON
- * TrainRequest. Prints one JSON line: wall time, the trainer's own timings, peak RSS, validation AUC, rounds.
+ * The Sluice side of the train bench, run in its own Node process so its peak RSS is its own. Arguments: a JSON
+ * TrainRequest, and optionally JSON TrainOptions (`{"evaluateTrainEveryRound": true}` measures what evaluating the
+ * train set every round costs). Prints one JSON line: wall time, the trainer's own timings, peak RSS, validation
+ * AUC, rounds.
  */
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as TrainRequest;
+  const options = JSON.parse(process.argv[3] ?? '{}') as Pick<TrainOptions, 'evaluateTrainEveryRound'>;
   const started = performance.now();
-  const result = await trainXgboost(request);
+  const result = await trainXgboost(request, options);
   const wallMs = performance.now() - started;
   const metrics = result.validationMetrics;
   process.stdout.write(
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
       validationAuc: metrics?.kind === 'binary' ? metrics.auc : Number.NaN,
       finalValidationAuc: result.finalMetrics['validation:auc'],
       rounds: result.rounds,
+      threads: result.threads,
       modelArtifact: result.modelArtifact,
     })}\n`,
   );

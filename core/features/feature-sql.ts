@@ -135,7 +135,19 @@ export interface TableColumn {
   type: ColumnType;
 }
 
-/** What the wrapper needs to build one split's UNLOAD. */
+/** The name of the column that says which feature set a row belongs to: UNLOAD's partition column, last. */
+export const SPLIT_COLUMN = 'split';
+/** The helper column the narrowed table carries: the row's split, computed once per row of the table. */
+const ROW_SPLIT = '__sluice_split';
+
+/** How UNLOAD writes a feature set: the `format` and `compression` of its WITH clause. */
+export interface UnloadFormat {
+  format: 'PARQUET' | 'TEXTFILE';
+  /** Parquet only: Athena's UNLOAD takes `gzip` or `snappy` for Parquet, and always gzips TEXTFILE. */
+  compression?: 'SNAPPY' | 'GZIP';
+}
+
+/** What the wrapper needs to build the run's one UNLOAD. */
 export interface FeatureUnloadInput {
   query: string;
   database: string;
@@ -143,13 +155,14 @@ export interface FeatureUnloadInput {
   /** Columns hashed into buckets, rows of one key together; empty: a row-based split over `columns`. */
   splitKey: readonly string[];
   validationRatio: number;
-  split: FeatureSplit;
-  /** `s3://bucket/features/<pipeline>/<runId>/<split>/` */
+  /** `s3://bucket/features/<pipeline>/<runId>/`: UNLOAD writes `split=train/` and `split=validation/` below it. */
   target: string;
-  /** The table's columns in order (required for a row-based split: hashed, and listed so no helper column shows). */
-  columns?: readonly TableColumn[];
+  /** The table's columns in order: a `*` of the query stands for them, and the row-based split hashes them. */
+  columns: readonly TableColumn[];
   /** Row-based split: columns whose values each get the validation share (the label's). */
   strata?: readonly string[];
+  /** The channel format of the pipeline's algorithm (core/features/channel-format.ts). */
+  output: UnloadFormat;
 }
 
 /** Column types whose text is the same in Athena and DuckDB (`CAST(x AS varchar)`), so both hash a row alike. */
@@ -214,32 +227,112 @@ export function splitProblems(
 }
 
 /**
- * Wraps the user's SELECT for one split: each reference to the pipeline's table in a FROM clause (`FROM churn`,
- * `JOIN churn c`) becomes a subquery of only that split's rows under the table's name, so the user's query runs
- * unchanged over it; `UNLOAD` writes the result where SageMaker's XGBoost reads `text/csv`: no header, label first,
- * comma-separated. Athena always gzips TEXTFILE output (UNLOAD has no compression option for it), so the training
- * channels declare `CompressionType: Gzip` and use Pipe mode, the mode in which the XGBoost container reads
- * compressed CSV.
+ * Wraps the user's SELECT into the run's one UNLOAD: the table is read once, each row gets its split once, and Athena
+ * writes both feature sets from that one scan, `<target>split=train/` and `<target>split=validation/`.
+ *
+ * - The reference to the pipeline's table in the outer query's FROM (`FROM churn`, `JOIN churn c`) becomes a subquery
+ *   of the table's columns plus the row's split (`__sluice_split`): the md5 bucket of the spec's key columns, or the
+ *   row-based split's rank; the user's query runs unchanged over it.
+ * - The outer SELECT list gets the split as its last column, `split` (UNLOAD: "make sure that the names of the
+ *   partitioned columns are last in your list of columns"; partition columns are not written into the files), a
+ *   `GROUP BY` gets it too (groups never mix the sets), and a `*` over the table stands for the table's columns so the
+ *   helper column never becomes a feature.
+ * - `WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['split'])` for XGBoost, whose 1.7-1
+ *   container reads `application/x-parquet` (core/features/channel-format.ts); the format is the algorithm's choice.
  *
  * The statement has the one shape Athena's UNLOAD documents, `UNLOAD (SELECT col_name[, ...] FROM old_table) TO …`
- * (https://docs.aws.amazon.com/athena/latest/ug/unload.html): `SELECT * FROM (<the user's query>)`. A subquery in
- * FROM is a full query, WITH clause included, in Athena's SELECT syntax (`from_item` is `( select )`, and `select`
- * starts with `[ WITH with_query ]`: https://docs.aws.amazon.com/athena/latest/ug/select.html), so a user's own WITH
- * stays inside it and never leads the UNLOAD. The table is rewritten token by token (core/sql's lexer), so strings,
- * quoted names and comments that spell the table's name are left alone.
+ * (https://docs.aws.amazon.com/athena/latest/ug/unload.html, awsdocs/amazon-athena-user-guide doc_source/unload.md):
+ * `SELECT * FROM (<the user's query>)`. A subquery in FROM is a full query, WITH clause included
+ * (https://docs.aws.amazon.com/athena/latest/ug/select.html). The table is rewritten token by token (core/sql's lexer),
+ * so strings, quoted names and comments that spell the table's name are left alone. The query must read the table
+ * once, in its outer FROM: a CTE or subquery reading it would hide the split column (refused, with what to write).
  */
 export function featureUnloadSql(input: FeatureUnloadInput): string {
   const source = `${quoteIdentifier(input.database)}.${quoteIdentifier(input.table)}`;
-  let splitRows: string;
+  const list = input.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  if (list === '') throw new InvalidFeatureQueryError("the feature query wrapper needs the table's columns");
+  const rows = `SELECT ${list}, ${splitExpression(input)} AS ${quoteIdentifier(ROW_SPLIT)} FROM ${source}`;
+  const select = withSplitColumn(narrowTable(input.query, input.table, rows), input.table, input.columns);
+  const options = [`format = '${input.output.format}'`];
+  if (input.output.compression) options.push(`compression = '${input.output.compression}'`);
+  if (input.output.format === 'TEXTFILE') options.push("field_delimiter = ','");
+  options.push(`partitioned_by = ARRAY['${SPLIT_COLUMN}']`);
+  return `UNLOAD (SELECT * FROM (\n${select}\n)) TO ${quoteLiteral(input.target)} WITH (${options.join(', ')})`;
+}
+
+/**
+ * The row's split, `'train'` or `'validation'`. Keyed: the md5 bucket of the key columns against the cut. Row-based:
+ * rows ordered by an md5 of their values (string, integer, boolean and date columns, whose text both engines write
+ * alike), the first `round(n * validationRatio)` of each stratum to validation. Both are the same rows in Athena and
+ * DuckDB, and the same on every re-run of the same data.
+ */
+function splitExpression(input: FeatureUnloadInput): string {
   if (input.splitKey.length > 0) {
     const cut = Math.round(SPLIT_BUCKETS * (1 - input.validationRatio));
-    const predicate = `${splitBucketExpression(input.splitKey)} ${input.split === 'train' ? '<' : '>='} ${numberLiteral(cut)}`;
-    splitRows = `SELECT * FROM ${source} WHERE ${predicate}`;
-  } else {
-    splitRows = rowSplitSelect(input, source);
+    return `CASE WHEN ${splitBucketExpression(input.splitKey)} < ${numberLiteral(cut)} THEN 'train' ELSE 'validation' END`;
   }
-  const select = narrowTable(input.query, input.table, splitRows);
-  return `UNLOAD (SELECT * FROM (\n${select}\n)) TO ${quoteLiteral(input.target)} WITH (format = 'TEXTFILE', field_delimiter = ',')`;
+  const hashed = input.columns.filter((c) => HASHABLE_TYPES.has(c.type)).map((c) => `coalesce(CAST(${quoteIdentifier(c.name)} AS varchar), '')`);
+  const hash = `to_hex(md5(to_utf8(concat_ws('|', ${hashed.length > 0 ? hashed.join(', ') : "''"}))))`;
+  const strata = (input.strata ?? []).map(quoteIdentifier).join(', ');
+  const partition = strata === '' ? '' : `PARTITION BY ${strata} `;
+  const rank = `row_number() OVER (${partition}ORDER BY ${hash})`;
+  const size = `count(*) OVER (${partition.trim()})`;
+  return `CASE WHEN ${rank} <= round(${size} * ${numberLiteral(input.validationRatio)}) THEN 'validation' ELSE 'train' END`;
+}
+
+/** Words that end the outer SELECT list or a GROUP BY list at depth 0. */
+const END_OF_GROUP_BY = new Set(['having', 'order', 'limit', 'offset', 'fetch', 'window', 'union', 'except', 'intersect']);
+
+/**
+ * The outer query with the row's split as its last column (and in its GROUP BY), and any `*` or `<table>.*` of its
+ * SELECT list spelled as the table's columns. The outer query is the last SELECT at depth 0 (after a WITH).
+ */
+function withSplitColumn(query: string, table: string, columns: readonly TableColumn[]): string {
+  const tokens = tokenizeSql(query);
+  let depth = 0;
+  let selectAt = -1;
+  let fromAt = -1;
+  let groupByAt = -1;
+  let groupEnd = -1;
+  for (const [i, token] of tokens.entries()) {
+    if (!isSignificant(token)) continue;
+    if (token.text === '(') depth++;
+    else if (token.text === ')') depth--;
+    if (depth !== 0) continue;
+    const word = token.kind === 'word' ? token.text.toLowerCase() : undefined;
+    if (word === 'union' || word === 'except' || word === 'intersect') {
+      throw new InvalidFeatureQueryError(`the feature query combines queries with ${word.toUpperCase()}: write one SELECT over ${table} (a WITH clause may prepare other tables)`);
+    }
+    if (word === 'select') selectAt = i;
+    else if (word === 'from' && selectAt >= 0 && fromAt < selectAt) fromAt = i;
+    else if (word === 'by' && groupByAt < 0 && fromAt >= 0 && tokens.slice(0, i).filter(isSignificant).at(-1)?.text.toLowerCase() === 'group') groupByAt = i;
+    else if (word !== undefined && groupByAt >= 0 && groupEnd < 0 && END_OF_GROUP_BY.has(word)) groupEnd = i;
+  }
+  // Not a SELECT … FROM: left as it is, for the spec check (checkFeatureQuery) and the engine's own guards to refuse.
+  if (selectAt < 0 || fromAt < selectAt) return query;
+  const out = tokens.map((t) => t.text);
+  const star = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  for (let i = selectAt + 1; i < fromAt; i++) {
+    const token = tokens[i];
+    if (token?.text !== '*') continue;
+    const before = tokens.slice(0, i).filter(isSignificant);
+    const previous = before.at(-1);
+    if (previous?.text === '.') {
+      const qualifier = before.at(-2);
+      if (qualifier !== undefined && isTableName(qualifier, table)) out[i] = columns.map((c) => quoteIdentifier(c.name)).join(`, ${qualifier.text}.`);
+    } else if (previous?.text === ',' || previous?.text.toLowerCase() === 'select' || previous?.text.toLowerCase() === 'distinct' || previous?.text.toLowerCase() === 'all') {
+      out[i] = star;
+    }
+  }
+  const split = `${quoteIdentifier(ROW_SPLIT)} AS ${quoteIdentifier(SPLIT_COLUMN)}`;
+  // The newline ends a trailing `--` comment of the last select item before the added column.
+  out[fromAt] = `\n, ${split}\n${out[fromAt] ?? 'FROM'}`;
+  if (groupByAt >= 0) {
+    const at = groupEnd >= 0 ? groupEnd : out.length;
+    if (at === out.length) out.push(`\n, ${quoteIdentifier(ROW_SPLIT)}`);
+    else out[at] = `\n, ${quoteIdentifier(ROW_SPLIT)}\n${out[at] ?? ''}`;
+  }
+  return out.join('');
 }
 
 /** Words that start the clause after a FROM list: a table reference followed by one of them has no alias. */
@@ -284,6 +377,10 @@ function narrowTable(query: string, table: string, rows: string): string {
       const next = nextSignificant(tokens, index)?.token;
       const isReference = before === 'from' || before === 'join' || (before === ',' && inFrom[depth] === true);
       if (isReference && next?.text !== '.' && next?.text !== '(') {
+        // One scan carries each row's split out through the outer query: a CTE or subquery reading the table (or a
+        // second reference to it) would hide the split column or mix the sets.
+        if (depth > 0) throw new InvalidFeatureQueryError(`the feature query reads "${table}" inside a subquery or WITH clause; read it in the outer SELECT's FROM (FROM ${table}), where Sluice adds each row's split`);
+        if (replaced > 0) throw new InvalidFeatureQueryError(`the feature query reads "${table}" more than once; read it once, in the outer SELECT's FROM`);
         const nextWord = next?.kind === 'word' || next?.kind === 'quoted' ? next.text.toLowerCase() : undefined;
         const hasAlias = nextWord !== undefined && !AFTER_FROM_ITEM.has(nextWord);
         text = hasAlias ? `(${rows})` : `(${rows}) AS ${quoteIdentifier(table)}`;
@@ -305,29 +402,26 @@ function isTableName(token: SqlToken, table: string): boolean {
   return token.kind === 'quoted' && token.text.startsWith('"') && token.text.slice(1, -1).replaceAll('""', '"') === table;
 }
 
-/**
- * The row-based split: rows ordered by an md5 of their values (string, integer, boolean and date columns, whose text
- * both engines write alike), the first `round(n * validationRatio)` of each stratum to validation. The share is exact
- * (to a row per stratum), the same rows in Athena and DuckDB, and the same on every re-run of the same data.
- */
-function rowSplitSelect(input: FeatureUnloadInput, source: string): string {
-  const columns = input.columns ?? [];
-  if (columns.length === 0) throw new InvalidFeatureQueryError('a row-based split needs the table\'s columns');
-  const hashed = columns.filter((c) => HASHABLE_TYPES.has(c.type)).map((c) => `coalesce(CAST(${quoteIdentifier(c.name)} AS varchar), '')`);
-  const hash = `to_hex(md5(to_utf8(concat_ws('|', ${hashed.length > 0 ? hashed.join(', ') : "''"}))))`;
-  const strata = (input.strata ?? []).map(quoteIdentifier).join(', ');
-  const partition = strata === '' ? '' : `PARTITION BY ${strata} `;
-  const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
-  const ratio = numberLiteral(input.validationRatio);
-  const rank = `row_number() OVER (${partition}ORDER BY ${hash}) AS "__sluice_rank"`;
-  const size = `count(*) OVER (${partition.trim()}) AS "__sluice_rows"`;
-  const side = input.split === 'train' ? '>' : '<=';
-  return `SELECT ${list} FROM (SELECT *, ${rank}, ${size} FROM ${source}) WHERE "__sluice_rank" ${side} round("__sluice_rows" * ${ratio})`;
+/** The parts of an UNLOAD statement Sluice wrote, for the local engine: the SELECT, the target and the WITH options. */
+export interface ParsedUnload {
+  select: string;
+  target: string;
+  /** `format`, `compression`, `field_delimiter`, lower-cased names, values as written. */
+  options: Record<string, string>;
+  /** `partitioned_by = ARRAY['…']`: the partition columns, last in the SELECT list. */
+  partitionedBy: string[];
 }
 
 /** The parts of an UNLOAD statement Sluice wrote, for the local engine. */
-export function parseUnload(sql: string): { select: string; target: string } | undefined {
+export function parseUnload(sql: string): ParsedUnload | undefined {
   const match = /^\s*UNLOAD\s*\(([\s\S]*)\)\s*TO\s*'((?:[^']|'')*)'\s*WITH\s*\(([\s\S]*)\)\s*$/i.exec(sql);
   if (!match?.[1] || match[2] === undefined) return undefined;
-  return { select: match[1], target: match[2].replaceAll("''", "'") };
+  const withText = match[3] ?? '';
+  const options: Record<string, string> = {};
+  for (const option of withText.matchAll(/(\w+)\s*=\s*'((?:[^']|'')*)'/g)) {
+    if (option[1] !== undefined && option[2] !== undefined) options[option[1].toLowerCase()] = option[2].replaceAll("''", "'");
+  }
+  const partitioned = /partitioned_by\s*=\s*ARRAY\s*\[([^\]]*)\]/i.exec(withText)?.[1] ?? '';
+  const partitionedBy = [...partitioned.matchAll(/'((?:[^']|'')*)'/g)].map((m) => (m[1] ?? '').replaceAll("''", "'"));
+  return { select: match[1], target: match[2].replaceAll("''", "'"), options, partitionedBy };
 }

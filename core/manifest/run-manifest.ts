@@ -4,6 +4,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
 import type { RowCounts } from '../run/workflow-state.js';
+import type { FailedIngest } from './ingest-results.js';
 import type { ManifestIngestFile } from './ingest-listing.js';
 
 /** What RecordRun and RecordFailure need. */
@@ -28,8 +29,19 @@ export interface RunManifest {
   rows: RowCounts;
   /** One entry per input file: its state result, with the curated keys its listing holds. */
   ingest: ManifestIngestFile[];
+  /** Files whose ingest failed (a failed run's map run), with the error each child execution ended with. */
+  failedFiles?: FailedIngest[];
   error?: { name: string; message: string };
-  /** Sections later stages add (catalog, features, training, evaluation, deployment), kept as they came. */
+  /**
+   * A failed run's execution (RecordFailure): what to redrive (`arn`, from `failedState`), how it ended, and how many
+   * times it had been redriven when it failed this time.
+   */
+  execution?: { arn: string; status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; redriveCount: number; failedState?: string };
+  /**
+   * Sections later stages add (catalog, features, training, evaluation, deployment), kept as they came. `features` is
+   * `$.features` (FeatureProgress): its `query` is the run's one feature query, with the bytes it scanned (Athena's
+   * DataScannedInBytes: one scan of the table per run) and its engine time.
+   */
   stages: Record<string, unknown>;
 }
 
@@ -44,7 +56,13 @@ export async function writeManifest(manifest: RunManifest, deps: Pick<RecordRunD
  * What RecordRun returns as the execution's output: the manifest without its per-file key lists, which stay in the
  * manifest object (an execution's output is held to the same 256 KiB as a state's).
  */
-export type RecordedRun = Omit<RunManifest, 'ingest'> & { ingest: Omit<ManifestIngestFile, 'curatedKeys'>[]; manifestKey: string };
+export type RecordedRun = Omit<RunManifest, 'ingest' | 'objects'> & {
+  /** The files' count and the row counts: a run of ten thousand files would not fit the output with every file. */
+  ingest: { files: number; rows: RowCounts };
+  /** The input objects when the state held them; a folder run's are in its object list and the manifest. */
+  objects: RunContext['objects'];
+  manifestKey: string;
+};
 
 /** Sums the row counts of a run's files. */
 export function totalRows(files: readonly { rows: RowCounts }[]): RowCounts {

@@ -28,4 +28,6 @@ export interface QueryStatus {
 export interface QueryEngine {
   startQuery(request: QueryRequest): Promise<{ queryId: string }>;
   queryStatus(queryId: string): Promise<QueryStatus>;
+  /** Stops a query that is still running (a failed run's other split); a query that ended is left as it is. */
+  stopQuery(queryId: string): Promise<void>;
 }

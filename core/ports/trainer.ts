@@ -69,4 +69,11 @@ export interface Trainer {
   trainingStatus(jobName: string): Promise<JobStatus>;
   startTuning(request: TuningRequest): Promise<{ jobName: string }>;
   tuningStatus(jobName: string): Promise<JobStatus>;
+  /**
+   * Stops a training job that is still running, so a failed, timed-out or aborted run stops billing for it. A job that
+   * already ended, or that does not exist, is left as it is: stopping is idempotent.
+   */
+  stopTraining(jobName: string): Promise<void>;
+  /** Stops a tuning job (and so its training jobs) that is still running; idempotent as {@link stopTraining}. */
+  stopTuning(jobName: string): Promise<void>;
 }

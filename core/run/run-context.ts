@@ -28,6 +28,22 @@ export const runContextSchema = z
     pipeline: z.string().min(1),
     trigger: z.enum(TRIGGERS),
     objects: z.array(runObjectSchema),
+    /**
+     * The run's input objects as one JSON array in the lake (core/manifest/object-list.ts), which the IngestFiles
+     * Distributed Map reads its items from; absent when the run has no input files. `objects` names them too, except
+     * for a folder (`prefix`) run, whose list may be far longer than the state can carry.
+     */
+    objectList: z
+      .object({
+        bucket: z.string().min(3),
+        key: z.string().min(1),
+        count: z.number().int().positive(),
+        bytes: z.number().int().nonnegative(),
+        /** The spec's `source.largeFileBytes`: IngestFiles' route Choice sends a larger object to Fargate. */
+        largeFileBytes: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
     bucket: z.string().min(3),
     startedAt: z.string(),
     plan: z

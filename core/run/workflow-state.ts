@@ -11,7 +11,7 @@ import { runContextSchema, runObjectSchema } from './run-context.js';
  */
 
 // ---------------------------------------------------------------------------------------------------------------
-// $.ingest: IngestFiles (a Map over ValidateAndPartition), `{"files.$": "$"}`
+// $.ingest: IngestFiles (a Distributed Map over ValidateAndPartition), where its ResultWriter put the results
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Row counts of one input file (or a whole run); `input = valid + quarantined` always. */
@@ -57,8 +57,16 @@ export const ingestResultSchema = z
 /** What ValidateAndPartition returns for one file. */
 export type IngestResult = z.infer<typeof ingestResultSchema>;
 
-/** `$.ingest`: one result per input file, in the order of `$.run.objects`. */
-export const ingestSectionSchema = z.object({ files: z.array(ingestResultSchema) }).strict();
+/**
+ * `$.ingest`: where the IngestFiles Distributed Map wrote its results (`ResultWriterDetails`: the manifest of the result
+ * files, core/manifest/ingest-results.ts), and its map run. One result per file would grow with the files; this does not.
+ */
+export const ingestSectionSchema = z
+  .object({
+    mapRunArn: z.string(),
+    results: z.object({ bucket: z.string(), key: z.string() }).strict(),
+  })
+  .strict();
 
 /** `$.ingest`. */
 export type IngestSection = z.infer<typeof ingestSectionSchema>;
@@ -89,32 +97,52 @@ export type CrawlProgress = z.infer<typeof crawlProgressSchema>;
 // $.features: StartFeatureQuery, GetFeatureQueryState
 // ---------------------------------------------------------------------------------------------------------------
 
-/** One split's UNLOAD query and where it writes. */
-export const splitQuerySchema = z
+/** The run's one feature query: its UNLOAD writes both feature sets from one scan of the table. */
+export const featureQuerySchema = z
   .object({
     queryId: z.string(),
+    /** `s3://…/features/<pipeline>/<runId>/`: the UNLOAD target, holding `split=train/` and `split=validation/`. */
     location: z.string(),
     state: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+    /** What the engine read (Athena bills it): one scan of the table per run. */
     bytesScanned: z.number().optional(),
     engineMs: z.number().optional(),
   })
   .strict();
 
-/** One split's UNLOAD query. */
-export type SplitQuery = z.infer<typeof splitQuerySchema>;
+/** The run's one feature query. */
+export type FeatureQuery = z.infer<typeof featureQuerySchema>;
 
-/** The feature queries' progress at `$.features`. */
+/** One feature set (a training channel): the folder the feature query wrote it to, and that query. */
+export const featureSetSchema = z
+  .object({
+    /** The feature query that wrote it (the same for both sets). */
+    queryId: z.string(),
+    /** `s3://…/features/<pipeline>/<runId>/split=<train|validation>/`. */
+    location: z.string(),
+    /** The state of that query (the set is complete when it SUCCEEDED). */
+    state: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+  })
+  .strict();
+
+/** One feature set. */
+export type FeatureSet = z.infer<typeof featureSetSchema>;
+
+/** The feature query's progress at `$.features`. */
 export const featureProgressSchema = z
   .object({
     database: z.string(),
     table: z.string(),
-    train: splitQuerySchema,
-    validation: splitQuerySchema,
+    query: featureQuerySchema,
+    /** The channels' ContentType (the algorithm's channel format), e.g. `application/x-parquet`. */
+    contentType: z.string(),
+    train: featureSetSchema,
+    validation: featureSetSchema,
     attempt: z.number().int().nonnegative(),
     maxAttempts: z.number().int().positive(),
     pollSeconds: z.number().int().positive(),
     state: z.enum(['RUNNING', 'SUCCEEDED']),
-    /** The execution's redrive count when the queries started: a redrive after a failure starts them again. */
+    /** The execution's redrive count when the query started: a redrive after a failure starts it again. */
     redriveCount: z.number().int().nonnegative().default(0),
   })
   .strict();
@@ -225,7 +253,7 @@ export const promotionSchema = z.object({ version: z.number().int(), endpoint: z
 export type Promotion = z.infer<typeof promotionSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// $.error: every Catch; $.failure: RecordFailure
+// Errors: what Step Functions records of a failed state, and RecordFailure's result
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
@@ -242,16 +270,20 @@ export const lambdaErrorCauseSchema = z.object({
 /** The Lambda runtime's error document. */
 export type LambdaErrorCause = z.infer<typeof lambdaErrorCauseSchema>;
 
-/** What a Catch puts at `$.error`: the error code and the cause. */
+/**
+ * An error as Step Functions reports it: the error code and the cause (a Catch's `$.error`, and the `error` and `cause`
+ * of an ExecutionFailed event). The workflow has no catch-all: a failing state fails the execution, and RecordFailure
+ * reads the error from the execution's end (core/run/execution-failure.ts).
+ */
 export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 
-/** What a Catch puts at `$.error`. */
+/** An error as Step Functions reports it. */
 export type CaughtError = z.infer<typeof caughtErrorSchema>;
 
-/** RecordFailure's result at `$.failure`, which the Fail state reads its error and cause from. */
-export const failureSchema = z.object({ Error: z.string(), Cause: z.string(), manifestKey: z.string() }).strict();
+/** RecordFailure's result: the error, the failed run's manifest and the state a redrive resumes at. */
+export const failureSchema = z.object({ Error: z.string(), Cause: z.string(), manifestKey: z.string(), failedState: z.string().optional() }).strict();
 
-/** RecordFailure's result at `$.failure`. */
+/** RecordFailure's result. */
 export type Failure = z.infer<typeof failureSchema>;
 
 /**
@@ -309,8 +341,6 @@ export const workflowStateSections = {
   deployment: deploymentProgressSchema,
   smokeTest: smokeTestResultSchema,
   promotion: promotionSchema,
-  error: caughtErrorSchema,
-  failure: failureSchema,
 } as const;
 
 /** A key of the workflow state. */

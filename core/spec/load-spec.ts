@@ -7,6 +7,7 @@ import { splitProblems } from '../features/feature-sql.js';
 import { objectKeyProblem } from '../trigger/object-key.js';
 import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.js';
 import { trainingSectionProblems } from './training-rules.js';
+import { workflowLimitProblems } from './workflow-limits.js';
 
 /** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
 export type PipelineSpec = DeepReadonly<
@@ -91,6 +92,8 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
     ...splitProblems(spec, path.dirname(file)),
     // SageMaker's own rules for the training and tuning sections: a bad hyperparameter fails here, not after ingest.
     ...trainingSectionProblems(spec).map(({ path: at, message }) => `${at}: ${message}`),
+    // The poll loops must fit one execution's 25,000 history events (core/spec/workflow-limits.ts): refused, not clamped.
+    ...workflowLimitProblems(spec),
   ];
   if (problems.length > 0) {
     throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -89,6 +89,15 @@ const csvOptionsSchema = z
   })
   .strict();
 
+/**
+ * The object size above which a file is ingested on Fargate rather than in Lambda: 2 GiB. Lambda gives one invocation
+ * 15 minutes and at most 10,240 MB of /tmp (Lambda developer guide, "Lambda quotas"); the issue's measured Lambda rate
+ * is about 5 GiB of CSV, or 2 GB of gzip CSV, in those 15 minutes, and the threshold is on the stored size, so 2 GiB
+ * keeps a gzip file (about 5 GiB once read) inside the budget and leaves plain CSV 2.5 times its measured room. The
+ * arithmetic is in docs/scaling.md.
+ */
+export const DEFAULT_LARGE_FILE_BYTES = 2 * 1024 ** 3;
+
 const sourceSchema = z
   .object({
     format: z.enum(['csv', 'jsonl']),
@@ -102,6 +111,12 @@ const sourceSchema = z
     suffixes: z.array(z.string().min(1)).optional().describe('object key endings the pipeline takes; defaults by format'),
     matchNames: z.enum(['exact', 'case-insensitive']).default('exact').describe('how header names (or JSON keys) are matched to columns'),
     csv: csvOptionsSchema.default({ delimiter: ',', quote: '"', escape: '"', nullValues: [''], header: true }),
+    largeFileBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LARGE_FILE_BYTES)
+      .describe('an input object larger than this (bytes, as stored: gzip counts compressed) is ingested by a Fargate task, not a Lambda function (docs/scaling.md)'),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { InvalidRunInputError, ObjectNotFoundError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import { matchPipeline } from '../pipelines/spec-catalog.js';
+import { objectListKey, writeObjectList } from '../manifest/object-list.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RunContext, RunObject } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
@@ -15,6 +16,12 @@ export interface NormalizeInputDeps {
   specs: SpecCatalog;
   lakeBucket: string;
 }
+
+/**
+ * The most objects a manual input may list: the run context carries them, and with the workflow state's 256 KiB
+ * (about 250 bytes an object once described) a few hundred is the safe end. More files: give their folder (`prefix`).
+ */
+export const MAX_LISTED_OBJECTS = 500;
 
 const objectInput = z.object({ bucket: z.string().min(3).optional(), key: z.string().min(1) }).strict();
 
@@ -45,14 +52,17 @@ const manualInput = z
   .object({
     pipeline: z.string().min(1),
     key: z.string().min(1).optional(),
-    objects: z.array(objectInput).optional(),
+    objects: z.array(objectInput).max(MAX_LISTED_OBJECTS).optional(),
+    /** A folder of the lake bucket: every object under it is an input (a data engineer's export of thousands of files). */
+    prefix: z.string().min(1).optional(),
   })
   .strict()
-  .refine((m) => !(m.key && m.objects), 'give "key" or "objects", not both');
+  .refine((m) => [m.key, m.objects, m.prefix].filter((v) => v !== undefined).length <= 1, 'give one of "key", "objects" or "prefix"');
 
 const EXPECTED_MANUAL_INPUT = `Expected a manual input like:
   {"pipeline": "churn", "key": "incoming/churn/telco_churn.csv"}
   {"pipeline": "churn", "objects": [{"key": "incoming/churn/a.csv"}, {"key": "incoming/churn/b.csv"}]}
+  {"pipeline": "churn", "prefix": "incoming/churn/export-2026-11/"}   (every file under the folder)
   {"pipeline": "churn"}   (retrain on the data already curated)`;
 
 /** NormalizeInput's own input: the execution input plus what the state machine knows about the execution. */
@@ -75,14 +85,17 @@ export const normalizeInputSchema = z
  *    decoded), then checks every input object exists and records its version (ETag, version id, size, last modified); a missing one
  *    fails with ObjectNotFoundError. An upload's object is looked up at the event's version id, so every later state
  *    reads the bytes the event announced.
- * 4. Plans the run from the spec: features, training or tuning, deployment.
- * 5. Returns the run context.
+ * 4. Writes the run's object list to the lake (core/manifest/object-list.ts): the IngestFiles Distributed Map reads
+ *    its items from it. A folder input (`prefix`) is listed here, and its objects stay out of the state.
+ * 5. Plans the run from the spec: features, training or tuning, deployment.
+ * 6. Returns the run context.
  */
 export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps): Promise<RunContext> {
   const { input, executionName, startTime } = parseStateInput('NormalizeInput', normalizeInputSchema, rawInput);
-  const { trigger, pipeline, objects } = identify(input, deps);
+  const { trigger, pipeline, objects, prefix } = identify(input, deps);
   const spec = deps.specs.get(pipeline);
   const described: RunObject[] = [];
+  if (prefix !== undefined) described.push(...(await listFolder(prefix, deps)));
   for (const object of objects) {
     const bucket = object.bucket ?? deps.lakeBucket;
     // Checked on the decoded key, in every trigger: a key that could resolve outside the lake never reaches a step.
@@ -102,11 +115,24 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
       ...(info.versionId ? { versionId: info.versionId } : {}),
     });
   }
+  // The object list in the lake is what IngestFiles maps over; the state names the objects only when they were named.
+  const objectList =
+    described.length === 0
+      ? undefined
+      : {
+          bucket: deps.lakeBucket,
+          key: objectListKey(spec.name, executionName),
+          count: described.length,
+          bytes: described.reduce((n, o) => n + (o.size ?? 0), 0),
+          largeFileBytes: spec.source.largeFileBytes,
+        };
+  if (objectList) await writeObjectList(deps.store, objectList.bucket, objectList.key, described);
   return runContextSchema.parse({
     runId: executionName,
     pipeline: spec.name,
     trigger,
-    objects: described,
+    objects: prefix === undefined ? described : [],
+    ...(objectList ? { objectList } : {}),
     bucket: deps.lakeBucket,
     startedAt: startTime,
     plan: {
@@ -114,6 +140,23 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
       training: spec.training === undefined || spec.features === undefined ? 'none' : spec.tuning?.enabled ? 'tune' : 'train',
       deploy: spec.deployment !== undefined && spec.training !== undefined,
     },
+  });
+}
+
+/**
+ * Every object under a folder of the lake bucket, described as NormalizeInput describes a named object (the listing
+ * gives ETag, size and last modified). The folder must be a folder (end with `/`), its keys are confined like any key,
+ * and an empty folder is an error: a run of nothing is a mistake, not a retraining.
+ */
+async function listFolder(prefix: string, deps: NormalizeInputDeps): Promise<RunObject[]> {
+  const keyProblem = prefix.endsWith('/') ? objectKeyProblem(`${prefix}x`) : 'must end with "/"';
+  if (keyProblem) throw new InvalidRunInputError(`Input folder s3://${deps.lakeBucket}/${prefix} is refused: the folder ${keyProblem}`);
+  const listed = (await deps.store.list(deps.lakeBucket, prefix)).filter((o) => !o.key.endsWith('/'));
+  if (listed.length === 0) throw new ObjectNotFoundError(`Input folder s3://${deps.lakeBucket}/${prefix} holds no objects`);
+  return listed.map((o) => {
+    const problem = objectKeyProblem(o.key);
+    if (problem) throw new InvalidRunInputError(`Input object s3://${deps.lakeBucket}/${o.key} is refused: the key ${problem}`);
+    return { bucket: deps.lakeBucket, key: o.key, etag: o.etag, size: o.size, lastModified: o.lastModified };
   });
 }
 
@@ -125,7 +168,7 @@ function bucketProblem(bucket: string): string | undefined {
 function identify(
   input: unknown,
   deps: NormalizeInputDeps,
-): { trigger: RunContext['trigger']; pipeline: string; objects: { bucket?: string; key: string; versionId?: string }[] } {
+): { trigger: RunContext['trigger']; pipeline: string; objects: { bucket?: string; key: string; versionId?: string }[]; prefix?: string } {
   const upload = uploadInput.safeParse(input);
   if (upload.success) {
     const { bucket, key, versionId } = upload.data.object;
@@ -143,9 +186,9 @@ function identify(
   if (schedule.success) return { trigger: 'schedule', pipeline: schedule.data.pipeline, objects: [] };
   const manual = manualInput.safeParse(input);
   if (manual.success) {
-    const { pipeline, key, objects } = manual.data;
+    const { pipeline, key, objects, prefix } = manual.data;
     const list = objects ?? (key ? [{ key }] : []);
-    return { trigger: 'manual', pipeline, objects: list.map((o) => ({ key: o.key, ...(o.bucket ? { bucket: o.bucket } : {}) })) };
+    return { trigger: 'manual', pipeline, objects: list.map((o) => ({ key: o.key, ...(o.bucket ? { bucket: o.bucket } : {}) })), ...(prefix ? { prefix } : {}) };
   }
   const problems = manual.error.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('\n');
   throw new InvalidRunInputError(`The run input is not an upload, a schedule or a manual input:\n${problems}\n${EXPECTED_MANUAL_INPUT}`);

@@ -1,62 +1,174 @@
 import * as z from 'zod';
 import { withCuratedKeys } from '../manifest/ingest-listing.js';
+import { readIngestResults } from '../manifest/ingest-results.js';
 import type { RecordRunDeps, RunManifest } from '../manifest/run-manifest.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
+import type { ExecutionHistory } from '../ports/execution-history.js';
+import type { QueryEngine } from '../ports/query-engine.js';
+import type { Trainer } from '../ports/trainer.js';
+import type { ExecutionFailure } from '../run/execution-failure.js';
+import { executionFailureSchema, failureFromHistory } from '../run/execution-failure.js';
+import { lakeLayout } from '../run/lake-layout.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { Failure } from '../run/workflow-state.js';
-import { caughtErrorSchema, describeCaughtError, evaluationSchema, ingestSectionSchema } from '../run/workflow-state.js';
+import { describeCaughtError, evaluationSchema, featureProgressSchema, ingestSectionSchema, trainingProgressSchema } from '../run/workflow-state.js';
 
-/**
- * RecordFailure's input: the state when the error was caught, with the Catch's `$.error`. `$.run` is absent when
- * NormalizeInput failed; the state is then the execution input.
- */
-const inputSchema = z
+/** What RecordFailure needs: RecordRun's, and the trainer and query engine to stop the run's jobs. */
+export interface RecordFailureDeps extends RecordRunDeps {
+  trainer?: Pick<Trainer, 'stopTraining' | 'stopTuning'>;
+  queryEngine?: Pick<QueryEngine, 'stopQuery'>;
+}
+
+/** What the cloud's RecordFailure function needs on top: the execution's history. */
+export interface RecordExecutionFailureDeps extends RecordFailureDeps {
+  history: ExecutionHistory;
+}
+
+/** The sections of the failed state's input RecordFailure reads; the others go into the manifest as they are. */
+const failedStateSchema = z
   .object({
-    executionName: z.string(),
-    startTime: z.string(),
-    state: z
-      .object({ run: runContextSchema.optional(), error: caughtErrorSchema, ingest: ingestSectionSchema.optional(), evaluation: evaluationSchema.optional() })
-      .passthrough(),
+    run: runContextSchema.optional(),
+    ingest: ingestSectionSchema.optional(),
+    evaluation: evaluationSchema.optional(),
+    features: featureProgressSchema.optional(),
+    training: trainingProgressSchema.optional(),
   })
-  .strict();
+  .passthrough();
 
 /**
- * RecordFailure: records a failed run, whatever stage failed (even NormalizeInput, before there is a run context). It
- * never touches a serving endpoint.
+ * RecordFailure: records a failed, timed-out or aborted execution, whatever state it stopped in (even NormalizeInput,
+ * before there is a run context), and stops what the run left running. It never touches a serving endpoint. It runs
+ * outside the failed execution (the execution status-change event in the cloud, the local runner's event log), so
+ * the execution stays redrivable from the state that failed.
  *
- * 1. Reads the state as it was when the error was caught, the execution's name and start time.
- * 2. Reads the caught error at `$.error`: its name, and its message from the Lambda error document in its Cause.
- * 3. Writes the failed run's manifest, with the error and the curated keys of the files ingested before the failure
- *    (read back from their listings, core/manifest/ingest-listing.ts), to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before
- *    there is a run context).
+ * 1. Reads the failure: the execution, its status and redrive count, the top-level state it stopped in, that state's
+ *    input (the workflow state) and the error.
+ * 2. Does nothing when the manifest already records this failure (same execution, same redrive count): the status
+ *    event is delivered at least once.
+ * 3. Stops the run's training or tuning job and its feature queries that are still running: they would otherwise run
+ *    and bill on.
  * 4. Rejects a candidate the gate let through but that never reached production, with the error as the reason.
- * 5. Returns the error's name and message, for the Fail state, and the manifest's key at `$.failure`.
+ * 5. Writes the failed run's manifest (last: it is the record that the work above is done), with the error, the
+ *    curated keys of the files ingested before the failure (core/manifest/ingest-listing.ts), the failed state and the
+ *    execution to redrive, to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before there is a run context). A
+ *    redriven execution that fails again overwrites it with the newest failure and its redrive count.
+ * 6. Returns the error's name and message, the manifest's key and the state to redrive from.
  */
-export async function recordFailure(rawInput: unknown, deps: RecordRunDeps): Promise<Failure> {
-  const { executionName, startTime, state } = parseStateInput('RecordFailure', inputSchema, rawInput);
-  const error = describeCaughtError(state.error);
-  const { run, error: _error, ingest, ...stages } = state;
-  const files = ingest?.files ?? [];
-  const manifest: RunManifest = {
-    runId: run?.runId ?? executionName,
-    pipeline: run?.pipeline ?? '_unknown',
-    trigger: run?.trigger ?? 'unknown',
-    status: 'FAILED',
-    startedAt: run?.startedAt ?? startTime,
-    finishedAt: deps.clock().toISOString(),
-    objects: run?.objects ?? [],
-    rows: totalRows(files),
-    ingest: await withCuratedKeys(files, deps),
-    error,
-    stages,
-  };
-  const manifestKey = await writeManifest(manifest, deps);
+export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps): Promise<Failure> {
+  const failure = parseStateInput('RecordFailure', executionFailureSchema, rawInput);
+  const error = describeCaughtError(failure.error);
+  const parsed = failedStateSchema.safeParse(failure.state ?? {});
+  // The input of NormalizeInput is whatever started the execution: kept as it came, with no run context.
+  const state = parsed.success ? parsed.data : { raw: failure.state };
+  const { run, ingest, ...stages } = state as z.infer<typeof failedStateSchema>;
+  const runId = run?.runId ?? failure.executionName;
+  const pipeline = run?.pipeline ?? '_unknown';
+  const execution = { arn: failure.executionArn, status: failure.status, redriveCount: failure.redriveCount, ...(failure.failedState ? { failedState: failure.failedState } : {}) };
+  const result: Failure = { Error: error.name, Cause: error.message, manifestKey: lakeLayout.runManifestKey(pipeline, runId), ...(failure.failedState ? { failedState: failure.failedState } : {}) };
+
+  if (await alreadyRecorded(result.manifestKey, execution, deps)) {
+    deps.logger.info('failure already recorded', { manifestKey: result.manifestKey, executionArn: execution.arn, redriveCount: execution.redriveCount });
+    return result;
+  }
+  await stopRunJobs(state as z.infer<typeof failedStateSchema>, deps);
   // A candidate the gate let through but that never reached production is rejected, with the reason.
   const candidate = state.evaluation?.candidate;
   if (deps.registry && candidate && candidate.status === 'PendingManualApproval') {
     await deps.registry.decide(candidate, 'Rejected', `not deployed: ${error.name}: ${error.message}`);
   }
-  deps.logger.error('run failed', { manifestKey, error });
-  return { Error: error.name, Cause: error.message, manifestKey };
+  // The IngestFiles map run wrote its results to the lake (core/manifest/ingest-results.ts): read them back.
+  const results = ingest ? await readIngestResults(deps.store, ingest) : { files: [], failed: [] };
+  const files = results.files;
+  const manifest: RunManifest = {
+    runId,
+    pipeline,
+    trigger: run?.trigger ?? 'unknown',
+    status: 'FAILED',
+    startedAt: run?.startedAt ?? failure.startTime,
+    finishedAt: deps.clock().toISOString(),
+    objects: run?.objects ?? [],
+    rows: totalRows(files),
+    ingest: await withCuratedKeys(files, deps),
+    ...(results.failed.length > 0 ? { failedFiles: results.failed } : {}),
+    error,
+    execution,
+    stages,
+  };
+  await writeManifest(manifest, deps);
+  deps.logger.error('run failed', { manifestKey: result.manifestKey, error, failedState: failure.failedState, executionArn: failure.executionArn });
+  return result;
+}
+
+/**
+ * The Step Functions "Execution Status Change" event (EventBridge user guide, "Step Functions events"; Step Functions
+ * developer guide, "EventBridge for Step Functions execution status changes": `detail` holds what DescribeExecution
+ * returns, `status` one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; `startDate` in epoch milliseconds).
+ */
+const statusChangeEventSchema = z
+  .object({
+    'source': z.literal('aws.states'),
+    'detail-type': z.literal('Step Functions Execution Status Change'),
+    'detail': z
+      .object({
+        executionArn: z.string().min(1),
+        name: z.string().min(1),
+        status: z.string(),
+        startDate: z.number().optional(),
+        redriveCount: z.number().int().nonnegative().optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/**
+ * The cloud's RecordFailure: the EventBridge rule (deploy/functions.js) sends every execution of the state machine that
+ * failed, timed out or was aborted. Reads the execution's history newest first until it finds the state it stopped in
+ * and that state's input (core/run/execution-failure.ts), then records the failure with {@link recordFailure}.
+ * Returns undefined for an event of another status (the rule sends none).
+ */
+export async function recordExecutionFailure(event: unknown, deps: RecordExecutionFailureDeps): Promise<Failure | undefined> {
+  const { detail } = parseStateInput('RecordFailure', statusChangeEventSchema, event);
+  const status = FAILED_STATUSES.find((s) => s === detail.status);
+  if (status === undefined) return undefined;
+  const point = await failureFromHistory(deps.history.newestFirst(detail.executionArn), status);
+  const failure: ExecutionFailure = {
+    executionArn: detail.executionArn,
+    executionName: detail.name,
+    startTime: new Date(detail.startDate ?? deps.clock().getTime()).toISOString(),
+    status,
+    redriveCount: detail.redriveCount ?? 0,
+    ...(point.failedState ? { failedState: point.failedState } : {}),
+    error: point.error,
+    state: point.state ?? {},
+  };
+  return recordFailure(failure, deps);
+}
+
+async function alreadyRecorded(key: string, execution: { arn: string; redriveCount: number }, deps: RecordFailureDeps): Promise<boolean> {
+  const text = await deps.store.getText({ bucket: deps.lakeBucket, key });
+  if (text === undefined) return false;
+  let recorded: Partial<RunManifest>;
+  try {
+    recorded = JSON.parse(text) as Partial<RunManifest>;
+  } catch {
+    return false;
+  }
+  return recorded.status === 'FAILED' && recorded.execution?.arn === execution.arn && recorded.execution.redriveCount === execution.redriveCount;
+}
+
+/** Stops the run's training or tuning job and its feature queries that had not ended when the execution did. */
+async function stopRunJobs(state: z.infer<typeof failedStateSchema>, deps: RecordFailureDeps): Promise<void> {
+  const stops: Promise<void>[] = [];
+  const { training, features } = state;
+  if (deps.trainer && training && training.state !== 'Completed') {
+    stops.push(training.mode === 'tune' ? deps.trainer.stopTuning(training.jobName) : deps.trainer.stopTraining(training.jobName));
+  }
+  if (deps.queryEngine && features && (features.query.state === 'QUEUED' || features.query.state === 'RUNNING')) {
+    stops.push(deps.queryEngine.stopQuery(features.query.queryId));
+  }
+  await Promise.all(stops);
+  if (stops.length > 0) deps.logger.info('stopped the run jobs still running', { jobs: stops.length });
 }

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { withCuratedKeys } from '../manifest/ingest-listing.js';
+import { readIngestResults } from '../manifest/ingest-results.js';
+import { readObjectList } from '../manifest/object-list.js';
 import type { RecordRunDeps, RecordedRun, RunManifest } from '../manifest/run-manifest.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
 import { runContextSchema } from '../run/run-context.js';
@@ -12,16 +14,18 @@ const inputSchema = z.object({ run: runContextSchema, ingest: ingestSectionSchem
 /**
  * RecordRun: records a successful run.
  *
- * 1. Reads the whole workflow state: `$.run`, `$.ingest` (absent for a retraining on curated data) and whatever later
- *    stages added.
+ * 1. Reads the whole workflow state: `$.run`, `$.ingest` (absent for a retraining on curated data; each file's result
+ *    is read from where the IngestFiles map run wrote it, core/manifest/ingest-results.ts) and whatever later stages added.
  * 2. Builds the run manifest: what went in, what came out (each file's curated keys read back from its listing,
  *    core/manifest/ingest-listing.ts), row counts that reconcile file by file, every stage's section as it came.
  * 3. Writes it to `runs/<pipeline>/<runId>.json`.
- * 4. Returns it, with its key and without the key lists (the state's 256 KiB), as the execution's output.
+ * 4. Returns it, with its key and with counts in place of the per-file list (the state's 256 KiB), as the execution's output.
  */
 export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise<RecordedRun> {
   const { run, ingest, ...stages } = parseStateInput('RecordRun', inputSchema, rawInput);
-  const files = ingest?.files ?? [];
+  const files = ingest ? (await readIngestResults(deps.store, ingest)).files : [];
+  // A folder run's objects are only in its object list: the manifest names every one.
+  const objects = run.objectList && run.objects.length === 0 ? await readObjectList(deps.store, run.objectList.bucket, run.objectList.key) : run.objects;
   const manifest: RunManifest = {
     runId: run.runId,
     pipeline: run.pipeline,
@@ -29,12 +33,12 @@ export async function recordRun(rawInput: unknown, deps: RecordRunDeps): Promise
     status: 'SUCCEEDED',
     startedAt: run.startedAt,
     finishedAt: deps.clock().toISOString(),
-    objects: run.objects,
+    objects,
     rows: totalRows(files),
     ingest: await withCuratedKeys(files, deps),
     stages,
   };
   const manifestKey = await writeManifest(manifest, deps);
   deps.logger.info('run recorded', { manifestKey, rows: manifest.rows });
-  return { ...manifest, ingest: files, manifestKey };
+  return { ...manifest, objects: run.objects, ingest: { files: files.length, rows: manifest.rows }, manifestKey };
 }

@@ -7,7 +7,6 @@ import { getEndpointState } from './get-endpoint-state.js';
 import { getFeatureQueryState } from './get-feature-query-state.js';
 import { normalizeInput } from './normalize-input.js';
 import { promoteModel } from './promote-model.js';
-import { recordFailure } from './record-failure.js';
 import { recordRun } from './record-run.js';
 import { smokeTest } from './smoke-test.js';
 import { startCrawler } from './start-crawler.js';
@@ -16,6 +15,8 @@ import { startTraining } from './start-training.js';
 import { startTuning } from './start-tuning.js';
 import { validateAndPartition } from './validate-and-partition.js';
 
+// RecordFailure is no Task state: it runs outside the failed execution (core/steps/record-failure.ts), on the
+// execution status-change event in the cloud and after the run locally, so the execution stays redrivable.
 const steps = {
   NormalizeInput: normalizeInput,
   ValidateAndPartition: validateAndPartition,
@@ -33,7 +34,6 @@ const steps = {
   SmokeTest: smokeTest,
   PromoteModel: promoteModel,
   RecordRun: recordRun,
-  RecordFailure: recordFailure,
 };
 
 /** The name of a Task state of the workflow, as the ASL spells it. */

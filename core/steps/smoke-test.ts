@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import * as z from 'zod';
 import { RetryableStepError } from '../errors.js';
 import type { DeployDeps } from '../deployment/deployment.js';
 import { SmokeTestFailedError, endpointSpec } from '../deployment/deployment.js';
 import { readPredictionAnswer } from '../deployment/prediction-answer.js';
+import { sampleFeatureRows } from '../features/feature-rows.js';
 import { resourceName } from '../run/job-names.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
@@ -39,21 +38,6 @@ export async function smokeTest(rawInput: unknown, deps: DeployDeps): Promise<Sm
   }
 }
 
-/** The first rows of a gzip CSV feature file, label column removed. */
-async function sampleRows(path: string, count: number): Promise<string[]> {
-  const lines: string[] = [];
-  let rest = '';
-  const stream = createReadStream(path).pipe(createGunzip());
-  for await (const chunk of stream) {
-    const parts = (rest + (chunk as Buffer).toString('utf8')).split('\n');
-    rest = parts.pop() ?? '';
-    lines.push(...parts.filter((l) => l.length > 0));
-    if (lines.length >= count) break;
-  }
-  stream.destroy();
-  return lines.slice(0, count).map((l) => l.slice(l.indexOf(',') + 1));
-}
-
 async function checkEndpoint(runId: string, validationLocation: string, deployment: DeploymentProgress, deps: DeployDeps): Promise<SmokeTestResult> {
   const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(validationLocation);
   if (!match?.[1]) throw new SmokeTestFailedError(`No validation set at ${validationLocation}`);
@@ -63,7 +47,7 @@ async function checkEndpoint(runId: string, validationLocation: string, deployme
   const local = await deps.store.localCopy(first, `${deps.workDir}/${runId}/smoke`);
   let rows: string[];
   try {
-    rows = await sampleRows(local.path, SMOKE_ROWS);
+    rows = await sampleFeatureRows(local.path, SMOKE_ROWS);
   } finally {
     await local.release();
   }

@@ -9,13 +9,14 @@ import { redriveCountSchema } from '../run/workflow-state.js';
 const inputSchema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema }).passthrough();
 
 /**
- * StartFeatureQuery: starts the pipeline's feature query once per split.
+ * StartFeatureQuery: starts the run's one feature query, which writes both feature sets from one scan.
  *
  * 1. Reads `$.run` and the execution's redrive count.
  * 2. Reads the pipeline's features.sql (one SELECT over its table, label first).
- * 3. Per split (train, validation): empties `features/<pipeline>/<runId>/<split>/` and starts the query wrapped in an
- *    UNLOAD there, split by a deterministic md5 of the spec's key columns; request tokens derive from the run, so a
- *    retried state does not start the queries twice.
+ * 3. Empties `features/<pipeline>/<runId>/` and starts one query: the SELECT wrapped in an UNLOAD there, each row's
+ *    split (a deterministic md5 of the spec's key columns, or the row-based split) computed once and written as the
+ *    partition column, so Athena writes `split=train/` and `split=validation/` in the algorithm's channel format
+ *    (Parquet for XGBoost). The request token derives from the run, so a retried state does not start it twice.
  * 4. Returns the progress at `$.features`.
  */
 export async function startFeatureQuery(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {

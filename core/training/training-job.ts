@@ -10,6 +10,7 @@ import type { FeatureProgress, TrainingProgress } from '../run/workflow-state.js
 import { featureProgressSchema, nonceSchema, redriveCountSchema, trainingProgressSchema } from '../run/workflow-state.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import { specFileForUser } from '../spec/spec-file.js';
+import { trainingPolls } from '../spec/workflow-limits.js';
 
 /** A training or tuning job ended Failed or Stopped; the message carries SageMaker's FailureReason. */
 export class TrainingFailedError extends TerminalStepError {
@@ -72,9 +73,8 @@ function trainingBase(spec: PipelineSpec, run: RunContext, features: FeatureProg
 function progress(spec: PipelineSpec, mode: JobMode, jobName: string, objective?: TrainingProgress['objective']): TrainingProgress {
   const training = spec.training;
   const pollSeconds = training?.pollSeconds ?? 30;
-  const runtime = (training?.maxWaitSeconds ?? training?.maxRuntimeSeconds ?? 3600) * (mode === 'tune' ? (spec.tuning?.maxJobs ?? 1) : 1);
-  // Startup and upload time come on top of the runtime SageMaker enforces: allow a quarter more, and 10 minutes.
-  const maxAttempts = Math.ceil((runtime * 1.25 + 600) / pollSeconds);
+  // Startup and upload time come on top of the runtime SageMaker enforces; the spec loader checked the count fits.
+  const maxAttempts = trainingPolls(spec, mode);
   return { mode, jobName, redriveCount: 0, attempt: 0, maxAttempts, pollSeconds, state: 'InProgress', ...(objective ? { objective } : {}) };
 }
 

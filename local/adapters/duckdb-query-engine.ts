@@ -4,17 +4,20 @@ import path from 'node:path';
 import type { DuckDbLimits } from '../../core/duckdb/open-duckdb.js';
 import { confineDuckDb, openDuckDb } from '../../core/duckdb/open-duckdb.js';
 import { parseUnload } from '../../core/features/feature-sql.js';
+import type { ParsedUnload } from '../../core/features/feature-sql.js';
 import type { QueryEngine, QueryRequest, QueryStatus } from '../../core/ports/query-engine.js';
 import { quoteIdentifier, quoteLiteral } from '../../core/sql/quote.js';
-import { installTrinoCompat, runTrinoQuery } from '../../core/sql/trino-compat.js';
+import { prepareSingleStatement } from '../../core/sql/single-statement.js';
+import { explainDuckDbError, findUnsupportedTrinoFunctions, installTrinoCompat, runTrinoQuery, translateTrinoSql, UnsupportedSqlFunctionError } from '../../core/sql/trino-compat.js';
 import { FolderObjectStore } from './folder-object-store.js';
 import type { LocalCatalog } from './local-catalog.js';
 import { LocalJobBoard } from './local-jobs.js';
 
 /**
  * The local Athena: DuckDB over the lake folder, with every table of the local catalog as a view (Hive partitions
- * typed as the catalog types them) and Trino's functions installed. `UNLOAD … TO 's3://…'` becomes a COPY into the
- * matching lake folder, written as Athena's TEXTFILE writes it (gzip, no header, NULL as \N). As with Athena, starting a
+ * typed as the catalog types them) and Trino's functions installed. `UNLOAD … TO 's3://…' WITH (…)` writes into the
+ * matching lake folder as its WITH options ask (see {@link writeUnload}): Parquet (Snappy or gzip) or TEXTFILE (gzip
+ * CSV, no header, NULL as \N), and `partitioned_by` as Hive folders, `<column>=<value>/`. As with Athena, starting a
  * query returns at once: it runs in the background of this process (DuckDB works off the event loop) and its status
  * is polled. A request's `timeoutSeconds` stops (interrupts) a query still running then: CANCELLED, `timedOut`.
  */
@@ -62,6 +65,12 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.board.stopAll();
   }
 
+  /** Stops the query if it still runs: the board holds one run's jobs only, as for the local trainer. */
+  public async stopQuery(queryId: string): Promise<void> {
+    const state = this.queries.get(queryId)?.state;
+    if (state === 'RUNNING' || state === 'QUEUED') this.board.stopAll(`query ${queryId} stopped`);
+  }
+
   public async queryStatus(queryId: string): Promise<QueryStatus> {
     return this.queries.get(queryId) ?? { state: 'FAILED', reason: `no query ${queryId}` };
   }
@@ -89,14 +98,13 @@ export class DuckDbQueryEngine implements QueryEngine {
       const dir = this.localPath(unload.target);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
+      // Sessions run with preserve_insertion_order off (core/duckdb/open-duckdb.ts); the feature sets need a stable
+      // row order (see writeUnload), set before the confinement locks the configuration.
+      await session.connection.run('SET preserve_insertion_order = true');
       // The UNLOAD wrapper is not SQL DuckDB knows: DuckDB checks the author's SELECT alone (one SELECT, nothing
-      // else), then the one COPY Sluice wraps it in. Confined, it reads only the tables and writes only this folder.
+      // else), then the statements Sluice wraps it in. Confined, it reads only the tables and writes only this folder.
       await confineDuckDb(session.connection, [...tables, dir]);
-      const file = quoteLiteral(path.join(dir, 'part-00000.csv.gz'));
-      await runTrinoQuery(session.connection, unload.select, {
-        // The newline ends a trailing `--` comment of the author's SQL before Sluice's closing parenthesis.
-        copy: (select) => `COPY (\n${select}\n) TO ${file} (FORMAT csv, COMPRESSION gzip, HEADER false, DELIMITER ',', NULLSTR '\\N', QUOTE '"')`,
-      });
+      await writeUnload(session.connection, unload, dir);
     } finally {
       signal.removeEventListener('abort', interrupt);
       session.close();
@@ -118,3 +126,61 @@ export class DuckDbQueryEngine implements QueryEngine {
     return locations;
   }
 }
+
+/** The table the local UNLOAD materialises its result in, so that each partition is written from one scan. */
+const UNLOAD_TABLE = '__sluice_unload';
+
+/**
+ * Writes an UNLOAD's result into `dir` as Athena would lay it out: one folder per value of the `partitioned_by`
+ * columns (`split=train/`), the partition columns left out of the files (they are last in the SELECT list), in the
+ * format of the WITH clause. Identical input gives byte-identical files:
+ *
+ * - The SELECT runs once (one scan of the table) into a temporary table. DuckDB's partitioned `COPY … PARTITION_BY`
+ *   would write in one pass too, but it writes row groups in the order its threads finish them and cannot preserve
+ *   order (`PRESERVE_ORDER is not supported with these parameters`; duckdb/duckdb#14349, measured here: two runs of the
+ *   same COPY gave different files), so the model's rows, and with subsampling the model, would change run to run.
+ * - `CREATE TABLE AS` keeps the SELECT's order (`preserve_insertion_order`, DuckDB's default), and each partition is
+ *   then one COPY of its rows in that order, to one file named `part-00000.<ext>`: DuckDB's order-preserving COPY.
+ */
+async function writeUnload(connection: DuckDbSessionConnection, unload: ParsedUnload, dir: string): Promise<void> {
+  const format = (unload.options['format'] ?? 'TEXTFILE').toUpperCase();
+  const compression = (unload.options['compression'] ?? 'gzip').toLowerCase();
+  if (format !== 'PARQUET' && format !== 'TEXTFILE') throw new Error(`UNLOAD format '${format}' is not written by the local engine (PARQUET or TEXTFILE)`);
+  const [copyOptions, extension] =
+    format === 'PARQUET'
+      ? [`FORMAT parquet, COMPRESSION ${compression === 'snappy' ? 'snappy' : 'gzip'}`, 'parquet']
+      : [`FORMAT csv, COMPRESSION gzip, HEADER false, DELIMITER ${quoteLiteral(unload.options['field_delimiter'] ?? '\u0001')}, NULLSTR '\\N', QUOTE '"'`, 'gz'];
+  const partitions = unload.partitionedBy;
+  if (partitions.length === 0) {
+    const file = quoteLiteral(path.join(dir, `part-00000.${extension}`));
+    // The newline ends a trailing `--` comment of the author's SQL before Sluice's closing parenthesis.
+    await runTrinoQuery(connection, unload.select, { copy: (select) => `COPY (\n${select}\n) TO ${file} (${copyOptions})` });
+    return;
+  }
+  await materialise(connection, unload.select);
+  const columns = partitions.map(quoteIdentifier);
+  const values = await connection.runAndReadAll(`SELECT DISTINCT ${columns.join(', ')} FROM ${UNLOAD_TABLE} ORDER BY ALL`);
+  for (const row of values.getRows()) {
+    const folder = path.join(dir, ...partitions.map((name, i) => `${name}=${String(row[i])}`));
+    await mkdir(folder, { recursive: true });
+    const where = partitions.map((name, i) => `${quoteIdentifier(name)} IS NOT DISTINCT FROM ${row[i] === null ? 'NULL' : quoteLiteral(String(row[i]))}`).join(' AND ');
+    await connection.run(`COPY (SELECT * EXCLUDE (${columns.join(', ')}) FROM ${UNLOAD_TABLE} WHERE ${where}) TO ${quoteLiteral(path.join(folder, `part-00000.${extension}`))} (${copyOptions})`);
+  }
+  await connection.run(`DROP TABLE ${UNLOAD_TABLE}`);
+}
+
+/** Runs the author's SELECT once into {@link UNLOAD_TABLE}, with the same checks `runTrinoQuery` makes. */
+async function materialise(connection: DuckDbSessionConnection, sql: string): Promise<void> {
+  const unsupported = findUnsupportedTrinoFunctions(sql);
+  if (unsupported.length > 0) throw new UnsupportedSqlFunctionError(unsupported, { sql, detail: 'The query runs on Athena only.' });
+  const translated = translateTrinoSql(sql);
+  try {
+    // Exactly one SELECT, checked by DuckDB's parser, before Sluice's CREATE TABLE wraps it.
+    (await prepareSingleStatement(connection, translated, 'SELECT', sql)).destroySync();
+    await connection.run(`CREATE TEMP TABLE ${UNLOAD_TABLE} AS\n${translated}\n`);
+  } catch (error) {
+    throw explainDuckDbError(error, sql);
+  }
+}
+
+type DuckDbSessionConnection = Awaited<ReturnType<typeof openDuckDb>>['connection'];

@@ -19,6 +19,7 @@ export interface LocalJobLimit<S> {
 export class LocalJobBoard {
   private readonly events = new EventEmitter();
   private readonly stops = new Set<AbortController>();
+  private readonly working = new Set<Promise<unknown>>();
 
   /** Jobs started and not yet settled. */
   public get running(): number {
@@ -51,7 +52,27 @@ export class LocalJobBoard {
     timer?.unref();
     // A microtask later, so the caller's Start step returns before any of the work runs.
     queueMicrotask(() => {
-      work(controller.signal).then(settle, (error: unknown) => settle(fail(error)));
+      const running = work(controller.signal).then(settle, (error: unknown) => settle(fail(error)));
+      // A job can settle (its limit passed) before its work has wound down; idle() waits for the work itself.
+      this.working.add(running);
+      void running.finally(() => {
+        this.working.delete(running);
+        if (this.working.size === 0) this.events.emit('idle');
+      });
+    });
+  }
+
+  /**
+   * Resolves once the work of every job launched so far has ended, not only settled: a job stopped by its limit
+   * settles at once, and its work (a training stopping at its next round boundary) ends a little later.
+   */
+  public idle(): Promise<void> {
+    // Launches start a microtask later: look once they have.
+    return new Promise<void>((resolve) => {
+      queueMicrotask(() => {
+        if (this.working.size === 0) resolve();
+        else this.events.once('idle', () => resolve());
+      });
     });
   }
 

@@ -1,5 +1,6 @@
 import type { ModelEvaluator } from '../../core/gate/model-evaluator.js';
-import { evaluatePredictions, loadXgboostModel, readCsvChannel } from '../xgboost/index.js';
+import { readChannel } from '../xgboost/data.js';
+import { evaluatePredictions, loadXgboostModel } from '../xgboost/index.js';
 
 /**
  * Scores a model on a validation set in-process, with the same reader, loader and metrics as the local trainer's own
@@ -10,7 +11,8 @@ export class LocalModelEvaluator implements ModelEvaluator {
   public constructor(private readonly localPath: (uri: string) => string) {}
 
   public async evaluate(modelArtifact: string, validationLocation: string): Promise<Record<string, number>> {
-    const validation = await readCsvChannel([this.localPath(validationLocation)]);
+    // The run's validation set as the feature query wrote it (Parquet), or a CSV folder: the trainer's own reader.
+    const validation = await readChannel([this.localPath(validationLocation)]);
     const model = loadXgboostModel(this.localPath(modelArtifact));
     try {
       if (model.numFeatures !== validation.nCols) {

@@ -4,7 +4,9 @@ import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner
 import { readCsvChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
 import { loadXgboostModel } from '../xgboost/model.js';
-import type { TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
+import { roundProgress, trialProgressLine } from '../xgboost/progress.js';
+import { readSharedChannels } from '../xgboost/shared-channels.js';
+import type { RoundRecord, TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
 import { trainXgboost } from '../xgboost/train.js';
 import { LocalJobBoard } from './local-jobs.js';
 
@@ -22,6 +24,11 @@ export interface LocalTrainerOptions {
   train?: TrainFunction;
   /** Receives one line per job event (started, threads used, ended). */
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Receives progress lines for a person watching (round, metric, best so far; each tuning trial): the live view
+   * of `sluice run`. Absent: no progress is formatted.
+   */
+  progress?: (line: string) => void;
 }
 
 /**
@@ -38,6 +45,9 @@ export class LocalTrainer implements Trainer {
   private readonly board: LocalJobBoard;
   private readonly train: TrainFunction;
   private readonly log: (message: string, fields: Record<string, unknown>) => void;
+  private readonly progress: ((line: string) => void) | undefined;
+  /** Whether a tuning job reads its channels once for all trials: for the real trainer (a stand-in reads nothing). */
+  private readonly shareData: boolean;
 
   public constructor(
     private readonly localPath: (uri: string) => string,
@@ -46,6 +56,8 @@ export class LocalTrainer implements Trainer {
     this.board = options.board ?? new LocalJobBoard();
     this.train = options.train ?? trainXgboost;
     this.log = options.log ?? (() => undefined);
+    this.progress = options.progress;
+    this.shareData = options.train === undefined;
   }
 
   public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
@@ -88,6 +100,19 @@ export class LocalTrainer implements Trainer {
     this.board.stopAll();
   }
 
+  /**
+   * Stops the job if it still runs. The board holds the jobs of one run only (local/runtime/local-deps.ts), and a run
+   * has one training or tuning job, so stopping the board's jobs stops this one; an ended job is left as it is.
+   */
+  public async stopTraining(jobName: string): Promise<void> {
+    if (this.jobs.get(jobName)?.state === 'InProgress') this.board.stopAll(`training job ${jobName} stopped`);
+  }
+
+  /** Stops the tuning job if it still runs, as {@link stopTraining}. */
+  public async stopTuning(jobName: string): Promise<void> {
+    if (this.jobs.get(jobName)?.state === 'InProgress') this.board.stopAll(`tuning job ${jobName} stopped`);
+  }
+
   private settle(jobName: string, status: JobStatus): void {
     this.jobs.set(jobName, status);
     this.log('job ended', { jobName, state: status.state, ...(status.failureReason ? { failureReason: status.failureReason } : {}), ...(status.secondaryStatus ? { secondaryStatus: status.secondaryStatus } : {}) });
@@ -102,7 +127,8 @@ export class LocalTrainer implements Trainer {
         hyperparameters: request.hyperparameters,
         outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
       },
-      { signal },
+      // The signal is the job's limit and the run's stop: the worker stops at its next round boundary.
+      { signal, ...(this.progress ? { onRound: roundProgress(`training ${request.jobName}`, { write: this.progress }) } : {}) },
     );
     this.log('training job trained', { jobName: request.jobName, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) });
     return result;
@@ -131,6 +157,10 @@ export class LocalTrainer implements Trainer {
         clearTimeout(timer);
       }
     };
+    const trainFiles = [this.localPath(request.training.trainUri)];
+    const validationFiles = [this.localPath(request.training.validationUri)];
+    const progress = this.progress;
+    const trialRounds = new Map<number, (record: RoundRecord) => void>();
     let best;
     try {
       ({ best } = await tuneLocally(
@@ -139,11 +169,30 @@ export class LocalTrainer implements Trainer {
           tuningJobName: request.jobName,
           objectiveMetric: request.objective.metric,
           staticHyperparameters: request.training.hyperparameters,
-          trainFiles: [this.localPath(request.training.trainUri)],
-          validationFiles: [this.localPath(request.training.validationUri)],
+          trainFiles,
+          validationFiles,
           outputRoot: this.localPath(request.training.outputUri),
           train: trainTrial,
+          // Read and parsed once for every trial, held in shared memory (each trial's worker reads it in place).
+          // csv_weights is a static hyperparameter: SageMaker's tunable XGBoost hyperparameters do not include it.
+          data: !this.shareData ? undefined : () => readSharedChannels({ trainFiles, validationFiles, weightColumn: String(request.training.hyperparameters['csv_weights'] ?? '0') === '1' }),
+          ...(progress
+            ? {
+                onRound: (trialIndex: number, record: RoundRecord) => {
+                  let report = trialRounds.get(trialIndex);
+                  if (report === undefined) {
+                    trialRounds.clear();
+                    report = roundProgress(`tuning ${request.jobName}: trial ${trialIndex + 1}/${request.maxJobs}`, { write: progress });
+                    trialRounds.set(trialIndex, report);
+                  }
+                  report(record);
+                },
+              }
+            : {}),
         }),
+        progress
+          ? { onTrial: (trial, total, bestSoFar) => progress(trialProgressLine(`tuning ${request.jobName}`, trial, total, request.objective.metric, bestSoFar)) }
+          : {},
       ));
     } catch (error) {
       // The tuner wraps a trial's error; the trial's timeout is what the user can act on.

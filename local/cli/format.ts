@@ -26,7 +26,7 @@ export function formatSummary(summary: RunSummary): string {
   for (const q of summary.outputs.quarantine) lines.push(`  quarantine: ${q}`);
   for (const r of summary.outputs.raw) lines.push(`  original:   ${r}`);
   for (const d of summary.outputs.sameContentAs) lines.push(`  re-run:     ${d.file} has the same bytes as ${d.key} (run ${d.runId}): its rows were replaced, not added`);
-  if (summary.outputs.features) lines.push(`  features:   ${path.dirname(summary.outputs.features.train)}/{train,validation}/`);
+  if (summary.outputs.features) lines.push(`  features:   ${path.dirname(summary.outputs.features.train)}/split={train,validation}/`);
   const split = summary.outputs.features?.split;
   if (split) {
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;

@@ -2,15 +2,13 @@ import { copyFile, mkdir, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../core/errors.js';
-import { fixedSpecCatalog, folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
-import { loadPipelineSpec } from '../../core/spec/load-spec.js';
-import { objectKeyProblem } from '../../core/trigger/object-key.js';
-import { LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
+import { LOCAL_LAKE_BUCKET } from '../runtime/local-names.js';
 import { projectRoot } from '../runtime/project-root.js';
 import type { RunSummary } from '../runtime/run-local.js';
-import { runLocal, timeBasedExecutionName } from '../runtime/run-local.js';
 import { formatStep, formatSummary } from './format.js';
-import { endpointsCommand, predictCommand, serveCommand, stopCommand } from './serve-commands.js';
+
+// Each command loads what it uses when it runs (`import()`): `stop` and `endpoints` load no engine, `predict` and
+// `serve` load XGBoost but not DuckDB or the workflow engine, and only `run` loads everything.
 
 const USAGE = `Usage:
   sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
@@ -19,6 +17,7 @@ const USAGE = `Usage:
   sluice stop --pipeline NAME [--lake DIR]
   sluice stop --all [--lake DIR]
   sluice endpoints [--lake DIR]
+  sluice redrive RUN_ID [--lake DIR] [--json]
 
 Commands:
   run      copy FILE into the local lake's drop zone and run the whole workflow on it, locally (a file of the
@@ -28,6 +27,8 @@ Commands:
            columns; --label skips the label column)
   stop     stop the pipeline's background endpoint (runs that promote a model start one); --all: every one
   endpoints  list the running local endpoints (of every lake, or of --lake DIR)
+  redrive  resume a failed run from the state that failed, with that state's input (the states before it do not
+           run again), once what made it fail is fixed
 
 Options:
   --pipeline NAME|PATH  a pipeline under pipelines/, or a folder or pipeline.yml of your own
@@ -44,10 +45,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (command === 'run') return await runCommand(rest);
-    if (command === 'serve') return await serveCommand(rest);
-    if (command === 'predict') return await predictCommand(rest);
-    if (command === 'stop') return await stopCommand(rest);
-    if (command === 'endpoints') return await endpointsCommand(rest);
+    if (command === 'serve') return await (await import('./serve-commands.js')).serveCommand(rest);
+    if (command === 'predict') return await (await import('./serve-commands.js')).predictCommand(rest);
+    if (command === 'stop') return await (await import('./serve-commands.js')).stopCommand(rest);
+    if (command === 'endpoints') return await (await import('./serve-commands.js')).endpointsCommand(rest);
+    if (command === 'redrive') return await redriveCommand(rest);
     process.stderr.write(`sluice: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
@@ -68,6 +70,12 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: give one FILE and --pipeline\n\n${USAGE}`);
     return 2;
   }
+  const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { objectKeyProblem }, { runLocal, timeBasedExecutionName }] = await Promise.all([
+    import('../../core/pipelines/spec-catalog.js'),
+    import('../../core/spec/load-spec.js'),
+    import('../../core/trigger/object-key.js'),
+    import('../runtime/run-local.js'),
+  ]);
   const root = projectRoot();
   const pipelinesDir = path.join(root, 'pipelines');
   const spec = loadPipelineSpec(values.pipeline, pipelinesDir);
@@ -113,11 +121,45 @@ async function runCommand(args: readonly string[]): Promise<number> {
     input: { pipeline: spec.name, key },
     executionName,
     ...(json ? {} : { onStep: (step) => { if (step.status !== 'RUNNING') process.stdout.write(`${formatStep(step)}\n`); } }),
+    ...(json ? {} : { onProgress: (line: string) => process.stdout.write(`    ${line}\n`) }),
   });
   if (dropFolder !== undefined) {
     // The run's own drop folder is empty once its file is archived (a failed run keeps the file, and so the folder).
     await rmdir(dropFolder).catch(() => undefined);
   }
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  return summary.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+async function redriveCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { lake: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const runId = positionals[0];
+  if (!runId || positionals.length > 1) {
+    process.stderr.write(`sluice redrive: give one RUN_ID (the run id a failed run printed)\n\n${USAGE}`);
+    return 2;
+  }
+  const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { readExecutionRecord }, { redriveLocal }] = await Promise.all([
+    import('../../core/pipelines/spec-catalog.js'),
+    import('../../core/spec/load-spec.js'),
+    import('../runtime/failure-recorder.js'),
+    import('../runtime/redrive.js'),
+  ]);
+  const root = projectRoot();
+  const pipelinesDir = path.join(root, 'pipelines');
+  const lakeRoot = path.resolve(values.lake ?? 'sluice-lake');
+  // The run's own spec, read again (a fix made since is what the redrive runs), wherever it lives.
+  const specFile = (await readExecutionRecord(lakeRoot, runId))?.specFile;
+  const builtIn = specFile === undefined || path.dirname(path.dirname(specFile)) === pipelinesDir;
+  const specs = builtIn ? folderSpecCatalog(pipelinesDir) : fixedSpecCatalog([loadPipelineSpec(specFile, pipelinesDir)]);
+  const json = values.json === true;
+  if (!json) process.stdout.write(`sluice: redriving run ${runId}\n`);
+  const summary: RunSummary = await redriveLocal({
+    projectRoot: root,
+    specs,
+    lakeRoot,
+    runId,
+    ...(json ? {} : { onStep: (step) => { if (step.status !== 'RUNNING') process.stdout.write(`${formatStep(step)}\n`); } }),
+  });
   process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
   return summary.status === 'SUCCEEDED' ? 0 : 1;
 }

@@ -3,17 +3,19 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelVersion } from '../../core/ports/model-registry.js';
-import { loadPipelineSpec } from '../../core/spec/load-spec.js';
-import { FEATURES_LINEAGE_KEY, LABEL_LINEAGE_KEY } from '../../core/steps/evaluate-model.js';
+import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { endpointDir, pointerFile, readPointer, writePointer } from '../adapters/local-hosting.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
-import { claimEndpoint, listServers, liveServer, releaseEndpoint, serverRecordFile, stopServer } from '../runtime/endpoint-launcher.js';
-import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET } from '../runtime/local-deps.js';
+import { listServers, liveServer, serverRecordFile, stopServer } from '../runtime/endpoint-launcher.js';
+import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET } from '../runtime/local-names.js';
 import { projectRoot } from '../runtime/project-root.js';
-import { formatPredictions, predictFile, startEndpointServer } from '../serving/index.js';
-import type { ModelSource } from '../serving/index.js';
-import { enforceProduction, superviseEndpoint } from '../serving/production-guard.js';
+import type { ModelSource } from '../serving/endpoint-server.js';
+import { ServeRefusedError } from '../serving/errors.js';
+import { enforceProduction } from '../serving/production-guard.js';
+
+// The spec loader (zod, yaml) and XGBoost (koffi, tar) load when a command needs them: `stop --all` and `endpoints`
+// read server records only.
 
 /** Thrown for a command line that cannot be acted on; the message says what to do. */
 export class CommandError extends Error {
@@ -24,9 +26,15 @@ function lakeOf(value: string | undefined): string {
   return path.resolve(value ?? 'sluice-lake');
 }
 
+/** The pipeline spec named on the command line: a pipeline under pipelines/, or a folder or file of the user's. */
+async function specOf(pipeline: string): Promise<PipelineSpec> {
+  const { loadPipelineSpec } = await import('../../core/spec/load-spec.js');
+  return loadPipelineSpec(pipeline, path.join(projectRoot(), 'pipelines'));
+}
+
 /** The endpoint folder of a pipeline, with a pointer to its production model (written from the registry if need be). */
 async function productionEndpoint(pipeline: string, lake: string): Promise<string> {
-  const spec = loadPipelineSpec(pipeline, path.join(projectRoot(), 'pipelines'));
+  const spec = await specOf(pipeline);
   const dir = endpointDir(lake, `${LOCAL_ENDPOINT_PREFIX}${spec.name}`);
   const store = new FolderObjectStore(lake);
   const registryDir = store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${spec.name}` });
@@ -64,44 +72,18 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   });
   const dir = values['endpoint-dir'] ? path.resolve(values['endpoint-dir']) : values.pipeline ? await productionEndpoint(values.pipeline, lakeOf(values.lake)) : undefined;
   if (!dir) throw new CommandError('sluice serve: give --pipeline NAME');
-  const verdict = await enforceProduction(pointerFile(dir));
-  if (verdict.action === 'cleared') throw new CommandError(`nothing to serve in ${dir}: ${verdict.reason}`);
-  if (verdict.action === 'restored') process.stderr.write(`sluice: ${verdict.reason}\n`);
-  const running = await liveServer(dir);
-  if (running) throw new CommandError(`already serving at ${running.url} (process ${running.pid}); stop it with \`sluice stop --pipeline …\``);
-  const port = Number(values.port ?? 8080);
-  const server = await startEndpointServer({
-    host: '127.0.0.1',
-    port,
-    modelSource: { pointerFile: pointerFile(dir) },
-    onEvent: (event) => {
-      if (event.type === 'model-loaded') process.stdout.write(`serving model version ${event.model.version ?? '?'} (loaded in ${event.loadMs} ms)\n`);
-      if (event.type === 'model-load-failed') process.stderr.write(`could not load ${event.source}: ${event.error.message}\n`);
-    },
-  });
-  const claim = await claimEndpoint(dir, server.url);
-  if ('running' in claim) {
-    // Another server claimed this endpoint while this one started: one endpoint, one server.
-    await server.close();
-    throw new CommandError(`already serving at ${claim.running.url} (process ${claim.running.pid})`);
-  }
-  process.stdout.write(`sluice: endpoint listening on ${server.url}  (GET /ping, POST /invocations)\n`);
-  const reason = await new Promise<string>((resolve) => {
-    const supervisor = superviseEndpoint({
-      pointerFile: pointerFile(dir),
-      onStop: resolve,
-      onRestored: (why) => process.stderr.write(`sluice: ${why}\n`),
+  const { serveEndpoint, stopOnSignals } = await import('../serving/serve-endpoint.js');
+  try {
+    await serveEndpoint({
+      endpointDir: dir,
+      port: Number(values.port ?? 8080),
+      output: { info: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`) },
+      stopSignal: stopOnSignals(),
     });
-    const stop = (signal: string) => {
-      supervisor.close();
-      resolve(`stopped by ${signal}`);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  process.stdout.write(`sluice: endpoint ${server.url} stopping: ${reason}\n`);
-  await server.close();
-  await releaseEndpoint(claim.claimed);
+  } catch (error) {
+    if (error instanceof ServeRefusedError) throw new CommandError(error.message, { cause: error });
+    throw error;
+  }
   return 0;
 }
 
@@ -121,7 +103,7 @@ export async function stopCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (!values.pipeline) throw new CommandError('sluice stop: give --pipeline NAME, or --all');
-  const spec = loadPipelineSpec(values.pipeline, path.join(projectRoot(), 'pipelines'));
+  const spec = await specOf(values.pipeline);
   const dir = endpointDir(lakeOf(values.lake), `${LOCAL_ENDPOINT_PREFIX}${spec.name}`);
   const running = await liveServer(dir);
   if (!running) {
@@ -152,7 +134,8 @@ export async function endpointsCommand(args: readonly string[]): Promise<number>
 }
 
 /** The label's and features' names a model version was registered with (a truncated cloud value is not used). */
-function recordedNames(version: ModelVersion | undefined): { featureNames?: string[]; labelName?: string } {
+async function recordedNames(version: ModelVersion | undefined): Promise<{ featureNames?: string[]; labelName?: string }> {
+  const { FEATURES_LINEAGE_KEY, LABEL_LINEAGE_KEY } = await import('../../core/steps/evaluate-model.js');
   const features = version?.lineage[FEATURES_LINEAGE_KEY];
   const label = version?.lineage[LABEL_LINEAGE_KEY];
   return {
@@ -177,7 +160,7 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   const file = positionals[0];
   if (!values.pipeline || !file) throw new CommandError('sluice predict: give --pipeline NAME and a FILE');
   const lake = lakeOf(values.lake);
-  const spec = loadPipelineSpec(values.pipeline, path.join(projectRoot(), 'pipelines'));
+  const spec = await specOf(values.pipeline);
   const store = new FolderObjectStore(lake);
   const registry = new LocalRegistry(store, LOCAL_LAKE_BUCKET);
   let source: ModelSource;
@@ -200,7 +183,8 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
     version = (await registry.versions(spec.name)).find((v) => v.version === pointer?.version);
     source = { pointerFile: pointerFile(dir) };
   }
-  const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...recordedNames(version) });
+  const [{ predictFile }, { formatPredictions }] = await Promise.all([import('../serving/predict-file.js'), import('../serving/contract.js')]);
+  const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...(await recordedNames(version)) });
   process.stdout.write(formatPredictions(result.predictions, result.nRows, 'text/csv'));
   return 0;
 }

@@ -33,7 +33,8 @@ export function serverIndexDir(): string {
 
 /**
  * Whether a record names a live sluice endpoint server: the process exists, started when the record says (a reused
- * pid started later) and runs `sluice … serve`. Only such a process may be signalled.
+ * pid started later) and runs `sluice … serve` or the lean serving entry (`…/serving/serve-main.js`). Only such a
+ * process may be signalled.
  */
 export function isOurServer(record: ServerRecord): boolean {
   if (!isProcessAlive(record)) return false;
@@ -44,8 +45,11 @@ export function isOurServer(record: ServerRecord): boolean {
     // No /proc (not Linux): the pid and its liveness are all there is to go on.
     return record.startTicks === null;
   }
+  if (argv.some((a) => a.endsWith(LEAN_ENTRY))) return true;
   return argv.includes('serve') && argv.some((a) => a.endsWith(path.join('bin', 'sluice.js')) || a.endsWith('sluice'));
 }
+
+const LEAN_ENTRY = path.join('serving', 'serve-main.js');
 
 async function readRecord(file: string): Promise<ServerRecord | undefined> {
   try {
@@ -123,33 +127,62 @@ export function stopServer(record: ServerRecord): boolean {
   return true;
 }
 
+/** A hang guard, not a pace: the launcher answers on the server's own report. */
 const START_TIMEOUT_MS = 20_000;
 
+/** The lean serving entry a run starts for an endpoint (compiled by `npm run build`). */
+export function serveMainPath(projectRoot: string): string {
+  return path.join(projectRoot, 'dist', 'local', 'serving', 'serve-main.js');
+}
+
+/** What the lean server reports on its IPC channel (see local/serving/serve-main.ts). */
+type ServeReport = { type: 'listening'; url: string } | { type: 'running'; url: string } | { type: 'failed'; message: string };
+
+function isServeReport(message: unknown): message is ServeReport {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
+}
+
 /**
- * Finds the endpoint's server, or starts one as a detached background process (`sluice serve --endpoint-dir`) that
- * outlives the run, as a SageMaker endpoint outlives its deployment. Returns its base URL. The caller holds the
- * endpoint's lock, so one run starts one server; the server's exclusive claim covers any other starter.
+ * Finds the endpoint's server, or starts one as a detached background process that outlives the run, as a SageMaker
+ * endpoint outlives its deployment. Returns its base URL. The process is the lean serving entry
+ * (`dist/local/serving/serve-main.js`), which loads the serving code only, not a second full CLI. It reports on an IPC
+ * channel once it listens with the model loaded (or why it cannot); the launcher answers on that event, then lets go
+ * of the channel so the run can end without it. The caller holds the endpoint's lock, so one run starts one server;
+ * the server's exclusive claim covers any other starter.
  */
 export function detachedServerLauncher(projectRoot: string): ServerLauncher {
   return async (endpointDir) => {
     const running = await liveServer(endpointDir);
     if (running) return running.url;
-    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'sluice.js'), 'serve', '--endpoint-dir', endpointDir, '--port', '0'], {
+    const child = spawn(process.execPath, [serveMainPath(projectRoot), '--endpoint-dir', endpointDir, '--port', '0'], {
       detached: true,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    child.unref();
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const started = await liveServer(endpointDir);
-      if (started) return started.url;
-      if (exited) throw new Error(`The local endpoint server for ${endpointDir} exited at start (run \`sluice serve --endpoint-dir ${endpointDir}\` to see why)`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`The local endpoint server for ${endpointDir} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        const settle = (outcome: () => void): void => {
+          clearTimeout(timer);
+          outcome();
+        };
+        child.on('message', (message: unknown) => {
+          if (!isServeReport(message)) return;
+          if (message.type === 'failed') settle(() => reject(new Error(`The local endpoint server for ${endpointDir} could not start: ${message.message}`)));
+          else settle(() => resolve(message.url));
+        });
+        child.once('error', (error) => settle(() => reject(error)));
+        child.once('exit', (code, signal) =>
+          settle(() =>
+            reject(new Error(`The local endpoint server for ${endpointDir} exited at start (${signal ?? `code ${code}`}; run \`sluice serve --endpoint-dir ${endpointDir}\` to see why)`)),
+          ),
+        );
+      });
+    } finally {
+      child.removeAllListeners();
+      // The run no longer watches the server: a late error event (a failed disconnect) must not throw in it.
+      child.on('error', () => undefined);
+      if (child.connected) child.disconnect();
+      child.unref();
     }
-    throw new Error(`The local endpoint server for ${endpointDir} did not start within ${START_TIMEOUT_MS / 1000} s`);
   };
 }

@@ -13,7 +13,6 @@ import type { DeployDeps } from '../../core/deployment/deployment.js';
 import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import { httpInvoker, LocalHosting } from '../adapters/local-hosting.js';
-import { LocalModelEvaluator } from '../adapters/local-model-evaluator.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
 import { detachedServerLauncher } from './endpoint-launcher.js';
 import { projectRoot } from './project-root.js';
@@ -22,10 +21,13 @@ import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { LocalCatalog } from '../adapters/local-catalog.js';
 import { LocalJobBoard } from '../adapters/local-jobs.js';
-import { LocalTrainer } from '../adapters/local-trainer.js';
+import type { ModelEvaluator } from '../../core/gate/model-evaluator.js';
+import type { Trainer } from '../../core/ports/trainer.js';
+import { lazyPort } from './lazy-port.js';
+import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
 
-/** The bucket name the local lake uses: `<lake>/lake/<key>`, as `s3://lake/<key>` would be. */
-export const LOCAL_LAKE_BUCKET = 'lake';
+// The names live in a module of their own so that commands which only need them (stop, endpoints) load no engine.
+export { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
 
 /** Everything the local runtime's steps depend on, built once per run. */
 export type LocalDeps = NormalizeInputDeps &
@@ -37,11 +39,7 @@ export type LocalDeps = NormalizeInputDeps &
   EvaluateModelDeps &
   DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine; jobs: LocalJobBoard };
 
-/** Names of the local catalog's database and crawlers (in AWS they come from the stage). */
-export const LOCAL_NAMES = { database: 'sluice_local', crawlerPrefix: 'sluice-local-', workgroupPrefix: 'sluice-local-' } as const;
-
-/** Local endpoints are `sluice-local-<pipeline>`; the image is a label, the model runs in-process. */
-export const LOCAL_ENDPOINT_PREFIX = 'sluice-local-';
+/** The image is a label: the model runs in the local endpoint's process. */
 const LOCAL_MODEL_IMAGE = 'local/sluice-xgboost:1.7-1';
 
 /** Options of the local runtime. */
@@ -51,8 +49,10 @@ export interface LocalDepsOptions {
   runId: string;
   /** DuckDB memory limit; a file larger than it is streamed and spilled, not loaded. */
   memoryLimit?: string;
-  /** How endpoint servers are started (default: a detached `sluice serve` process per endpoint). */
+  /** How endpoint servers are started (default: a detached lean serving process per endpoint, see endpoint-launcher.ts). */
   launcher?: ServerLauncher;
+  /** Receives the training and tuning jobs' progress lines (round, metric, best so far), for the live view. */
+  onProgress?: (line: string) => void;
 }
 
 /**
@@ -71,11 +71,20 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
   const catalog = new LocalCatalog(options.lakeRoot, spill, () => new Date(), jobs);
   const store = new FolderObjectStore(options.lakeRoot);
   const localPath = (uri: string) => store.pathOfUri(uri);
+  // XGBoost (koffi, tar) and the tuner load when a state first trains or evaluates, not when the run starts.
+  const trainer = lazyPort<Trainer>(
+    async () => {
+      const { LocalTrainer } = await import('../adapters/local-trainer.js');
+      return new LocalTrainer(localPath, { board: jobs, log: (message, fields) => logger.info(message, { step: 'LocalTrainer', ...fields }), ...(options.onProgress ? { progress: options.onProgress } : {}) });
+    },
+    { startTraining: true, trainingStatus: true, startTuning: true, tuningStatus: true, stopTraining: true, stopTuning: true },
+  );
+  const evaluator = lazyPort<ModelEvaluator>(async () => new (await import('../adapters/local-model-evaluator.js')).LocalModelEvaluator(localPath), { evaluate: true });
   return {
-    trainer: new LocalTrainer(localPath, { board: jobs, log: (message, fields) => logger.info(message, { step: 'LocalTrainer', ...fields }) }),
+    trainer,
     jobs,
     registry: new LocalRegistry(store, LOCAL_LAKE_BUCKET),
-    evaluator: new LocalModelEvaluator(localPath),
+    evaluator,
     hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot()), {
       registryDirOf: (endpoint) => store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${endpoint.slice(LOCAL_ENDPOINT_PREFIX.length)}` }),
     }),

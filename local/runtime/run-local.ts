@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { parquetRowCount } from '../../core/features/feature-rows.js';
 import { describeError } from '../../core/errors.js';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import type { RowCounts } from '../../core/run/workflow-state.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import type { LocalJobBoard } from '../adapters/local-jobs.js';
+import { localDistributedMaps } from './distributed-map.js';
+import { definitionHash, FailureRecorder, localExecutionArn, recordLocalFailure, saveExecutionRecord } from './failure-recorder.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { localBindings } from './local-bindings.js';
 import type { JSONValue } from './local-bindings.js';
@@ -17,6 +19,7 @@ import { LOCAL_LAKE_BUCKET, localDeps } from './local-deps.js';
 import { loadDefinition, taskStateNames } from './resolve-definition.js';
 import { StepTracker } from './step-tracker.js';
 import type { StepRecord } from './step-tracker.js';
+import { validationCacheDir } from './validation-cache-dir.js';
 
 installPromiseWithResolvers();
 
@@ -71,13 +74,26 @@ export interface LocalRunOptions {
   /** Called for every state as it starts and ends: live progress. */
   onStep?: (step: StepRecord) => void;
   /**
-   * Milliseconds every Wait state waits locally (default 50). Local jobs run in the background: the poll after a
-   * Wait waits for one to settle, up to the spec's poll interval, so this only sets how soon the first poll comes.
+   * Milliseconds every Wait state waits locally (default {@link DEFAULT_LOCAL_WAIT_MS}). Local jobs run in the
+   * background: the poll after a Wait waits for one to settle, up to the spec's poll interval, so this only sets how
+   * soon the first poll comes.
    */
   waitMs?: number;
   memoryLimit?: string;
-  /** How endpoint servers are started (default: a detached `sluice serve` process per endpoint). */
+  /** How endpoint servers are started (default: a detached lean serving process per endpoint). */
   launcher?: ServerLauncher;
+  /** Receives progress lines of long jobs (training rounds, tuning trials) while their step waits: live progress. */
+  onProgress?: (line: string) => void;
+  /**
+   * Where definitions that passed the engine's validation are recorded, so an unchanged definition is validated once
+   * (default `<projectRoot>/.sluice/validated-definitions`; `false`: validate on every run).
+   */
+  validationCache?: string | false;
+  /**
+   * Resumes a failed execution (`sluice redrive`, local/runtime/redrive.ts): `input` is then the input of `startAt`, the
+   * top-level state it failed in, and the context object carries the execution's own start time, input and redrive count.
+   */
+  resume?: { startAt: string; redriveCount: number; startTime: string; executionInput: JSONValue };
 }
 
 /** A time-based execution name, like the ones the console and schedules get: `<pipeline>-<UTC time>-<random>`. */
@@ -99,9 +115,25 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     runId: executionName,
     ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
     ...(options.launcher ? { launcher: options.launcher } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const definition = loadDefinition(options.projectRoot);
-  const bindings = localBindings(deps);
+  const tracker = new StepTracker(options.onStep);
+  // The engine runs no Distributed Map and no ECS task: distributed-map.ts emulates both, with the definition's choices.
+  const generated = loadDefinition(options.projectRoot);
+  const distributed = localDistributedMaps(engineDefinition(generated), {
+    store: deps.store,
+    lakeBucket: LOCAL_LAKE_BUCKET,
+    lakeRoot: deps.lakeRoot,
+    runId: executionName,
+    specs: options.specs.all(),
+    ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+    // The children's states show in the progress and the summary (`ValidateAndPartition[3]`); the failure recorder
+    // sees only the top level, where a redrive starts (IngestFiles).
+    onChildEvent: (event) => tracker.record(event),
+  });
+  const definition = distributed.definition;
+  const stepBindings = localBindings(deps);
+  const bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = { ...stepBindings, ...distributed.bind(stepBindings) };
   const unbound = taskStateNames(definition).filter((name) => !(name in bindings));
   if (unbound.length > 0) throw new Error(`Task states with no local binding (they would call AWS): ${unbound.join(', ')}`);
   const waitMs = options.waitMs ?? DEFAULT_LOCAL_WAIT_MS;
@@ -112,19 +144,31 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
       .map(([name]) => [name, waitMs]),
   );
 
-  const machine = new StateMachine(engineDefinition(definition) as unknown as StateMachineDefinition, {
-    validationOptions: { checkArn: false },
-  });
+  // The engine module (with the Lambda client and asl-validator it bundles) loads here, when a run needs it.
+  const { validatedStateMachine } = await import('./validated-machine.js');
+  const cacheDir = options.validationCache === false ? undefined : (options.validationCache ?? validationCacheDir(options.projectRoot));
+  const engineReady = engineDefinition(definition) as unknown as StateMachineDefinition;
+  // A redrive runs the same definition from the state that failed (Step Functions keeps the execution's definition).
+  const { machine } = options.resume
+    ? await (await import('./redrive.js')).resumedStateMachine(engineReady, options.resume.startAt, cacheDir)
+    : await validatedStateMachine(engineReady, cacheDir);
+  const startTime = options.resume?.startTime ?? new Date(started).toISOString();
+  const executionInput = options.resume?.executionInput ?? options.input;
+  const redriveCount = options.resume?.redriveCount ?? 0;
   const execution = machine.run(options.input, {
     overrides: { taskResourceLocalHandlers: pacedPolls(definition, bindings, deps.jobs, waitMs), waitTimeOverrides: waits, retryIntervalOverrides: retryOverrides(definition) },
     context: {
-      Execution: { Id: `local:${executionName}`, Name: executionName, StartTime: new Date(started).toISOString(), Input: options.input, RoleArn: 'local', RedriveCount: 0 },
+      Execution: { Id: localExecutionArn(executionName), Name: executionName, StartTime: startTime, Input: executionInput, RoleArn: 'local', RedriveCount: redriveCount },
       StateMachine: { Id: 'local:sluice', Name: 'sluice' },
     },
   });
-  const tracker = new StepTracker(options.onStep);
+  // RecordFailure runs outside the execution, as the cloud's status-change rule runs it (failure-recorder.ts).
+  const recorder = new FailureRecorder();
   const consuming = (async () => {
-    for await (const event of execution.eventLogs) tracker.record(event);
+    for await (const event of execution.eventLogs) {
+      tracker.record(event);
+      recorder.record(event);
+    }
   })();
 
   let failure: { name: string; message: string } | undefined;
@@ -139,11 +183,22 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   // The event log can trail the result: read it to the end before asking it what failed.
   await consuming;
   if (failure) failure = tracker.executionError() ?? failure;
+  const record = { lakeRoot: deps.lakeRoot, pipeline: options.spec.name, specFile: options.spec.file, definitionHash: definitionHash(generated), executionInput };
+  const failed = recorder.failure({ name: executionName, startTime, redriveCount });
+  if (failed) {
+    await recordLocalFailure(failed, deps, record).catch((error: unknown) => deps.logger.error('could not record the failure', { error: describeError(error) }));
+  } else if (options.resume) {
+    await saveExecutionRecord(deps.lakeRoot, { runId: executionName, pipeline: options.spec.name, specFile: options.spec.file, status: 'SUCCEEDED', definitionHash: record.definitionHash, startTime, executionInput, redriveCount });
+  }
   return summarize(options, deps.lakeRoot, deps.logFile, executionName, tracker, failure, Date.now() - started);
 }
 
-/** How long each local Wait state waits (ms) before its poll: polls themselves wait for a job to settle. */
-export const DEFAULT_LOCAL_WAIT_MS = 50;
+/**
+ * How long each local Wait state waits (ms) before its poll: polls themselves wait for a job to settle (see
+ * {@link pacedPolls}), so the Wait only yields one timer turn. Every millisecond here is on a run's critical path once
+ * per Wait (five in an untuned run).
+ */
+export const DEFAULT_LOCAL_WAIT_MS = 1;
 
 /**
  * The longest Task timeout the engine can keep (s): it arms a `setTimeout`, and Node fires a longer one at once
@@ -162,7 +217,9 @@ interface AslStates {
  * `States.Timeout`, a limit the ASL never set and Step Functions does not impose. A timeout the ASL sets is kept.
  */
 export function engineDefinition<D extends AslStates>(definition: D): D {
-  const copy = structuredClone(definition);
+  // A JSON copy, not structuredClone: under jest's vm contexts a structured clone's objects have another realm's
+  // prototype, and the engine processes nested payload templates (ResultSelector, ItemSelector) of plain objects only.
+  const copy = JSON.parse(JSON.stringify(definition)) as D;
   const visit = (machine: AslStates): void => {
     for (const state of Object.values(machine.States)) {
       if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
@@ -307,12 +364,17 @@ function featureOutputs(train: string, validation: string, spec: PipelineSpec): 
   return { train, validation, ...(total > 0 ? { split: { trainRows, validationRows, validationShare: validationRows / total, askedShare } } : {}) };
 }
 
-/** Rows of a feature set folder: lines of its gzip CSV files (no header). */
+/** Rows of a feature set folder: Parquet files' row counts, or lines of its gzip CSV files (no header). */
 function countRows(folder: string): number {
   if (!existsSync(folder)) return 0;
   let rows = 0;
   for (const name of readdirSync(folder)) {
     const bytes = readFileSync(path.join(folder, name));
+    const parquetRows = parquetRowCount(bytes);
+    if (parquetRows !== undefined) {
+      rows += parquetRows;
+      continue;
+    }
     const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
     for (const byte of text) if (byte === 0x0a) rows++;
   }

@@ -130,3 +130,19 @@ export class ModelNotLoadedError extends InvocationError {
 export class ModelPointerError extends ServingError {
   public override readonly name = 'ModelPointerError';
 }
+
+/**
+ * A server that will not start: its endpoint has nothing to serve, or another live server serves it (`runningUrl`
+ * then says where, so a launcher can use that one).
+ */
+export class ServeRefusedError extends ServingError {
+  public override readonly name = 'ServeRefusedError';
+
+  public constructor(
+    message: string,
+    /** The URL of the live server that already serves the endpoint, when that is why. */
+    public readonly runningUrl?: string,
+  ) {
+    super(message);
+  }
+}

@@ -82,6 +82,12 @@ export interface TuningTrial extends TrialResult {
   readonly hyperparameters: Readonly<Record<string, string>>;
 }
 
+/** Hooks of {@link tuneLocally}. */
+export interface TuningHooks {
+  /** Called as each trial ends, with the job's trial count and the best eligible trial so far (progress). */
+  readonly onTrial?: ((trial: TuningTrial, total: number, best: TuningTrial | undefined) => void) | undefined;
+}
+
 /** The outcome of a tuning job. */
 export interface LocalTuningResult {
   /** The best trial: see {@link selectBestTrial}. */
@@ -150,7 +156,11 @@ function stoppingRuleFor(request: LocalTuningRequest): StoppingRule {
  * @throws TrialFailedError when a trial's runner throws (the job stops there; `cause` is the runner's error)
  * @throws NoEligibleTrialError when no trial produced a model with a finite objective
  */
-export async function tuneLocally(request: LocalTuningRequest, runTrial: TrialRunner): Promise<LocalTuningResult> {
+export async function tuneLocally(
+  request: LocalTuningRequest,
+  runTrial: TrialRunner,
+  hooks: TuningHooks = {},
+): Promise<LocalTuningResult> {
   validateRequest(request);
   const random = seededRandom(request.seed ?? 0);
   const grid = request.strategy === 'Grid' ? gridConfigurations(request.ranges) : undefined;
@@ -187,10 +197,20 @@ export async function tuneLocally(request: LocalTuningRequest, runTrial: TrialRu
     }
     const trial: TuningTrial = { ...result, index, hyperparameters };
     trials.push(trial);
+    hooks.onTrial?.(trial, total, bestSoFar(trials, request.objective.direction));
     curves.push(curve);
     observations.push({ configuration, objective: result.objective });
   }
   return { best: selectBestTrial(trials, request.objective.direction), trials };
+}
+
+function bestSoFar(trials: readonly TuningTrial[], direction: ObjectiveDirection): TuningTrial | undefined {
+  try {
+    return selectBestTrial(trials, direction);
+  } catch (error) {
+    if (error instanceof NoEligibleTrialError) return undefined;
+    throw error;
+  }
 }
 
 function nextConfiguration(

@@ -14,6 +14,10 @@
  *   cleans its model folder on SIGTERM, a stopped trial has no model; its metrics are those of the round where it
  *   was stopped.
  *
+ * - data: read once for the whole tuning job (`data`, arrays in shared memory) and handed to every trial's worker
+ *   without a copy; each trial's worker has exited, its native memory freed, before the next trial starts
+ *   (`trainXgboost` settles only then), so a tuning job holds one trial's memory at a time.
+ *
  * The trainer's worker reports rounds asynchronously and may run a few more before the abort reaches it, or even
  * finish. The trial still counts as stopped at the round where it was judged, whatever the worker did after, so
  * the tuning job's result does not depend on thread timing.
@@ -24,6 +28,7 @@ import { TrainingAbortedError } from '../xgboost/errors.js';
 import type { RawHyperparameters } from '../xgboost/hyperparameters.js';
 import { trainXgboost } from '../xgboost/train.js';
 import type { RoundRecord, TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
+import type { PreloadedChannels } from '../xgboost/train-core.js';
 import { ObjectiveMetricMissingError, TuningConfigurationError } from './errors.js';
 import type { TrialContext, TrialResult, TrialRunner } from './tuner.js';
 
@@ -46,6 +51,13 @@ export interface XgboostTrialRunnerOptions {
   readonly trainOptions?: Pick<TrainOptions, 'libraryPath' | 'expectedVersion'> | undefined;
   /** Defaults to `trainXgboost`. */
   readonly train?: TrainFunction | undefined;
+  /**
+   * Reads the channels once for every trial (called on the first trial, its result reused); without it each trial
+   * reads `trainFiles` and `validationFiles` itself.
+   */
+  readonly data?: (() => Promise<PreloadedChannels>) | undefined;
+  /** Called after each round of each trial (progress), with the trial's 0-based index. */
+  readonly onRound?: ((trial: number, record: RoundRecord) => void) | undefined;
 }
 
 /** The training job name of trial `index` (0-based) of a tuning job: `<tuningJobName>-001` for the first. */
@@ -84,11 +96,14 @@ class EarlyStopRequest extends Error {
 export function xgboostTrialRunner(options: XgboostTrialRunnerOptions): TrialRunner {
   const objective = parseObjectiveMetric(options.objectiveMetric);
   const train = options.train ?? trainXgboost;
+  let data: Promise<PreloadedChannels> | undefined;
 
   return async (trial: TrialContext): Promise<TrialResult> => {
+    data ??= options.data?.();
     const request: TrainRequest = {
       trainFiles: options.trainFiles,
       validationFiles: options.validationFiles,
+      ...(data === undefined ? {} : { data: await data }),
       hyperparameters: {
         ...options.staticHyperparameters,
         ...trial.hyperparameters,
@@ -101,6 +116,7 @@ export function xgboostTrialRunner(options: XgboostTrialRunnerOptions): TrialRun
     let hookError: unknown;
     const onRound = (record: RoundRecord): void => {
       if (stoppedAt !== undefined || hookError !== undefined) return;
+      options.onRound?.(trial.index, record);
       const value = record[objective.channel][objective.name];
       if (value === undefined) return;
       try {
@@ -117,7 +133,9 @@ export function xgboostTrialRunner(options: XgboostTrialRunnerOptions): TrialRun
 
     let result: TrainResult | undefined;
     try {
-      result = await train(request, { ...options.trainOptions, onRound, signal: controller.signal });
+      // A train: objective is read every round; otherwise the train set is evaluated once, at the end.
+      const evaluateTrainEveryRound = objective.channel === 'train';
+      result = await train(request, { ...options.trainOptions, onRound, signal: controller.signal, evaluateTrainEveryRound });
     } catch (error) {
       if (hookError !== undefined) throw hookError;
       if (stoppedAt === undefined || !(error instanceof TrainingAbortedError)) throw error;

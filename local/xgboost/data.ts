@@ -1,5 +1,9 @@
 /**
- * Reads a training channel the way SageMaker XGBoost reads `text/csv`: no header, the label in the first column,
+ * Reads a training channel as SageMaker XGBoost 1.7-1 reads it, in the format its files hold: Parquet
+ * (`application/x-parquet`, what the feature query writes; `parquet-channel.ts`) or CSV (`text/csv`, users' own files).
+ * {@link readChannel} is the entry point; it tells the two apart by the files' first bytes.
+ *
+ * CSV is read the way SageMaker XGBoost reads `text/csv`: no header, the label in the first column,
  * every field numeric, an empty field is a missing value (NaN). With `csv_weights=1` the second column is the
  * instance weight. A channel is a list of files and/or folders (a folder stands for its part files, read in name
  * order, hidden files skipped); gzip files (`.gz` or gzip magic bytes) are decompressed on the fly.
@@ -13,6 +17,7 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { CsvFormatError, EmptyChannelError } from './errors.js';
+import { isParquetHead, readParquetFiles } from './parquet-channel.js';
 
 /** A channel parsed into dense arrays. */
 export interface CsvDataset {
@@ -30,8 +35,46 @@ export interface CsvDataset {
 
 /** How to read the channel. */
 export interface ReadCsvOptions {
-  /** `csv_weights=1`: the column after the label holds the instance weight. */
+  /** `csv_weights=1`: the column after the label holds the instance weight (CSV only, as in the container). */
   readonly weightColumn?: boolean;
+  /**
+   * Back the dataset's arrays by SharedArrayBuffer, so that one read can be handed to many worker threads (a tuning
+   * job's trials) without a copy per thread.
+   */
+  readonly shared?: boolean;
+}
+
+/** The format of a channel's files. */
+export type ChannelFileFormat = 'parquet' | 'csv';
+
+/** The format of `files`, from their first bytes (`PAR1` is Parquet); a channel mixing both is refused. */
+export async function channelFileFormat(files: readonly string[]): Promise<ChannelFileFormat> {
+  let parquet = 0;
+  for (const file of files) if (isParquetHead(await head(file, 4))) parquet++;
+  if (parquet > 0 && parquet < files.length) throw new CsvFormatError(`Channel ${files.join(', ')} mixes Parquet and CSV files; a channel has one content type`);
+  return parquet > 0 ? 'parquet' : 'csv';
+}
+
+/**
+ * Reads a channel (files and/or folders, as {@link listChannelFiles} expands them) in whatever format its files hold:
+ * Parquet as the container reads `application/x-parquet` (label first, NULL as NaN, `csv_weights` not applied), CSV as
+ * it reads `text/csv`. With `shared: true` the arrays are backed by SharedArrayBuffer.
+ *
+ * @example
+ * const train = await readChannel(['/lake/features/churn/run-1/split=train/'], { shared: true });
+ * // train.features: Float32Array of train.nRows * train.nCols values, row-major; train.labels: one per row
+ * @throws CsvFormatError naming the file of the first bad value, ragged row or non-numeric column
+ * @throws EmptyChannelError when the channel has no files or no rows
+ */
+export async function readChannel(paths: readonly string[], options: ReadCsvOptions = {}): Promise<CsvDataset> {
+  const files = await listChannelFiles(paths);
+  if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
+  if ((await channelFileFormat(files)) === 'parquet') {
+    const data = await readParquetFiles(files, { shared: options.shared === true });
+    return { features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files };
+  }
+  const dataset = await readCsvFiles(files, paths, options);
+  return options.shared === true ? toShared(dataset) : dataset;
 }
 
 /** Expands folders into their files (recursively, sorted by name, hidden files skipped); files are kept as given. */
@@ -57,19 +100,31 @@ export async function listChannelFiles(paths: readonly string[]): Promise<string
 }
 
 /**
- * Parses every file of a channel into one dataset.
+ * Reads a channel: the name the trainer has always called, kept for its callers; it reads every format
+ * {@link readChannel} reads (Parquet or CSV), not only CSV.
  * @throws CsvFormatError naming the file and line of the first bad value or ragged row
  * @throws EmptyChannelError when the channel has no files or no rows
  */
 export async function readCsvChannel(paths: readonly string[], options: ReadCsvOptions = {}): Promise<CsvDataset> {
-  const files = await listChannelFiles(paths);
-  if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
+  return readChannel(paths, options);
+}
+
+async function readCsvFiles(files: readonly string[], paths: readonly string[], options: ReadCsvOptions): Promise<CsvDataset> {
   const sink = new RowSink(options.weightColumn === true, await plainTextBytes(files));
   for (const file of files) {
     await parseFile(file, sink);
   }
   if (sink.nRows === 0) throw new EmptyChannelError(`No data rows in channel ${paths.join(', ')}`);
   return sink.finish(files);
+}
+
+function toShared(dataset: CsvDataset): CsvDataset {
+  const share = (array: Float32Array): Float32Array => {
+    const copy = new Float32Array(new SharedArrayBuffer(array.length * Float32Array.BYTES_PER_ELEMENT));
+    copy.set(array);
+    return copy;
+  };
+  return { ...dataset, features: share(dataset.features), labels: share(dataset.labels), weights: dataset.weights === undefined ? undefined : share(dataset.weights) };
 }
 
 /** Parses CSV text held in memory (tests, small payloads); same rules as {@link readCsvChannel}. */
@@ -103,11 +158,17 @@ async function parseFile(file: string, sink: RowSink): Promise<void> {
 }
 
 async function hasGzipMagic(file: string): Promise<boolean> {
+  const bytes = await head(file, 2);
+  return bytes.length === 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** The first `count` bytes of a file (fewer when it is shorter). */
+async function head(file: string, count: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const bytes = Buffer.alloc(count);
+    const { bytesRead } = await handle.read(bytes, 0, count, 0);
+    return bytes.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }

@@ -11,13 +11,20 @@ import { ModelFormatError } from './errors.js';
 /** The name of the model file inside the archive (the container's `MODEL_NAME`). */
 export const MODEL_FILE_NAME = 'xgboost-model';
 
+/** The modification time every archive entry gets (pacote's choice: zip tools are confused by the epoch). */
+const ARCHIVE_MTIME = new Date('1985-10-26T08:15:00.000Z');
+
 /** Writes `<outputDir>/model.tar.gz` holding `xgboost-model` with the given bytes; returns the archive path. */
 export async function writeModelArchive(outputDir: string, modelBytes: Uint8Array): Promise<string> {
   const staging = await mkdtemp(join(outputDir, '.model-staging-'));
   try {
     await writeFile(join(staging, MODEL_FILE_NAME), modelBytes);
     const archive = join(outputDir, 'model.tar.gz');
-    await tar.create({ gzip: true, file: archive, cwd: staging, portable: true }, [MODEL_FILE_NAME]);
+    // Byte-identical archives for identical models: `portable` drops uid, gid, owner names, atime and ctime but
+    // keeps mtime, so mtime is pinned too (node-tar's `mtime` option, as npm's pacote does for reproducible
+    // packages: https://isaacs.github.io/node-tar/interfaces/options.TarOptions.html and pacote's
+    // lib/util/tar-create-options.js). Node's gzip header carries no time or name (MTIME 0).
+    await tar.create({ gzip: true, file: archive, cwd: staging, portable: true, mtime: ARCHIVE_MTIME }, [MODEL_FILE_NAME]);
     return archive;
   } finally {
     await rm(staging, { recursive: true, force: true });

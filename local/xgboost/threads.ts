@@ -1,9 +1,8 @@
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 
 /**
  * Feature cells (rows × columns) one XGBoost thread is worth: below it, OpenMP's barriers cost more than the
- * second thread saves (the churn sample, 7k × 19, trains fastest on one thread), and on a shared machine a team
- * of threads waits at every barrier for whichever thread the OS has descheduled.
+ * second thread saves (the churn sample, 7k × 19, trains fastest on one thread).
  */
 export const CELLS_PER_THREAD = 1_000_000;
 
@@ -15,8 +14,6 @@ export interface ThreadInputs {
   requested?: number | undefined;
   /** Cores this process may use (default `os.availableParallelism()`). */
   cores?: number;
-  /** The one-minute load average (default `os.loadavg()[0]`): cores already busy. */
-  load?: number;
 }
 
 /** How many threads a training uses, and why (for the job's log). */
@@ -27,14 +24,17 @@ export interface ThreadChoice {
 
 /**
  * The threads of one XGBoost training: the spec's `nthread` when set; otherwise as many as the data is worth
- * ({@link CELLS_PER_THREAD}) and no more than the cores actually free (`cores - round(load)`), at least one.
+ * ({@link CELLS_PER_THREAD}) and no more than the machine's cores, at least one.
+ *
+ * A function of the cores and the data only, never of the machine's current load: XGBoost's histogram sums are
+ * split per thread, so the thread count changes the floating-point result, and the same inputs must give the same
+ * model on a busy machine and on a quiet one. Contention is handled by OpenMP's passive waiting instead (see
+ * `train.ts`), which keeps a descheduled team from burning the cores it waits on.
  */
 export function chooseThreads(inputs: ThreadInputs): ThreadChoice {
   if (inputs.requested !== undefined) return { threads: inputs.requested, reason: 'nthread hyperparameter' };
-  const cores = inputs.cores ?? availableParallelism();
-  const load = inputs.load ?? loadavg()[0] ?? 0;
-  const free = Math.max(1, cores - Math.round(load));
+  const cores = Math.max(1, inputs.cores ?? availableParallelism());
   const worth = Math.max(1, Math.floor((inputs.rows * inputs.cols) / CELLS_PER_THREAD));
-  const threads = Math.min(free, worth);
-  return { threads, reason: `${inputs.rows} rows × ${inputs.cols} features, ${free} of ${cores} cores free (load ${load.toFixed(2)})` };
+  const threads = Math.min(cores, worth);
+  return { threads, reason: `${inputs.rows} rows × ${inputs.cols} features, worth ${worth} thread(s), ${cores} cores` };
 }

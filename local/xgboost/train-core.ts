@@ -4,7 +4,12 @@
  *
  * 1. validate the hyperparameters, read the `train` and `validation` channels (CSV);
  * 2. `xgb.train(params, dtrain, num_round, evals=[(dtrain, 'train'), (dval, 'validation')], callbacks=...)`:
- *    each round `XGBoosterUpdateOneIter`, then `XGBoosterEvalOneIter` on both sets;
+ *    each round `XGBoosterUpdateOneIter`, then `XGBoosterEvalOneIter`. XGBoost evaluates every matrix in the
+ *    list it is given, and the train set is the large one (at 1M rows, 6 of 34 s went to `train-*` metrics no one
+ *    read), so the train set is evaluated every round only when something reads it (no validation channel, or
+ *    `evaluateTrainEveryRound`, which a `train:` tuning objective sets); otherwise once, after the last round run, which
+ *    gives the final `train:<metric>` values SageMaker reports (the metric is a function of the model's
+ *    predictions after that round, whenever it is computed);
  * 3. with `early_stopping_rounds`, the container adds `xgb.callback.EarlyStopping(rounds, data_name='validation',
  *    metric_name=<last eval metric>, maximize=<metric in its maximize list>, save_best=True)`: after each
  *    improvement XGBoost sets the booster attributes `best_score` / `best_iteration`; training stops after
@@ -25,9 +30,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { readCsvChannel } from './data.js';
+import { readChannel } from './data.js';
 import type { CsvDataset } from './data.js';
-import { CsvFormatError, XgboostError } from './errors.js';
+import { CsvFormatError, TrainingAbortedError, XgboostError } from './errors.js';
 import {
   createEarlyStopping,
   isMaximizeMetric,
@@ -55,12 +60,24 @@ export interface TrainRequest {
   readonly hyperparameters: RawHyperparameters;
   /** Folder that receives `model.tar.gz` (created if missing). */
   readonly outputDir: string;
+  /**
+   * The channels already read (a tuning job reads them once for all its trials, into shared memory): used instead
+   * of reading `trainFiles` and `validationFiles`, which then only name them.
+   */
+  readonly data?: PreloadedChannels | undefined;
+}
+
+/** Channels read ahead of the training (arrays backed by a SharedArrayBuffer reach a worker without a copy). */
+export interface PreloadedChannels {
+  readonly train: CsvDataset;
+  readonly validation?: CsvDataset | undefined;
 }
 
 /** One boosting round's evaluation. */
 export interface RoundRecord {
   /** 0-based, as XGBoost counts. */
   readonly round: number;
+  /** Empty on rounds where the train set was not evaluated (see the module's step 2); set on the last round. */
   readonly train: Readonly<Record<string, number>>;
   /** Empty without a validation channel. */
   readonly validation: Readonly<Record<string, number>>;
@@ -106,6 +123,13 @@ export interface TrainResult {
 export interface RunTrainingOptions extends XgboostLibraryOptions {
   /** Called after every round with its evaluation. */
   readonly onRound?: ((record: RoundRecord) => void) | undefined;
+  /**
+   * Asked before the data is turned into matrices and after every round: `true` ends the training there with
+   * {@link TrainingAbortedError}, its native memory freed (a cooperative stop; a terminated worker would leak it).
+   */
+  readonly shouldStop?: (() => boolean) | undefined;
+  /** Evaluate the train set every round, as Python's `xgb.train` does (default: only when something reads it). */
+  readonly evaluateTrainEveryRound?: boolean | undefined;
 }
 
 /**
@@ -120,11 +144,13 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
   const warnings: string[] = [];
 
   const readStarted = performance.now();
-  const train = await readCsvChannel(request.trainFiles, { weightColumn: config.csvWeights });
+  const train = request.data?.train ?? (await readChannel(request.trainFiles, { weightColumn: config.csvWeights }));
   const validation =
-    request.validationFiles.length > 0
-      ? await readCsvChannel(request.validationFiles, { weightColumn: config.csvWeights })
-      : undefined;
+    request.data !== undefined
+      ? request.data.validation
+      : request.validationFiles.length > 0
+        ? await readChannel(request.validationFiles, { weightColumn: config.csvWeights })
+        : undefined;
   if (validation !== undefined && validation.nCols !== train.nCols) {
     throw new CsvFormatError(
       `The validation channel has ${validation.nCols} feature columns, the train channel ${train.nCols}`,
@@ -132,16 +158,25 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
   }
   const readDataMs = performance.now() - readStarted;
   await mkdir(request.outputDir, { recursive: true });
+  const stopIfAsked = (rounds: number): void => {
+    if (options.shouldStop?.() === true) throw new TrainingAbortedError(`training stopped after ${rounds} round(s)`);
+  };
+  stopIfAsked(0);
 
   const handles: { matrices: DMatrixHandle[]; boosters: BoosterHandle[] } = { matrices: [], boosters: [] };
   try {
     const trainStarted = performance.now();
     const nthread = config.params.find(([name]) => name === 'nthread')?.[1];
-    const { threads, reason: threadReason } = chooseThreads({ rows: train.nRows, cols: train.nCols, requested: nthread === undefined ? undefined : Number(nthread) });
+    const choice = chooseThreads({ rows: train.nRows, cols: train.nCols, requested: nthread === undefined ? undefined : Number(nthread) });
+    const threads = choice.threads;
+    const threadReason = `${choice.reason}; OpenMP wait policy ${native.openMpWaitPolicy ?? 'default'}`;
     const dtrain = toDMatrix(native, train, handles.matrices, threads);
     const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, handles.matrices, threads);
     const evalMatrices = dvalidation === undefined ? [dtrain] : [dtrain, dvalidation];
     const evalNames = dvalidation === undefined ? ['train'] : ['train', 'validation'];
+    const trainEveryRound = dvalidation === undefined || options.evaluateTrainEveryRound === true;
+    const roundMatrices = trainEveryRound || dvalidation === undefined ? evalMatrices : [dvalidation];
+    const roundNames = trainEveryRound ? evalNames : ['validation'];
 
     const booster = native.boosterCreate(evalMatrices);
     handles.boosters.push(booster);
@@ -153,11 +188,17 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
     const history: RoundRecord[] = [];
     for (let round = 0; round < config.numRound; round++) {
       native.boosterUpdateOneIter(booster, round, dtrain);
-      const scores = parseEvalLine(native.boosterEvalOneIter(booster, round, evalMatrices, evalNames));
+      let scores = parseEvalLine(native.boosterEvalOneIter(booster, round, roundMatrices, roundNames));
+      const stop = stopping !== undefined && stopRound(native, booster, stopping, scores['validation'] ?? {}, round);
+      if (!trainEveryRound && (stop || round === config.numRound - 1)) {
+        // The last round run: its train metrics are the final ones SageMaker reports.
+        scores = parseEvalLine(native.boosterEvalOneIter(booster, round, evalMatrices, evalNames));
+      }
       const record: RoundRecord = { round, train: scores['train'] ?? {}, validation: scores['validation'] ?? {} };
       history.push(record);
       options.onRound?.(record);
-      if (stopping !== undefined && stopRound(native, booster, stopping, record)) break;
+      if (stop) break;
+      stopIfAsked(round + 1);
     }
 
     let model = booster;
@@ -246,18 +287,24 @@ function earlyStoppingFor(
 }
 
 /** One round of EarlyStopping.after_iteration; returns whether to stop. */
-function stopRound(native: XgboostNative, booster: BoosterHandle, stopping: Stopping, record: RoundRecord): boolean {
-  const score = record.validation[stopping.metric];
+function stopRound(
+  native: XgboostNative,
+  booster: BoosterHandle,
+  stopping: Stopping,
+  validation: Readonly<Record<string, number>>,
+  round: number,
+): boolean {
+  const score = validation[stopping.metric];
   if (score === undefined) {
     throw new XgboostError(
       `early stopping watches validation-${stopping.metric}, which XGBoost did not report ` +
-        `(it reported ${Object.keys(record.validation).join(', ')})`,
+        `(it reported ${Object.keys(validation).join(', ')})`,
     );
   }
-  const { improved, stop } = updateEarlyStopping(stopping.state, score, record.round);
+  const { improved, stop } = updateEarlyStopping(stopping.state, score, round);
   if (improved) {
     native.boosterSetAttr(booster, 'best_score', pythonFloatRepr(score));
-    native.boosterSetAttr(booster, 'best_iteration', String(record.round));
+    native.boosterSetAttr(booster, 'best_iteration', String(round));
   }
   return stop;
 }

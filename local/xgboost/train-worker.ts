@@ -13,6 +13,12 @@ export interface TrainWorkerInput {
   readonly request: TrainRequest;
   readonly libraryPath: string;
   readonly expectedVersion: string | null;
+  /**
+   * One Int32 in a SharedArrayBuffer: the parent sets it to 1 to stop the training at the next round boundary (the
+   * worker is busy in native code and reads no messages until the training returns).
+   */
+  readonly stopFlag: Int32Array;
+  readonly evaluateTrainEveryRound?: boolean | undefined;
 }
 
 /** Messages the worker posts. */
@@ -29,6 +35,8 @@ if (port !== null) {
     libraryPath: input.libraryPath,
     expectedVersion: input.expectedVersion,
     onRound: (record) => post({ type: 'round', record }),
+    shouldStop: () => Atomics.load(input.stopFlag, 0) !== 0,
+    evaluateTrainEveryRound: input.evaluateTrainEveryRound,
   }).then(
     (result) => post({ type: 'result', result }),
     (error: unknown) => post({ type: 'error', error: serializeError(error) }),

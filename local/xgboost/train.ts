@@ -8,7 +8,7 @@
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { resolveXgboostLibrary } from './native.js';
+import { releaseFreedNativeMemory, resolveXgboostLibrary } from './native.js';
 import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
@@ -24,21 +24,27 @@ export interface TrainOptions {
   readonly expectedVersion?: string | null | undefined;
   /** Called in the caller's thread after every boosting round. */
   readonly onRound?: ((record: RoundRecord) => void) | undefined;
-  /** Aborting stops the worker (a queued job never starts) and rejects with TrainingAbortedError. */
+  /**
+   * Aborting stops the training at its next round boundary (a queued job never starts) and rejects with
+   * TrainingAbortedError once the worker has freed its native memory and exited.
+   */
   readonly signal?: AbortSignal | undefined;
+  /** Evaluate the train set every round, as Python's `xgb.train` does (default: only when something reads it). */
+  readonly evaluateTrainEveryRound?: boolean | undefined;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Trains an XGBoost model like SageMaker's built-in algorithm (`1.7-1`) would, and writes
- * `<outputDir>/model.tar.gz`. Resolves when the job ends; jobs started while another runs wait for it.
+ * `<outputDir>/model.tar.gz`. Resolves when the job ends and its worker has exited; jobs started while another runs
+ * wait for it, so two jobs never hold native memory at once.
  * @throws XgboostNotInstalledError, HyperparameterValidationError at once, before queueing
  * @throws CsvFormatError, EmptyChannelError, XgboostNativeError from the job
  * @throws TrainingAbortedError when `signal` aborts or the worker dies
  */
 export function trainXgboost(request: TrainRequest, options: TrainOptions = {}): Promise<TrainResult> {
-  let input: TrainWorkerInput;
+  let input: Omit<TrainWorkerInput, 'stopFlag'>;
   try {
     // Fail fast, before waiting in the queue: a bad hyperparameter or a missing library is known right away.
     parseHyperparameters(request.hyperparameters);
@@ -46,63 +52,88 @@ export function trainXgboost(request: TrainRequest, options: TrainOptions = {}):
       request,
       libraryPath: resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary),
       expectedVersion: options.expectedVersion === undefined ? '1.7' : options.expectedVersion,
+      evaluateTrainEveryRound: options.evaluateTrainEveryRound,
     };
   } catch (error) {
     return Promise.reject(error);
   }
-  const job = queue.then(() => runInWorker(input, options));
+  let started = false;
+  const job = queue.then(() => {
+    started = true;
+    return runInWorker(input, options);
+  });
   queue = job.catch(() => undefined);
   const { signal } = options;
   if (signal === undefined) return job;
-  // A queued job is rejected at once on abort; it is skipped (never started) when its turn comes.
+  // A queued job is rejected at once on abort and skipped when its turn comes. A running one is not: it settles
+  // when its worker has stopped and exited, so whoever aborted it cannot start the next job over it.
   return new Promise<TrainResult>((resolve, reject) => {
-    const onAbort = (): void => reject(new TrainingAbortedError('training aborted', { cause: signal.reason }));
+    const onAbort = (): void => {
+      if (!started) reject(new TrainingAbortedError('training aborted before it started', { cause: signal.reason }));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
-function runInWorker(input: TrainWorkerInput, options: TrainOptions): Promise<TrainResult> {
+type Outcome = { readonly result: TrainResult } | { readonly error: unknown };
+
+function runInWorker(input: Omit<TrainWorkerInput, 'stopFlag'>, options: TrainOptions): Promise<TrainResult> {
   return new Promise<TrainResult>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {
       reject(new TrainingAbortedError('training aborted before it started', { cause: signal.reason }));
       return;
     }
-    const worker = startModuleWorker(siblingModule('train-worker'), { workerData: input });
-    let settled = false;
-    const settle = (action: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      action();
+    const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const workerData: TrainWorkerInput = { ...input, stopFlag };
+    const worker = startModuleWorker(siblingModule('train-worker'), { workerData });
+    let outcome: Outcome | undefined;
+    const conclude = (value: Outcome): void => {
+      outcome ??= value;
     };
+    // Cooperative: the worker is inside XGBoost and reads no messages, so it polls the flag between rounds, frees
+    // its DMatrix and Booster handles and reports. terminate() there would skip that cleanup and leak the memory.
     const onAbort = (): void => {
-      settle(() => reject(new TrainingAbortedError('training aborted', { cause: signal?.reason })));
-      void worker.terminate();
+      Atomics.store(stopFlag, 0, 1);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (message: TrainWorkerMessage) => {
       switch (message.type) {
         case 'round':
-          options.onRound?.(message.record);
+          if (!signal?.aborted) options.onRound?.(message.record);
           break;
         case 'result':
-          settle(() => resolve(message.result));
+          conclude({ result: message.result });
+          // Its handles are freed (runTraining's finally ran before the result was posted): nothing is left to
+          // clean up, only an idle event loop to end.
           void worker.terminate();
           break;
         case 'error':
-          settle(() => reject(deserializeError(message.error)));
+          conclude({ error: deserializeError(message.error) });
           void worker.terminate();
           break;
       }
     });
     worker.on('error', (error) => {
-      settle(() => reject(new TrainingAbortedError(`training worker failed: ${error.message}`, { cause: error })));
+      conclude({ error: new TrainingAbortedError(`training worker failed: ${error.message}`, { cause: error }) });
     });
+    // Settle only once the thread is gone, so the next job never overlaps this one.
     worker.on('exit', (code) => {
-      settle(() => reject(new TrainingAbortedError(`training worker exited (code ${code}) without a result`)));
+      signal?.removeEventListener('abort', onAbort);
+      // The worker freed its handles; give the pages back before the next job allocates its own.
+      releaseFreedNativeMemory();
+      const ended = outcome ?? { error: new TrainingAbortedError(`training worker exited (code ${code}) without a result`) };
+      if (signal?.aborted) {
+        // Aborted means no model, even when the last round ended before the flag was read.
+        const how = 'error' in ended && ended.error instanceof TrainingAbortedError ? ended.error.message : 'before the worker stopped';
+        reject(new TrainingAbortedError(`training aborted: ${how}`, { cause: signal.reason }));
+      } else if ('result' in ended) {
+        resolve(ended.result);
+      } else {
+        reject(ended.error);
+      }
     });
   });
 }

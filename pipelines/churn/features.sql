@@ -1,6 +1,6 @@
 -- Churn features, in Athena's dialect (Trino); the local engine runs it unchanged.
--- Sluice wraps it: the table "churn" is narrowed to the train or the validation rows, and the result is unloaded
--- as CSV without a header, as SageMaker's XGBoost reads it. So: the label first, then numbers only, no NULLs.
+-- Sluice wraps it in one UNLOAD: each row of "churn" gets its split once, and both sets are written as Parquet, as
+-- SageMaker's XGBoost reads it. So: the label first, then numbers only (a NULL feature is a missing value).
 SELECT
   IF(churn = 'Yes', 1, 0) AS label,
   female,

@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { featureUnloadSql } from '../../../core/features/feature-sql.js';
+import { quoteLiteral } from '../../../core/sql/quote.js';
 import type { QueryStatus } from '../../../core/ports/query-engine.js';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { DuckDbQueryEngine } from '../../../local/adapters/duckdb-query-engine.js';
@@ -18,11 +19,17 @@ afterAll(() => testServers.closeAll());
 /** The churn sample and features.sql, trained once and briefly: these tests are about the feature sets, not the model. */
 const churn = untunedChurnSpec();
 
+/** The rows of one feature set (`split=<split>/` of the run's features), each as `label,feature,…` text. */
 async function featureLines(lake: string, pipeline: string, runId: string, split: string): Promise<string[]> {
-  const dir = lakePath(lake, `features/${pipeline}/${runId}/${split}`);
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.csv.gz'));
-  const text = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(path.join(dir, f))).toString('utf8')))).join('');
-  return text.split('\n').filter((l) => l.length > 0);
+  const dir = lakePath(lake, `features/${pipeline}/${runId}/split=${split}`);
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dir, f));
+  const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') });
+  try {
+    const reader = await db.connection.runAndReadAll(`SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false)`);
+    return reader.getRowsJson().map((row) => row.map((v) => (v === null ? '' : String(v))).join(','));
+  } finally {
+    db.close();
+  }
 }
 
 /** Writes a pipeline folder (spec + features.sql) and loads it. */
@@ -33,9 +40,9 @@ async function pipelineDir(spec: string, features: string): Promise<ReturnType<t
   return loadPipelineSpec(dir, dir);
 }
 
-/** Runs one split of `query` on the local engine of `lake`, wrapped as the feature step wraps it, to its end. */
-async function runFeatureQuery(lake: string, query: string): Promise<QueryStatus> {
-  const limits = { threads: 1, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') };
+/** Runs `query` on the local engine of `lake`, wrapped as the feature step wraps it, to its end. */
+async function runFeatureQuery(lake: string, query: string, run = 'hostile', threads = 1): Promise<QueryStatus> {
+  const limits = { threads, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') };
   const engine = new DuckDbQueryEngine(lake, new LocalCatalog(lake, limits), limits);
   const sql = featureUnloadSql({
     query,
@@ -43,10 +50,16 @@ async function runFeatureQuery(lake: string, query: string): Promise<QueryStatus
     table: 'orders',
     splitKey: ['id'],
     validationRatio: 0.5,
-    split: 'train',
-    target: `s3://${LOCAL_LAKE_BUCKET}/features/orders/hostile/train/`,
+    target: `s3://${LOCAL_LAKE_BUCKET}/features/orders/${run}/`,
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'amount', type: 'double' },
+      { name: 'ingest_date', type: 'date' },
+      { name: 'status', type: 'string' },
+    ],
+    output: { format: 'PARQUET', compression: 'SNAPPY' },
   });
-  const { queryId } = await engine.startQuery({ sql, database: LOCAL_NAMES.database, workgroup: 'sluice-local-orders', requestToken: queryId32(query) });
+  const { queryId } = await engine.startQuery({ sql, database: LOCAL_NAMES.database, workgroup: 'sluice-local-orders', requestToken: queryId32(`${run}${query}`) });
   for (;;) {
     const status = await engine.queryStatus(queryId);
     if (status.state !== 'RUNNING' && status.state !== 'QUEUED') return status;
@@ -74,7 +87,7 @@ features: { splitKey: [id], validationRatio: 0.5 }
 
 describe('local workflow: catalog and features', () => {
   describe('the churn pipeline', () => {
-    it('writes train and validation CSVs in the XGBoost text/csv format when a file is ingested', async () => {
+    it('writes train and validation Parquet sets, label first and numeric, from one feature query when a file is ingested', async () => {
       // Prepare
       const lake = await freshLake();
       const csv = await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv'));
@@ -100,8 +113,13 @@ describe('local workflow: catalog and features', () => {
       expect(table.StorageDescriptor.Columns).toContainEqual({ Name: 'total_charges', Type: 'double' });
       expect(table.StorageDescriptor.Columns).toContainEqual({ Name: 'tenure', Type: 'bigint' });
       expect(table.Partitions.map((p) => p.Values[1]).sort()).toEqual(['Month-to-month', 'One year', 'Two year']);
-      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as { stages: { features: { train: { queryId: string } } } };
-      expect(manifest.stages.features.train.queryId).toMatch(/^[0-9a-f-]{36}$/);
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${summary.runId}.json`), 'utf8')) as {
+        stages: { features: { query: { queryId: string; engineMs?: number }; train: { queryId: string }; validation: { queryId: string } } };
+      };
+      expect(manifest.stages.features.query.queryId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(manifest.stages.features.train.queryId).toBe(manifest.stages.features.query.queryId);
+      expect(manifest.stages.features.validation.queryId).toBe(manifest.stages.features.query.queryId);
+      expect(manifest.stages.features.query.engineMs).toEqual(expect.any(Number));
     });
 
     it('splits the same rows the same way when a scheduled run queries the curated data again', async () => {
@@ -135,7 +153,7 @@ describe('local workflow: catalog and features', () => {
       const table = JSON.parse(await readFile(path.join(lake, 'catalog/sluice_local/orders.json'), 'utf8')) as GlueTableRecord;
       expect(table.StorageDescriptor.Columns.map((c) => `${c.Name}:${c.Type}`)).toEqual(['id:bigint', 'amount:double', 'discount:double']);
       const rows = [...(await featureLines(lake, 'orders', summary.runId, 'train')), ...(await featureLines(lake, 'orders', summary.runId, 'validation'))];
-      expect(rows.sort()).toEqual(['-1.0,1', '-1.0,2', '-1.0,4', '0.5,3']);
+      expect(rows.sort()).toEqual(['-1,1', '-1,2', '-1,4', '0.5,3']);
     });
 
     it('fails the crawl naming the column and both types when a column changes type', async () => {
@@ -176,7 +194,35 @@ describe('local workflow: catalog and features', () => {
 
       // Assess
       expect(status).toMatchObject({ state: 'SUCCEEDED' });
-      expect(await readdir(lakePath(lake, 'features/orders/hostile/train'))).toEqual(['part-00000.csv.gz']);
+      const folders = await readdir(lakePath(lake, 'features/orders/hostile'));
+      expect(folders.length).toBeGreaterThan(0);
+      for (const folder of folders) {
+        expect(['split=train', 'split=validation']).toContain(folder);
+        expect(await readdir(lakePath(lake, `features/orders/hostile/${folder}`))).toEqual(['part-00000.parquet']);
+      }
+    });
+
+    it('writes byte-identical files in the same row order when the same query runs twice on several threads', async () => {
+      // Prepare: more rows than one DuckDB vector, so that threads could interleave them
+      const many = await freshLake();
+      const spec = await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders');
+      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},${i % 3 === 0 ? 'closed' : 'open'},${i * 1.5}`).join('\n');
+      expect((await runOnContent(spec, many, 'many.csv', `id,status,amount\n${rows}\n`)).error).toBeUndefined();
+
+      // Act
+      const first = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-1', 2);
+      const second = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-2', 2);
+
+      // Assess
+      expect([first.state, second.state]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      for (const split of ['train', 'validation']) {
+        const a = await readFile(lakePath(many, `features/orders/again-1/split=${split}/part-00000.parquet`));
+        const b = await readFile(lakePath(many, `features/orders/again-2/split=${split}/part-00000.parquet`));
+        expect(a.equals(b)).toBe(true);
+      }
+      const train = await featureLines(many, 'orders', 'again-1', 'train');
+      const validation = await featureLines(many, 'orders', 'again-1', 'validation');
+      expect(train.length + validation.length).toBe(20_000);
     });
 
     it.each([
@@ -184,7 +230,6 @@ describe('local workflow: catalog and features', () => {
       ['read_csv of an absolute path', "SELECT secret, id FROM read_csv('{outside}/secret.csv'), orders", /may read only the pipeline's tables .*: it tried to access ".*secret\.csv"/],
       ['a COPY hidden by $$ strings', "SELECT id FROM orders WHERE $$'$$ <> 'a') LIMIT 0; COPY (SELECT 42) TO '{outside}/pwned.csv'; SELECT * FROM (SELECT id FROM orders WHERE $$'$$ <> 'a'", /FeatureQueryError: /],
       ['a second statement', "SELECT id FROM orders;\nCOPY (SELECT 42) TO '{outside}/pwned.csv'", /FeatureQueryError: /],
-      ['COPY … TO', "COPY (SELECT id FROM orders) TO '{outside}/pwned.csv'", /FeatureQueryError: /],
       ['ATTACH', "ATTACH '{outside}/pwned.csv' AS other", /FeatureQueryError: /],
       ['INSTALL', 'INSTALL httpfs', /FeatureQueryError: /],
       ['LOAD', 'LOAD httpfs', /FeatureQueryError: /],
@@ -201,6 +246,12 @@ describe('local workflow: catalog and features', () => {
       expect(status.state).toBe('FAILED');
       expect(status.reason).toMatch(reason);
       expect(status.reason).toMatch(/^FeatureQueryError: /);
+      expect(await readdir(outside)).toEqual(['secret.csv']);
+    });
+
+    it('refuses COPY … TO before it reaches the engine and writes nothing outside the lake', async () => {
+      // Act / Assess: the table read inside the COPY's parentheses is no outer FROM the split can be added to
+      await expect(runFeatureQuery(lake, `COPY (SELECT id FROM orders) TO '${outside}/pwned.csv'`)).rejects.toThrow(/read it in the outer SELECT's FROM/);
       expect(await readdir(outside)).toEqual(['secret.csv']);
     });
 

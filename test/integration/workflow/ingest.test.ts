@@ -154,7 +154,10 @@ describe('local workflow: ingest', () => {
 
       // Assess
       expect(summary.status).toBe('FAILED');
-      expect(summary.error).toMatchObject({ name: 'AllRowsRejectedError', state: 'ValidateAndPartition' });
+      // A file that fails fails its child execution (the state that failed); the Distributed Map then fails with the
+      // threshold error, the file's own error in the message (local/runtime/distributed-map.ts).
+      expect(summary.error).toMatchObject({ name: 'States.ExceedToleratedFailureThreshold', state: 'ValidateAndPartition' });
+      expect(summary.error?.message).toContain('(AllRowsRejectedError; 1 of 1 files failed');
       expect(summary.error?.message).toMatch(/all 2 rows broke the data contract; they are in s3:\/\/lake\/quarantine\/orders\//);
       expect(await lakeFiles(lake, 'curated')).toEqual([]);
       expect(await lakeFiles(lake, 'quarantine/orders')).toHaveLength(1);
@@ -184,7 +187,10 @@ describe('local workflow: ingest', () => {
 
       // Assess
       expect(summary.status).toBe('FAILED');
-      expect(summary.error).toMatchObject({ name: 'UnreadableFileError', state: 'ValidateAndPartition' });
+      // A file that fails fails its child execution (the state that failed); the Distributed Map then fails with the
+      // threshold error, the file's own error in the message (local/runtime/distributed-map.ts).
+      expect(summary.error).toMatchObject({ name: 'States.ExceedToleratedFailureThreshold', state: 'ValidateAndPartition' });
+      expect(summary.error?.message).toContain('(UnreadableFileError; 1 of 1 files failed');
       expect(summary.error?.message).toMatch(/^s3:\/\/lake\/incoming\/orders\/broken\.csv/);
       expect(summary.error?.message).toMatch(message);
       expect(await lakeFiles(lake, 'curated')).toEqual([]);
@@ -192,7 +198,7 @@ describe('local workflow: ingest', () => {
       expect(await lakeFiles(lake, 'raw/orders')).toHaveLength(1);
       expect(summary.rows).toEqual({ input: 0, valid: 0, quarantined: 0 });
       const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${summary.runId}.json`), 'utf8')) as { status: string; error: { name: string } };
-      expect(manifest).toMatchObject({ status: 'FAILED', error: { name: 'UnreadableFileError' } });
+      expect(manifest).toMatchObject({ status: 'FAILED', error: { name: 'States.ExceedToleratedFailureThreshold' } });
     });
   });
 

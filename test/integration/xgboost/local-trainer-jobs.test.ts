@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { LocalJobBoard } from '../../../local/adapters/local-jobs.js';
 import { LocalTrainer } from '../../../local/adapters/local-trainer.js';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
+import type { TrainingRequest } from '../../../core/ports/trainer.js';
 import type { RunContext } from '../../../core/run/run-context.js';
 import type { TrainingProgress } from '../../../core/run/workflow-state.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
@@ -52,8 +53,10 @@ describe('LocalTrainer jobs', () => {
     const run: RunContext = { runId: `churn-jobs-${Math.random().toString(16).slice(2, 10)}`, pipeline: 'churn', trigger: 'manual', objects: [], bucket: BUCKET, startedAt: new Date().toISOString(), plan: { features: true, training: 'train', deploy: false } };
     const features = {
       database: 'sluice_test', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const, redriveCount: 0,
+      query: { queryId: 'q1', location: 's3://lake/features/', state: 'SUCCEEDED' as const },
+      contentType: 'application/x-parquet',
       train: { queryId: 'q1', location: data.trainDir, state: 'SUCCEEDED' as const },
-      validation: { queryId: 'q2', location: data.validationFile, state: 'SUCCEEDED' as const },
+      validation: { queryId: 'q1', location: data.validationFile, state: 'SUCCEEDED' as const },
     };
     const input = { run, features, nonce: `${run.startedAt}#0`, redriveCount: 0 };
     /** DescribeTraining as the local Wait loop runs it: each poll waits for a job to settle (or the interval). */
@@ -106,6 +109,29 @@ describe('LocalTrainer jobs', () => {
       });
       await expect(trainer.trainingStatus(started.jobName)).resolves.toMatchObject({ state: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded' });
       expect(existsSync(join(dir, 'models', 'churn', started.jobName, 'output', 'model.tar.gz'))).toBe(false);
+    });
+
+    it('ends the training itself, not only its status, when the limit passes', async () => {
+      // Prepare
+      const board = new LocalJobBoard();
+      const trainer = new LocalTrainer((uri) => join(dir, uri), { board });
+      const request: TrainingRequest = {
+        jobName: 'limit-stops-worker', algorithm: 'xgboost', trainUri: 'data/train', validationUri: 'data/validation',
+        outputUri: 'models/limit/', resources: { instanceType: 'local', instanceCount: 1, volumeSizeGb: 1 }, maxRuntimeSeconds: 1, useSpot: false,
+        hyperparameters: { objective: 'binary:logistic', eval_metric: 'auc', num_round: '10000000', max_depth: '6' },
+      };
+
+      // Act: the status settles when the limit passes; idle() resolves only once the job's work has ended, and the
+      // trainer's work ends only when its worker has stopped and exited (a worker training on would keep it pending
+      // until the hang guard failed the test)
+      await trainer.startTraining(request);
+      await board.idle();
+      const status = await trainer.trainingStatus(request.jobName);
+
+      // Assess
+      expect(status).toMatchObject({ state: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded' });
+      expect(board.running).toBe(0);
+      expect(existsSync(join(dir, 'models', 'limit', request.jobName, 'output', 'model.tar.gz'))).toBe(false);
     });
 
     it('frees the trainer for the next job when the stopped one was still training', async () => {

@@ -110,7 +110,8 @@ describe('local XGBoost trainer', () => {
           seed: '7',
           tree_method: 'hist',
         },
-      });
+        // Python's xgb.train evaluates the train set every round; the trainer does it only when asked.
+      }, { evaluateTrainEveryRound: true });
       // What the container hands xgb.train: validated (typed) values, eval_metric as a list, and
       // EarlyStopping(data_name='validation', metric_name=eval_metric[-1], maximize, save_best=True).
       python = runPython<PythonTrainOutput>(PYTHON_TRAIN_SCRIPT, {
@@ -284,7 +285,8 @@ describe('local XGBoost trainer', () => {
           lambda: 2,
           seed: 3,
         },
-      });
+        // Python's xgb.train evaluates the train set every round; the trainer does it only when asked.
+      }, { evaluateTrainEveryRound: true });
       python = runPython<PythonTrainOutput>(PYTHON_TRAIN_SCRIPT, {
         train: data.trainFiles,
         validation: [data.validationFile],
@@ -371,7 +373,8 @@ describe('local XGBoost trainer', () => {
           gamma: '0.1',
           seed: '1',
         },
-      });
+        // Python's xgb.train evaluates the train set every round; the trainer does it only when asked.
+      }, { evaluateTrainEveryRound: true });
       python = runPython<PythonTrainOutput>(PYTHON_TRAIN_SCRIPT, {
         train: data.trainFiles,
         validation: [data.validationFile],

@@ -1,5 +1,5 @@
 /** How `trainXgboost` runs jobs: in a worker thread, one at a time, errors named, aborts clean. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -100,6 +100,26 @@ describe('trainXgboost', () => {
     });
   });
 
+  describe('train-set metrics', () => {
+    it('evaluates the train set on the last round only, with the same model and final metrics, when only validation drives early stopping', async () => {
+      // Prepare
+      const stopping = { ...quick, num_round: '30', early_stopping_rounds: '3' };
+
+      // Act
+      const lean = await trainXgboost(request(small, 'train-metrics-lean', stopping));
+      const full = await trainXgboost(request(small, 'train-metrics-full', stopping), { evaluateTrainEveryRound: true });
+
+      // Assess
+      expect(lean.history.slice(0, -1).every((record) => Object.keys(record.train).length === 0)).toBe(true);
+      expect(full.history.every((record) => Object.keys(record.train).length === 1)).toBe(true);
+      expect(lean.finalMetrics).toEqual(full.finalMetrics);
+      expect(lean.finalMetrics['train:auc']).toEqual(expect.any(Number));
+      expect(lean.history.map((record) => record.validation)).toEqual(full.history.map((record) => record.validation));
+      expect((await readFile(lean.modelArtifact)).equals(await readFile(full.modelArtifact))).toBe(true);
+    });
+
+  });
+
   describe('thread choice', () => {
     it('trains on one thread and says why when the data is small', async () => {
       // Act
@@ -107,7 +127,7 @@ describe('trainXgboost', () => {
 
       // Assess: 600 rows × 5 features is worth one thread whatever the machine
       expect(result.threads).toBe(1);
-      expect(result.threadReason).toMatch(/^600 rows × 5 features, \d+ of \d+ cores free \(load \d+\.\d\d\)$/);
+      expect(result.threadReason).toMatch(/^600 rows × 5 features, worth 1 thread\(s\), \d+ cores; OpenMP wait policy PASSIVE$/);
     });
 
     it('uses the nthread hyperparameter when the spec sets it', async () => {
@@ -115,7 +135,7 @@ describe('trainXgboost', () => {
       const result = await trainXgboost(request(small, 'threads-nthread', { ...quick, nthread: '2' }));
 
       // Assess
-      expect(result).toMatchObject({ threads: 2, threadReason: 'nthread hyperparameter', rounds: 8 });
+      expect(result).toMatchObject({ threads: 2, threadReason: 'nthread hyperparameter; OpenMP wait policy PASSIVE', rounds: 8 });
     });
   });
 
@@ -187,7 +207,7 @@ describe('trainXgboost', () => {
       await expect(act).rejects.toThrow('sudo apt-get install libxgboost0');
     });
 
-    it('stops on abort and still runs the next job when a training is aborted', async () => {
+    it('stops at a round boundary and still runs the next job when a training is aborted', async () => {
       // Prepare
       const controller = new AbortController();
       const onRound = (): void => controller.abort(new Error('user cancelled'));
@@ -196,8 +216,12 @@ describe('trainXgboost', () => {
       const aborted = trainXgboost(request(large, 'aborted', slow), { signal: controller.signal, onRound });
       const next = trainXgboost(request(small, 'after-abort', quick));
 
-      // Assess
+      // Assess: the worker itself stopped between rounds (so it freed its matrices), long before round 80
       await expect(aborted).rejects.toThrow(TrainingAbortedError);
+      const error = await aborted.then(() => new Error('resolved'), (caught: unknown) => caught as Error);
+      const rounds = Number(/training aborted: training stopped after (\d+) round/.exec(error.message)?.[1]);
+      expect(rounds).toBeGreaterThanOrEqual(1);
+      expect(rounds).toBeLessThan(80);
       await expect(next).resolves.toMatchObject({ rounds: 8 });
     });
   });

@@ -8,7 +8,8 @@ import { silentLogger } from '../../../core/log/logger.js';
 import { stateNames } from '../../../core/steps/registry.js';
 import type { JSONValue, LocalTask, localBindings } from '../../../local/runtime/local-bindings.js';
 import type { LocalDeps } from '../../../local/runtime/local-deps.js';
-import { taskStateNames } from '../../../local/runtime/resolve-definition.js';
+import { localDistributedMaps } from '../../../local/runtime/distributed-map.js';
+import { loadDefinition, taskStateNames } from '../../../local/runtime/resolve-definition.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 /**
@@ -50,8 +51,15 @@ function taskStates(machine: string, definition: Definition): TaskState[] {
   });
 }
 
-const tasks = machines.flatMap(({ file, definition }) => taskStates(file, definition));
+/**
+ * A Task run by a service integration (`arn:aws:states:::<service>:<action>`), not by a Lambda function of ours: the
+ * large-file route's `ecs:runTask.waitForTaskToken`, checked below against the container it runs.
+ */
+const isServiceTask = (state: Record<string, unknown>) => typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:states:::');
+const allTasks = machines.flatMap(({ file, definition }) => taskStates(file, definition));
+const tasks = allTasks.filter((t) => !isServiceTask(t.state));
 const taskNames = [...new Set(tasks.map((t) => t.name))];
+const serviceTasks = allTasks.filter((t) => isServiceTask(t.state));
 
 /** `GetCrawlerState` -> `get-crawler-state`: the step's file and the function's folder. */
 function kebab(state: string): string {
@@ -203,6 +211,33 @@ describe('step registry', () => {
     });
   });
 
+  describe.each(serviceTasks.map((t) => [t.name, t] as const))('service Task state %s', (name, task) => {
+    // A service Task has no function, deploy entry or registry row of its own: it runs its Lambda twin's step.
+    it('runs the step of its Lambda twin in the container, on the deployed cluster and task definition, and has a local binding when the workflow is built', () => {
+      // Prepare
+      const problems: string[] = [];
+      const ecs = require(path.join(REPO_ROOT, 'deploy', 'ecs.js')) as { CONTAINER: string; ids: { cluster: string; taskDefinition: string } };
+      const twin = name.replace(/OnFargate$/, '');
+      const parameters = task.state.Parameters as { Cluster?: unknown; TaskDefinition?: unknown; Overrides?: { ContainerOverrides?: { Name?: string }[] } };
+
+      // Act
+      if (task.state.Resource !== 'arn:aws:states:::ecs:runTask.waitForTaskToken') problems.push(`${name}: ${String(task.state.Resource)} is not a service integration the local runtime emulates`);
+      if (twin === name || !stateNames.includes(twin as (typeof stateNames)[number])) problems.push(`${name}: no registry step ${twin} for its container to run`);
+      const container = `functions/${kebab(twin)}/container.ts`;
+      if (!existsSync(path.join(REPO_ROOT, container))) problems.push(`${container} is missing, for ${name}`);
+      else if (!readFileSync(path.join(REPO_ROOT, 'functions', kebab(twin), 'ingest-task.ts'), 'utf8').includes(`${camel(twin)}(input, deps)`)) problems.push(`${container} does not run ${camel(twin)}`);
+      if (JSON.stringify(parameters.Cluster) !== JSON.stringify({ 'Fn::GetAtt': [ecs.ids.cluster, 'Arn'] })) problems.push(`${name}: Cluster is not deploy/ecs.js's ${ecs.ids.cluster}`);
+      if (JSON.stringify(parameters.TaskDefinition) !== JSON.stringify({ Ref: ecs.ids.taskDefinition })) problems.push(`${name}: TaskDefinition is not deploy/ecs.js's ${ecs.ids.taskDefinition}`);
+      if (parameters.Overrides?.ContainerOverrides?.[0]?.Name !== ecs.CONTAINER) problems.push(`${name}: the container override does not name deploy/ecs.js's container "${ecs.CONTAINER}"`);
+      const bound = localDistributedMaps(loadDefinition(REPO_ROOT), { store: { getText: async () => undefined } as never, lakeBucket: 'lake', lakeRoot: '/nonexistent', runId: 'r', specs: [] }).bind({});
+      if (!(name in bound)) problems.push(`local/runtime/distributed-map.ts: no local binding for ${name}`);
+
+      // Assess
+      expect(problems).toEqual([]);
+    });
+  });
+
+
   describe.each(taskNames)('Task state %s', (name) => {
     it('is one name in the state machine, its function, its deploy entry, the registry and the local runtime when the workflow is built', async () => {
       // Prepare
@@ -255,7 +290,8 @@ describe('step registry', () => {
       const stepFiles = readdirSync(path.join(REPO_ROOT, 'core', 'steps')).filter((file) => file.endsWith('.ts'));
 
       // Act
-      const expected = [...taskNames.map((state) => `${kebab(state)}.ts`), 'registry.ts', 'start-run.ts'].sort();
+      // start-run and record-failure are steps of no Task state: the upload rule's target, and the failed-execution rule's.
+      const expected = [...taskNames.map((state) => `${kebab(state)}.ts`), 'registry.ts', 'start-run.ts', 'record-failure.ts'].sort();
 
       // Assess
       expect(stepFiles.sort()).toEqual(expected);

@@ -78,14 +78,12 @@ const CHANNELS = [
   {
     ChannelName: 'train',
     DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `${FEATURES}/train/`, S3DataDistributionType: 'FullyReplicated' } },
-    ContentType: 'text/csv',
-    CompressionType: 'Gzip',
+    ContentType: 'application/x-parquet',
   },
   {
     ChannelName: 'validation',
     DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `${FEATURES}/validation/`, S3DataDistributionType: 'FullyReplicated' } },
-    ContentType: 'text/csv',
-    CompressionType: 'Gzip',
+    ContentType: 'application/x-parquet',
   },
 ];
 
@@ -96,7 +94,7 @@ function describedJob(overrides: Partial<DescribeTrainingJobCommandOutput>): Des
     TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${JOB_NAME}`,
     TrainingJobStatus: 'InProgress',
     SecondaryStatus: 'Training',
-    AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+    AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
     ModelArtifacts: undefined,
     ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 },
     StoppingCondition: { MaxRuntimeInSeconds: 3600 },
@@ -115,7 +113,7 @@ function describedTuning(overrides: Partial<DescribeHyperParameterTuningJobComma
       ResourceLimits: { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 2 },
     },
     TrainingJobDefinition: {
-      AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+      AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
       RoleArn: ROLE_ARN,
       OutputDataConfig: { S3OutputPath: 's3://sluice-dev-lake/models/churn/' },
       StoppingCondition: { MaxRuntimeInSeconds: 3600 },
@@ -146,7 +144,7 @@ describe('SageMakerTrainer', () => {
   });
 
   describe('startTraining', () => {
-    it('sends the whole CreateTrainingJob request in Pipe mode with gzip CSV channels when Spot is off', async () => {
+    it('sends the whole CreateTrainingJob request in File mode with Parquet channels and no CompressionType when Spot is off', async () => {
       // Prepare
       sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${JOB_NAME}` });
 
@@ -158,7 +156,7 @@ describe('SageMakerTrainer', () => {
       expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(1);
       expect(sagemaker.commandCalls(CreateTrainingJobCommand)[0]?.args[0].input).toEqual({
         TrainingJobName: JOB_NAME,
-        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
         RoleArn: ROLE_ARN,
         HyperParameters: {
           objective: 'binary:logistic',
@@ -179,6 +177,24 @@ describe('SageMakerTrainer', () => {
       });
     });
 
+    it('shards the train channel by S3 key and replicates the validation channel when the job runs on more than one instance', async () => {
+      // Prepare
+      sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${JOB_NAME}` });
+
+      // Act
+      await trainer.startTraining(churnTraining({ resources: { instanceType: 'ml.m5.xlarge', instanceCount: 3, volumeSizeGb: 10 } }));
+
+      // Assess
+      const input = sagemaker.commandCalls(CreateTrainingJobCommand)[0]?.args[0].input;
+      expect(input?.ResourceConfig).toEqual({ InstanceType: 'ml.m5.xlarge', InstanceCount: 3, VolumeSizeInGB: 10 });
+      expect(input?.InputDataConfig?.map((c) => [c.ChannelName, c.DataSource?.S3DataSource?.S3DataDistributionType])).toEqual([
+        ['train', 'ShardedByS3Key'],
+        ['validation', 'FullyReplicated'],
+      ]);
+      // Everything else of the channels is as on one instance.
+      expect(input?.InputDataConfig?.map((c) => ({ ...c, DataSource: { S3DataSource: { ...c.DataSource?.S3DataSource, S3DataDistributionType: 'FullyReplicated' } } }))).toEqual(CHANNELS);
+    });
+
     it('enables managed Spot training and sends MaxWaitTimeInSeconds when Spot is on', async () => {
       // Prepare
       sagemaker.on(CreateTrainingJobCommand).resolves({});
@@ -189,7 +205,7 @@ describe('SageMakerTrainer', () => {
       // Assess
       expect(sagemaker.commandCalls(CreateTrainingJobCommand)[0]?.args[0].input).toEqual({
         TrainingJobName: JOB_NAME,
-        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
         RoleArn: ROLE_ARN,
         HyperParameters: churnTraining().hyperparameters,
         InputDataConfig: CHANNELS,
@@ -435,7 +451,7 @@ describe('SageMakerTrainer', () => {
           TrainingJobEarlyStoppingType: 'Auto',
         },
         TrainingJobDefinition: {
-          AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+          AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
           StaticHyperParameters: { objective: 'binary:logistic', eval_metric: 'auc', num_round: '200', early_stopping_rounds: '10' },
           RoleArn: ROLE_ARN,
           InputDataConfig: CHANNELS,
@@ -459,7 +475,7 @@ describe('SageMakerTrainer', () => {
       const input = sagemaker.commandCalls(CreateHyperParameterTuningJobCommand)[0]?.args[0].input;
       expect(input?.HyperParameterTuningJobConfig?.TrainingJobEarlyStoppingType).toBe('Off');
       expect(input?.TrainingJobDefinition).toEqual({
-        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'Pipe' },
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
         StaticHyperParameters: { objective: 'binary:logistic', eval_metric: 'auc', num_round: '200', early_stopping_rounds: '10' },
         RoleArn: ROLE_ARN,
         InputDataConfig: CHANNELS,

@@ -108,7 +108,7 @@ describe('applyRetryPolicies', () => {
 
       // Assess
       expect(act).toThrow(RetryPolicyError);
-      expect(act).toThrow('$.States.A: no retry policy "patient" in deploy/retry-policies.js (standard, capacity, endpoint-busy)');
+      expect(act).toThrow('$.States.A: no retry policy "patient" in deploy/retry-policies.js (standard, capacity, endpoint-busy, fargate)');
     });
 
     it('fails when the Task writes its retriers out instead of naming a policy', () => {

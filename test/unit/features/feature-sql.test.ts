@@ -5,72 +5,117 @@ import { installTrinoCompat, runTrinoQuery } from '../../../core/sql/trino-compa
 
 describe('feature SQL', () => {
   describe('featureUnloadSql', () => {
-    const base = { database: 'sluice_dev', table: 'churn', splitKey: ['tenure', 'contract'], validationRatio: 0.2, target: 's3://lake/features/churn/r1/train/' };
+    const columns = [
+      { name: 'churn', type: 'string' as const },
+      { name: 'tenure', type: 'integer' as const },
+      { name: 'contract', type: 'string' as const },
+    ];
+    const base = { database: 'sluice_dev', table: 'churn', splitKey: ['tenure', 'contract'], validationRatio: 0.2, target: 's3://lake/features/churn/r1/', columns, output: { format: 'PARQUET' as const, compression: 'SNAPPY' as const } };
+    const bucket = `(from_base(substr(to_hex(md5(to_utf8(concat_ws('|', coalesce(CAST("tenure" AS varchar), ''), coalesce(CAST("contract" AS varchar), ''))))), 1, 8), 16) % 1000)`;
+    const rows = `SELECT "churn", "tenure", "contract", CASE WHEN ${bucket} < 800 THEN 'train' ELSE 'validation' END AS "__sluice_split" FROM "sluice_dev"."churn"`;
+    const split = '\n, "__sluice_split" AS "split"\n';
 
-    const trainRows = `SELECT * FROM "sluice_dev"."churn" WHERE (from_base(substr(to_hex(md5(to_utf8(concat_ws('|', coalesce(CAST("tenure" AS varchar), ''), coalesce(CAST("contract" AS varchar), ''))))), 1, 8), 16) % 1000) < 800`;
-
-    it('narrows the table to the train rows inside the documented UNLOAD (SELECT … FROM …) when the split is train', () => {
+    it('writes both sets from one scan, the split last and partitioned, as Parquet when the algorithm reads Parquet', () => {
       // Act
-      const sql = featureUnloadSql({ ...base, query: 'SELECT churn, tenure FROM churn', split: 'train' });
+      const sql = featureUnloadSql({ ...base, query: 'SELECT churn, tenure FROM churn' });
 
       // Assess
       expect(sql).toBe(
-        `UNLOAD (SELECT * FROM (\nSELECT churn, tenure FROM (${trainRows}) AS "churn"\n)) TO 's3://lake/features/churn/r1/train/' WITH (format = 'TEXTFILE', field_delimiter = ',')`,
+        `UNLOAD (SELECT * FROM (\nSELECT churn, tenure ${split}FROM (${rows}) AS "churn"\n)) TO 's3://lake/features/churn/r1/' ` +
+          "WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['split'])",
       );
     });
 
-    it('keeps the user query WITH inside the FROM subquery when the split is validation', () => {
+    it('spells a * as the table columns when the query selects *, so the helper column never becomes a feature', () => {
       // Act
-      const sql = featureUnloadSql({ ...base, query: 'WITH x AS (SELECT * FROM churn) SELECT * FROM x', split: 'validation' });
+      const sql = featureUnloadSql({ ...base, query: 'SELECT * FROM churn' });
 
       // Assess
-      expect(sql).toMatch(/^UNLOAD \(SELECT \* FROM \(\nWITH x AS \(SELECT \* FROM \(SELECT \* FROM "sluice_dev"\."churn" WHERE .*% 1000\) >= 800\) AS "churn"\) SELECT \* FROM x\n\)\) TO /);
+      expect(sql).toContain(`SELECT "churn", "tenure", "contract" ${split}FROM (`);
+    });
+
+    it('groups by the split too when the outer query aggregates', () => {
+      // Act
+      const sql = featureUnloadSql({ ...base, query: 'SELECT max(tenure) AS t, contract FROM churn GROUP BY contract ORDER BY 2' });
+
+      // Assess
+      expect(sql).toContain(`GROUP BY contract \n, "__sluice_split"\nORDER BY 2`);
     });
 
     it('keeps the user alias and joins when the table is aliased or joined', () => {
       // Act
-      const sql = featureUnloadSql({ ...base, query: 'SELECT c.tenure FROM other o JOIN churn c ON o.id = c.id', split: 'train' });
+      const sql = featureUnloadSql({ ...base, query: 'SELECT c.tenure FROM other o JOIN churn c ON o.id = c.id' });
 
       // Assess
-      expect(sql).toContain(`SELECT c.tenure FROM other o JOIN (${trainRows}) c ON o.id = c.id\n`);
+      expect(sql).toContain(`SELECT c.tenure ${split}FROM other o JOIN (${rows}) c ON o.id = c.id\n`);
     });
 
     it('leaves strings, comments, columns and qualified names untouched when they spell the table name', () => {
       // Act
-      const sql = featureUnloadSql({ ...base, query: "SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\nFROM churn, other", split: 'train' });
+      const sql = featureUnloadSql({ ...base, query: "SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\nFROM churn, other" });
 
       // Assess
-      expect(sql).toContain(`SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\nFROM (${trainRows}) AS "churn", other\n`);
+      expect(sql).toContain(`SELECT 'FROM churn' AS s, churn.tenure, x.churn -- FROM churn\n${split}FROM (${rows}) AS "churn", other\n`);
     });
 
-    it('narrows every reference when the table is listed after a comma in FROM', () => {
-      // Act
-      const sql = featureUnloadSql({ ...base, query: 'SELECT a.tenure, churn FROM other a, "churn" WHERE a.id = 1', split: 'train' });
+    it('refuses the query when a WITH clause reads the table, because the split column would not reach the outer query', () => {
+      // Act / Assess
+      expect(() => featureUnloadSql({ ...base, query: 'WITH x AS (SELECT * FROM churn) SELECT * FROM x' })).toThrow(/read it in the outer SELECT's FROM/);
+    });
 
-      // Assess
-      expect(sql).toContain(`SELECT a.tenure, churn FROM other a, (${trainRows}) AS "churn" WHERE a.id = 1\n`);
+    it('refuses the query when it reads the table twice', () => {
+      // Act / Assess
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT a.tenure FROM churn a JOIN churn b ON a.tenure = b.tenure' })).toThrow(/more than once/);
+    });
+
+    it('refuses the query when it combines selects with UNION', () => {
+      // Act / Assess
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT tenure FROM churn UNION ALL SELECT 1 FROM other' })).toThrow(/UNION/);
     });
 
     it('refuses the query when it names the table but no FROM reads it', () => {
       // Act / Assess
-      expect(() => featureUnloadSql({ ...base, query: 'SELECT churn FROM other', split: 'train' })).toThrow(InvalidFeatureQueryError);
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT churn FROM other' })).toThrow(InvalidFeatureQueryError);
     });
 
     it('refuses the query when it reads the table qualified by a database', () => {
       // Act / Assess
-      expect(() => featureUnloadSql({ ...base, query: 'SELECT tenure FROM other o JOIN sluice_dev.churn c ON o.id = c.id', split: 'train' })).toThrow(/write FROM churn/);
+      expect(() => featureUnloadSql({ ...base, query: 'SELECT tenure FROM other o JOIN sluice_dev.churn c ON o.id = c.id' })).toThrow(/write FROM churn/);
     });
 
-    it('round-trips through the local engine parser when parsed back', () => {
+    it('round-trips the target, the options and the partition columns when the local engine parses it back', () => {
       // Prepare
-      const sql = featureUnloadSql({ ...base, query: "SELECT 'it''s' AS a FROM churn", split: 'train', target: "s3://lake/o'k/" });
+      const sql = featureUnloadSql({ ...base, query: "SELECT 'it''s' AS a FROM churn", target: "s3://lake/o'k/" });
 
       // Act
       const parsed = parseUnload(sql);
 
       // Assess
       expect(parsed?.target).toBe("s3://lake/o'k/");
-      expect(parsed?.select).toBe(`SELECT * FROM (\nSELECT 'it''s' AS a FROM (${trainRows}) AS "churn"\n)`);
+      expect(parsed?.options).toEqual({ format: 'PARQUET', compression: 'SNAPPY' });
+      expect(parsed?.partitionedBy).toEqual(['split']);
+      expect(parsed?.select).toBe(`SELECT * FROM (\nSELECT 'it''s' AS a ${split}FROM (${rows}) AS "churn"\n)`);
+    });
+
+    it('gives each row one split that DuckDB computes as Athena would when run on the local engine', async () => {
+      // Prepare: 2,000 rows of distinct keys; the split is the md5 bucket of "tenure|contract" against 800
+      const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: '/tmp/sluice-test-spill' });
+      await installTrinoCompat(db.connection);
+      const select = (parseUnload(featureUnloadSql({ ...base, query: 'SELECT tenure, contract FROM churn' }))?.select ?? '').replace(
+        '"sluice_dev"."churn"',
+        "(SELECT 'No' AS churn, CAST(i AS integer) AS tenure, 'One year' AS contract FROM range(2000) t(i))",
+      );
+
+      // Act
+      const reader = await runTrinoQuery(db.connection, select);
+      db.close();
+
+      // Assess
+      const got = reader.getRowObjectsJson().map((r) => ({ tenure: Number(r['tenure']), split: String(r['split']) }));
+      const expected = got.map((r) => ({ tenure: r.tenure, split: Number.parseInt(createHash('md5').update(`${r.tenure}|One year`).digest('hex').slice(0, 8), 16) % 1000 < 800 ? 'train' : 'validation' }));
+      expect(got).toHaveLength(2000);
+      expect(got).toEqual(expected);
+      expect(new Set(got.map((r) => r.split))).toEqual(new Set(['train', 'validation']));
     });
   });
 

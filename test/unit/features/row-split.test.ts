@@ -20,15 +20,18 @@ function tableSql(rows: number): string {
   return `(SELECT CAST(i % 10 = 0 AS integer) AS label, i * 0.5 AS x, 'n' || CAST(i AS varchar) AS name, DATE '2026-11-29' AS ingest_date FROM range(${rows}) t(i))`;
 }
 
-/** The rows one split selects, run on DuckDB with the Trino-compatibility layer. */
+/** The rows one split gets from the one feature query, run on DuckDB with the Trino-compatibility layer. */
 async function splitRows(rows: number, split: 'train' | 'validation', strata: string[]): Promise<{ label: number; name: string }[]> {
-  const unload = featureUnloadSql({ query: 'SELECT label, name FROM t', database: 'db', table: 't', splitKey: [], validationRatio: 0.2, split, target: 's3://lake/f/', columns, strata });
+  const unload = featureUnloadSql({ query: 'SELECT label, name FROM t', database: 'db', table: 't', splitKey: [], validationRatio: 0.2, target: 's3://lake/f/', columns, strata, output: { format: 'PARQUET', compression: 'SNAPPY' } });
   const select = (parseUnload(unload)?.select ?? '').replace('"db"."t"', tableSql(rows));
   const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: '/tmp/sluice-test-spill' });
   try {
     await installTrinoCompat(db.connection);
     const reader = await runTrinoQuery(db.connection, select);
-    return reader.getRowObjectsJson().map((r) => ({ label: Number(r['label']), name: String(r['name']) }));
+    return reader
+      .getRowObjectsJson()
+      .filter((r) => r['split'] === split)
+      .map((r) => ({ label: Number(r['label']), name: String(r['name']) }));
   } finally {
     db.close();
   }

@@ -1,6 +1,6 @@
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import type { DuckDbSession } from '../../../core/duckdb/open-duckdb.js';
-import { contractRules, violationMessagesExpression, violationsExpression } from '../../../core/ingest/contract-rules.js';
+import { contractRules, strictCastSql, violationMessagesExpression, violationsExpression } from '../../../core/ingest/contract-rules.js';
 import { InvalidSqlIdentifierError, quoteIdentifier, quoteLiteral } from '../../../core/sql/quote.js';
 import { SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
 
@@ -65,6 +65,32 @@ describe('contractRules', () => {
 
       // Assess
       expect(result).toContain('code: does not match /[A-Z]{3}/');
+    });
+  });
+
+  describe('strict integer cast', () => {
+    // What DuckDB's own cast accepts beyond a strict reading, and the forms a strict reading accepts.
+    const texts = ['42', '-7', '0', '+5', ' 5', '5 ', '  -12  ', '007', '-0', '+0', '27.5', '1.0', '1.', '.5', '1e3', '1E3', '0x10', '0b11', '1_000', '\t1', '1\t', '\n1', '\r1', ' + 1', '+-1', '--1', '+', '-', '', ' ', 'abc', '1,000', '1 000', '9223372036854775807', '9223372036854775808', '-9223372036854775808', 'inf', 'NaN', '１'];
+    // Random strings over the characters DuckDB's integer parser looks at, so a form nobody listed is tried too.
+    const alphabet = ['0', '1', '9', '+', '-', ' ', '.', 'e', 'x', 'b', '_', '\t'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const fuzz = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+
+    it('gives the answers of the strict pattern (spaces, a sign, digits) when DuckDB would round, parse hex or skip underscores', async () => {
+      // Prepare
+      const values = [...texts, ...fuzz].map((t) => `(${quoteLiteral(t)})`).join(', ');
+      const reference = `CASE WHEN regexp_full_match(trim(t), '[+-]?[0-9]+') THEN TRY_CAST(trim(t) AS BIGINT) END`;
+
+      // Act
+      const rows = await db.rows(`SELECT t, ${strictCastSql('t', 'integer')} AS fast, ${reference} AS strict FROM (VALUES ${values}) v(t)`);
+
+      // Assess
+      const differing = rows.filter((r) => r.fast !== r.strict);
+      expect(differing).toEqual([]);
+      expect(rows.filter((r) => r.strict !== null).length).toBeGreaterThan(100);
+      expect(rows.find((r) => r.t === '27.5')?.fast).toBeNull();
+      expect(rows.find((r) => r.t === '+5')?.fast).toBe('5');
     });
   });
 });

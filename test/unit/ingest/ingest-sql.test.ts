@@ -1,5 +1,5 @@
 import { contractRules } from '../../../core/ingest/contract-rules.js';
-import { quarantineCopySql, readerSql, stagingCopySql } from '../../../core/ingest/ingest-sql.js';
+import { classifySql, curatedCopySql, quarantineCopySql, readerSql } from '../../../core/ingest/ingest-sql.js';
 import type { IngestSqlInput } from '../../../core/ingest/ingest-sql.js';
 import { SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
 
@@ -23,24 +23,38 @@ describe('ingest SQL', () => {
       // Assess
       expect(sql).toContain(`read_csv('/tmp/in/o''rders.csv'`);
       expect(sql).toContain(`columns = {'id__raw': 'VARCHAR', 'status': 'sluice_allowed_status', 'amount': 'DOUBLE', 'code': 'VARCHAR', '_unknown_4': 'VARCHAR'}`);
-      expect(sql).toContain(`CASE WHEN regexp_full_match(trim("id__raw"), '[+-]?[0-9]+') THEN TRY_CAST(trim("id__raw") AS BIGINT) END AS "id"`);
+      expect(sql).toContain(`WHEN regexp_full_match("id__raw", ' *[+-]?[0-9]+ *') THEN TRY_CAST("id__raw" AS BIGINT) END AS "id"`);
       expect(sql).toContain('store_rejects = true');
       expect(sql).toContain('auto_detect = false');
       expect(sql).toContain(`nullstr = ['']`);
     });
   });
 
-  describe('staging copy', () => {
-    it('partitions by violations, ingest date and the spec columns with deterministic file names', () => {
+  describe('classification', () => {
+    it('reads the file once into a table of typed rows, their broken rules, and a record and messages for bad rows only', () => {
       // Act
-      const sql = stagingCopySql(input);
+      const sql = classifySql(input);
 
       // Assess
-      expect(sql).toContain(`PARTITION_BY ("_violations", "ingest_date", "status")`);
-      expect(sql).toContain(`FILENAME_PATTERN 'part-abc123-{i}'`);
-      expect(sql).toContain(`CAST(NULL AS VARCHAR) AS "note"`);
+      expect(sql.startsWith('CREATE TEMP TABLE sluice_classified AS SELECT "id", "status", "amount", "code", CAST(NULL AS VARCHAR) AS "note", "_violations"')).toBe(true);
+      expect(sql).toContain(`CASE WHEN "_violations" IS NOT NULL THEN CAST(to_json({'id': "id__raw", 'status': "status"`);
+      expect(sql.match(/read_csv\(/g)).toHaveLength(1);
       expect(sql).not.toContain('_unknown_4" ,');
-      expect(sql.startsWith('COPY (SELECT "id", "status", "amount", "code", CAST(NULL AS VARCHAR) AS "note"')).toBe(true);
+    });
+  });
+
+  describe('curated copy', () => {
+    it('writes the good rows partitioned by ingest date and the spec columns with deterministic file names', () => {
+      // Act
+      const sql = curatedCopySql(input);
+
+      // Assess
+      expect(sql).toContain(`FROM sluice_classified WHERE "_violations" IS NULL`);
+      expect(sql).toContain(`PARTITION_BY ("ingest_date", "status")`);
+      expect(sql).toContain(`FILENAME_PATTERN 'part-abc123-{i}'`);
+      expect(sql).toContain(`CAST('2026-11-21' AS VARCHAR) AS "ingest_date"`);
+      expect(sql.startsWith('COPY (SELECT "id", "status", "amount", "code", "note", ')).toBe(true);
+      expect(sql).not.toContain('read_csv');
     });
   });
 
@@ -54,7 +68,7 @@ describe('ingest SQL', () => {
 
       // Assess
       const raw = `json_extract_string(CASE WHEN "__record_ok" THEN "__line" END, '/id')`;
-      expect(sql).toContain(`CASE WHEN regexp_full_match(trim(${raw}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${raw}) AS BIGINT) END AS "id"`);
+      expect(sql).toContain(`WHEN regexp_full_match(${raw}, ' *[+-]?[0-9]+ *') THEN TRY_CAST(${raw} AS BIGINT) END AS "id"`);
       expect(sql).toContain(`${raw} AS "id__raw"`);
     });
 
@@ -92,6 +106,8 @@ describe('ingest SQL', () => {
       expect(sql).toContain('FROM sluice_rejects QUALIFY');
       expect(sql).toContain(') GROUP BY line');
       expect(sql).toContain('UNION ALL');
+      expect(sql).toContain(`"_record" AS record, "_errors" AS errors FROM sluice_classified WHERE "_violations" IS NOT NULL`);
+      expect(sql).not.toContain('read_csv');
       expect(sql).toContain(`TO '/tmp/q.parquet' (FORMAT parquet)`);
     });
   });

@@ -87,6 +87,18 @@ describe('endpoint server records', () => {
       expect(signalled).toBe(true);
       expect(await exited(server)).toBe('SIGTERM');
     });
+    it('stops the recorded lean serving process with SIGTERM when the record still names it', async () => {
+      // Prepare: what a run's Deploy starts (dist/local/serving/serve-main.js), not a `sluice serve` CLI.
+      const server = await idleProcess([path.join(lake, 'dist', 'local', 'serving', 'serve-main.js'), '--endpoint-dir', endpointDir]);
+      children.push(server);
+
+      // Act
+      const signalled = stopServer(recordOf(server, endpointDir));
+
+      // Assess
+      expect(signalled).toBe(true);
+      expect(await exited(server)).toBe('SIGTERM');
+    });
   });
 
   describe('claimEndpoint', () => {

@@ -37,6 +37,8 @@ describe('model pointer', () => {
       ['no version', '{"modelArtifact": "m.tar.gz"}', /version/],
       ['a fractional version', '{"version": 1.5, "modelArtifact": "m.tar.gz"}', /version/],
       ['an empty artifact', '{"version": 1, "modelArtifact": ""}', /modelArtifact/],
+      ['a negative version', '{"version": -1, "modelArtifact": "m.tar.gz"}', /version: expected a non-negative integer/],
+      ['an array for a document', '[1, "m.tar.gz"]', /\(root\): expected an object/],
     ])('throws ModelPointerError when the text has %s', (_case, text, message) => {
       // Prepare: text given by the table
 

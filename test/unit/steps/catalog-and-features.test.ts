@@ -10,7 +10,7 @@ import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { Catalog, CrawlTarget } from '../../../core/ports/catalog.js';
 import type { QueryEngine, QueryRequest } from '../../../core/ports/query-engine.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import type { CrawlProgress } from '../../../core/run/workflow-state.js';
+import type { CrawlProgress, FeatureProgress } from '../../../core/run/workflow-state.js';
 import { getCrawlerState } from '../../../core/steps/get-crawler-state.js';
 import { getFeatureQueryState } from '../../../core/steps/get-feature-query-state.js';
 import { startCrawler } from '../../../core/steps/start-crawler.js';
@@ -146,118 +146,112 @@ describe('feature query steps on Athena', () => {
     s3.reset();
   });
 
-  it('unloads each split to the run features prefix in the pipeline workgroup when started', async () => {
+  it('sends exactly one StartQueryExecution per run, unloading both splits as Parquet partitions of the run prefix', async () => {
     // Prepare
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-    athena.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-train' }).resolvesOnce({ QueryExecutionId: 'q-validation' });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
 
     // Act
     const progress = await startFeatureQuery({ run }, deps);
 
     // Assess
     const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
-    expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-train-0' });
-    expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(SELECT \* FROM \(\n[\s\S]*\nFROM \(SELECT \* FROM "sluice_dev"\."churn" WHERE .* < 800\) AS "churn"\n\)\) TO /);
-    expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/train\/' WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
-    expect(calls[1]?.QueryString).toMatch(/>= 800\)/);
-    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
-      'features/churn/churn-telco_churn-0123456789abcdef/train/',
-      'features/churn/churn-telco_churn-0123456789abcdef/validation/',
-    ]);
-    expect(progress).toMatchObject({ train: { queryId: 'q-train', state: 'QUEUED' }, validation: { queryId: 'q-validation' }, maxAttempts: 360, pollSeconds: 5 });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ QueryExecutionContext: { Database: 'sluice_dev' }, WorkGroup: 'sluice-dev-churn', ClientRequestToken: 'churn-telco_churn-0123456789abcdef-features-0' });
+    expect(calls[0]?.QueryString).toMatch(/^UNLOAD \(SELECT \* FROM \(\n[\s\S]*\n, "__sluice_split" AS "split"\nFROM \(SELECT .* < 800 THEN 'train' ELSE 'validation' END AS "__sluice_split" FROM "sluice_dev"\."churn"\) AS "churn"\n\)\) TO /);
+    expect(calls[0]?.QueryString).toMatch(/\) TO 's3:\/\/sluice-dev-lake\/features\/churn\/churn-telco_churn-0123456789abcdef\/' WITH \(format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY\['split'\]\)$/);
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual(['features/churn/churn-telco_churn-0123456789abcdef/']);
+    expect(progress).toMatchObject({
+      query: { queryId: 'q-1', location: 's3://sluice-dev-lake/features/churn/churn-telco_churn-0123456789abcdef/', state: 'QUEUED' },
+      contentType: 'application/x-parquet',
+      train: { queryId: 'q-1', location: 's3://sluice-dev-lake/features/churn/churn-telco_churn-0123456789abcdef/split=train/', state: 'QUEUED' },
+      validation: { queryId: 'q-1', location: 's3://sluice-dev-lake/features/churn/churn-telco_churn-0123456789abcdef/split=validation/' },
+      maxAttempts: 360,
+      pollSeconds: 5,
+    });
   });
 
-  it('records bytes scanned and moves on when both queries succeed', async () => {
+  it('records the bytes scanned once, for the one query, and moves on when it succeeds', async () => {
     // Prepare
-    const progress = {
-      database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const,
-      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
-      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
-    };
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1234, EngineExecutionTimeInMillis: 900 } } });
 
     // Act
-    const next = await getFeatureQueryState({ run, features: progress }, deps);
+    const next = await getFeatureQueryState({ run, features: featureProgress() }, deps);
 
     // Assess
-    expect(next).toMatchObject({ state: 'SUCCEEDED', attempt: 1, train: { state: 'SUCCEEDED', bytesScanned: 1234 }, validation: { bytesScanned: 1234 } });
+    expect(athena.commandCalls(GetQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([{ QueryExecutionId: 'q-1' }]);
+    expect(next).toMatchObject({ state: 'SUCCEEDED', attempt: 1, query: { state: 'SUCCEEDED', bytesScanned: 1234, engineMs: 900 }, train: { state: 'SUCCEEDED' }, validation: { state: 'SUCCEEDED' } });
   });
 
-  it('starts the queries again under new tokens when a redriven execution finds a failed query', async () => {
+  it('starts the query again under a new token when a redriven execution finds it failed', async () => {
     // Prepare
-    const progress = {
-      database: 'sluice_dev', table: 'churn', attempt: 4, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const, redriveCount: 0,
-      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
-      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
-    };
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'Query exhausted resources' } } });
-    athena.on(StartQueryExecutionCommand).resolvesOnce({ QueryExecutionId: 'q-train-2' }).resolvesOnce({ QueryExecutionId: 'q-validation-2' });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-2' });
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
 
     // Act
-    const restarted = await getFeatureQueryState({ run, features: progress, redriveCount: 1 }, deps);
+    const restarted = await getFeatureQueryState({ run, features: { ...featureProgress(), attempt: 4 }, redriveCount: 1 }, deps);
 
     // Assess
-    expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken)).toEqual([
-      'churn-telco_churn-0123456789abcdef-features-train-1',
-      'churn-telco_churn-0123456789abcdef-features-validation-1',
-    ]);
-    expect(restarted).toMatchObject({ attempt: 0, redriveCount: 1, train: { queryId: 'q-train-2' }, validation: { queryId: 'q-validation-2' } });
+    expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken)).toEqual(['churn-telco_churn-0123456789abcdef-features-1']);
+    expect(restarted).toMatchObject({ attempt: 0, redriveCount: 1, query: { queryId: 'q-2' }, train: { queryId: 'q-2' }, validation: { queryId: 'q-2' } });
   });
 
-  it("fails with Athena's reason when a query fails", async () => {
+  it("fails with Athena's reason when the query fails", async () => {
     // Prepare
-    const progress = {
-      database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING' as const,
-      train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
-      validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
-    };
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: "COLUMN_NOT_FOUND: line 3:8: Column 'x' cannot be resolved" } } });
 
     // Act / Assess
-    await expect(getFeatureQueryState({ run, features: progress }, deps)).rejects.toMatchObject({
+    await expect(getFeatureQueryState({ run, features: featureProgress() }, deps)).rejects.toMatchObject({
       name: 'FeatureQueryFailedError',
-      message: expect.stringContaining("The train feature query q-train failed: COLUMN_NOT_FOUND: line 3:8: Column 'x' cannot be resolved"),
+      message: expect.stringContaining("The feature query q-1 failed: COLUMN_NOT_FOUND: line 3:8: Column 'x' cannot be resolved"),
     });
   });
 });
 
-describe('feature query steps on an engine that enforces the timeout', () => {
-  const progress = {
-    database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 360, pollSeconds: 5, state: 'RUNNING' as const,
-    train: { queryId: 'q-train', location: 's3://l/t/', state: 'RUNNING' as const },
-    validation: { queryId: 'q-validation', location: 's3://l/v/', state: 'RUNNING' as const },
+/** The progress of a run's feature query, as StartFeatureQuery leaves it. */
+function featureProgress(): FeatureProgress {
+  return {
+    database: 'sluice_dev', table: 'churn', attempt: 0, maxAttempts: 10, pollSeconds: 5, state: 'RUNNING', redriveCount: 0,
+    query: { queryId: 'q-1', location: 's3://l/f/', state: 'RUNNING' },
+    contentType: 'application/x-parquet',
+    train: { queryId: 'q-1', location: 's3://l/f/split=train/', state: 'RUNNING' },
+    validation: { queryId: 'q-1', location: 's3://l/f/split=validation/', state: 'RUNNING' },
   };
+}
 
-  it('fails with FeatureQueryTimeoutError naming the split and the setting when the engine stopped a query at its limit', async () => {
+describe('feature query steps on an engine that enforces the timeout', () => {
+  const progress = { ...featureProgress(), maxAttempts: 360 };
+
+  it('fails with FeatureQueryTimeoutError naming the query and the setting when the engine stopped it at its limit', async () => {
     // Prepare
     const queryEngine: QueryEngine = {
       startQuery: async () => ({ queryId: 'unused' }),
-      queryStatus: async (id) => (id === 'q-train' ? { state: 'CANCELLED', timedOut: true, reason: 'the query ran past its limit of 1800 s and was stopped' } : { state: 'RUNNING' }),
+      queryStatus: async (id) => (id === 'q-1' ? { state: 'CANCELLED', timedOut: true, reason: 'the query ran past its limit of 1800 s and was stopped' } : { state: 'RUNNING' }),
+      stopQuery: async () => undefined,
     };
 
     // Act / Assess
     await expect(getFeatureQueryState({ run, features: progress }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names })).rejects.toMatchObject({
       name: 'FeatureQueryTimeoutError',
-      message: `StartFeatureQuery: the train feature query q-train ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
+      message: `StartFeatureQuery: the feature query q-1 ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
     });
   });
 
   it('fails with FeatureQueryTimeoutError naming the setting when the last allowed poll still sees a query running', async () => {
     // Prepare
-    const queryEngine: QueryEngine = { startQuery: async () => ({ queryId: 'unused' }), queryStatus: async () => ({ state: 'RUNNING' }) };
+    const queryEngine: QueryEngine = { startQuery: async () => ({ queryId: 'unused' }), queryStatus: async () => ({ state: 'RUNNING' }), stopQuery: async () => undefined };
 
     // Act / Assess
     await expect(
       getFeatureQueryState({ run, features: { ...progress, attempt: 359 } }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names }),
     ).rejects.toMatchObject({
       name: 'FeatureQueryTimeoutError',
-      message: `StartFeatureQuery: the feature queries, still running after 360 polls of 5 s, ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
+      message: `StartFeatureQuery: the feature query q-1, still running after 360 polls of 5 s, ran past features.timeoutSeconds (1800 s); raise it in ${specFile}`,
     });
   });
 
-  it('passes features.timeoutSeconds with each query when the queries start', async () => {
+  it('passes features.timeoutSeconds with the one query when it starts', async () => {
     // Prepare
     const requests: QueryRequest[] = [];
     const queryEngine: QueryEngine = {
@@ -266,6 +260,7 @@ describe('feature query steps on an engine that enforces the timeout', () => {
         return { queryId: `q${requests.length}` };
       },
       queryStatus: async () => ({ state: 'RUNNING' }),
+      stopQuery: async () => undefined,
     };
     s3.reset();
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
@@ -274,7 +269,7 @@ describe('feature query steps on an engine that enforces the timeout', () => {
     await startFeatureQuery({ run }, { queryEngine, store: new S3ObjectStore(new S3Client({ region: 'us-east-1' })), specs, names });
 
     // Assess
-    expect(requests.map((r) => r.timeoutSeconds)).toEqual([1800, 1800]);
+    expect(requests.map((r) => r.timeoutSeconds)).toEqual([1800]);
   });
 });
 

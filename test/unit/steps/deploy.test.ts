@@ -50,7 +50,7 @@ const evaluation: Evaluation = { promote: true, decision: { promote: true, metri
 async function depsWith(hosting: ModelHosting, invoker: EndpointInvoker) {
   const lake = await mkdtemp(path.join(tmpdir(), 'sluice-deploy-'));
   const store = new FolderObjectStore(lake);
-  const dir = path.join(lake, 'lake', 'features', 'churn', 'run-5', 'validation');
+  const dir = path.join(lake, 'lake', 'features', 'churn', 'run-5', 'split=validation');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'part-0.csv.gz'), gzipSync('1,0.5,2\n0,0.1,3\n1,0.9,1\n'));
   return { hosting, invoker, registry, store, specs: folderSpecCatalog(path.join(REPO_ROOT, 'pipelines')), logger: silentLogger, endpointPrefix: 'sluice-dev-', workDir: path.join(lake, 'work') };
@@ -58,8 +58,10 @@ async function depsWith(hosting: ModelHosting, invoker: EndpointInvoker) {
 
 const features = {
   database: 'd', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const,
-  train: { queryId: 'q1', location: 's3://lake/features/churn/run-5/train/', state: 'SUCCEEDED' as const },
-  validation: { queryId: 'q2', location: 's3://lake/features/churn/run-5/validation/', state: 'SUCCEEDED' as const },
+  query: { queryId: 'q1', location: 's3://lake/features/churn/run-5/', state: 'SUCCEEDED' as const },
+  contentType: 'application/x-parquet',
+  train: { queryId: 'q1', location: 's3://lake/features/churn/run-5/split=train/', state: 'SUCCEEDED' as const },
+  validation: { queryId: 'q1', location: 's3://lake/features/churn/run-5/split=validation/', state: 'SUCCEEDED' as const },
 };
 
 describe('deployment steps', () => {

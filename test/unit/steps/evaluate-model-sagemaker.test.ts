@@ -14,8 +14,10 @@ const ARN = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/sluice-dev-c
 const run: RunContext = { runId: 'run-1', pipeline: 'churn', trigger: 'upload', objects: [], bucket: 'lake', startedAt: '2026-11-21T00:00:00.000Z', plan: { features: true, training: 'train', deploy: false } };
 const features = {
   database: 'd', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const,
-  train: { queryId: 'q1', location: 's3://lake/features/churn/run-1/train/', state: 'SUCCEEDED' as const },
-  validation: { queryId: 'q2', location: 's3://lake/features/churn/run-1/validation/', state: 'SUCCEEDED' as const },
+  query: { queryId: 'q1', location: 's3://lake/features/churn/run-1/', state: 'SUCCEEDED' as const },
+  contentType: 'application/x-parquet',
+  train: { queryId: 'q1', location: 's3://lake/features/churn/run-1/split=train/', state: 'SUCCEEDED' as const },
+  validation: { queryId: 'q1', location: 's3://lake/features/churn/run-1/split=validation/', state: 'SUCCEEDED' as const },
 };
 const training = {
   mode: 'train' as const, jobName: 'job-1', attempt: 3, maxAttempts: 10, pollSeconds: 30, state: 'Completed' as const,

@@ -10,8 +10,10 @@ import { REPO_ROOT } from '../../support/spec-fixtures.js';
 const run: RunContext = { runId: 'run-5', pipeline: 'churn', trigger: 'manual', objects: [], bucket: 'lake', startedAt: '2026-11-21T00:00:00.000Z', plan: { features: true, training: 'train', deploy: true } };
 const features = {
   database: 'd', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const,
-  train: { queryId: 'q1', location: 's3://lake/features/churn/run-5/train/', state: 'SUCCEEDED' as const },
-  validation: { queryId: 'q2', location: 's3://lake/features/churn/run-5/validation/', state: 'SUCCEEDED' as const },
+  query: { queryId: 'q1', location: 's3://lake/features/churn/run-5/', state: 'SUCCEEDED' as const },
+  contentType: 'application/x-parquet',
+  train: { queryId: 'q1', location: 's3://lake/features/churn/run-5/split=train/', state: 'SUCCEEDED' as const },
+  validation: { queryId: 'q1', location: 's3://lake/features/churn/run-5/split=validation/', state: 'SUCCEEDED' as const },
 };
 /** A job whose last round scored 0.80 while the saved model, cut at its best iteration, scores 0.86. */
 const training = {

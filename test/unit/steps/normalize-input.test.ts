@@ -1,6 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readObjectList } from '../../../core/manifest/object-list.js';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import { normalizeInput } from '../../../core/steps/normalize-input.js';
 import type { ObjectInfo, ObjectRef } from '../../../core/ports/object-store.js';
@@ -81,6 +82,67 @@ describe('normalizeInput', () => {
 
       // Assess
       expect(heads).toEqual([{ bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old' }]);
+    });
+  });
+  describe('the object list the ingest map reads', () => {
+    /** Writes files into the lake of a folder store; returns the deps. */
+    const withFiles = async (files: Record<string, string>) => {
+      const root = await mkdtemp(path.join(tmpdir(), 'sluice-ni-'));
+      for (const [key, body] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(root, 'lake', key)), { recursive: true });
+        await writeFile(path.join(root, 'lake', key), body);
+      }
+      return { store: new FolderObjectStore(root), specs: fixedSpecCatalog([spec]), lakeBucket: 'lake' };
+    };
+
+    it('writes every named object to the run object list with its size and the spec threshold when the input lists objects', async () => {
+      // Prepare
+      const d = await withFiles({ 'incoming/orders/a.csv': 'id\n1\n', 'incoming/orders/b.csv': 'id\n1\n2\n' });
+
+      // Act
+      const run = await normalizeInput(state({ pipeline: 'orders', objects: [{ key: 'incoming/orders/a.csv' }, { key: 'incoming/orders/b.csv' }] }), d);
+
+      // Assess
+      expect(run.objectList).toEqual({ bucket: 'lake', key: 'ingest/_runs/orders/run-1/objects.json', count: 2, bytes: 12, largeFileBytes: 2 * 1024 ** 3 });
+      const listed = await readObjectList(d.store, 'lake', 'ingest/_runs/orders/run-1/objects.json');
+      expect(listed).toEqual(run.objects);
+      expect(listed.map((o) => [o.key, o.size])).toEqual([['incoming/orders/a.csv', 5], ['incoming/orders/b.csv', 7]]);
+    });
+
+    it('lists the folder into the object list and keeps the objects out of the state when the input names a prefix', async () => {
+      // Prepare
+      const d = await withFiles({ 'incoming/orders/export/p1.csv': 'id\n1\n', 'incoming/orders/export/p2.csv': 'id\n2\n', 'incoming/orders/other.csv': 'id\n3\n' });
+
+      // Act
+      const run = await normalizeInput(state({ pipeline: 'orders', prefix: 'incoming/orders/export/' }), d);
+
+      // Assess
+      expect(run.objects).toEqual([]);
+      expect(run.objectList).toMatchObject({ count: 2, bytes: 10 });
+      const listed = await readObjectList(d.store, 'lake', run.objectList?.key ?? '');
+      expect(listed.map((o) => o.key)).toEqual(['incoming/orders/export/p1.csv', 'incoming/orders/export/p2.csv']);
+    });
+
+    it('writes no object list when the run retrains on curated data', async () => {
+      // Act
+      const run = await normalizeInput(state({ pipeline: 'orders' }), await deps());
+
+      // Assess
+      expect(run.objectList).toBeUndefined();
+    });
+
+    it.each([
+      ['a folder without its trailing slash', { pipeline: 'orders', prefix: 'incoming/orders/export' }, 'InvalidRunInputError', 'must end with "/"'],
+      ['a folder that climbs out of the lake', { pipeline: 'orders', prefix: 'incoming/../runs/' }, 'InvalidRunInputError', 'has a ".." segment'],
+      ['an empty folder', { pipeline: 'orders', prefix: 'incoming/orders/none/' }, 'ObjectNotFoundError', 'holds no objects'],
+      ['both a key and a prefix', { pipeline: 'orders', key: 'incoming/orders/a.csv', prefix: 'incoming/orders/' }, 'InvalidRunInputError', 'give one of "key", "objects" or "prefix"'],
+      ['more objects than the state may carry', { pipeline: 'orders', objects: Array.from({ length: 501 }, (_, i) => ({ key: `incoming/orders/${i}.csv` })) }, 'InvalidRunInputError', 'objects'],
+    ])('fails naming the problem when the input gives %s', async (_case, input, name, message) => {
+      // Act
+      const run = normalizeInput(state(input), await deps());
+
+      // Assess
+      await expect(run).rejects.toMatchObject({ name, message: expect.stringContaining(message) });
     });
   });
 });

@@ -5,8 +5,10 @@ import { silentLogger } from '../../../core/log/logger.js';
 import { writeIngestListing } from '../../../core/manifest/ingest-listing.js';
 import type { ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import type { Evaluation, IngestResult } from '../../../core/run/workflow-state.js';
-import { recordFailure } from '../../../core/steps/record-failure.js';
+import type { HistoryEvent } from '../../../core/ports/execution-history.js';
+import type { ExecutionFailure } from '../../../core/run/execution-failure.js';
+import type { Evaluation, FeatureProgress, IngestResult, TrainingProgress } from '../../../core/run/workflow-state.js';
+import { recordExecutionFailure, recordFailure } from '../../../core/steps/record-failure.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 
 /** A registry that records the decisions it is asked to make. */
@@ -62,21 +64,31 @@ async function depsIn() {
   const deps = { store: new FolderObjectStore(lake), registry, logger: silentLogger, lakeBucket: 'lake', clock: () => new Date('2026-11-21T00:30:00.000Z') };
   // What ValidateAndPartition left for the file: its curated keys, kept out of the state.
   await writeIngestListing(deps.store, 'lake', file.listingKey, { source: 's3://lake/incoming/churn/a.csv', curatedKeys });
+  // Where the IngestFiles map run wrote each file's result (core/manifest/ingest-results.ts).
+  await deps.store.putText({ bucket: 'lake', key: 'ingest/_maps/run-7/manifest.json' }, JSON.stringify({ ResultFiles: { SUCCEEDED: [{ Key: 'ingest/_maps/run-7/SUCCEEDED_0.json' }] } }));
+  await deps.store.putText({ bucket: 'lake', key: 'ingest/_maps/run-7/SUCCEEDED_0.json' }, JSON.stringify([{ Status: 'SUCCEEDED', Output: JSON.stringify(file) }]));
   return { lake, registry, deps };
 }
 
+const ingest = { mapRunArn: 'local:run-7:IngestFiles', results: { bucket: 'lake', key: 'ingest/_maps/run-7/manifest.json' } };
+
+/** The failure as both runtimes hand it to RecordFailure: the execution, the state it failed in and that state's input. */
+function failureOf(state: unknown, error: { Error: string; Cause?: string }, more: Partial<ExecutionFailure> = {}): ExecutionFailure {
+  return { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sluice-dev:run-7', executionName: 'run-7', startTime: run.startedAt, status: 'FAILED', redriveCount: 0, failedState: 'Deploy', error, state, ...more };
+}
+
 describe('recordFailure', () => {
-  describe('a step failed and its error was caught', () => {
+  describe('a step failed and the execution with it', () => {
     it('records the error message from the Lambda error document when a function threw', async () => {
       // Prepare
       const { lake, registry, deps } = await depsIn();
       const error = { Error: 'DeploymentFailedError', Cause: lambdaCause('DeploymentFailedError', 'Endpoint sluice-dev-churn Failed: capacity') };
 
       // Act
-      const failure = await recordFailure({ executionName: 'run-7', startTime: run.startedAt, state: { run, ingest: { files: [file] }, evaluation, error } }, deps);
+      const failure = await recordFailure(failureOf({ run, ingest, evaluation }, error), deps);
 
       // Assess
-      expect(failure).toEqual({ Error: 'DeploymentFailedError', Cause: 'Endpoint sluice-dev-churn Failed: capacity', manifestKey: 'runs/churn/run-7.json' });
+      expect(failure).toEqual({ Error: 'DeploymentFailedError', Cause: 'Endpoint sluice-dev-churn Failed: capacity', manifestKey: 'runs/churn/run-7.json', failedState: 'Deploy' });
       const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
       expect(manifest).toMatchObject({
         runId: 'run-7',
@@ -85,6 +97,7 @@ describe('recordFailure', () => {
         rows: { input: 10, valid: 9, quarantined: 1 },
         ingest: [{ ...file, curatedKeys }],
         error: { name: 'DeploymentFailedError', message: 'Endpoint sluice-dev-churn Failed: capacity' },
+        execution: { arn: 'arn:aws:states:us-east-1:123456789012:execution:sluice-dev:run-7', status: 'FAILED', redriveCount: 0, failedState: 'Deploy' },
         stages: { evaluation },
       });
       expect(registry.decisions).toEqual([{ version: 7, status: 'Rejected', reason: 'not deployed: DeploymentFailedError: Endpoint sluice-dev-churn Failed: capacity' }]);
@@ -96,7 +109,7 @@ describe('recordFailure', () => {
       const error = { Error: 'States.Timeout', Cause: 'Task timed out after 30.00 seconds' };
 
       // Act
-      const failure = await recordFailure({ executionName: 'run-7', startTime: run.startedAt, state: { run, error } }, deps);
+      const failure = await recordFailure(failureOf({ run }, error), deps);
 
       // Assess
       expect(failure).toMatchObject({ Error: 'States.Timeout', Cause: 'Task timed out after 30.00 seconds' });
@@ -107,7 +120,7 @@ describe('recordFailure', () => {
       const error = { Error: 'Sandbox.Timedout', Cause: JSON.stringify({ errorMessage: 'RequestId: 1 Error: Task timed out after 30.00 seconds' }) };
 
       // Act
-      const failure = await recordFailure({ executionName: 'run-7', startTime: run.startedAt, state: { run, error } }, deps);
+      const failure = await recordFailure(failureOf({ run }, error), deps);
 
       // Assess
       expect(failure).toMatchObject({ Error: 'Sandbox.Timedout', Cause: 'RequestId: 1 Error: Task timed out after 30.00 seconds' });
@@ -121,13 +134,187 @@ describe('recordFailure', () => {
       const error = { Error: 'InvalidRunInputError', Cause: lambdaCause('InvalidRunInputError', 'The run input is not an upload, a schedule or a manual input') };
 
       // Act
-      const failure = await recordFailure({ executionName: 'manual-1', startTime: '2026-11-21T01:00:00.000Z', state: { pipeline: 'churn', file: 'x.csv', error } }, deps);
+      const failure = await recordFailure(
+        failureOf({ pipeline: 'churn', file: 'x.csv' }, error, { executionName: 'manual-1', startTime: '2026-11-21T01:00:00.000Z', failedState: 'NormalizeInput' }),
+        deps,
+      );
 
       // Assess
-      expect(failure).toEqual({ Error: 'InvalidRunInputError', Cause: 'The run input is not an upload, a schedule or a manual input', manifestKey: 'runs/_unknown/manual-1.json' });
+      expect(failure).toEqual({ Error: 'InvalidRunInputError', Cause: 'The run input is not an upload, a schedule or a manual input', manifestKey: 'runs/_unknown/manual-1.json', failedState: 'NormalizeInput' });
       const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', '_unknown', 'manual-1.json'), 'utf8')) as Record<string, unknown>;
       expect(manifest).toMatchObject({ runId: 'manual-1', pipeline: '_unknown', trigger: 'unknown', startedAt: '2026-11-21T01:00:00.000Z', stages: { pipeline: 'churn', file: 'x.csv' } });
       expect(registry.decisions).toEqual([]);
     });
+  });
+
+  describe('the run left jobs running', () => {
+    const training: TrainingProgress = { mode: 'tune', jobName: 'sluice-dev-churn-0123456789ab', redriveCount: 0, attempt: 3, maxAttempts: 620, pollSeconds: 30, state: 'InProgress' };
+    const features: FeatureProgress = {
+      database: 'sluice_dev',
+      table: 'churn',
+      query: { queryId: 'q-1', location: 's3://lake/features/churn/run-7/', state: 'RUNNING' },
+      contentType: 'text/csv',
+      train: { queryId: 'q-1', location: 's3://lake/features/churn/run-7/split=train/', state: 'RUNNING' },
+      validation: { queryId: 'q-1', location: 's3://lake/features/churn/run-7/split=validation/', state: 'RUNNING' },
+      attempt: 1,
+      maxAttempts: 360,
+      pollSeconds: 5,
+      state: 'RUNNING',
+      redriveCount: 0,
+    };
+
+    it('stops the tuning job when the execution timed out while it ran', async () => {
+      // Prepare
+      const { deps } = await depsIn();
+      const stopped: string[] = [];
+      const trainer = { stopTraining: async (name: string) => void stopped.push(`training ${name}`), stopTuning: async (name: string) => void stopped.push(`tuning ${name}`) };
+
+      // Act
+      await recordFailure(failureOf({ run, training }, { Error: 'States.Timeout' }, { status: 'TIMED_OUT', failedState: 'WaitForTuning' }), { ...deps, trainer });
+
+      // Assess
+      expect(stopped).toEqual(['tuning sluice-dev-churn-0123456789ab']);
+    });
+
+    it('stops the feature query and no finished job when the execution was aborted while the query ran', async () => {
+      // Prepare
+      const { deps } = await depsIn();
+      const stopped: string[] = [];
+      const trainer = { stopTraining: async (name: string) => void stopped.push(`training ${name}`), stopTuning: async (name: string) => void stopped.push(`tuning ${name}`) };
+      const queryEngine = { stopQuery: async (id: string) => void stopped.push(`query ${id}`) };
+
+      // Act
+      await recordFailure(
+        failureOf({ run, features, training: { ...training, state: 'Completed' } }, { Error: 'ExecutionAborted' }, { status: 'ABORTED', failedState: 'WaitForFeatureQuery' }),
+        { ...deps, trainer, queryEngine },
+      );
+
+      // Assess
+      expect(stopped).toEqual(['query q-1']);
+    });
+  });
+
+  describe('the same failure delivered twice, and a redriven execution failing again', () => {
+    it('writes and rejects once when the status event comes twice', async () => {
+      // Prepare
+      const { lake, registry, deps } = await depsIn();
+      const failure = failureOf({ run, evaluation }, { Error: 'DeploymentFailedError', Cause: lambdaCause('DeploymentFailedError', 'capacity') });
+      await recordFailure(failure, deps);
+      const first = await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8');
+
+      // Act
+      const again = await recordFailure(failure, { ...deps, clock: () => new Date('2026-11-21T09:00:00.000Z') });
+
+      // Assess
+      expect(again).toMatchObject({ Error: 'DeploymentFailedError', manifestKey: 'runs/churn/run-7.json' });
+      expect(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')).toBe(first);
+      expect(registry.decisions).toHaveLength(1);
+    });
+
+    it('overwrites the manifest with the newest failure and its redrive count when a redriven execution fails again', async () => {
+      // Prepare
+      const { lake, deps } = await depsIn();
+      await recordFailure(failureOf({ run }, { Error: 'TrainingFailedError', Cause: lambdaCause('TrainingFailedError', 'first') }, { failedState: 'DescribeTraining' }), deps);
+
+      // Act
+      await recordFailure(failureOf({ run }, { Error: 'SmokeTestFailedError', Cause: lambdaCause('SmokeTestFailedError', 'second') }, { failedState: 'SmokeTest', redriveCount: 1 }), deps);
+
+      // Assess
+      const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest).toMatchObject({ error: { name: 'SmokeTestFailedError', message: 'second' }, execution: { redriveCount: 1, failedState: 'SmokeTest' } });
+    });
+  });
+});
+
+describe('recordExecutionFailure', () => {
+  const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:sluice-dev:run-7';
+  const statusEvent = (status: string) => ({
+    'version': '0',
+    'id': 'e-1',
+    'detail-type': 'Step Functions Execution Status Change',
+    'source': 'aws.states',
+    'account': '123456789012',
+    'time': '2026-11-21T00:30:00Z',
+    'region': 'us-east-1',
+    'resources': [executionArn],
+    'detail': { executionArn, stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-dev', name: 'run-7', status, startDate: Date.parse(run.startedAt), redriveCount: 2 },
+  });
+
+  /** A history, newest first, as GetExecutionHistory returns it with reverseOrder; counts how many events were read. */
+  function historyOf(events: HistoryEvent[]) {
+    const read: number[] = [];
+    return {
+      read,
+      history: {
+        async *newestFirst(arn: string) {
+          if (arn !== executionArn) throw new Error(`unexpected execution ${arn}`);
+          for (const event of events) {
+            read.push(event.id);
+            yield event;
+          }
+        },
+      },
+    };
+  }
+
+  it('records the top-level state the execution failed in, with its input, when the history ends in a failed Map', async () => {
+    // Prepare
+    const { lake, deps } = await depsIn();
+    const input = JSON.stringify({ run });
+    const { history, read } = historyOf([
+      { id: 12, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.ExceedToleratedFailureThreshold', cause: 'too many files failed' } },
+      { id: 11, type: 'MapStateFailed' },
+      { id: 10, type: 'MapIterationFailed' },
+      { id: 9, type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'ValidateAndPartition', input: '{}' } },
+      { id: 8, type: 'MapIterationStarted' },
+      { id: 7, type: 'MapStateStarted' },
+      { id: 6, type: 'MapStateEntered', stateEnteredEventDetails: { name: 'IngestFiles', input } },
+      { id: 5, type: 'ChoiceStateExited' },
+    ]);
+
+    // Act
+    const failure = await recordExecutionFailure(statusEvent('FAILED'), { ...deps, history });
+
+    // Assess
+    expect(failure).toEqual({ Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many files failed', manifestKey: 'runs/churn/run-7.json', failedState: 'IngestFiles' });
+    expect(read).toEqual([12, 11, 10, 9, 8, 7, 6]);
+    const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ runId: 'run-7', status: 'FAILED', execution: { arn: executionArn, status: 'FAILED', redriveCount: 2, failedState: 'IngestFiles' } });
+  });
+
+  it('records a timeout with the state it was waiting in when the execution timed out', async () => {
+    // Prepare
+    const { deps } = await depsIn();
+    const { history } = historyOf([
+      { id: 30, type: 'ExecutionTimedOut', executionTimedOutEventDetails: {} },
+      { id: 29, type: 'WaitStateEntered', stateEnteredEventDetails: { name: 'WaitForTraining', input: JSON.stringify({ run }) } },
+    ]);
+
+    // Act
+    const failure = await recordExecutionFailure(statusEvent('TIMED_OUT'), { ...deps, history });
+
+    // Assess
+    expect(failure).toMatchObject({ Error: 'States.Timeout', failedState: 'WaitForTraining' });
+  });
+
+  it('records nothing when the event is of an execution that did not fail', async () => {
+    // Prepare
+    const { deps } = await depsIn();
+    const { history, read } = historyOf([]);
+
+    // Act
+    const failure = await recordExecutionFailure(statusEvent('SUCCEEDED'), { ...deps, history });
+
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(read).toEqual([]);
+  });
+
+  it('refuses an event that is not a Step Functions status change', async () => {
+    // Prepare
+    const { deps } = await depsIn();
+
+    // Act / Assess
+    await expect(recordExecutionFailure({ source: 'aws.s3', detail: {} }, { ...deps, history: historyOf([]).history })).rejects.toMatchObject({ name: 'InvalidStateInputError' });
   });
 });

@@ -16,8 +16,10 @@ import { REPO_ROOT } from '../../support/spec-fixtures.js';
 const run: RunContext = { runId: 'run-1', pipeline: 'churn', trigger: 'manual', objects: [], bucket: 'lake', startedAt: '2026-11-21T00:00:00.000Z', plan: { features: true, training: 'train', deploy: true } };
 const features = {
   database: 'd', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const,
-  train: { queryId: 'q1', location: 's3://lake/features/churn/run-1/train/', state: 'SUCCEEDED' as const },
-  validation: { queryId: 'q2', location: 's3://lake/features/churn/run-1/validation/', state: 'SUCCEEDED' as const },
+  query: { queryId: 'q1', location: 's3://lake/features/churn/run-1/', state: 'SUCCEEDED' as const },
+  contentType: 'application/x-parquet',
+  train: { queryId: 'q1', location: 's3://lake/features/churn/run-1/split=train/', state: 'SUCCEEDED' as const },
+  validation: { queryId: 'q1', location: 's3://lake/features/churn/run-1/split=validation/', state: 'SUCCEEDED' as const },
 };
 const deployment: DeploymentProgress = {
   endpointName: 'sluice-dev-churn', endpointConfigName: 'cfg-1', modelName: 'm-1', modelVersion: 1, operation: 'create', attempt: 1, maxAttempts: 120, pollSeconds: 30, state: 'InService', address: 'sluice-dev-churn',
@@ -26,7 +28,7 @@ const deployment: DeploymentProgress = {
 /** Deployment deps whose validation set holds three rows of a three-class problem (label first). */
 async function depsAnswering(answer: { contentType: string; body: string }) {
   const lake = await mkdtemp(path.join(tmpdir(), 'sluice-smoke-'));
-  const dir = path.join(lake, 'lake', 'features', 'churn', 'run-1', 'validation');
+  const dir = path.join(lake, 'lake', 'features', 'churn', 'run-1', 'split=validation');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'part-0.csv.gz'), gzipSync('2,0.5,2\n0,0.1,3\n1,0.9,1\n'));
   const deployed: EndpointSpec[] = [];

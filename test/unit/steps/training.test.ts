@@ -27,13 +27,17 @@ class RecordingTrainer implements Trainer {
   public async tuningStatus(jobName: string): Promise<JobStatus> {
     return this.statuses.get(jobName) ?? { state: 'InProgress' };
   }
+  public async stopTraining(): Promise<void> {}
+  public async stopTuning(): Promise<void> {}
 }
 
 const run: RunContext = { runId: 'churn-telco-0123', pipeline: 'churn', trigger: 'upload', objects: [], bucket: 'sluice-dev-lake', startedAt: '2026-11-21T10:00:00.000Z', plan: { features: true, training: 'tune', deploy: true } };
 const features = {
   database: 'sluice_dev', table: 'churn', attempt: 1, maxAttempts: 2, pollSeconds: 5, state: 'SUCCEEDED' as const,
-  train: { queryId: 'q1', location: 's3://sluice-dev-lake/features/churn/churn-telco-0123/train/', state: 'SUCCEEDED' as const },
-  validation: { queryId: 'q2', location: 's3://sluice-dev-lake/features/churn/churn-telco-0123/validation/', state: 'SUCCEEDED' as const },
+  query: { queryId: 'q1', location: 's3://sluice-dev-lake/features/churn/churn-telco-0123/', state: 'SUCCEEDED' as const },
+  contentType: 'application/x-parquet',
+  train: { queryId: 'q1', location: 's3://sluice-dev-lake/features/churn/churn-telco-0123/split=train/', state: 'SUCCEEDED' as const },
+  validation: { queryId: 'q1', location: 's3://sluice-dev-lake/features/churn/churn-telco-0123/split=validation/', state: 'SUCCEEDED' as const },
 };
 
 describe('training steps', () => {

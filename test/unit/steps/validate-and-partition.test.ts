@@ -239,8 +239,15 @@ describe('validateAndPartition', () => {
 
       // Act
       const result = await ingest(lake, 'incoming/orders/wide.csv', content, runId, byCode);
+      // The IngestFiles map run's results, as its ResultWriter writes them (core/manifest/ingest-results.ts).
+      const resultFile = 'ingest/_map-runs/run-wide/SUCCEEDED_0.json';
+      await lake.store.putText({ bucket: BUCKET, key: resultFile }, JSON.stringify([{ Status: 'SUCCEEDED', Input: JSON.stringify({ index: 0 }), Output: JSON.stringify(result) }]));
+      await lake.store.putText({ bucket: BUCKET, key: 'ingest/_map-runs/run-wide/manifest.json' }, JSON.stringify({ ResultFiles: { SUCCEEDED: [{ Key: resultFile }], FAILED: [], PENDING: [] } }));
       const recorded = await recordRun(
-        { run: { runId, pipeline: 'orders', trigger: 'manual', objects: [result.source], bucket: BUCKET, startedAt: '2026-11-29T10:00:00Z', plan: { features: false, training: 'none', deploy: false } }, ingest: { files: [result] } },
+        {
+          run: { runId, pipeline: 'orders', trigger: 'manual', objects: [result.source], bucket: BUCKET, startedAt: '2026-11-29T10:00:00Z', plan: { features: false, training: 'none', deploy: false } },
+          ingest: { mapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:sluice-dev/IngestFiles:run-wide', results: { bucket: BUCKET, key: 'ingest/_map-runs/run-wide/manifest.json' } },
+        },
         { store: lake.store, logger: silentLogger, lakeBucket: BUCKET, clock: () => new Date('2026-11-29T10:05:00Z') },
       );
 

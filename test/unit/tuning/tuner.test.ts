@@ -146,6 +146,30 @@ describe('tuner', () => {
       ]);
     });
 
+    it('reports each trial as it ends with the trial count and the best eligible trial so far', async () => {
+      // Prepare
+      const objectives = [0.5, 0.2, 0.4];
+      const runner: TrialRunner = async ({ index }) => ({
+        metrics: {},
+        objective: objectives[index] ?? Number.NaN,
+        stoppedEarly: index === 1,
+        modelArtifact: index === 1 ? undefined : 'model.tar.gz',
+      });
+      const seen: { index: number; total: number; best: number | undefined }[] = [];
+
+      // Act
+      await tuneLocally(bowlRequest({ maxJobs: 3 }), runner, {
+        onTrial: (done, total, best) => seen.push({ index: done.index, total, best: best?.index }),
+      });
+
+      // Assess: trial 1 has the lowest objective but no model (stopped early), so it is never the best
+      expect(seen).toEqual([
+        { index: 0, total: 3, best: 0 },
+        { index: 1, total: 3, best: 0 },
+        { index: 2, total: 3, best: 2 },
+      ]);
+    });
+
     it('throws TrialFailedError naming the trial and keeping the cause when a trial fails', async () => {
       // Prepare
       const cause = new Error('num_round is required');

@@ -197,6 +197,42 @@ describe('xgboost-trial-runner', () => {
     });
   });
 
+  describe('data read once for the tuning job', () => {
+    it('loads the channels on the first trial only and hands the same arrays to every trial when given a loader', async () => {
+      // Prepare
+      const calls: { request: TrainRequest; options: TrainOptions }[] = [];
+      const train = { features: new Float32Array(4), labels: new Float32Array(2), nRows: 2, nCols: 2, files: ['/data/train/a.csv'] };
+      const load = jest.fn(async () => ({ train }));
+      const runner = xgboostTrialRunner({ ...baseOptions(fakeTrain(calls)), data: load });
+
+      // Act
+      await runner(context(() => false, 0));
+      await runner(context(() => false, 1));
+
+      // Assess
+      expect(load).toHaveBeenCalledTimes(1);
+      expect(calls.map((call) => call.request.data?.train)).toEqual([train, train]);
+      expect(calls[0]?.request.data?.train).toBe(calls[1]?.request.data?.train);
+    });
+  });
+
+  describe('train-set evaluation', () => {
+    it.each([
+      ['validation:auc', false],
+      ['train:auc', true],
+    ])('asks the trainer to evaluate the train set every round only when it reads it (objective %s)', async (objectiveMetric, every) => {
+      // Prepare
+      const calls: { request: TrainRequest; options: TrainOptions }[] = [];
+      const runner = xgboostTrialRunner({ ...baseOptions(fakeTrain(calls)), objectiveMetric });
+
+      // Act
+      await runner(context(() => false));
+
+      // Assess
+      expect(calls[0]?.options.evaluateTrainEveryRound).toBe(every);
+    });
+  });
+
   describe('configuration', () => {
     it('names trial jobs after the tuning job, counting from 001', () => {
       // Prepare & Act

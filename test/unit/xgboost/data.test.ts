@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseCsvText, readCsvChannel } from '../../../local/xgboost/data.js';
+import { parseCsvText, readChannel, readCsvChannel } from '../../../local/xgboost/data.js';
+import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { CsvFormatError, EmptyChannelError } from '../../../local/xgboost/errors.js';
 
 describe('CSV channel reader', () => {
@@ -209,6 +210,60 @@ describe('CSV channel reader', () => {
 
       // Assess
       await expect(act).rejects.toThrow(`Channel path ${missing} does not exist`);
+    });
+  });
+});
+
+describe('readChannel', () => {
+  describe('a Parquet channel as the feature query writes it', () => {
+    let dir: string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'sluice-parquet-channel-'));
+      const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: join(dir, 'spill') });
+      // Two files, read in name order; an integer label, a double, a BIGINT with a NULL, a DECIMAL.
+      for (const [name, from] of [['part-00000.parquet', 0], ['part-00001.parquet', 3]] as const) {
+        await db.connection.run(
+          `COPY (SELECT CAST(i % 2 AS INTEGER) AS label, 0.1 + i AS x, CASE WHEN i = 1 THEN NULL ELSE CAST(i AS BIGINT) END AS n, CAST(i AS DECIMAL(9,2)) / 3 AS d FROM range(${from}, ${from + 3}) t(i)) TO '${join(dir, name)}' (FORMAT parquet, COMPRESSION snappy)`,
+        );
+      }
+      db.close();
+    });
+
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('reads the label first, NULL as NaN and every value rounded through a double to float32 when given the folder', async () => {
+      // Act
+      const data = await readChannel([dir]);
+
+      // Assess
+      expect(data.nRows).toBe(6);
+      expect(data.nCols).toBe(3);
+      expect([...data.labels]).toEqual([0, 1, 0, 1, 0, 1]);
+      expect(data.features[0]).toBe(Math.fround(0.1));
+      expect(Number.isNaN(data.features[1 * 3 + 1])).toBe(true);
+      expect(data.features[5 * 3 + 1]).toBe(5);
+      expect(data.files.map((f) => f.slice(dir.length + 1))).toEqual(['part-00000.parquet', 'part-00001.parquet']);
+    });
+
+    it('backs the arrays by SharedArrayBuffer when asked to share them', async () => {
+      // Act
+      const data = await readChannel([dir], { shared: true });
+
+      // Assess
+      expect(data.features.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(data.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect([...data.labels]).toEqual([0, 1, 0, 1, 0, 1]);
+    });
+
+    it('reads Parquet through the name the trainer calls when readCsvChannel is given the folder', async () => {
+      // Act
+      const data = await readCsvChannel([dir]);
+
+      // Assess
+      expect(data.nRows).toBe(6);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ModelFormatError } from '../../../local/xgboost/errors.js';
 import { readModelBytes, writeModelArchive } from '../../../local/xgboost/model-archive.js';
 
@@ -40,6 +41,22 @@ describe('readModelBytes', () => {
       // Assess
       expect(read).toThrow(ModelFormatError);
       expect(read).toThrow(`${archive}: the model archive is truncated or corrupt (`);
+    });
+  });
+
+  describe('two archives of the same model', () => {
+    it('writes byte-identical archives with a fixed entry time when the same bytes are archived twice', async () => {
+      // Prepare
+      const other = await mkdtemp(path.join(tmpdir(), 'sluice-model-archive-'));
+
+      // Act
+      const first = await readFile(await writeModelArchive(dir, model));
+      const second = await readFile(await writeModelArchive(other, model));
+
+      // Assess: the tar header's mtime (12 octal bytes at offset 136) is pinned, not the staging file's time.
+      expect(first.equals(second)).toBe(true);
+      const mtime = parseInt(gunzipSync(first).subarray(136, 148).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+      expect(new Date(mtime * 1000).toISOString()).toBe('1985-10-26T08:15:00.000Z');
     });
   });
 });

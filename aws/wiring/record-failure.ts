@@ -1,0 +1,31 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { RuntimeConfig } from '../../core/config/runtime-config.js';
+import type { RecordExecutionFailureDeps } from '../../core/steps/record-failure.js';
+import { AthenaQueryEngine } from '../adapters/athena-query-engine.js';
+import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
+import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
+import { SfnExecutionHistory } from '../adapters/sfn-execution-history.js';
+import { sagemakerClient } from './sagemaker.js';
+import { requirePrefix, sharedDeps } from './shared.js';
+
+/**
+ * Dependencies of RecordFailure, the target of the execution status-change rule: the execution's history (Step
+ * Functions), S3 for the manifest, the registry to reject a candidate that never reached production, and SageMaker and
+ * Athena to stop the run's jobs and queries.
+ */
+export function recordFailureDeps(config: RuntimeConfig): RecordExecutionFailureDeps {
+  const trainer = new SageMakerTrainer(sagemakerClient(), {
+    // RecordFailure only stops jobs, which passes no role: the trainer's role is for the jobs it creates.
+    roleArn: '',
+    region: config.region,
+  });
+  const queryEngine = new AthenaQueryEngine(new AthenaClient({}));
+  return {
+    ...sharedDeps(config),
+    registry: new SageMakerRegistry(sagemakerClient(), { groupPrefix: requirePrefix(config) }),
+    trainer: { stopTraining: (jobName) => trainer.stopTraining(jobName), stopTuning: (jobName) => trainer.stopTuning(jobName) },
+    queryEngine: { stopQuery: (queryId) => queryEngine.stopQuery(queryId) },
+    history: new SfnExecutionHistory(new SFNClient({})),
+  };
+}

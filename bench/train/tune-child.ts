@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import { LocalJobBoard } from '../../local/adapters/local-jobs.js';
+import { LocalTrainer } from '../../local/adapters/local-trainer.js';
+
+/** What the tuning side of the train bench runs: an n-trial tuning job of the local trainer on one dataset. */
+export interface TuneChildRequest {
+  readonly trainDir: string;
+  readonly validationFile: string;
+  /** Trial folders go under it. */
+  readonly outputDir: string;
+  readonly trials: number;
+  /** Static hyperparameters (the single training's, minus what is tuned). */
+  readonly hyperparameters: Readonly<Record<string, string>>;
+}
+
+/** What it prints (one JSON line). */
+export interface TuneChildReport {
+  readonly wallMs: number;
+  readonly peakRssMb: number;
+  readonly state: string;
+  readonly bestObjective: number | undefined;
+  readonly failureReason: string | undefined;
+}
+
+/**
+ * The tuning side of the train bench, in its own Node process so its peak RSS is its own: a Random tuning job with
+ * early stopping (poor trials are stopped mid-training, the case that used to leak their native memory) through the
+ * local trainer, exactly as a run starts it. Argument: a JSON {@link TuneChildRequest}.
+ */
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '{}') as TuneChildRequest;
+  const board = new LocalJobBoard();
+  const trainer = new LocalTrainer((uri) => uri, { board });
+  const started = performance.now();
+  await trainer.startTuning({
+    jobName: 'bench-tune',
+    training: {
+      algorithm: 'xgboost',
+      hyperparameters: { ...request.hyperparameters },
+      trainUri: request.trainDir,
+      validationUri: request.validationFile,
+      outputUri: `${request.outputDir}/`,
+      resources: { instanceType: 'local', instanceCount: 1, volumeSizeGb: 1 },
+      maxRuntimeSeconds: 24 * 3600,
+      useSpot: false,
+    },
+    strategy: 'Random',
+    objective: { metric: 'validation:auc', direction: 'Maximize' },
+    ranges: {
+      eta: { type: 'continuous', min: 0.05, max: 0.5, scaling: 'Auto' },
+      max_depth: { type: 'integer', min: 3, max: 8, scaling: 'Auto' },
+      subsample: { type: 'continuous', min: 0.5, max: 1, scaling: 'Auto' },
+    },
+    maxJobs: request.trials,
+    maxParallelJobs: 1,
+    earlyStopping: true,
+  });
+  await board.idle();
+  const status = await trainer.tuningStatus('bench-tune');
+  const report: TuneChildReport = {
+    wallMs: performance.now() - started,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    state: status.state,
+    bestObjective: status.metrics?.['validation:auc'],
+    failureReason: status.failureReason,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exit(1);
+});

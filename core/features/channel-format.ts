@@ -1,0 +1,38 @@
+import type { UnloadFormat } from './feature-sql.js';
+
+/** An algorithm whose channels Sluice writes. */
+export type ChannelAlgorithm = 'xgboost';
+
+/** How an algorithm's training channels are written by the feature query and declared to SageMaker. */
+export interface ChannelFormat {
+  /** What UNLOAD writes. */
+  unload: UnloadFormat;
+  /** Channel.ContentType. */
+  contentType: string;
+  /** AlgorithmSpecification.TrainingInputMode. */
+  inputMode: 'File' | 'Pipe';
+  /** Channel.CompressionType: "used only in Pipe input mode. In File mode, leave this field unset" (API_Channel). */
+  compression?: 'Gzip';
+}
+
+/**
+ * The channel format of each algorithm: a per-algorithm choice (BlazingText's text channels will add a row here).
+ *
+ * XGBoost 1.7-1: the container reads `text/csv`, `text/libsvm`, `application/x-parquet` and
+ * `application/x-recordio-protobuf` in File mode, and all but libsvm in Pipe mode (aws/sagemaker-xgboost-container,
+ * `data_utils.py` VALID_CONTENT_TYPES / VALID_PIPED_CONTENT_TYPES, `algorithm_mode/channel_validation.py`). Of those,
+ * Athena's UNLOAD writes CSV (gzip, always) and Parquet (`format = 'PARQUET'`, `compression = 'SNAPPY'`,
+ * https://docs.aws.amazon.com/athena/latest/ug/unload.html). Parquet is the faster of the two: typed columns with no
+ * text to parse, Snappy instead of gzip, and in File mode the container reads a channel folder with
+ * `pyarrow.parquet.read_table` (multi-threaded) into `DMatrix(data[:, 1:], label=data[:, 0])`: label first, a NULL
+ * becomes NaN, XGBoost's missing value (`_get_parquet_dmatrix_file_mode`). Compression is inside the files, so the
+ * channel declares none and uses File mode (gzip CSV needed Pipe mode, where SageMaker decompresses).
+ */
+export const CHANNEL_FORMATS: Readonly<Record<ChannelAlgorithm, ChannelFormat>> = {
+  xgboost: { unload: { format: 'PARQUET', compression: 'SNAPPY' }, contentType: 'application/x-parquet', inputMode: 'File' },
+};
+
+/** The channel format of `algorithm`. */
+export function channelFormat(algorithm: ChannelAlgorithm): ChannelFormat {
+  return CHANNEL_FORMATS[algorithm];
+}

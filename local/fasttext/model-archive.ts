@@ -1,0 +1,64 @@
+/**
+ * `model.tar.gz` as BlazingText writes it in supervised mode: a gzip tarball holding `model.bin`, fastText's binary
+ * model ("Training with supervised outputs creates a model.bin file that can be consumed by BlazingText hosting";
+ * "the binaries (*.bin) produced by BlazingText can be cross-consumed by fastText and vice versa", BlazingText
+ * algorithm page, https://docs.aws.amazon.com/sagemaker/latest/dg/blazingtext.html). Only `model.bin`: fastText's
+ * `.vec` word vectors are not needed to serve, and the label mapping is the dictionary's own labels (decoded by
+ * `core/text/label-mapping.ts`, which needs no state).
+ *
+ * Deterministic bytes: one entry with a fixed mtime (the epoch), mode 0644, no owner (tar's `portable`), and a gzip
+ * header without a time (Node's zlib writes MTIME 0). Gzip level 1: `model.bin` is mostly a random-initialised hash
+ * table (buckets × dim floats) that compresses little, and level 1 costs a fraction of level 6's time.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { FastTextError } from './errors.js';
+
+/** The model file inside the archive, as BlazingText names it. */
+export const FASTTEXT_MODEL_FILE = 'model.bin';
+
+/** The fixed mtime of every archive entry. */
+const EPOCH = new Date(0);
+
+/** Writes `<outputDir>/model.tar.gz` holding `<sourceDir>/model.bin`; returns the archive path. */
+export async function writeFastTextArchive(outputDir: string, sourceDir: string): Promise<string> {
+  await mkdir(outputDir, { recursive: true });
+  const archive = join(outputDir, 'model.tar.gz');
+  await tar.create(
+    { gzip: { level: 1 }, file: archive, cwd: sourceDir, portable: true, mtime: EPOCH, noDirRecurse: true },
+    [FASTTEXT_MODEL_FILE],
+  );
+  return archive;
+}
+
+/**
+ * Extracts `model.bin` from a `model.tar.gz` into `targetDir` and returns its path.
+ * @throws FastTextError when the archive holds no `model.bin`
+ */
+export async function extractFastTextModel(archive: string, targetDir: string): Promise<string> {
+  await mkdir(targetDir, { recursive: true });
+  let found = false;
+  await tar.extract({
+    file: archive,
+    cwd: targetDir,
+    strict: true,
+    filter: (path) => {
+      const match = path === FASTTEXT_MODEL_FILE || path === `./${FASTTEXT_MODEL_FILE}`;
+      found ||= match;
+      return match;
+    },
+  });
+  if (!found) throw new FastTextError(`${archive} holds no ${FASTTEXT_MODEL_FILE}: it is not a BlazingText/fastText model archive`);
+  return join(targetDir, FASTTEXT_MODEL_FILE);
+}
+
+/** Whether a file starts with gzip's magic bytes (an archive rather than a bare `model.bin`). */
+export async function isGzip(path: string): Promise<boolean> {
+  const stream = createReadStream(path, { start: 0, end: 1 });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  const head = Buffer.concat(chunks);
+  return head[0] === 0x1f && head[1] === 0x8b;
+}

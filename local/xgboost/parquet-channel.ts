@@ -1,0 +1,96 @@
+/**
+ * Reads Parquet training channels the way SageMaker's XGBoost 1.7-1 container reads `application/x-parquet` in File
+ * mode (aws/sagemaker-xgboost-container, `data_utils.py`, `_get_parquet_dmatrix_file_mode`): the files are read as one
+ * table (`pyarrow.parquet.read_table`), turned into one numpy array (`to_pandas().to_numpy()`: float64 for numeric
+ * columns, a NULL becoming NaN), and handed to `xgb.DMatrix(data[:, 1:], label=data[:, 0])`, which stores float32.
+ * So: the first column is the label, every other column a feature, NULL is missing (NaN), each value is rounded to a
+ * double and then to float32, and `csv_weights` does not apply (the container reads no weight column from Parquet).
+ *
+ * Reading runs on DuckDB (`@duckdb/node-api`, already the local engine): it decodes the files in parallel and casts
+ * each column in SQL, `CAST(CAST(c AS DOUBLE) AS FLOAT)`, the container's double-then-float32 rounding.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { quoteIdentifier, quoteLiteral } from '../../core/sql/quote.js';
+import { CsvFormatError, EmptyChannelError } from './errors.js';
+
+/** Column types the container turns into numbers (pyarrow → numpy); anything else fails there as it does here. */
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|BOOLEAN)$/;
+
+/** A Parquet channel in dense arrays. */
+export interface ParquetChannelData {
+  readonly features: Float32Array;
+  readonly labels: Float32Array;
+  readonly nRows: number;
+  readonly nCols: number;
+  /** Column names, label first. */
+  readonly columns: readonly string[];
+}
+
+/** How {@link readParquetFiles} allocates its arrays. */
+export interface ParquetReadOptions {
+  /** Back the arrays by SharedArrayBuffer, so worker threads can read them without a copy. */
+  readonly shared?: boolean;
+}
+
+/** True when the file starts with Parquet's magic bytes `PAR1`. */
+export function isParquetHead(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31;
+}
+
+/**
+ * Reads Parquet files (in the order given) into a row-major feature matrix and a label vector.
+ * @throws CsvFormatError naming the file of a column that is not numeric, or of a missing label
+ * @throws EmptyChannelError when the files hold no rows
+ */
+export async function readParquetFiles(files: readonly string[], options: ParquetReadOptions = {}): Promise<ParquetChannelData> {
+  const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
+  const connection = await instance.connect();
+  try {
+    // No Hive partitioning: a feature set's folder is `split=train/`, and the split is no feature (the container
+    // reads the files themselves, symlinked into one folder).
+    const source = `read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false)`;
+    const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson();
+    const columns = described.map((row) => ({ name: String(row['column_name']), type: String(row['column_type']) }));
+    const wrong = columns.find((c) => !NUMERIC.test(c.type));
+    if (wrong) {
+      throw new CsvFormatError(`${files.join(', ')}: column "${wrong.name}" is ${wrong.type}; SageMaker XGBoost Parquet input is numeric only, label first`);
+    }
+    if (columns.length < 2) throw new CsvFormatError(`${files.join(', ')}: a row needs a label and at least one feature, found ${columns.length} column(s)`);
+    const nRows = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0]?.[0] ?? 0);
+    if (nRows === 0) throw new EmptyChannelError(`No data rows in channel ${files.join(', ')}`);
+    const nCols = columns.length - 1;
+    const floats = (length: number): Float32Array => (options.shared === true ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length));
+    const labels = floats(nRows);
+    const features = floats(nRows * nCols);
+    const casts = columns.map((c) => `CAST(CAST(${quoteIdentifier(c.name)} AS DOUBLE) AS FLOAT)`).join(', ');
+    await fill(connection, `SELECT ${casts} FROM ${source}`, labels, features, nCols, files);
+    return { features, labels, nRows, nCols, columns: columns.map((c) => c.name) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function fill(connection: DuckDBConnection, sql: string, labels: Float32Array, features: Float32Array, nCols: number, files: readonly string[]): Promise<void> {
+  const result = await connection.stream(sql);
+  let row = 0;
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const count = chunk.rowCount;
+    const label = chunk.getColumnVector(0);
+    for (let i = 0; i < count; i++) {
+      const value = label.getItem(i);
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new CsvFormatError(`${files.join(', ')}: row ${row + i + 1}: the label (column 1) is missing`);
+      labels[row + i] = value;
+    }
+    for (let j = 0; j < nCols; j++) {
+      const vector = chunk.getColumnVector(j + 1);
+      let offset = row * nCols + j;
+      for (let i = 0; i < count; i++, offset += nCols) {
+        const value = vector.getItem(i);
+        features[offset] = typeof value === 'number' ? value : Number.NaN;
+      }
+    }
+    row += count;
+  }
+}
