@@ -4,6 +4,7 @@ import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
 import { runIngestMemoryBench } from './ingest/ingest-memory-bench.js';
 import { runServeBench } from './serve/serve-bench.js';
+import { formatTextBench, runTextBench } from './text/text-bench.js';
 import { formatTrainBench, runTrainBench } from './train/train-bench.js';
 
 const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
@@ -45,6 +46,16 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
       workDir: path.resolve(flag(args, '--data') ?? 'bench-data/e2e'),
       repeats: Number(flag(args, '--repeats') ?? 3),
     });
+  },
+  text: async (args) => {
+    const result = await runTextBench({
+      root: path.resolve(__dirname, '..', '..'),
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/text'),
+      repeats: Number(flag(args, '--repeats') ?? 3),
+      threads: Number(flag(args, '--threads') ?? 1),
+      predictions: Number(flag(args, '--predictions') ?? 2000),
+    });
+    console.log(formatTextBench(result));
   },
   serve: async (args) => {
     await runServeBench({

@@ -94,6 +94,16 @@ const trainingJobs = ({ names }) => [arn('sagemaker', `training-job/${names.reso
  * @param {Stage} stage
  */
 const executionsOf = ({ service, stage }) => arn('states', `execution:${service}-${stage}:*`);
+/**
+ * The Distributed Map runs of this stage's state machine, and their child executions: Step Functions names them after
+ * the state machine and the map's label (`mapRun:<state machine>/<label>:<id>`, `execution:<state machine>/<label>:<id>`;
+ * developer guide, "ResultWriter (Map)", whose example MapRunArn is `mapRun:csvProcess/Map:<id>`). IngestFiles has no
+ * `Label`, so the label part is matched by `*`, still under this state machine's name only.
+ * @param {Stage} stage
+ */
+const mapRunsOf = ({ service, stage }) => arn('states', `mapRun:${service}-${stage}/*`);
+/** @param {Stage} stage */
+const mapRunChildrenOf = ({ service, stage }) => arn('states', `execution:${service}-${stage}/*`);
 /** @param {Stage} stage */
 const tuningJobs = ({ names }) => [arn('sagemaker', `hyper-parameter-tuning-job/${names.resourcePrefix}*`)];
 
@@ -317,7 +327,8 @@ const FUNCTIONS = {
   'record-failure': {
     description: 'RecordFailure: on a failed, timed-out or aborted execution, stops its jobs and writes the failed run manifest',
     memorySize: 256,
-    // Up to 25 history pages, two stops, the listings and the manifest: seconds, with room for the SDK's own retries.
+    // Up to 25 history pages, up to 101 failed map children described, two stops, the listings and the manifest:
+    // seconds, with room for the SDK's own retries.
     timeout: 60,
     // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
@@ -330,6 +341,12 @@ const FUNCTIONS = {
       // The failed execution's history: GetExecutionHistory is authorized on the execution ARN
       // (`arn:…:states:<region>:<account>:execution:<state machine name>:<execution name>`), this state machine's only.
       allow(['states:GetExecutionHistory'], [executionsOf(stage)]),
+      // A failed IngestFiles map run's children, to record each failed file's error (issue 10): ListExecutions by
+      // mapRunArn is authorized on the map run, DescribeExecution on the child execution.
+      allow(['states:ListExecutions'], [mapRunsOf(stage)]),
+      // The policy example of "IAM policies for using Distributed Map states" grants DescribeExecution on
+      // `execution:<state machine>:*`; the children's ARNs the ResultWriter examples show are `<state machine>/<label>:`.
+      allow(['states:DescribeExecution'], [executionsOf(stage), mapRunChildrenOf(stage)]),
       // The run's jobs and query still running when it failed (issue 10, item 4).
       allow(['sagemaker:StopTrainingJob'], trainingJobs(stage)),
       allow(['sagemaker:StopHyperParameterTuningJob'], tuningJobs(stage)),
@@ -383,13 +400,17 @@ const FUNCTIONS = {
   },
   'get-feature-query-state': {
     description: 'GetFeatureQueryState: one poll of both feature queries; starts them again in a redriven execution',
-    memorySize: 256,
+    // A text pipeline's channels are merged here once the query succeeds (core/features/channel-merge.ts): each split's
+    // gzip parts are read, gunzipped through /tmp and written back as one data.txt (BlazingText reads one file per
+    // channel). Room for that: Lambda's 15-minute ceiling, up to 10,240 MB of /tmp ("Lambda quotas").
+    memorySize: 1024,
     // A redriven execution re-runs only this state, which then empties two prefixes and starts two queries as
-    // StartFeatureQuery does (issue 10, item 3): the same room, spec, environment and statements.
-    timeout: 60,
+    // StartFeatureQuery does (issue 10, item 3): the same spec, environment and statements.
+    timeout: 900,
+    ephemeralStorageSize: 10240,
     specs: true,
     environment: ({ names }) => ({ GLUE_DATABASE: names.glueDatabase, ATHENA_WORKGROUP_PREFIX: names.workgroupPrefix }),
-    statements: (stage) => [allow(['athena:GetQueryExecution'], workgroups(stage)), ...featureQueryStatements(stage)],
+    statements: (stage) => [allow(['athena:GetQueryExecution'], workgroups(stage)), ...featureQueryStatements(stage), lake.read('features/')],
   },
   'start-training': {
     description: 'StartTraining: one SageMaker XGBoost training job on the run feature sets',

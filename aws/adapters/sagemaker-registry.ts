@@ -3,6 +3,7 @@ import { CreateModelPackageCommand, DescribeModelPackageCommand, UpdateModelPack
 import type { CreateModelPackageCommandInput, DescribeModelPackageOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TerminalStepError, TransientServiceError } from '../../core/errors.js';
 import type { ApprovalStatus, Candidate, ModelRegistry, ModelVersion } from '../../core/ports/model-registry.js';
+import type { TrainingAlgorithm } from '../../core/ports/trainer.js';
 import { RESOURCE_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
 import { callAws } from './aws-errors.js';
 
@@ -52,6 +53,20 @@ export const SUPPORTED_CONTENT_TYPES: readonly string[] = ['text/csv', 'text/lib
  */
 export const SUPPORTED_RESPONSE_TYPES: readonly string[] = ['text/csv', 'application/json'];
 
+/**
+ * What BlazingText's text classification endpoint reads and answers: `application/json`, `{"instances": [...],
+ * "configuration": {"k": N}}` in, `[{"label": [...], "prob": [...]}]` out, and for JSON "content-type and accept must
+ * be equal" (SageMaker developer guide, BlazingText algorithm, Inference; docs/research-notes-text.md).
+ */
+export const BLAZINGTEXT_CONTENT_TYPES: readonly string[] = ['application/json'];
+
+/** The content types a model package declares for a candidate of `algorithm` (absent: XGBoost, as before text). */
+export function contentTypesOf(algorithm: TrainingAlgorithm | undefined): { request: readonly string[]; response: readonly string[] } {
+  return algorithm === 'blazingtext'
+    ? { request: BLAZINGTEXT_CONTENT_TYPES, response: BLAZINGTEXT_CONTENT_TYPES }
+    : { request: SUPPORTED_CONTENT_TYPES, response: SUPPORTED_RESPONSE_TYPES };
+}
+
 // The characters a metadata key or value may hold, `=` excepted: it starts an escape (see encodeMetadataText).
 const METADATA_SAFE = /^[\p{L}\p{Z}\p{N}_.:/+\-@]$/u;
 const ESCAPE_RUN = /(?:=[0-9A-F]{2})+/g;
@@ -90,8 +105,8 @@ export class SageMakerRegistry implements ModelRegistry {
       ModelPackageDescription: describeCandidate(candidate),
       InferenceSpecification: {
         Containers: [{ Image: candidate.image, ModelDataUrl: candidate.modelArtifact }],
-        SupportedContentTypes: [...SUPPORTED_CONTENT_TYPES],
-        SupportedResponseMIMETypes: [...SUPPORTED_RESPONSE_TYPES],
+        SupportedContentTypes: [...contentTypesOf(candidate.algorithm).request],
+        SupportedResponseMIMETypes: [...contentTypesOf(candidate.algorithm).response],
       },
       ModelApprovalStatus: 'PendingManualApproval',
       CustomerMetadataProperties: customerMetadata(candidate),

@@ -29,15 +29,21 @@ import { channelFormat } from '../../core/features/channel-format.js';
 import type { ChannelFormat } from '../../core/features/channel-format.js';
 import type { HyperparameterRange, JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
 import { RESOURCE_NAME_MAX, TUNING_JOB_NAME_MAX, isSageMakerName } from '../../core/run/job-names.js';
+import {
+  BLAZINGTEXT_OBJECTIVE,
+  blazingTextInstanceProblem,
+  checkBlazingTextHyperparameters,
+} from '../../core/training/blazingtext-hyperparameters.js';
 import { hyperbandMaxResource, tuningProblemMessage, tuningProblems } from '../../core/training/tuning-ranges.js';
 import { callAws, callAwsTolerating, classifyAwsError, isAwsError } from './aws-errors.js';
+import { blazingTextImageUri } from './blazingtext-images.js';
 import { xgboostImageUri } from './xgboost-images.js';
 
 /** Options of {@link SageMakerTrainer}. */
 export interface SageMakerTrainerOptions {
   /** The role SageMaker assumes to read the feature sets and write the model (needs `iam:PassRole` for the caller). */
   roleArn: string;
-  /** The region the client calls: it picks the XGBoost image's registry. */
+  /** The region the client calls: it picks the algorithm image's registry. */
   region: string;
 }
 
@@ -52,8 +58,14 @@ export const PIPELINE_TAG = 'sluice:pipeline';
 export const RUN_TAG = 'sluice:run';
 
 /**
- * The trainer on SageMaker, with the built-in XGBoost 1.7-1 algorithm.
+ * The trainer on SageMaker, with the built-in XGBoost 1.7-1 and BlazingText (supervised) algorithms.
  *
+ * - The image is the algorithm's for the region: `xgboost-images.ts`, `blazingtext-images.ts` (the same URI trains
+ *   and serves). A BlazingText request is checked against `core/training/blazingtext-hyperparameters.ts` (names,
+ *   values, `mode: supervised`, C5 or single-GPU instances, one instance) and its tuning objective must be
+ *   `validation:accuracy`, Maximize ("Tune a BlazingText Model": the one metric supervised mode reports).
+ * - BlazingText's channels are one plain `data.txt` of `__label__<label> tokens…` lines each, `text/plain`, File mode
+ *   (core/features/channel-format.ts, merged by GetFeatureQueryState).
  * - Channels `train` and `validation` are the feature sets in the algorithm's channel format
  *   (`core/features/channel-format.ts`): for XGBoost, Snappy Parquet written by Athena's UNLOAD, declared
  *   `application/x-parquet` and read in File mode (the container reads a Parquet channel folder with pyarrow,
@@ -71,12 +83,14 @@ export const RUN_TAG = 'sluice:run';
 export class SageMakerTrainer implements Trainer {
   private readonly roleArn: string;
   private readonly image: string;
+  private readonly region: string;
 
   public constructor(
     private readonly sagemaker: SageMakerClient,
     options: SageMakerTrainerOptions,
   ) {
     this.roleArn = options.roleArn;
+    this.region = options.region;
     // Fails fast, when the adapter is built, for a region with no XGBoost image.
     this.image = xgboostImageUri(options.region);
   }
@@ -88,7 +102,7 @@ export class SageMakerTrainer implements Trainer {
     }
     const input: CreateTrainingJobCommandInput = {
       TrainingJobName: request.jobName,
-      AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: channelFormat(request.algorithm).inputMode },
+      AlgorithmSpecification: { TrainingImage: this.imageOf(request.algorithm), TrainingInputMode: channelFormat(request.algorithm).inputMode },
       RoleArn: this.roleArn,
       HyperParameters: { ...request.hyperparameters },
       InputDataConfig: channels(request),
@@ -123,7 +137,12 @@ export class SageMakerTrainer implements Trainer {
     const problems = [
       ...trainingProblems(request.training, 'tuning job', request.jobName, TUNING_JOB_NAME_MAX),
       // The tuning rules the spec loader and the local tuner apply too.
-      ...tuningProblems({ ...request, staticHyperparameters: request.training.hyperparameters }).map(tuningProblemMessage),
+      // Hyperband's MaxResource is XGBoost's num_round: BlazingText's static set has none.
+      ...tuningProblems({ ...request, staticHyperparameters: request.training.algorithm === 'xgboost' ? request.training.hyperparameters : undefined }).map(tuningProblemMessage),
+      ...(request.training.algorithm === 'blazingtext' &&
+      (request.objective.metric !== BLAZINGTEXT_OBJECTIVE.metric || request.objective.direction !== BLAZINGTEXT_OBJECTIVE.direction)
+        ? [`BlazingText tunes on ${BLAZINGTEXT_OBJECTIVE.metric} (${BLAZINGTEXT_OBJECTIVE.direction}), its one metric, not ${request.objective.metric} (${request.objective.direction})`]
+        : []),
     ];
     if (problems.length > 0) {
       throw new InvalidTrainingRequestError(`Tuning job ${request.jobName} cannot start: ${problems.join('; ')}`);
@@ -149,7 +168,7 @@ export class SageMakerTrainer implements Trainer {
       },
       TrainingJobDefinition: {
         // Built-in algorithms emit their metrics to the tuner themselves: no MetricDefinitions.
-        AlgorithmSpecification: { TrainingImage: this.image, TrainingInputMode: channelFormat(training.algorithm).inputMode },
+        AlgorithmSpecification: { TrainingImage: this.imageOf(training.algorithm), TrainingInputMode: channelFormat(training.algorithm).inputMode },
         StaticHyperParameters: staticHyperparameters,
         RoleArn: this.roleArn,
         InputDataConfig: channels(training),
@@ -216,6 +235,11 @@ export class SageMakerTrainer implements Trainer {
     };
   }
 
+  /** The algorithm's image in this region; a region with no BlazingText image fails the step, naming the regions. */
+  private imageOf(algorithm: TrainingRequest['algorithm']): string {
+    return algorithm === 'blazingtext' ? blazingTextImageUri(this.region) : this.image;
+  }
+
   /** Sends a create call; "already exists" for our own name means an earlier attempt of this state already sent it. */
   private async create(action: string, send: () => Promise<unknown>): Promise<void> {
     try {
@@ -244,9 +268,15 @@ function trainingProblems(training: TrainingPart, kind: string, jobName: string,
   if (!isSageMakerName(jobName, maxName)) {
     problems.push(`the ${kind} name "${jobName}" must be 1 to ${maxName} letters, digits and hyphens, starting and ending with a letter or digit`);
   }
-  // A runtime guard: specs also name other algorithms, which this adapter does not run.
+  // A runtime guard: the request crosses a JSON boundary (the state), so its algorithm is checked, not trusted.
   const algorithm: string = training.algorithm;
-  if (algorithm !== 'xgboost') problems.push(`algorithm "${algorithm}" is not supported (only xgboost)`);
+  if (algorithm !== 'xgboost' && algorithm !== 'blazingtext') problems.push(`algorithm "${algorithm}" is not supported (xgboost or blazingtext)`);
+  if (training.algorithm === 'blazingtext') {
+    // With tuning, a tuned `mode` arrives through the ranges: the static set is checked for everything else.
+    problems.push(...checkBlazingTextHyperparameters({ mode: 'supervised', ...training.hyperparameters }).problems);
+    const instance = blazingTextInstanceProblem(training.resources.instanceType, training.resources.instanceCount);
+    if (instance !== undefined) problems.push(instance);
+  }
   for (const [channel, uri] of [['train', training.trainUri], ['validation', training.validationUri], ['output', training.outputUri]] as const) {
     if (!uri.startsWith('s3://')) problems.push(`the ${channel} location "${uri}" is not an s3:// URI`);
   }
@@ -306,7 +336,8 @@ function stoppingCondition(training: TrainingPart): StoppingCondition {
  * (`s3://<bucket>/features/<pipeline>/<runId>/train/`); none otherwise.
  */
 function tagsOf(training: TrainingPart): { Tags?: Tag[] } {
-  const match = /^s3:\/\/[^/]+\/features\/([^/]+)\/([^/]+)\/train\/?$/.exec(training.trainUri);
+  // `…/<runId>/split=train/` since the one-UNLOAD feature query; `…/<runId>/train/` before it.
+  const match = /^s3:\/\/[^/]+\/features\/([^/]+)\/([^/]+)\/(?:split=)?train\/?$/.exec(training.trainUri);
   if (!match?.[1] || !match[2]) return {};
   return {
     Tags: [

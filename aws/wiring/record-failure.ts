@@ -7,6 +7,7 @@ import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
 import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
 import { SfnExecutionHistory } from '../adapters/sfn-execution-history.js';
 import { sagemakerClient } from './sagemaker.js';
+import { s3Store } from './s3.js';
 import { requirePrefix, sharedDeps } from './shared.js';
 
 /**
@@ -21,11 +22,15 @@ export function recordFailureDeps(config: RuntimeConfig): RecordExecutionFailure
     region: config.region,
   });
   const queryEngine = new AthenaQueryEngine(new AthenaClient({}));
+  // One Step Functions client: the history, and a failed Distributed Map's children.
+  const history = new SfnExecutionHistory(new SFNClient({}));
   return {
     ...sharedDeps(config),
+    store: s3Store(),
     registry: new SageMakerRegistry(sagemakerClient(), { groupPrefix: requirePrefix(config) }),
     trainer: { stopTraining: (jobName) => trainer.stopTraining(jobName), stopTuning: (jobName) => trainer.stopTuning(jobName) },
     queryEngine: { stopQuery: (queryId) => queryEngine.stopQuery(queryId) },
-    history: new SfnExecutionHistory(new SFNClient({})),
+    history,
+    mapRuns: history,
   };
 }

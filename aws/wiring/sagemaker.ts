@@ -5,14 +5,18 @@ import { ConfigurationError } from '../../core/errors.js';
 import type { DeployDeps } from '../../core/deployment/deployment.js';
 import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
 import type { TrainingDeps } from '../../core/training/training-job.js';
-import type { EndpointCleanup, EndpointDeployment, ModelHosting } from '../../core/ports/model-hosting.js';
+import type { EndpointCleanup, EndpointDeployment, EndpointInvoker, ModelHosting } from '../../core/ports/model-hosting.js';
+import type { ModelRegistry } from '../../core/ports/model-registry.js';
+import type { ObjectStore } from '../../core/ports/object-store.js';
 import { SageMakerEndpointCleanup } from '../adapters/sagemaker-endpoint-cleanup.js';
 import { SageMakerEndpointDeployer } from '../adapters/sagemaker-endpoint-deployer.js';
 import { SageMakerInvoker } from '../adapters/sagemaker-invoker.js';
 import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
 import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
+import { blazingTextImageUri } from '../adapters/blazingtext-images.js';
 import { xgboostImageUri } from '../adapters/xgboost-images.js';
-import { once, requirePrefix, sharedDeps } from './shared.js';
+import { s3Store } from './s3.js';
+import { notWired, once, requirePrefix, sharedDeps } from './shared.js';
 
 /** The SageMaker client, made once. */
 export const sagemakerClient = once(() => new SageMakerClient({}));
@@ -38,7 +42,13 @@ export function trainingDeps(config: RuntimeConfig): TrainingDeps {
 
 /** Dependencies of EvaluateModel: the model registry and the serving image of the region. */
 export function evaluateModelDeps(config: RuntimeConfig): EvaluateModelDeps {
-  return { ...sharedDeps(config), registry: registry(config), modelImage: xgboostImageUri(config.region) };
+  return {
+    ...sharedDeps(config),
+    registry: registry(config),
+    modelImage: xgboostImageUri(config.region),
+    // The same image trains and serves; BlazingText's is looked up only for a text pipeline (fewer regions have one).
+    modelImageFor: (algorithm) => (algorithm === 'blazingtext' ? blazingTextImageUri(config.region) : xgboostImageUri(config.region)),
+  };
 }
 
 /**
@@ -53,26 +63,44 @@ export function modelHosting(deployment: EndpointDeployment, cleanup: EndpointCl
   };
 }
 
-/** Dependencies of Deploy, GetEndpointState, SmokeTest and PromoteModel. */
-export function deployDeps(config: RuntimeConfig): DeployDeps {
+function modelRole(config: RuntimeConfig): string {
   if (!config.sagemakerModelRoleArn) throw new ConfigurationError('SAGEMAKER_MODEL_ROLE_ARN must be set for the deployment functions');
+  return config.sagemakerModelRoleArn;
+}
+
+function endpointDeployer(config: RuntimeConfig): SageMakerEndpointDeployer {
+  return new SageMakerEndpointDeployer(sagemakerClient(), { roleArn: modelRole(config), rollbackAlarmNames });
+}
+
+/**
+ * Dependencies of Deploy: the registry and the endpoint deployer, on the one SageMaker client. It reads no object and
+ * invokes no endpoint, so it builds neither an S3 nor a SageMaker runtime client (issue 10, item 12).
+ */
+export function deployDeps(config: RuntimeConfig): DeployDeps {
   return {
     ...sharedDeps(config),
+    store: notWired<ObjectStore>('the object store', 'aws/wiring/sagemaker.ts'),
     registry: registry(config),
-    hosting: modelHosting(
-      new SageMakerEndpointDeployer(sagemakerClient(), { roleArn: config.sagemakerModelRoleArn, rollbackAlarmNames }),
-      new SageMakerEndpointCleanup(sagemakerClient()),
-    ),
-    invoker: new SageMakerInvoker(new SageMakerRuntimeClient({})),
+    hosting: modelHosting(endpointDeployer(config), new SageMakerEndpointCleanup(sagemakerClient())),
+    invoker: notWired<EndpointInvoker>('the endpoint invoker', 'aws/wiring/sagemaker.ts'),
     endpointPrefix: requirePrefix(config),
     workDir: config.workDir,
   };
 }
 
-/** A dependency a function's step never calls: refuses loudly if it ever does, instead of wiring a client for it. */
-function notWired(what: string): () => never {
-  return () => {
-    throw new ConfigurationError(`${what} is not wired for this function: its step does not use it (aws/wiring/sagemaker.ts)`);
+/**
+ * Dependencies of SmokeTest: S3 for the sample rows, the SageMaker runtime to invoke the endpoint, and the deployer to
+ * restore the production model when the candidate fails.
+ */
+export function smokeTestDeps(config: RuntimeConfig): DeployDeps {
+  return {
+    ...sharedDeps(config),
+    store: s3Store(),
+    registry: registry(config),
+    hosting: modelHosting(endpointDeployer(config), new SageMakerEndpointCleanup(sagemakerClient())),
+    invoker: new SageMakerInvoker(new SageMakerRuntimeClient({})),
+    endpointPrefix: requirePrefix(config),
+    workDir: config.workDir,
   };
 }
 
@@ -88,11 +116,13 @@ function endpointReader(): SageMakerEndpointDeployer {
 /** Dependencies of GetEndpointState: DescribeEndpoint of the endpoint named in the state, nothing else. */
 export function endpointStateDeps(config: RuntimeConfig): DeployDeps {
   const reader = endpointReader();
+  const unwired = notWired<ModelHosting>('endpoint deployment and cleanup', 'aws/wiring/sagemaker.ts');
   return {
     ...sharedDeps(config),
-    registry: { register: notWired('the model registry'), production: notWired('the model registry'), decide: notWired('the model registry') },
-    hosting: { deploy: notWired('endpoint deployment'), status: (endpointName) => reader.status(endpointName), cleanup: notWired('endpoint cleanup') },
-    invoker: { invoke: notWired('the endpoint invoker') },
+    store: notWired<ObjectStore>('the object store', 'aws/wiring/sagemaker.ts'),
+    registry: notWired<ModelRegistry>('the model registry', 'aws/wiring/sagemaker.ts'),
+    hosting: { deploy: (spec) => unwired.deploy(spec), status: (endpointName) => reader.status(endpointName), cleanup: (endpointName, keep) => unwired.cleanup(endpointName, keep) },
+    invoker: notWired<EndpointInvoker>('the endpoint invoker', 'aws/wiring/sagemaker.ts'),
     endpointPrefix: '',
     workDir: config.workDir,
   };
@@ -102,9 +132,11 @@ export function endpointStateDeps(config: RuntimeConfig): DeployDeps {
 export function promoteDeps(config: RuntimeConfig): DeployDeps {
   return {
     ...sharedDeps(config),
+    store: notWired<ObjectStore>('the object store', 'aws/wiring/sagemaker.ts'),
     registry: registry(config),
-    hosting: { deploy: notWired('endpoint deployment'), status: (endpointName) => endpointReader().status(endpointName), cleanup: (endpointName, keep) => new SageMakerEndpointCleanup(sagemakerClient()).cleanup(endpointName, keep) },
-    invoker: { invoke: notWired('the endpoint invoker') },
+    // Deploying passes the model role, which this function does not hold: only the status and the cleanup are wired.
+    hosting: modelHosting(notWired<EndpointDeployment>('endpoint deployment', 'aws/wiring/sagemaker.ts'), new SageMakerEndpointCleanup(sagemakerClient())),
+    invoker: notWired<EndpointInvoker>('the endpoint invoker', 'aws/wiring/sagemaker.ts'),
     endpointPrefix: requirePrefix(config),
     workDir: config.workDir,
   };

@@ -45,11 +45,9 @@ export function featureSetLocation(target: string, split: FeatureSplit): string 
   return `${target}${SPLIT_COLUMN}=${split}/`;
 }
 
-/** The algorithm whose channel format the feature sets are written in. */
-function algorithmOf(spec: PipelineSpec): ChannelAlgorithm {
-  const algorithm = spec.training?.algorithm ?? 'xgboost';
-  if (algorithm !== 'xgboost') throw new FeatureQueryFailedError(`Pipeline ${spec.name}: no channel format for algorithm "${algorithm}" yet`);
-  return algorithm;
+/** The algorithm whose channel format the feature sets are written in (a spec without training: XGBoost's). */
+export function algorithmOf(spec: PipelineSpec): ChannelAlgorithm {
+  return spec.training?.algorithm ?? 'xgboost';
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ColumnType } from '../spec/schema.js';
 import { isSignificant, nextSignificant, tokenizeSql } from '../sql/trino-compat-lexer.js';
 import type { SqlToken } from '../sql/trino-compat-lexer.js';
 import { numberLiteral, quoteIdentifier, quoteLiteral } from '../sql/quote.js';
+import { channelSelectSql } from '../text/channel-line.js';
 
 /** A features.sql that cannot be wrapped: not one SELECT, or not over the pipeline's table. */
 export class InvalidFeatureQueryError extends TerminalStepError {
@@ -145,6 +146,11 @@ export interface UnloadFormat {
   format: 'PARQUET' | 'TEXTFILE';
   /** Parquet only: Athena's UNLOAD takes `gzip` or `snappy` for Parquet, and always gzips TEXTFILE. */
   compression?: 'SNAPPY' | 'GZIP';
+  /**
+   * TEXTFILE only: the user's query returns `label` and `text`, and what is written is one column of BlazingText
+   * lines, `__label__<label> <text>` (`channelSelectSql` of core/text/channel-line.ts), in its stable hash order.
+   */
+  lines?: 'blazingtext';
 }
 
 /** What the wrapper needs to build the run's one UNLOAD. */
@@ -252,12 +258,18 @@ export function featureUnloadSql(input: FeatureUnloadInput): string {
   const list = input.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   if (list === '') throw new InvalidFeatureQueryError("the feature query wrapper needs the table's columns");
   const rows = `SELECT ${list}, ${splitExpression(input)} AS ${quoteIdentifier(ROW_SPLIT)} FROM ${source}`;
-  const select = withSplitColumn(narrowTable(input.query, input.table, rows), input.table, input.columns);
+  const split = withSplitColumn(narrowTable(input.query, input.table, rows), input.table, input.columns);
+  // Text: the split passes through the line wrapper, still last (UNLOAD's partition column rule).
+  const select = input.output.lines === 'blazingtext' ? channelSelectSql(split, 'label', 'text', [SPLIT_COLUMN]) : split;
   const options = [`format = '${input.output.format}'`];
   if (input.output.compression) options.push(`compression = '${input.output.compression}'`);
-  if (input.output.format === 'TEXTFILE') options.push("field_delimiter = ','");
+  // One column of lines needs no delimiter (Athena's default, \001, never appears between fields).
+  if (input.output.format === 'TEXTFILE' && input.output.lines === undefined) options.push("field_delimiter = ','");
   options.push(`partitioned_by = ARRAY['${SPLIT_COLUMN}']`);
-  return `UNLOAD (SELECT * FROM (\n${select}\n)) TO ${quoteLiteral(input.target)} WITH (${options.join(', ')})`;
+  // Text: the line query is itself a plain SELECT … FROM (…) with its ORDER BY at the top, where Trino keeps it (an
+  // ORDER BY inside a subquery without LIMIT is dropped, Trino docs, "ORDER BY clause").
+  const body = input.output.lines === 'blazingtext' ? select : `SELECT * FROM (\n${select}\n)`;
+  return `UNLOAD (${body}) TO ${quoteLiteral(input.target)} WITH (${options.join(', ')})`;
 }
 
 /**

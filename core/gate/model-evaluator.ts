@@ -1,7 +1,10 @@
 /**
  * The port that scores a registered model on a validation set, so that the gate compares the production model and
  * the candidate on the same rows. Locally the model is loaded and scored in-process; in AWS this is batch scoring,
- * which is not wired yet (EvaluateModel then gates on the production model's registered numbers and says so).
+ * which is not wired yet (EvaluateModel then gates on the production model's registered numbers and says so). The same
+ * holds for text models: locally a text model's evaluation is `evaluation:accuracy`, `evaluation:macro_f1` and
+ * `evaluation:{precision,recall,f1}@<label>` (core/text/classification-metrics.ts `textEvaluation`); in AWS a text
+ * pipeline gates on BlazingText's own `validation:accuracy` (docs/pipeline-spec.md, Text pipelines).
  */
 export interface ModelEvaluator {
   /**

@@ -12,6 +12,25 @@ export interface HistoryEvent {
   executionFailedEventDetails?: { error?: string | undefined; cause?: string | undefined } | undefined;
   executionTimedOutEventDetails?: { error?: string | undefined; cause?: string | undefined } | undefined;
   executionAbortedEventDetails?: { error?: string | undefined; cause?: string | undefined } | undefined;
+  /** On `MapRunStarted`: the Distributed Map's map run (HistoryEvent: mapRunStartedEventDetails). */
+  mapRunStartedEventDetails?: { mapRunArn?: string | undefined } | undefined;
+}
+
+/** A child execution of a map run that did not succeed: its input (the item, as JSON) and its error and cause. */
+export interface FailedChildExecution {
+  status: string;
+  input?: string | undefined;
+  error?: string | undefined;
+  cause?: string | undefined;
+}
+
+/**
+ * The failed children of a Distributed Map's map run: ListExecutions by `mapRunArn` and DescribeExecution in AWS; the
+ * local runtime hands its emulated map run's failed children to RecordFailure directly.
+ */
+export interface MapRunChildren {
+  /** The children that failed or timed out, at most `limit` of them. */
+  failedChildren(mapRunArn: string, limit: number): Promise<FailedChildExecution[]>;
 }
 
 /** The history port: Step Functions' GetExecutionHistory in AWS (the local runtime reads its engine's event log). */

@@ -1,3 +1,5 @@
+import type { TrainingAlgorithm } from './trainer.js';
+
 /** Where a registered model stands. */
 export type ApprovalStatus = 'PendingManualApproval' | 'Approved' | 'Rejected';
 
@@ -26,6 +28,14 @@ export interface Candidate {
   image: string;
   metrics: Record<string, number>;
   lineage: Record<string, string>;
+  /** The algorithm that trained it: picks the content types the registry declares. Absent: XGBoost. */
+  algorithm?: TrainingAlgorithm;
+  /**
+   * The model's own evaluation as the trainer reported it, non-numbers included (a text model's `confusion_matrix`,
+   * keyed by the user's labels). Kept in the record where the registry can hold it (locally); the run manifest keeps
+   * it in both runtimes (`$.training.evaluation`).
+   */
+  evaluation?: Record<string, unknown>;
 }
 
 /** The model registry port: SageMaker Model Registry in AWS, JSON records on disk locally. */

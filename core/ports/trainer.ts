@@ -5,14 +5,26 @@ export interface TrainingResources {
   volumeSizeGb: number;
 }
 
-/** One training job of the built-in XGBoost algorithm on a run's feature sets. */
+/** A built-in algorithm Sluice trains: XGBoost `1.7-1` on tabular features, BlazingText (supervised) on text. */
+export type TrainingAlgorithm = 'xgboost' | 'blazingtext';
+
+/**
+ * One training job of a built-in algorithm on a run's feature sets. Both algorithms take the same fields: what
+ * differs is what the channels hold (`core/features/channel-format.ts`) and the hyperparameter names.
+ */
 export interface TrainingRequest {
   /** At most 63 characters, unique per run and step (see `core/run/job-names.ts`). */
   jobName: string;
-  algorithm: 'xgboost';
-  /** Hyperparameters as SageMaker takes them: names from the algorithm's documentation, values as strings. */
+  algorithm: TrainingAlgorithm;
+  /**
+   * Hyperparameters as SageMaker takes them: names from the algorithm's documentation, values as strings. For
+   * BlazingText, the checked set of `core/training/blazingtext-hyperparameters.ts` (`mode: supervised` included).
+   */
   hyperparameters: Record<string, string>;
-  /** `s3://…/features/<pipeline>/<runId>/train/`: gzip CSV, no header, label first. */
+  /**
+   * `s3://…/features/<pipeline>/<runId>/split=train/`: XGBoost, Snappy Parquet, label first; BlazingText, one plain
+   * `data.txt` of `__label__<label> tokens…` lines.
+   */
   trainUri: string;
   validationUri: string;
   /** `s3://…/models/<pipeline>/`: the job writes `<jobName>/output/model.tar.gz` below it. */
@@ -53,7 +65,7 @@ export interface JobStatus {
   /** For tuning: the best training job's. */
   modelArtifact?: string;
   hyperparameters?: Record<string, string>;
-  /** Final metrics, e.g. `train:auc`, `validation:auc`. */
+  /** Final metrics, e.g. `train:auc`, `validation:auc`; BlazingText reports `validation:accuracy`. */
   metrics?: Record<string, number>;
   bestTrainingJobName?: string;
   /**

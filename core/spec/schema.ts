@@ -155,7 +155,7 @@ const trainingSchema = z
   .object({
     algorithm: z.enum(['xgboost', 'blazingtext']).default('xgboost'),
     hyperparameters: z.record(z.string(), hyperparameterValue).default({}),
-    instanceType: z.string().default('ml.m5.xlarge'),
+    instanceType: z.string().optional().describe('default: ml.m5.xlarge for xgboost, ml.c5.xlarge for blazingtext'),
     instanceCount: z.number().int().min(1).max(20).default(1),
     volumeSizeGb: z.number().int().min(1).max(512).default(10),
     maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
@@ -163,7 +163,10 @@ const trainingSchema = z
     maxWaitSeconds: z.number().int().min(60).optional(),
     pollSeconds: z.number().int().min(5).max(600).default(30),
   })
-  .strict();
+  .strict()
+  // BlazingText supervised mode does not train on M5: "a C5 instance is recommended if the training dataset is less
+  // than 2 GB" (SageMaker developer guide, BlazingText algorithm, EC2 Instance Recommendation).
+  .transform((training) => ({ ...training, instanceType: training.instanceType ?? (training.algorithm === 'blazingtext' ? 'ml.c5.xlarge' : 'ml.m5.xlarge') }));
 
 const rangeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('continuous'), min: z.number(), max: z.number(), scaling: z.enum(['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic']).default('Auto') }).strict(),

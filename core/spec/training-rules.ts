@@ -1,4 +1,11 @@
 import type { z } from 'zod';
+import {
+  BLAZINGTEXT_OBJECTIVE,
+  BLAZINGTEXT_SUPERVISED_HYPERPARAMETERS,
+  blazingTextInstanceProblem,
+  checkBlazingTextHyperparameters,
+} from '../training/blazingtext-hyperparameters.js';
+import { isTextGateMetric } from '../text/classification-metrics.js';
 import { tuningProblems } from '../training/tuning-ranges.js';
 import type { TuningRange } from '../training/tuning-ranges.js';
 import {
@@ -26,9 +33,11 @@ export interface SpecProblem {
  *    job will get: `training.hyperparameters` when the run trains once; with tuning on, those plus each tuned value at
  *    both ends of its range and the tuning objective metric (which SageMaker adds to every training job).
  *
- * Only for `algorithm: xgboost`; the tuning rules that hold for any algorithm apply to any.
+ * Only for `algorithm: xgboost`; the tuning rules that hold for any algorithm apply to any. `algorithm: blazingtext`
+ * has its own rules ({@link blazingTextSectionProblems}).
  */
 export function trainingSectionProblems(spec: z.output<typeof pipelineSpecSchema>): SpecProblem[] {
+  if (spec.training?.algorithm === 'blazingtext') return blazingTextSectionProblems(spec);
   const problems: SpecProblem[] = [];
   const add = (path: string, message: string): void => {
     if (!problems.some((problem) => problem.path === path && problem.message === message)) problems.push({ path, message });
@@ -81,4 +90,62 @@ function rangeEnds(ranges: Readonly<Record<string, TuningRange>>, end: 'low' | '
     if (value !== undefined) values[name] = value;
   }
   return values;
+}
+
+/**
+ * The training, tuning and gate sections of a BlazingText (text classification) pipeline, against the rules of
+ * `core/training/blazingtext-hyperparameters.ts` (SageMaker developer guide, "BlazingText Hyperparameters", "Tune a
+ * BlazingText Model", "BlazingText algorithm"):
+ *
+ * 1. `training.hyperparameters`: supervised-mode names and values, `mode: supervised` required.
+ * 2. `training.instanceType` / `instanceCount`: C5 or a single-GPU P2, P3, G4dn, G5; one instance. Refused here so a
+ *    spec fails at load, not twenty minutes into a cloud run (the local trainer ignores the instance).
+ * 3. Tuning: the objective is `validation:accuracy`, Maximize (the one metric supervised mode reports); every range
+ *    tunes a supervised-mode hyperparameter and both its ends are valid values of it; the generic tuning rules.
+ * 4. The gate metric is `validation:accuracy` or one of Sluice's text evaluation metrics (`evaluation:accuracy`,
+ *    `evaluation:macro_f1`, `evaluation:precision@<label>`, `evaluation:recall@<label>`, `evaluation:f1@<label>`).
+ */
+export function blazingTextSectionProblems(spec: z.output<typeof pipelineSpecSchema>): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const add = (path: string, message: string): void => {
+    if (!problems.some((problem) => problem.path === path && problem.message === message)) problems.push({ path, message });
+  };
+  const { training, tuning, gate } = spec;
+  if (training === undefined) return problems;
+  const hyperparameters = training.hyperparameters;
+  const tunes = tuning?.enabled === true;
+  // `mode` may come from a (one-value) categorical range instead of the static set.
+  const tunedMode = tunes && tuning.ranges['mode'] !== undefined;
+  const check = checkBlazingTextHyperparameters(tunedMode ? { mode: 'supervised', ...hyperparameters } : hyperparameters);
+  for (const problem of check.problems) add('training.hyperparameters', problem);
+  const instance = blazingTextInstanceProblem(training.instanceType, training.instanceCount);
+  if (instance !== undefined) add(training.instanceCount !== 1 && instance.includes('one instance') ? 'training.instanceCount' : 'training.instanceType', instance);
+
+  if (tuning !== undefined) {
+    for (const problem of tuningProblems({ ...tuning, staticHyperparameters: undefined })) add(`tuning.${problem.field}`, problem.message);
+    if (tuning.objective.metric !== BLAZINGTEXT_OBJECTIVE.metric || tuning.objective.direction !== BLAZINGTEXT_OBJECTIVE.direction) {
+      add('tuning.objective', `BlazingText supervised mode reports one metric: use { metric: ${BLAZINGTEXT_OBJECTIVE.metric}, direction: ${BLAZINGTEXT_OBJECTIVE.direction} }`);
+    }
+    for (const [name, range] of Object.entries(tuning.ranges)) {
+      if (!Object.hasOwn(BLAZINGTEXT_SUPERVISED_HYPERPARAMETERS, name)) {
+        add(`tuning.ranges.${name}`, `not a BlazingText supervised-mode hyperparameter (known: ${Object.keys(BLAZINGTEXT_SUPERVISED_HYPERPARAMETERS).join(', ')})`);
+        continue;
+      }
+      for (const end of ['low', 'high'] as const) {
+        const value = rangeEnds({ [name]: range }, end)[name];
+        if (value === undefined) continue;
+        for (const problem of checkBlazingTextHyperparameters({ mode: 'supervised', [name]: value }).problems) add(`tuning.ranges.${name}`, problem);
+      }
+    }
+  }
+  if (gate !== undefined && !isTextGateMetric(gate.metric)) {
+    add(
+      'gate.metric',
+      `"${gate.metric}" is not a text model's metric: use validation:accuracy, evaluation:accuracy, evaluation:macro_f1, or evaluation:precision@<label>, evaluation:recall@<label>, evaluation:f1@<label>`,
+    );
+  }
+  if (gate !== undefined && isTextGateMetric(gate.metric) && gate.direction !== 'Maximize') {
+    add('gate.direction', `${gate.metric} is better when higher: use Maximize`);
+  }
+  return problems;
 }

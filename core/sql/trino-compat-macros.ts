@@ -279,6 +279,26 @@ END`,
   // engines. Trino's md5 returns varbinary; DuckDB's returns hex text, hence the rename.
   { macro: 'to_utf8', trino: 'to_utf8', overloads: [['x', 'encode(x)']] },
   { macro: 'trino_md5', trino: 'md5', overloads: [['x', 'unhex(md5(x))']] },
+  // `translateTrinoSql` turns the split's hash chains (see `MD5_CHAINS` in trino-compat.ts) into these two, DuckDB
+  // natives with no string round trip. md5_number is the 16-byte digest read as one integer in the CPU's (little-endian)
+  // byte order (duckdb/duckdb src/core_functions/scalar/string/md5.cpp, MD5Number128Operator:
+  // `return *reinterpret_cast<hugeint_t *>(digest)`; on DuckDB 1.5 here md5_number('abc') is
+  // 0x727FE1287D3F96D6B04FD23C98500190 and md5('abc') '900150983cd24fb0…'), so its low 32 bits hold
+  // the digest's first 4 bytes reversed: swapped back, they are the big-endian value Trino's
+  // `from_base(substr(to_hex(…), 1, 8), 16)` reads. The lambda binds the digest once (a repeated md5_number is
+  // computed once only where DuckDB's common-subexpression pass runs: projections, not filters or aggregates).
+  {
+    macro: 'trino_md5_prefix32',
+    overloads: [
+      [
+        'x',
+        `list_transform([CAST(CAST(md5_number(encode(x)) & 4294967295 AS UINTEGER) AS BIGINT)],
+  lambda u: ((u & 255) << 24) | (((u >> 8) & 255) << 16) | (((u >> 16) & 255) << 8) | ((u >> 24) & 255))[1]`,
+      ],
+    ],
+  },
+  // Trino's to_hex writes upper-case hex (as DuckDB's to_hex of a blob); DuckDB's md5 writes lower case.
+  { macro: 'trino_md5_hex', overloads: [['x', 'upper(md5(encode(x)))']] },
   {
     macro: 'from_base',
     trino: 'from_base',

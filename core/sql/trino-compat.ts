@@ -19,7 +19,7 @@ import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import { FeatureQueryError, UnsupportedSqlFunctionError } from './feature-query-errors.js';
 import { prepareSingleStatement } from './single-statement.js';
 import type { StatementConnection } from './single-statement.js';
-import { findCallSites, nextSignificant, tokenizeSql } from './trino-compat-lexer.js';
+import { findCallSites, isSignificant, nextSignificant, tokenizeSql } from './trino-compat-lexer.js';
 import type { SqlToken } from './trino-compat-lexer.js';
 import { TRINO_COMPAT_MACRO_DEFINITIONS, TRINO_PLAIN_RENAMES, createMacroStatement } from './trino-compat-macros.js';
 
@@ -138,7 +138,7 @@ export async function installTrinoCompat(connection: Pick<DuckDBConnection, 'run
  * comments and whitespace included, comes back unchanged.
  */
 export function translateTrinoSql(sql: string): string {
-  const tokens: SqlToken[] = tokenizeSql(sql);
+  const tokens: SqlToken[] = collapseMd5Chains(tokenizeSql(sql));
   for (const { index, name } of findCallSites(tokens)) {
     const renamed = TRINO_RENAMED_FUNCTIONS.get(name);
     if (renamed !== undefined) tokens[index] = { kind: 'word', text: renamed };
@@ -254,6 +254,75 @@ async function runPrepared(statement: Awaited<ReturnType<typeof prepareSingleSta
   } finally {
     statement.destroySync();
   }
+}
+
+/** Where a call chain pattern takes the innermost call's argument (any balanced tokens). */
+const ARGUMENT = Symbol('argument');
+type ChainStep = string | typeof ARGUMENT;
+
+/**
+ * Chains of Trino calls that the macro-by-macro translation runs with string round trips (hex text, blobs, casts),
+ * each rewritten to one macro of DuckDB natives with the same value (`trino_md5_prefix32`, `trino_md5_hex` in
+ * trino-compat-macros.ts). The first is the split bucket of core/features/feature-sql.ts (splitBucketExpression),
+ * evaluated for every row of the table; the second orders the row-based split. Longest first: the bucket holds the hex chain.
+ */
+const MD5_CHAINS: readonly (readonly [macro: string, steps: readonly ChainStep[]])[] = [
+  ['trino_md5_prefix32', ['from_base', '(', 'substr', '(', 'to_hex', '(', 'md5', '(', 'to_utf8', '(', ARGUMENT, ')', ')', ')', ',', '1', ',', '8', ')', ',', '16', ')']],
+  ['trino_md5_hex', ['to_hex', '(', 'md5', '(', 'to_utf8', '(', ARGUMENT, ')', ')', ')']],
+];
+
+/**
+ * The tokens with every unqualified call chain of `MD5_CHAINS` replaced by its macro over the chain's argument (itself
+ * collapsed). Whitespace and comments between the chain's own tokens go; the argument's tokens come back unchanged.
+ */
+function collapseMd5Chains(tokens: readonly SqlToken[]): SqlToken[] {
+  const starts = new Set(findCallSites(tokens).filter(({ name }) => name === 'from_base' || name === 'to_hex').map(({ index }) => index));
+  const out: SqlToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === undefined) break;
+    const matched = starts.has(i) ? firstChainAt(tokens, i) : undefined;
+    if (matched === undefined) {
+      out.push(token);
+      continue;
+    }
+    out.push({ kind: 'word', text: matched.macro }, { kind: 'symbol', text: '(' }, ...collapseMd5Chains(matched.argument), { kind: 'symbol', text: ')' });
+    i = matched.end;
+  }
+  return out;
+}
+
+function firstChainAt(tokens: readonly SqlToken[], start: number): { macro: string; argument: SqlToken[]; end: number } | undefined {
+  for (const [macro, steps] of MD5_CHAINS) {
+    const matched = matchChain(tokens, start, steps);
+    if (matched !== undefined) return { macro, ...matched };
+  }
+  return undefined;
+}
+
+/** Matches `steps` from `tokens[start]`, skipping whitespace and comments; returns the argument and the last index. */
+function matchChain(tokens: readonly SqlToken[], start: number, steps: readonly ChainStep[]): { argument: SqlToken[]; end: number } | undefined {
+  let at = start;
+  let argument: SqlToken[] = [];
+  for (const [n, step] of steps.entries()) {
+    if (step === ARGUMENT) {
+      // Up to the parenthesis that closes the call, which the next step matches.
+      let depth = 0;
+      const from = at;
+      for (; at < tokens.length; at++) {
+        const text = tokens[at]?.text;
+        if (text === '(') depth++;
+        else if (text === ')' && depth-- === 0) break;
+      }
+      argument = tokens.slice(from, at);
+      if (!argument.some(isSignificant)) return undefined;
+      continue;
+    }
+    const token = n === 0 ? { token: tokens[at], index: at } : nextSignificant(tokens, at - 1);
+    if (token?.token === undefined || token.token.text.toLowerCase() !== step) return undefined;
+    at = token.index + 1;
+  }
+  return { argument, end: at - 1 };
 }
 
 function mapExtractField(tokens: SqlToken[], extractIndex: number): void {

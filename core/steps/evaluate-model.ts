@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
+import type { TrainingAlgorithm } from '../ports/trainer.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { Evaluation, TrainingProgress } from '../run/workflow-state.js';
@@ -21,6 +22,11 @@ export interface EvaluateModelDeps {
   logger: Logger;
   /** The serving image of the algorithm (SageMaker's XGBoost 1.7-1 image for the region; a local tag locally). */
   modelImage: string;
+  /**
+   * The serving image of each algorithm, when the runtime has more than one (AWS: XGBoost's or BlazingText's image for
+   * the region); absent, {@link modelImage} serves every algorithm.
+   */
+  modelImageFor?: (algorithm: TrainingAlgorithm) => string;
   /**
    * Scores the production model on the candidate's validation set (locally, in-process). Absent in AWS until batch
    * scoring is wired: the gate then compares with the production model's registered numbers and says so.
@@ -102,7 +108,18 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
     ...(training.bestTrainingJobName ? { bestTrainingJob: training.bestTrainingJobName } : {}),
     ...featureLineage(spec, features.table, deps.logger),
   };
-  const candidate = await deps.registry.register({ pipeline: spec.name, runId: run.runId, modelArtifact: training.modelArtifact, image: deps.modelImage, metrics, lineage });
+  const algorithm = spec.training?.algorithm ?? 'xgboost';
+  const image = deps.modelImageFor?.(algorithm) ?? deps.modelImage;
+  const candidate = await deps.registry.register({
+    pipeline: spec.name,
+    runId: run.runId,
+    modelArtifact: training.modelArtifact,
+    image,
+    metrics,
+    lineage,
+    algorithm,
+    ...(training.evaluation ? { evaluation: { ...training.evaluation } } : {}),
+  });
   const production = await deps.registry.production(spec.name);
   const rule = spec.gate;
   let onCandidateSet: Record<string, number> | undefined;

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { withCuratedKeys } from '../manifest/ingest-listing.js';
+import type { FailedIngest } from '../manifest/ingest-results.js';
 import { readIngestResults } from '../manifest/ingest-results.js';
 import type { RecordRunDeps, RunManifest } from '../manifest/run-manifest.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
-import type { ExecutionHistory } from '../ports/execution-history.js';
+import type { ExecutionHistory, FailedChildExecution, HistoryEvent, MapRunChildren } from '../ports/execution-history.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import type { Trainer } from '../ports/trainer.js';
 import type { ExecutionFailure } from '../run/execution-failure.js';
@@ -20,10 +21,18 @@ export interface RecordFailureDeps extends RecordRunDeps {
   queryEngine?: Pick<QueryEngine, 'stopQuery'>;
 }
 
-/** What the cloud's RecordFailure function needs on top: the execution's history. */
+/** What the cloud's RecordFailure function needs on top: the execution's history, and a failed map run's children. */
 export interface RecordExecutionFailureDeps extends RecordFailureDeps {
   history: ExecutionHistory;
+  mapRuns?: MapRunChildren;
 }
+
+/**
+ * At most this many failed files are read back and recorded: with IngestFiles' ToleratedFailurePercentage of 0 the map
+ * run fails at its first failed child, so the failed children are few; the cap keeps a run where every one of 10,000
+ * files failed (a wrong contract) to 100 DescribeExecution calls and a readable manifest. The log says how many more.
+ */
+export const MAX_FAILED_FILES = 100;
 
 /** The sections of the failed state's input RecordFailure reads; the others go into the manifest as they are. */
 const failedStateSchema = z
@@ -50,12 +59,14 @@ const failedStateSchema = z
  *    and bill on.
  * 4. Rejects a candidate the gate let through but that never reached production, with the error as the reason.
  * 5. Writes the failed run's manifest (last: it is the record that the work above is done), with the error, the
- *    curated keys of the files ingested before the failure (core/manifest/ingest-listing.ts), the failed state and the
+ *    curated keys of the files ingested before the failure (core/manifest/ingest-listing.ts), each failed file's key
+ *    and error (`failedFiles`: from the map run's results once IngestFiles has succeeded; from `failedChildren`, the
+ *    failed map run's children the caller found, when IngestFiles itself failed), the failed state and the
  *    execution to redrive, to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before there is a run context). A
  *    redriven execution that fails again overwrites it with the newest failure and its redrive count.
  * 6. Returns the error's name and message, the manifest's key and the state to redrive from.
  */
-export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps): Promise<Failure> {
+export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps, failedChildren: readonly FailedChildExecution[] = []): Promise<Failure> {
   const failure = parseStateInput('RecordFailure', executionFailureSchema, rawInput);
   const error = describeCaughtError(failure.error);
   const parsed = failedStateSchema.safeParse(failure.state ?? {});
@@ -80,6 +91,9 @@ export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps):
   // The IngestFiles map run wrote its results to the lake (core/manifest/ingest-results.ts): read them back.
   const results = ingest ? await readIngestResults(deps.store, ingest) : { files: [], failed: [] };
   const files = results.files;
+  // A map run that failed past its threshold fails IngestFiles, whose input holds no results yet: the caller read
+  // the failed children from the map run itself.
+  const failedFiles = ingest ? results.failed : failedChildren.map(failedIngest);
   const manifest: RunManifest = {
     runId,
     pipeline,
@@ -90,7 +104,7 @@ export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps):
     objects: run?.objects ?? [],
     rows: totalRows(files),
     ingest: await withCuratedKeys(files, deps),
-    ...(results.failed.length > 0 ? { failedFiles: results.failed } : {}),
+    ...(failedFiles.length > 0 ? { failedFiles } : {}),
     error,
     execution,
     stages,
@@ -133,7 +147,12 @@ export async function recordExecutionFailure(event: unknown, deps: RecordExecuti
   const { detail } = parseStateInput('RecordFailure', statusChangeEventSchema, event);
   const status = FAILED_STATUSES.find((s) => s === detail.status);
   if (status === undefined) return undefined;
-  const point = await failureFromHistory(deps.history.newestFirst(detail.executionArn), status);
+  // Newest first, a Distributed Map's MapRunStarted comes after its MapStateEntered and before the failed top-level
+  // state's entry only when that state is the map: the map run seen on the way is the failed state's own.
+  const seen: { mapRunArn?: string } = {};
+  const point = await failureFromHistory(watchMapRuns(deps.history.newestFirst(detail.executionArn), seen), status);
+  const children = seen.mapRunArn !== undefined && deps.mapRuns ? await deps.mapRuns.failedChildren(seen.mapRunArn, MAX_FAILED_FILES + 1) : [];
+  if (children.length > MAX_FAILED_FILES) deps.logger.warn('more failed files than recorded', { mapRunArn: seen.mapRunArn, recorded: MAX_FAILED_FILES });
   const failure: ExecutionFailure = {
     executionArn: detail.executionArn,
     executionName: detail.name,
@@ -144,7 +163,37 @@ export async function recordExecutionFailure(event: unknown, deps: RecordExecuti
     error: point.error,
     state: point.state ?? {},
   };
-  return recordFailure(failure, deps);
+  return recordFailure(failure, deps, children.slice(0, MAX_FAILED_FILES));
+}
+
+/** Passes the history through, keeping the newest map run it meets (`MapRunStarted`'s mapRunArn) in `seen`. */
+async function* watchMapRuns(events: AsyncIterable<HistoryEvent>, seen: { mapRunArn?: string }): AsyncIterable<HistoryEvent> {
+  for await (const event of events) {
+    const mapRunArn = event.mapRunStartedEventDetails?.mapRunArn;
+    if (seen.mapRunArn === undefined && mapRunArn !== undefined) seen.mapRunArn = mapRunArn;
+    yield event;
+  }
+}
+
+/**
+ * A failed child as the run manifest records a failed file, in the ResultWriter reader's shape
+ * (core/manifest/ingest-results.ts): the object its input carried, its error (its status when it has none: a timeout)
+ * and its cause (the Lambda error document, or the ECS task's SendTaskFailure cause).
+ */
+function failedIngest(child: FailedChildExecution): FailedIngest {
+  const object = childObject(child.input);
+  return { ...(object ? { object } : {}), error: child.error ?? child.status, cause: child.cause ?? '' };
+}
+
+function childObject(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(input) as { object?: { bucket?: unknown; key?: unknown } } | null;
+    const { bucket, key } = parsed?.object ?? {};
+    return typeof bucket === 'string' && typeof key === 'string' ? `s3://${bucket}/${key}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function alreadyRecorded(key: string, execution: { arn: string; redriveCount: number }, deps: RecordFailureDeps): Promise<boolean> {

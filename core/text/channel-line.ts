@@ -65,20 +65,20 @@ export function channelLineSql(labelColumn: string, textColumn: string): string 
 }
 
 /**
- * The query that produces a channel's lines from a feature query returning `label` and `text`: one column, `line`.
- * Wrapped for Athena as (proposal; the lead wires it):
- * `UNLOAD (<this>) TO 's3://…/features/<pipeline>/<runId>/<split>/' WITH (format = 'TEXTFILE')`.
+ * The query that produces a channel's lines from a feature query returning `label` and `text`: one column, `line`,
+ * then the `carry` columns unchanged (the split, which UNLOAD's `partitioned_by` needs last).
+ * StartFeatureQuery unloads it (core/features/feature-sql.ts) as
+ * `UNLOAD (<this>) TO 's3://…/features/<pipeline>/<runId>/' WITH (format = 'TEXTFILE', partitioned_by = ARRAY['split'])`.
  * Athena's UNLOAD documentation (https://docs.aws.amazon.com/athena/latest/ug/unload.html): TEXTFILE output is
  * always gzip ("Athena uses gzip for the JSON and TEXTFILE formats"; `compression` applies to ORC and Parquet only),
  * the field delimiter defaults to `\001` (irrelevant with one column), and results are written "to multiple files in
- * parallel" with no global order. So the local writer must gzip too, and byte equality holds for the decompressed,
- * concatenated lines in the order of the ORDER BY (a hash order, see {@link orderChannelLines}), not per file. BlazingText expects "a single preprocessed text
- * file" per channel (same BlazingText page, Input/Output Interface): the UNLOAD parts must be concatenated and
- * decompressed into one object before training (File mode; `CompressionType` applies to Pipe mode only).
+ * parallel". BlazingText expects "a single preprocessed text file" per channel (same BlazingText page, Input/Output
+ * Interface): GetFeatureQueryState gunzips and concatenates the parts, in name order, into one `data.txt`
+ * (core/features/channel-merge.ts; File mode, `CompressionType` applies to Pipe mode only).
  */
-export function channelSelectSql(featureQuery: string, labelColumn = 'label', textColumn = 'text'): string {
+export function channelSelectSql(featureQuery: string, labelColumn = 'label', textColumn = 'text', carry: readonly string[] = []): string {
   return [
-    `SELECT ${channelLineSql(labelColumn, textColumn)} AS line`,
+    `SELECT ${[`${channelLineSql(labelColumn, textColumn)} AS line`, ...carry].join(', ')}`,
     `FROM (\n${featureQuery}\n) AS features`,
     `WHERE ${labelColumn} IS NOT NULL AND ${labelColumn} <> ''`,
     'ORDER BY to_hex(md5(to_utf8(line))), line',

@@ -84,3 +84,40 @@ export function majorityBaselineAccuracy(actual: readonly string[]): number {
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
+
+/** Sluice's evaluation keys of a text model, as the gate and the registry see them (`evaluation:<key>`). */
+export const TEXT_EVALUATION_PREFIX = 'evaluation:';
+
+/** The confusion matrix's key in a job's evaluation: kept in the record and the manifest, never a gate metric. */
+export const CONFUSION_MATRIX_KEY = 'confusion_matrix';
+
+/**
+ * A text model's evaluation as a trainer reports it in `JobStatus.evaluation` (EvaluateModel prefixes each number
+ * with `evaluation:`): `accuracy`, `macro_f1`, `precision@<label>`, `recall@<label>`, `f1@<label>` with the user's
+ * labels, `rows`, and `confusion_matrix` (`[actual][predicted]` counts, not a number, so not a gate metric).
+ */
+export function textEvaluation(metrics: ClassificationMetrics): Record<string, number | ClassificationMetrics['confusionMatrix']> {
+  const evaluation: Record<string, number | ClassificationMetrics['confusionMatrix']> = { accuracy: metrics.accuracy, macro_f1: metrics.macroF1 };
+  for (const { label, precision, recall, f1 } of metrics.perClass) {
+    evaluation[`precision@${label}`] = precision;
+    evaluation[`recall@${label}`] = recall;
+    evaluation[`f1@${label}`] = f1;
+  }
+  evaluation['rows'] = metrics.rows;
+  evaluation[CONFUSION_MATRIX_KEY] = metrics.confusionMatrix;
+  return evaluation;
+}
+
+/**
+ * Whether `metric` is one a text model's gate may use: BlazingText's `validation:accuracy` (the trainer's final
+ * metric, in both runtimes) or one of Sluice's `evaluation:` numbers of {@link textEvaluation} (per-label ones name
+ * a label of the user's data, which only the run knows, so any label is accepted here).
+ */
+export function isTextGateMetric(metric: string): boolean {
+  return (
+    metric === 'validation:accuracy' ||
+    metric === 'evaluation:accuracy' ||
+    metric === 'evaluation:macro_f1' ||
+    /^evaluation:(precision|recall|f1)@.+$/.test(metric)
+  );
+}

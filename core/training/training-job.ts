@@ -3,6 +3,7 @@ import { TerminalStepError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../ports/trainer.js';
 import { trainingJobName, tuningJobName } from '../run/job-names.js';
+import { checkBlazingTextHyperparameters } from './blazingtext-hyperparameters.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
@@ -54,12 +55,27 @@ function stringify(values: Readonly<Record<string, string | number | boolean>>):
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 }
 
+/**
+ * The hyperparameters a job of the spec's algorithm gets, as strings. BlazingText: the checked supervised-mode set
+ * with its documented defaults filled and booleans spelled `True` / `False` (core/training/blazingtext-hyperparameters.ts;
+ * the spec loader refused any problem already), so both runtimes train with the same explicit values.
+ */
+export function requestHyperparameters(spec: PipelineSpec): Record<string, string> {
+  const training = spec.training;
+  if (!training) throw new TrainingFailedError(`Pipeline ${spec.name} has no training section`);
+  if (training.algorithm !== 'blazingtext') return stringify(training.hyperparameters);
+  const tunedMode = spec.tuning?.enabled === true && spec.tuning.ranges['mode'] !== undefined;
+  const check = checkBlazingTextHyperparameters(tunedMode ? { mode: 'supervised', ...training.hyperparameters } : training.hyperparameters);
+  if (check.problems.length > 0) throw new TrainingFailedError(`Pipeline ${spec.name}: ${check.problems.join('; ')}`);
+  return { ...check.values };
+}
+
 function trainingBase(spec: PipelineSpec, run: RunContext, features: FeatureProgress): Omit<TrainingRequest, 'jobName'> {
   const training = spec.training;
   if (!training) throw new TrainingFailedError(`Pipeline ${spec.name} has no training section`);
   return {
-    algorithm: 'xgboost',
-    hyperparameters: stringify(training.hyperparameters),
+    algorithm: training.algorithm,
+    hyperparameters: requestHyperparameters(spec),
     trainUri: features.train.location,
     validationUri: features.validation.location,
     outputUri: `s3://${run.bucket}/${lakeLayout.modelsPrefix(spec.name)}`,

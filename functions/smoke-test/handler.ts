@@ -1,9 +1,9 @@
 import { stepHandler } from '../../aws/middleware/step-handler.js';
-import { deployDeps } from '../../aws/wiring/sagemaker.js';
+import { smokeTestDeps } from '../../aws/wiring/sagemaker.js';
 import { loadRuntimeConfig } from '../../core/config/runtime-config.js';
 import { smokeTest } from '../../core/steps/smoke-test.js';
 
-const deps = deployDeps(loadRuntimeConfig());
+const deps = smokeTestDeps(loadRuntimeConfig());
 
 /** The SmokeTest state: the registry's step for it, with this function's AWS dependencies. */
 export const handler = stepHandler('SmokeTest', smokeTest, deps);

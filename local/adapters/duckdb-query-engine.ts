@@ -16,8 +16,8 @@ import { LocalJobBoard } from './local-jobs.js';
 /**
  * The local Athena: DuckDB over the lake folder, with every table of the local catalog as a view (Hive partitions
  * typed as the catalog types them) and Trino's functions installed. `UNLOAD … TO 's3://…' WITH (…)` writes into the
- * matching lake folder as its WITH options ask (see {@link writeUnload}): Parquet (Snappy or gzip) or TEXTFILE (gzip
- * CSV, no header, NULL as \N), and `partitioned_by` as Hive folders, `<column>=<value>/`. As with Athena, starting a
+ * matching lake folder as its WITH options ask (see {@link writeUnload}): Parquet (Snappy or gzip) or TEXTFILE (gzip,
+ * no header, no quoting, NULL as \N), and `partitioned_by` as Hive folders, `<column>=<value>/`. As with Athena, starting a
  * query returns at once: it runs in the background of this process (DuckDB works off the event loop) and its status
  * is polled. A request's `timeoutSeconds` stops (interrupts) a query still running then: CANCELLED, `timedOut`.
  */
@@ -101,6 +101,14 @@ export class DuckDbQueryEngine implements QueryEngine {
       // Sessions run with preserve_insertion_order off (core/duckdb/open-duckdb.ts); the feature sets need a stable
       // row order (see writeUnload), set before the confinement locks the configuration.
       await session.connection.run('SET preserve_insertion_order = true');
+      // A partitioned Parquet UNLOAD is one partitioned COPY that keeps its order only on one thread (writeUnload).
+      if (isPartitionedParquet(unload)) {
+        await session.connection.run('SET threads = 1');
+        // The partitioned COPY checks the folder itself ("Cannot access file …/<runId>"), which allowed_directories
+        // (a prefix ending in a separator) leaves out; allowed_paths lets that one path, and no sibling, through
+        // (https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview, "Restricting File Access").
+        await session.connection.run(`SET allowed_paths = [${quoteLiteral(path.resolve(dir))}]`);
+      }
       // The UNLOAD wrapper is not SQL DuckDB knows: DuckDB checks the author's SELECT alone (one SELECT, nothing
       // else), then the statements Sluice wraps it in. Confined, it reads only the tables and writes only this folder.
       await confineDuckDb(session.connection, [...tables, dir]);
@@ -133,14 +141,17 @@ const UNLOAD_TABLE = '__sluice_unload';
 /**
  * Writes an UNLOAD's result into `dir` as Athena would lay it out: one folder per value of the `partitioned_by`
  * columns (`split=train/`), the partition columns left out of the files (they are last in the SELECT list), in the
- * format of the WITH clause. Identical input gives byte-identical files:
+ * format of the WITH clause. Identical input gives byte-identical files, the SELECT runs once (one scan of the table):
  *
- * - The SELECT runs once (one scan of the table) into a temporary table. DuckDB's partitioned `COPY … PARTITION_BY`
- *   would write in one pass too, but it writes row groups in the order its threads finish them and cannot preserve
- *   order (`PRESERVE_ORDER is not supported with these parameters`; duckdb/duckdb#14349, measured here: two runs of the
- *   same COPY gave different files), so the model's rows, and with subsampling the model, would change run to run.
- * - `CREATE TABLE AS` keeps the SELECT's order (`preserve_insertion_order`, DuckDB's default), and each partition is
- *   then one COPY of its rows in that order, to one file named `part-00000.<ext>`: DuckDB's order-preserving COPY.
+ * - Parquet (the XGBoost feature sets): one `COPY … PARTITION_BY`, on one thread. On several, DuckDB's partitioned
+ *   COPY writes row groups in the order its threads finish them and cannot preserve order (`PRESERVE_ORDER is not
+ *   supported with these parameters`; duckdb/duckdb#14349; two runs gave different files), so the model's rows, and
+ *   with subsampling the model, would change run to run. On one it is the fastest deterministic way measured here
+ *   (the churn query over 1M rows, load ~10 on 2 cores: 3.0-5.7 s, against 7.3-11.7 s for the temporary table below,
+ *   5.8-7.5 s for the same COPY on two threads, 4.3-7.5 s for one ordered COPY per split, scanning twice;
+ *   bench/features).
+ * - Otherwise the SELECT runs into a temporary table (`CREATE TABLE AS` keeps its order: `preserve_insertion_order`),
+ *   and each partition is then one COPY of its rows in that order, to one file named `part-00000.<ext>`.
  */
 async function writeUnload(connection: DuckDbSessionConnection, unload: ParsedUnload, dir: string): Promise<void> {
   const format = (unload.options['format'] ?? 'TEXTFILE').toUpperCase();
@@ -149,8 +160,18 @@ async function writeUnload(connection: DuckDbSessionConnection, unload: ParsedUn
   const [copyOptions, extension] =
     format === 'PARQUET'
       ? [`FORMAT parquet, COMPRESSION ${compression === 'snappy' ? 'snappy' : 'gzip'}`, 'parquet']
-      : [`FORMAT csv, COMPRESSION gzip, HEADER false, DELIMITER ${quoteLiteral(unload.options['field_delimiter'] ?? '\u0001')}, NULLSTR '\\N', QUOTE '"'`, 'gz'];
+      : // Athena's TEXTFILE is Hive's LazySimpleSerDe: fields as they are, no quoting, so a BlazingText line holding a
+        // quote or a comma is written unchanged (a quoting CSV writer would wrap it in quotes: not the same bytes).
+        [`FORMAT csv, COMPRESSION gzip, HEADER false, DELIMITER ${quoteLiteral(unload.options['field_delimiter'] ?? '\u0001')}, NULLSTR '\\N', QUOTE '', ESCAPE ''`, 'gz'];
   const partitions = unload.partitionedBy;
+  if (isPartitionedParquet(unload)) {
+    // The session runs on one thread (run): the scan reads the files in order, and DuckDB's partitioned COPY appends
+    // each row to its partition's one file as it comes. `{i}` numbers a partition's files: one each, part-00000.
+    const by = partitions.map(quoteIdentifier).join(', ');
+    const target = quoteLiteral(dir);
+    await runTrinoQuery(connection, unload.select, { copy: (select) => `COPY (\n${select}\n) TO ${target} (${copyOptions}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-0000{i}')` });
+    return;
+  }
   if (partitions.length === 0) {
     const file = quoteLiteral(path.join(dir, `part-00000.${extension}`));
     // The newline ends a trailing `--` comment of the author's SQL before Sluice's closing parenthesis.
@@ -167,6 +188,11 @@ async function writeUnload(connection: DuckDbSessionConnection, unload: ParsedUn
     await connection.run(`COPY (SELECT * EXCLUDE (${columns.join(', ')}) FROM ${UNLOAD_TABLE} WHERE ${where}) TO ${quoteLiteral(path.join(folder, `part-00000.${extension}`))} (${copyOptions})`);
   }
   await connection.run(`DROP TABLE ${UNLOAD_TABLE}`);
+}
+
+/** Parquet with `partitioned_by`: the feature sets of the XGBoost path, written by one partitioned COPY. */
+function isPartitionedParquet(unload: ParsedUnload): boolean {
+  return (unload.options['format'] ?? '').toUpperCase() === 'PARQUET' && unload.partitionedBy.length > 0;
 }
 
 /** Runs the author's SELECT once into {@link UNLOAD_TABLE}, with the same checks `runTrinoQuery` makes. */

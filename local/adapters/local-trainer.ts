@@ -1,5 +1,12 @@
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
+import type { ClassificationMetrics } from '../../core/text/classification-metrics.js';
+import { textEvaluation } from '../fasttext/evaluation.js';
+import { LocalBlazingTextTrainer } from '../fasttext/fasttext-trainer.js';
+import type { FastTextTrainFunction } from '../fasttext/fasttext-trainer.js';
+import { trainFastText } from '../fasttext/train.js';
+import { textTrialRunner } from '../tuning/text-trial-runner.js';
 import { tuneLocally } from '../tuning/tuner.js';
+import type { TrialRunner } from '../tuning/tuner.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
 import { readCsvChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
@@ -29,6 +36,16 @@ export interface LocalTrainerOptions {
    * of `sluice run`. Absent: no progress is formatted.
    */
   progress?: (line: string) => void;
+  /** Trains BlazingText jobs (`trainFastText`; a stand-in in unit tests). */
+  trainText?: FastTextTrainFunction;
+  /**
+   * fastText threads per BlazingText job (default 1). One thread gives the same model bytes and accuracy on every
+   * run with a fixed seed, and on this 2-core machine shared with other work two threads were no faster (reviews:
+   * 6.9-11.3 s with one thread, 14.0-22.9 s with two; docs/research-notes-text.md, section d).
+   */
+  fastTextThreads?: number;
+  /** The `fasttext` command (default `fasttext` on the PATH). */
+  fastTextBinary?: string;
 }
 
 /**
@@ -44,6 +61,11 @@ export class LocalTrainer implements Trainer {
   private readonly jobs = new Map<string, JobStatus>();
   private readonly board: LocalJobBoard;
   private readonly train: TrainFunction;
+  /** BlazingText jobs: fastText, on the same board (so a poll, a stop and the run's end reach them too). */
+  private readonly text: LocalBlazingTextTrainer;
+  private readonly textJobs = new Set<string>();
+  private readonly trainText: FastTextTrainFunction;
+  private readonly fastTextOptions: { threads: number; binary?: string };
   private readonly log: (message: string, fields: Record<string, unknown>) => void;
   private readonly progress: ((line: string) => void) | undefined;
   /** Whether a tuning job reads its channels once for all trials: for the real trainer (a stand-in reads nothing). */
@@ -58,10 +80,17 @@ export class LocalTrainer implements Trainer {
     this.log = options.log ?? (() => undefined);
     this.progress = options.progress;
     this.shareData = options.train === undefined;
+    this.trainText = options.trainText ?? trainFastText;
+    this.fastTextOptions = { threads: options.fastTextThreads ?? 1, ...(options.fastTextBinary === undefined ? {} : { binary: options.fastTextBinary }) };
+    this.text = new LocalBlazingTextTrainer(localPath, { board: this.board, train: this.trainText, log: this.log, ...this.fastTextOptions });
   }
 
   public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
-    if (this.jobs.has(request.jobName)) return { jobName: request.jobName };
+    if (this.jobs.has(request.jobName) || this.textJobs.has(request.jobName)) return { jobName: request.jobName };
+    if (request.algorithm === 'blazingtext') {
+      this.textJobs.add(request.jobName);
+      return this.text.startTraining({ ...request, algorithm: 'blazingtext' });
+    }
     this.jobs.set(request.jobName, { state: 'InProgress' });
     // Report the artifact where SageMaker would: the registry and the deployment address the lake, not a disk path.
     const artifact = `${request.outputUri}${request.jobName}/output/model.tar.gz`;
@@ -76,6 +105,7 @@ export class LocalTrainer implements Trainer {
   }
 
   public async trainingStatus(jobName: string): Promise<JobStatus> {
+    if (this.textJobs.has(jobName)) return this.text.trainingStatus(jobName);
     return this.jobs.get(jobName) ?? { state: 'Failed', failureReason: `Could not find training job "${jobName}"` };
   }
 
@@ -105,7 +135,8 @@ export class LocalTrainer implements Trainer {
    * has one training or tuning job, so stopping the board's jobs stops this one; an ended job is left as it is.
    */
   public async stopTraining(jobName: string): Promise<void> {
-    if (this.jobs.get(jobName)?.state === 'InProgress') this.board.stopAll(`training job ${jobName} stopped`);
+    const status = this.textJobs.has(jobName) ? await this.text.trainingStatus(jobName) : this.jobs.get(jobName);
+    if (status?.state === 'InProgress') this.board.stopAll(`training job ${jobName} stopped`);
   }
 
   /** Stops the tuning job if it still runs, as {@link stopTraining}. */
@@ -139,6 +170,7 @@ export class LocalTrainer implements Trainer {
    * training's `maxRuntimeSeconds`, as SageMaker bounds every training job of a tuning job.
    */
   private async tune(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
+    if (request.training.algorithm === 'blazingtext') return this.tuneText(request, signal);
     const limitMs = request.training.maxRuntimeSeconds * 1000;
     let trial = 0;
     const trainTrial: TrainFunction = async (trialRequest, options) => {
@@ -208,6 +240,66 @@ export class LocalTrainer implements Trainer {
       metrics: { ...best.metrics },
       bestTrainingJobName: bestJob,
       evaluation: await this.evaluate(modelArtifact, request.training.validationUri),
+    };
+  }
+
+  /**
+   * A BlazingText tuning job: trials trained by fastText one at a time (`text-trial-runner.ts`), each bounded by the
+   * training's `maxRuntimeSeconds`. fastText reports no per-epoch metric, so early stopping and Hyperband's halving
+   * stop nothing (see the runner). The best trial's evaluation is the one its training computed on the validation
+   * set (kept per trial here), so its 400 MB model is not loaded a second time.
+   */
+  private async tuneText(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
+    const limitMs = request.training.maxRuntimeSeconds * 1000;
+    const evaluations = new Map<string, ClassificationMetrics>();
+    let trial = 0;
+    const trainTrial: FastTextTrainFunction = async (trialRequest, options) => {
+      const trialJob = trialJobName(request.jobName, trial++);
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new Error(`${trialJob} ran past ${request.training.maxRuntimeSeconds} s`)), limitMs);
+      try {
+        const result = await this.trainText(trialRequest, { ...options, signal: AbortSignal.any([signal, timeout.signal, ...(options.signal ? [options.signal] : [])]) });
+        this.log('tuning trial trained', { jobName: trialJob, algorithm: 'blazingtext', threads: result.threads, durationMs: Math.round(result.durationMs) });
+        if (result.validationMetrics) evaluations.set(result.modelArtifact, result.validationMetrics);
+        return result;
+      } catch (error) {
+        if (timeout.signal.aborted && !signal.aborted) throw new TrialTimeoutError(trialJob, { cause: error });
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const runner: TrialRunner = textTrialRunner({
+      tuningJobName: request.jobName,
+      objectiveMetric: request.objective.metric,
+      staticHyperparameters: request.training.hyperparameters,
+      train: this.localPath(request.training.trainUri),
+      validation: this.localPath(request.training.validationUri),
+      outputRoot: this.localPath(request.training.outputUri),
+      trainOptions: this.fastTextOptions,
+      trainFunction: trainTrial,
+    });
+    const progress = this.progress;
+    let best;
+    try {
+      ({ best } = await tuneLocally(
+        { ...request, seed: 0 },
+        runner,
+        progress ? { onTrial: (done, total, bestSoFar) => progress(trialProgressLine(`tuning ${request.jobName}`, done, total, request.objective.metric, bestSoFar)) } : {},
+      ));
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      throw cause instanceof TrialTimeoutError ? cause : error;
+    }
+    const bestJob = trialJobName(request.jobName, best.index);
+    const evaluation = best.modelArtifact === undefined ? undefined : evaluations.get(best.modelArtifact);
+    return {
+      state: 'Completed',
+      modelArtifact: `${request.training.outputUri}${bestJob}/output/model.tar.gz`,
+      hyperparameters: { ...request.training.hyperparameters, ...best.hyperparameters },
+      metrics: { ...best.metrics },
+      bestTrainingJobName: bestJob,
+      ...(evaluation ? { evaluation: textEvaluation(evaluation) } : {}),
     };
   }
 

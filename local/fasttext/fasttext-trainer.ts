@@ -5,13 +5,13 @@
  * `MaxRuntimeExceeded`, as SageMaker ends it), and a job name already used answers with that job. The model is
  * written where SageMaker would write it: `<outputUri><jobName>/output/model.tar.gz`.
  *
- * The request mirrors the port's `TrainingRequest` with `algorithm: 'blazingtext'`; the port does not take that
- * algorithm yet (the lead wires it).
+ * `LocalTrainer` (`local/adapters/local-trainer.ts`) hands it the port's `TrainingRequest`s whose algorithm is
+ * `blazingtext`, on the same job board.
  */
 import type { JobStatus, TrainingResources } from '../../core/ports/trainer.js';
 import type { RawBlazingTextHyperparameters } from '../../core/training/blazingtext-hyperparameters.js';
 import { LocalJobBoard } from '../adapters/local-jobs.js';
-import { MAX_RUNTIME_EXCEEDED } from '../adapters/local-trainer.js';
+import { textEvaluation } from './evaluation.js';
 import type { FastTextTrainOptions, FastTextTrainRequest, FastTextTrainResult } from './train.js';
 import { trainFastText } from './train.js';
 
@@ -79,7 +79,7 @@ export class LocalBlazingTextTrainer {
           state: 'Completed',
           modelArtifact: artifact,
           metrics: { ...result.finalMetrics },
-          ...(result.validationMetrics ? { evaluation: { ...result.validationMetrics } as Record<string, unknown> } : {}),
+          ...(result.validationMetrics ? { evaluation: textEvaluation(result.validationMetrics) } : {}),
         };
       },
       (status) => this.settle(request.jobName, status),
@@ -88,7 +88,9 @@ export class LocalBlazingTextTrainer {
         seconds: request.maxRuntimeSeconds,
         status: () => ({
           state: 'Stopped',
-          secondaryStatus: MAX_RUNTIME_EXCEEDED,
+          // SageMaker's SecondaryStatus for a job stopped at its limit (MAX_RUNTIME_EXCEEDED in local-trainer.ts,
+          // written out here because local-trainer.ts imports this module).
+          secondaryStatus: 'MaxRuntimeExceeded',
           failureReason: `The training job ran past MaxRuntimeInSeconds (${request.maxRuntimeSeconds} s) and was stopped`,
         }),
       },

@@ -11,7 +11,7 @@
  * table (buckets × dim floats) that compresses little, and level 1 costs a fraction of level 6's time.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { FastTextError } from './errors.js';
@@ -61,4 +61,37 @@ export async function isGzip(path: string): Promise<boolean> {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   const head = Buffer.concat(chunks);
   return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * fastText's file magic: the first int32 (little-endian) of every `.bin` it writes (`FASTTEXT_FILEFORMAT_MAGIC_INT32`
+ * 793712314 in facebookresearch/fastText src/fasttext.cc).
+ */
+const FASTTEXT_MAGIC = 793712314;
+
+/**
+ * Whether a model artifact is a fastText/BlazingText model: a `model.tar.gz` holding `model.bin`, or a bare `.bin`
+ * starting with fastText's magic. XGBoost's archives hold `xgboost-model` instead, so the kind comes from the
+ * artifact itself and no registry field can disagree with it.
+ */
+export async function isFastTextModel(path: string): Promise<boolean> {
+  if (await isGzip(path)) {
+    let found = false;
+    await tar.list({
+      file: path,
+      filter: (entry) => {
+        found ||= entry === FASTTEXT_MODEL_FILE || entry === `./${FASTTEXT_MODEL_FILE}`;
+        return false;
+      },
+    });
+    return found;
+  }
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.readInt32LE(0) === FASTTEXT_MAGIC;
+  } finally {
+    await handle.close();
+  }
 }

@@ -126,8 +126,11 @@ export async function evaluateFile(modelBin: string, channelFile: string, binary
   }
 }
 
-/** One file for a channel: the file itself, or the folder's part files (sorted, gunzipped) concatenated. */
-async function gatherChannel(path: string, target: string): Promise<string> {
+/**
+ * One file for a channel: the file itself, or the folder's part files (sorted, gunzipped) concatenated into
+ * `target`; returns the file to read.
+ */
+export async function gatherChannel(path: string, target: string): Promise<string> {
   const info = await stat(path);
   const parts = info.isDirectory()
     ? (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(path, e.name)).sort()

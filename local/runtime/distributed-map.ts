@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { FailedChildExecution } from '../../core/ports/execution-history.js';
 import type { ObjectStore } from '../../core/ports/object-store.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../xgboost/worker-runtime.js';
@@ -52,6 +53,12 @@ export interface DistributedMapOptions {
    * events (the run's progress and summary show `ValidateAndPartition[3]`, and where a file failed).
    */
   onChildEvent?: (event: Record<string, unknown>) => void;
+  /**
+   * Receives a map run that failed past its tolerated failures, with its failed children, before the Map fails: what
+   * the cloud's RecordFailure finds with ListExecutions by `mapRunArn` and DescribeExecution (the local failure
+   * recorder hands them to the same step).
+   */
+  onMapRunFailed?: (run: { state: string; mapRunArn: string; failedChildren: FailedChildExecution[] }) => void;
 }
 
 const ECS_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
@@ -159,6 +166,7 @@ export async function runDistributedMap(
   if (failed.length > toleratedCount && (failed.length * 100) / Math.max(items.length, 1) > toleratedPercent) {
     // Step Functions fails the Map with this name; the message says which file failed and why, as the map run's
     // failed child does in the console, so a person reading the local summary need not open the result files.
+    options.onMapRunFailed?.({ state: name, mapRunArn, failedChildren: failed.map((r) => ({ status: r.Status, input: r.Input, ...(r.Error !== undefined ? { error: r.Error } : {}), ...(r.Cause !== undefined ? { cause: r.Cause } : {}) })) });
     const first = failed[0];
     const error = new Error(`${childMessage(first)} (${first?.Error ?? 'Error'}; ${failed.length} of ${items.length} files failed, more than the ${toleratedPercent}% tolerated)`);
     error.name = 'States.ExceedToleratedFailureThreshold';

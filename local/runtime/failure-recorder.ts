@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FailedChildExecution } from '../../core/ports/execution-history.js';
 import type { ExecutionFailure, FailedStatus } from '../../core/run/execution-failure.js';
 import { terminalError } from '../../core/run/execution-failure.js';
 import type { CaughtError, Failure } from '../../core/run/workflow-state.js';
@@ -25,6 +26,23 @@ interface EngineEvent {
 export class FailureRecorder {
   private current: { name: string; input: JSONValue | undefined } | undefined;
   private ending: { status: FailedStatus; error: CaughtError } | undefined;
+  private failedMapRun: { state: string; children: FailedChildExecution[] } | undefined;
+
+  /**
+   * Keeps a Distributed Map's map run that failed past its tolerated failures (distributed-map.ts `onMapRunFailed`):
+   * its children's errors, which the engine's log does not carry (it says only States.ExceedToleratedFailureThreshold).
+   */
+  public mapRunFailed(run: { state: string; failedChildren: FailedChildExecution[] }): void {
+    this.failedMapRun = { state: run.state, children: run.failedChildren };
+  }
+
+  /**
+   * The failed map run's children when the execution failed in that map, as the cloud's RecordFailure lists them by
+   * the map run of the failed state; none when it failed elsewhere.
+   */
+  public failedChildren(): FailedChildExecution[] {
+    return this.failedMapRun !== undefined && this.failedMapRun.state === this.current?.name ? this.failedMapRun.children : [];
+  }
 
   /** Feeds one engine event. */
   public record(raw: unknown): void {
@@ -108,14 +126,15 @@ export async function readExecutionRecord(lakeRoot: string, runId: string): Prom
 
 /**
  * Records a failed local execution: the same RecordFailure step the cloud's status-change rule runs, with the same
- * input, then the record a redrive reads.
+ * input and the failed map run's children (see {@link FailureRecorder.failedChildren}), then the record a redrive reads.
  */
 export async function recordLocalFailure(
   failure: ExecutionFailure,
   deps: RecordFailureDeps,
   execution: { lakeRoot: string; pipeline: string; specFile?: string; definitionHash: string; executionInput: JSONValue },
+  failedChildren: readonly FailedChildExecution[] = [],
 ): Promise<Failure> {
-  const recorded = await recordFailure(failure, deps);
+  const recorded = await recordFailure(failure, deps, failedChildren);
   await saveExecutionRecord(execution.lakeRoot, {
     runId: failure.executionName,
     pipeline: execution.pipeline,

@@ -120,6 +120,8 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const tracker = new StepTracker(options.onStep);
   // The engine runs no Distributed Map and no ECS task: distributed-map.ts emulates both, with the definition's choices.
   const generated = loadDefinition(options.projectRoot);
+  // RecordFailure runs outside the execution, as the cloud's status-change rule runs it (failure-recorder.ts).
+  const recorder = new FailureRecorder();
   const distributed = localDistributedMaps(engineDefinition(generated), {
     store: deps.store,
     lakeBucket: LOCAL_LAKE_BUCKET,
@@ -130,6 +132,8 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     // The children's states show in the progress and the summary (`ValidateAndPartition[3]`); the failure recorder
     // sees only the top level, where a redrive starts (IngestFiles).
     onChildEvent: (event) => tracker.record(event),
+    // A map run that fails names its failed files only to the recorder, as ListExecutions by map run does in the cloud.
+    onMapRunFailed: (run) => recorder.mapRunFailed(run),
   });
   const definition = distributed.definition;
   const stepBindings = localBindings(deps);
@@ -162,8 +166,6 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
       StateMachine: { Id: 'local:sluice', Name: 'sluice' },
     },
   });
-  // RecordFailure runs outside the execution, as the cloud's status-change rule runs it (failure-recorder.ts).
-  const recorder = new FailureRecorder();
   const consuming = (async () => {
     for await (const event of execution.eventLogs) {
       tracker.record(event);
@@ -186,7 +188,7 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const record = { lakeRoot: deps.lakeRoot, pipeline: options.spec.name, specFile: options.spec.file, definitionHash: definitionHash(generated), executionInput };
   const failed = recorder.failure({ name: executionName, startTime, redriveCount });
   if (failed) {
-    await recordLocalFailure(failed, deps, record).catch((error: unknown) => deps.logger.error('could not record the failure', { error: describeError(error) }));
+    await recordLocalFailure(failed, deps, record, recorder.failedChildren()).catch((error: unknown) => deps.logger.error('could not record the failure', { error: describeError(error) }));
   } else if (options.resume) {
     await saveExecutionRecord(deps.lakeRoot, { runId: executionName, pipeline: options.spec.name, specFile: options.spec.file, status: 'SUCCEEDED', definitionHash: record.definitionHash, startTime, executionInput, redriveCount });
   }

@@ -146,3 +146,12 @@ export class ServeRefusedError extends ServingError {
     super(message);
   }
 }
+
+/** 400: a text request whose JSON parses but asks for something the endpoint cannot give (a `k` out of range). */
+export class TextRequestError extends InvocationError {
+  public override readonly name = 'TextRequestError';
+
+  public constructor(message: string) {
+    super(400, message);
+  }
+}

@@ -1,6 +1,6 @@
 -- Reviews features, in Athena's dialect (Trino); the local engine (DuckDB) runs it unchanged.
--- DRAFT (issue 11): Sluice will wrap this query (core/text/channel-line.ts) into BlazingText's input, one line per
--- review: "__label__<score> <text>". So: return the label and the normalised text, nothing else.
+-- Sluice wraps this query (core/text/channel-line.ts) into BlazingText's input, one line per review:
+-- "__label__<score> <text>". So: return the label and the normalised text, nothing else.
 --
 -- Normalisation, written with functions that behave the same on Athena and DuckDB:
 -- - lower(): both engines lower-case by Unicode rules.

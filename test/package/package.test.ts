@@ -33,6 +33,9 @@ import { ZipArchive } from './zip-archive.js';
 
 /** Packaging bundles every function and zips DuckDB's 70 MB library: allow for a slow, busy machine. */
 const PACKAGE_TIMEOUT_MS = 420_000;
+// A hang guard for starting Node on an unpacked zip: loading a bundle (DuckDB's native binding in one) takes well under a
+// second on a quiet machine and several on a shared one; only a hang should fail the test.
+const CHILD_NODE_TIMEOUT_MS = 120_000;
 const ORCHESTRATION_ZIP_LIMIT = 300 * 1024;
 
 /** The function that runs DuckDB; every other function orchestrates and must stay small. */
@@ -166,6 +169,9 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     's3:ListBucket': [BUCKET],
     'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
     'states:GetExecutionHistory': [stackArn('states', 'execution:sluice-dev:*')],
+    // A failed IngestFiles map run's children (issue 10): listed by map run, described one by one.
+    'states:ListExecutions': [stackArn('states', 'mapRun:sluice-dev/*')],
+    'states:DescribeExecution': [stackArn('states', 'execution:sluice-dev:*'), stackArn('states', 'execution:sluice-dev/*')],
     'sagemaker:StopTrainingJob': [TRAINING_JOBS],
     'sagemaker:StopHyperParameterTuningJob': [TUNING_JOBS],
     'athena:StopQueryExecution': WORKGROUPS,
@@ -174,7 +180,12 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
   'start-feature-query': FEATURE_QUERY_PERMISSIONS,
   // A redriven execution re-runs only this state, which then starts the queries again (issue 10, item 3).
-  'get-feature-query-state': { ...FEATURE_QUERY_PERMISSIONS, 'athena:GetQueryExecution': WORKGROUPS },
+  // A text pipeline's channel parts are read back and merged into one data.txt (issue 11).
+  'get-feature-query-state': {
+    ...FEATURE_QUERY_PERMISSIONS,
+    'athena:GetQueryExecution': WORKGROUPS,
+    's3:GetObject': [...(FEATURE_QUERY_PERMISSIONS['s3:GetObject'] ?? []), objects('features/')],
+  },
   'start-training': {
     'sagemaker:CreateTrainingJob': [TRAINING_JOBS],
     'sagemaker:AddTags': [TRAINING_JOBS],
@@ -559,7 +570,7 @@ describe('serverless.yml', () => {
       expect(Object.fromEntries(Object.entries(own).map(([key, value]) => [key, describeRef(value)]))).toEqual(EXPECTED_ENVIRONMENT[folder] ?? {});
     });
 
-    it('sizes validate-and-partition for DuckDB and keeps the others small when packaged', () => {
+    it('sizes validate-and-partition for DuckDB and GetFeatureQueryState for the text channel merge, and keeps the others small when packaged', () => {
       // Prepare
       const folders = functionFolders();
 
@@ -574,7 +585,9 @@ describe('serverless.yml', () => {
       // Assess
       // deploy/lambda-memory.md: the size with the least cost per GB ingested.
       expect(sizes[DUCKDB_FUNCTION]).toEqual({ memory: 1769, timeout: 900, disk: 10240 });
-      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION)) {
+      // It merges a text pipeline's channel parts into one file through /tmp (issue 11, core/features/channel-merge.ts).
+      expect(sizes['get-feature-query-state']).toEqual({ memory: 1024, timeout: 900, disk: 10240 });
+      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION && f !== 'get-feature-query-state')) {
         expect(sizes[folder]).toEqual({ memory: expect.any(Number), timeout: expect.any(Number), disk: 512 });
         expect(sizes[folder]?.memory).toBeLessThanOrEqual(512);
         expect(sizes[folder]?.timeout).toBeLessThanOrEqual(60);
@@ -1512,7 +1525,7 @@ describe('serverless.yml', () => {
 
       // Assess
       expect(printed).toBe('function');
-    });
+    }, CHILD_NODE_TIMEOUT_MS);
 
     it('runs a DuckDB query from the unpacked validate-and-partition zip when Lambda loads DuckDB', async () => {
       // Prepare
@@ -1528,7 +1541,7 @@ describe('serverless.yml', () => {
 
       // Assess
       expect(JSON.parse(printed)).toEqual([[42]]);
-    });
+    }, CHILD_NODE_TIMEOUT_MS);
 
     it.each(SPEC_READERS)('ships every pipeline spec and its SQL, and no sample data, in %s when packaged', (folder) => {
       // Prepare

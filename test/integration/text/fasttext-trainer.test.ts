@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { majorityBaselineAccuracy } from '../../../core/text/classification-metrics.js';
-import type { ClassificationMetrics } from '../../../core/text/classification-metrics.js';
 import { fromFastTextLabel } from '../../../core/text/label-mapping.js';
 import { LocalJobBoard } from '../../../local/adapters/local-jobs.js';
+import { LocalModelEvaluator } from '../../../local/adapters/local-model-evaluator.js';
 import { LocalBlazingTextTrainer } from '../../../local/fasttext/fasttext-trainer.js';
 import type { BlazingTextTrainingRequest } from '../../../local/fasttext/fasttext-trainer.js';
 import { extractFastTextModel } from '../../../local/fasttext/model-archive.js';
@@ -74,13 +74,33 @@ describe('LocalBlazingTextTrainer', () => {
       const entries: string[] = [];
       await tar.list({ file: localPath(status.modelArtifact ?? ''), onReadEntry: (entry) => entries.push(entry.path) });
       expect(entries).toEqual(['model.bin']);
-      const evaluation = status.evaluation as unknown as ClassificationMetrics;
-      expect(status.metrics?.['validation:accuracy']).toBe(evaluation.accuracy);
-      expect(evaluation.labels).toEqual(['great', 'other']);
-      expect(evaluation.rows).toBe(reviewsValidation.length);
-      expect(evaluation.accuracy).toBeGreaterThan(majorityBaselineAccuracy(labelsOf(reviewsValidation)));
+      const evaluation = status.evaluation ?? {};
+      const accuracy = Number(evaluation['accuracy']);
+      expect(status.metrics?.['validation:accuracy']).toBe(accuracy);
+      expect(Object.keys(evaluation['confusion_matrix'] as object)).toEqual(['great', 'other']);
+      expect(Object.keys(evaluation).filter((key) => key.includes('@')).sort()).toEqual(['f1@great', 'f1@other', 'precision@great', 'precision@other', 'recall@great', 'recall@other']);
+      expect(evaluation['rows']).toBe(reviewsValidation.length);
+      expect(accuracy).toBeGreaterThan(majorityBaselineAccuracy(labelsOf(reviewsValidation)));
       // eslint-disable-next-line no-console
-      console.info(`reviews: accuracy ${evaluation.accuracy.toFixed(4)} macro-F1 ${evaluation.macroF1.toFixed(4)} baseline ${majorityBaselineAccuracy(labelsOf(reviewsValidation)).toFixed(4)}`);
+      console.info(`reviews: accuracy ${accuracy.toFixed(4)} macro-F1 ${Number(evaluation['macro_f1']).toFixed(4)} baseline ${majorityBaselineAccuracy(labelsOf(reviewsValidation)).toFixed(4)}`);
+    });
+
+    it('scores the model with the evaluator as its training job did when the gate evaluates it on the validation channel', async () => {
+      // Prepare
+      const board = new LocalJobBoard();
+      const trainer = new LocalBlazingTextTrainer(localPath, { board });
+      await trainer.startTraining(request('reviews-gate', 'reviews'));
+      const status = await settled(trainer, board, 'reviews-gate');
+
+      // Act
+      const metrics = await new LocalModelEvaluator(localPath).evaluate(status.modelArtifact ?? '', 'lake://reviews/validation/');
+
+      // Assess
+      const evaluation = status.evaluation ?? {};
+      expect(metrics['evaluation:accuracy']).toBe(evaluation['accuracy']);
+      expect(metrics['evaluation:macro_f1']).toBe(evaluation['macro_f1']);
+      expect(metrics['evaluation:f1@great']).toBe(evaluation['f1@great']);
+      expect(metrics).not.toHaveProperty('evaluation:rows');
     });
 
     it('writes the same archive bytes when the same job is trained twice with one thread', async () => {
@@ -133,12 +153,16 @@ describe('LocalBlazingTextTrainer', () => {
 
       // Assess
       expect(status).toMatchObject({ state: 'Completed' });
-      const evaluation = status.evaluation as unknown as ClassificationMetrics;
-      expect(evaluation.labels).toContain('Twitter for iPhone');
-      expect(evaluation.confusionMatrix['Twitter for Android']?.['Twitter for Android']).toBeGreaterThan(0);
-      expect(evaluation.accuracy).toBeGreaterThan(majorityBaselineAccuracy(labelsOf(validation)));
+      const evaluation = status.evaluation ?? {};
+      const classes = [...new Set(labelsOf(validation))];
+      for (const label of classes) expect(typeof evaluation[`f1@${label}`]).toBe('number');
+      expect(classes).toContain('Twitter for iPhone');
+      const matrix = evaluation['confusion_matrix'] as Record<string, Record<string, number>>;
+      expect(matrix['Twitter for Android']?.['Twitter for Android']).toBeGreaterThan(0);
+      const accuracy = Number(evaluation['accuracy']);
+      expect(accuracy).toBeGreaterThan(majorityBaselineAccuracy(labelsOf(validation)));
       // eslint-disable-next-line no-console
-      console.info(`tweets: accuracy ${evaluation.accuracy.toFixed(4)} macro-F1 ${evaluation.macroF1.toFixed(4)} baseline ${majorityBaselineAccuracy(labelsOf(validation)).toFixed(4)}`);
+      console.info(`tweets: accuracy ${accuracy.toFixed(4)} macro-F1 ${Number(evaluation['macro_f1']).toFixed(4)} baseline ${majorityBaselineAccuracy(labelsOf(validation)).toFixed(4)}`);
     });
   });
 });

@@ -197,8 +197,10 @@ describe('local workflow: ingest', () => {
       expect(await readFile(lakePath(lake, 'incoming/orders/broken.csv'))).toEqual(Buffer.from(content));
       expect(await lakeFiles(lake, 'raw/orders')).toHaveLength(1);
       expect(summary.rows).toEqual({ input: 0, valid: 0, quarantined: 0 });
-      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${summary.runId}.json`), 'utf8')) as { status: string; error: { name: string } };
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${summary.runId}.json`), 'utf8')) as { status: string; error: { name: string }; failedFiles?: { object?: string; error: string; cause: string }[] };
       expect(manifest).toMatchObject({ status: 'FAILED', error: { name: 'States.ExceedToleratedFailureThreshold' } });
+      // The map run's failed child, as the cloud's RecordFailure reads it by map run: the file and its own error.
+      expect(manifest.failedFiles).toEqual([{ object: 's3://lake/incoming/orders/broken.csv', error: 'UnreadableFileError', cause: expect.stringContaining('"errorType":"UnreadableFileError"') as unknown as string }]);
     });
   });
 

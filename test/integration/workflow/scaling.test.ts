@@ -67,6 +67,9 @@ describe('local workflow: scaling ingest', () => {
       expect(summary.error?.message).toMatch(/^s3:\/\/lake\/incoming\/orders\/broken\.csv/);
       expect(summary.error?.message).toContain('(UnreadableFileError; 1 of 1 files failed');
       expect(await lakeFiles(lake, 'curated')).toEqual([]);
+      // The failed run's manifest names the file and the task's own error (SendTaskFailure's), not only the map's.
+      const manifest = JSON.parse(await readFile(lakePath(lake, `runs/orders/${summary.runId}.json`), 'utf8')) as { failedFiles?: { object?: string; error: string }[] };
+      expect(manifest.failedFiles).toMatchObject([{ object: 's3://lake/incoming/orders/broken.csv', error: 'UnreadableFileError' }]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { AthenaClient, InvalidRequestException, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { SageMakerClient, StopHyperParameterTuningJobCommand, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AthenaQueryEngine } from '../../../aws/adapters/athena-query-engine.js';
 import { SageMakerTrainer } from '../../../aws/adapters/sagemaker-trainer.js';
@@ -84,6 +84,66 @@ describe('RecordFailure adapters', () => {
 
       // Act / Assess
       await expect(firstEvents(history, 1)).rejects.toBeInstanceOf(TransientServiceError);
+    });
+  });
+
+  describe('SfnExecutionHistory map run children', () => {
+    const history = new SfnExecutionHistory(new SFNClient({ region: 'us-east-1' }));
+    const MAP_RUN = 'arn:aws:states:us-east-1:123456789012:mapRun:sluice-dev/IngestFiles:5e1c';
+    const child = (id: string): string => `arn:aws:states:us-east-1:123456789012:execution:sluice-dev/IngestFiles:${id}`;
+    const childInput = (key: string): string => JSON.stringify({ run: { runId: 'r' }, object: { bucket: 'lake', key } });
+    const item = (id: string) => ({ executionArn: child(id), stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-dev/IngestFiles', name: id, status: 'FAILED' as const, startDate: new Date(0) });
+
+    it('lists the failed, then the timed-out children by map run and describes each when the map run failed', async () => {
+      // Prepare: the SDK's paginator reuses one input object, so each request is copied as it is sent
+      const listed: Record<string, unknown>[] = [];
+      sfn.on(ListExecutionsCommand).callsFake((input: Record<string, unknown>) => {
+        listed.push({ ...input });
+        if (input.statusFilter === 'FAILED' && input.nextToken === undefined) return { executions: [item('a')], nextToken: 'more' };
+        if (input.statusFilter === 'FAILED') return { executions: [item('b')] };
+        return { executions: [item('c')] };
+      });
+      sfn.on(DescribeExecutionCommand, { executionArn: child('a') }).resolves({ status: 'FAILED', input: childInput('incoming/churn/a.csv'), error: 'ContractViolationError', cause: '{"errorMessage":"a"}' });
+      sfn.on(DescribeExecutionCommand, { executionArn: child('b') }).resolves({ status: 'FAILED', input: childInput('incoming/churn/b.csv'), error: 'States.TaskFailed', cause: 'b' });
+      sfn.on(DescribeExecutionCommand, { executionArn: child('c') }).resolves({ status: 'TIMED_OUT', input: childInput('incoming/churn/c.csv') });
+
+      // Act
+      const children = await history.failedChildren(MAP_RUN, 10);
+
+      // Assess
+      expect(listed).toEqual([
+        { mapRunArn: MAP_RUN, statusFilter: 'FAILED', maxResults: 1000 },
+        { mapRunArn: MAP_RUN, statusFilter: 'FAILED', maxResults: 1000, nextToken: 'more' },
+        { mapRunArn: MAP_RUN, statusFilter: 'TIMED_OUT', maxResults: 1000 },
+      ]);
+      expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input)).toEqual([{ executionArn: child('a') }, { executionArn: child('b') }, { executionArn: child('c') }]);
+      expect(children).toEqual([
+        { status: 'FAILED', input: childInput('incoming/churn/a.csv'), error: 'ContractViolationError', cause: '{"errorMessage":"a"}' },
+        { status: 'FAILED', input: childInput('incoming/churn/b.csv'), error: 'States.TaskFailed', cause: 'b' },
+        { status: 'TIMED_OUT', input: childInput('incoming/churn/c.csv'), error: undefined, cause: undefined },
+      ]);
+    });
+
+    it('describes no more children than the limit when many failed', async () => {
+      // Prepare
+      sfn.on(ListExecutionsCommand).resolves({ executions: [item('a'), item('b'), item('c')], nextToken: 'more' });
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', input: childInput('incoming/churn/x.csv'), error: 'E', cause: 'c' });
+
+      // Act
+      const children = await history.failedChildren(MAP_RUN, 2);
+
+      // Assess
+      expect(children).toHaveLength(2);
+      expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(1);
+      expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(2);
+    });
+
+    it('turns a throttle into TransientServiceError when Step Functions throttles the listing', async () => {
+      // Prepare
+      sfn.on(ListExecutionsCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+
+      // Act / Assess
+      await expect(history.failedChildren(MAP_RUN, 10)).rejects.toBeInstanceOf(TransientServiceError);
     });
   });
 

@@ -66,7 +66,7 @@ describe('loadPipelineSpec', () => {
       expect(spec.training?.hyperparameters).toMatchObject({ aft_loss_distribution: 'logistic', aft_loss_distribution_scale: 1.2 });
     });
 
-    it('leaves the hyperparameters of another algorithm alone', () => {
+    it("judges BlazingText's hyperparameters by BlazingText's rules, not XGBoost's, and trains it on C5 by default", () => {
       // Prepare
       const yaml = withTraining('training:\n  algorithm: blazingtext\n  hyperparameters: { mode: supervised, epochs: 10 }\n');
 
@@ -75,6 +75,7 @@ describe('loadPipelineSpec', () => {
 
       // Assess
       expect(spec.training?.algorithm).toBe('blazingtext');
+      expect(spec.training?.instanceType).toBe('ml.c5.xlarge');
     });
   });
 

@@ -5,10 +5,10 @@ import { silentLogger } from '../../../core/log/logger.js';
 import { writeIngestListing } from '../../../core/manifest/ingest-listing.js';
 import type { ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
 import type { RunContext } from '../../../core/run/run-context.js';
-import type { HistoryEvent } from '../../../core/ports/execution-history.js';
+import type { FailedChildExecution, HistoryEvent } from '../../../core/ports/execution-history.js';
 import type { ExecutionFailure } from '../../../core/run/execution-failure.js';
 import type { Evaluation, FeatureProgress, IngestResult, TrainingProgress } from '../../../core/run/workflow-state.js';
-import { recordExecutionFailure, recordFailure } from '../../../core/steps/record-failure.js';
+import { MAX_FAILED_FILES, recordExecutionFailure, recordFailure } from '../../../core/steps/record-failure.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 
 /** A registry that records the decisions it is asked to make. */
@@ -280,6 +280,92 @@ describe('recordExecutionFailure', () => {
     expect(read).toEqual([12, 11, 10, 9, 8, 7, 6]);
     const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest).toMatchObject({ runId: 'run-7', status: 'FAILED', execution: { arn: executionArn, status: 'FAILED', redriveCount: 2, failedState: 'IngestFiles' } });
+  });
+
+  describe('a Distributed Map failed past its tolerated failures', () => {
+    const mapRunArn = 'arn:aws:states:us-east-1:123456789012:mapRun:sluice-dev/IngestFiles:5e1c';
+    const childInput = (key: string): string => JSON.stringify({ run, object: { bucket: 'lake', key, size: 10 }, index: 1 });
+
+    /** The failed map run's children, as ListExecutions + DescribeExecution give them; records what it was asked. */
+    function mapRunsOf(children: FailedChildExecution[]) {
+      const asked: { mapRunArn: string; limit: number }[] = [];
+      return {
+        asked,
+        mapRuns: {
+          async failedChildren(arn: string, limit: number) {
+            asked.push({ mapRunArn: arn, limit });
+            return children;
+          },
+        },
+      };
+    }
+
+    it("records each failed file's key and error from the map run's children when IngestFiles failed", async () => {
+      // Prepare: the children's histories are their own; the parent's holds the map run's ARN and the threshold error
+      const { lake, deps } = await depsIn();
+      const { history } = historyOf([
+        { id: 9, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.ExceedToleratedFailureThreshold', cause: 'The specified tolerated failure threshold was exceeded' } },
+        { id: 8, type: 'MapStateFailed' },
+        { id: 7, type: 'MapRunFailed' },
+        { id: 6, type: 'MapRunStarted', mapRunStartedEventDetails: { mapRunArn } },
+        { id: 5, type: 'MapStateStarted' },
+        { id: 4, type: 'MapStateEntered', stateEnteredEventDetails: { name: 'IngestFiles', input: JSON.stringify({ run }) } },
+      ]);
+      const cause = lambdaCause('ContractViolationError', 'incoming/churn/b.csv: column "tenure" is missing');
+      const { mapRuns, asked } = mapRunsOf([
+        { status: 'FAILED', input: childInput('incoming/churn/b.csv'), error: 'ContractViolationError', cause },
+        { status: 'TIMED_OUT', input: childInput('incoming/churn/c.csv') },
+      ]);
+
+      // Act
+      await recordExecutionFailure(statusEvent('FAILED'), { ...deps, history, mapRuns });
+
+      // Assess
+      expect(asked).toEqual([{ mapRunArn, limit: MAX_FAILED_FILES + 1 }]);
+      const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest.failedFiles).toEqual([
+        { object: 's3://lake/incoming/churn/b.csv', error: 'ContractViolationError', cause },
+        { object: 's3://lake/incoming/churn/c.csv', error: 'TIMED_OUT', cause: '' },
+      ]);
+    });
+
+    it('records at most the cap of failed files when more children failed', async () => {
+      // Prepare
+      const { lake, deps } = await depsIn();
+      const { history } = historyOf([
+        { id: 3, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.ExceedToleratedFailureThreshold' } },
+        { id: 2, type: 'MapRunStarted', mapRunStartedEventDetails: { mapRunArn } },
+        { id: 1, type: 'MapStateEntered', stateEnteredEventDetails: { name: 'IngestFiles', input: JSON.stringify({ run }) } },
+      ]);
+      const many = Array.from({ length: MAX_FAILED_FILES + 1 }, (_, i) => ({ status: 'FAILED', input: childInput(`incoming/churn/${i}.csv`), error: 'E', cause: 'c' }));
+      const { mapRuns } = mapRunsOf(many);
+
+      // Act
+      await recordExecutionFailure(statusEvent('FAILED'), { ...deps, history, mapRuns });
+
+      // Assess
+      const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as { failedFiles: unknown[] };
+      expect(manifest.failedFiles).toHaveLength(MAX_FAILED_FILES);
+    });
+
+    it('asks for no map run children when the execution failed in a state after the map', async () => {
+      // Prepare: the map run is older than the failed state's entry, so it is never read
+      const { lake, deps } = await depsIn();
+      const { history } = historyOf([
+        { id: 20, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'TrainingFailedError', cause: 'bad' } },
+        { id: 19, type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'DescribeTraining', input: JSON.stringify({ run, ingest }) } },
+        { id: 6, type: 'MapRunStarted', mapRunStartedEventDetails: { mapRunArn } },
+      ]);
+      const { mapRuns, asked } = mapRunsOf([{ status: 'FAILED', error: 'E' }]);
+
+      // Act
+      await recordExecutionFailure(statusEvent('FAILED'), { ...deps, history, mapRuns });
+
+      // Assess
+      expect(asked).toEqual([]);
+      const manifest = JSON.parse(await readFile(path.join(lake, 'lake', 'runs', 'churn', 'run-7.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest.failedFiles).toBeUndefined();
+    });
   });
 
   it('records a timeout with the state it was waiting in when the execution timed out', async () => {

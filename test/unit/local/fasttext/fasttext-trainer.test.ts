@@ -118,7 +118,7 @@ describe('LocalBlazingTextTrainer', () => {
   describe('parseAnswer', () => {
     it('returns the top k in the user labels when fastText answers every label', () => {
       // Act / Assess
-      expect(parseAnswer('__label__Twitter%20for%20iPhone 0.9 __label__great 0.08 __label__other 0.02', 2)).toEqual({ labels: ['Twitter for iPhone', 'great'], probabilities: [0.9, 0.08] });
+      expect(parseAnswer('__label__Twitter%20for%20iPhone 0.9 __label__great 0.08 __label__other 0.02', 2)).toEqual({ labels: ['Twitter for iPhone', 'great'], probabilities: [0.9, 0.08], fastTextLabels: ['__label__Twitter%20for%20iPhone', '__label__great'] });
     });
 
     it('throws when the answer has an odd number of words', () => {
