@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { EndpointInvoker, EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
 import { writeModelPointer } from '../serving/model-pointer.js';
+import type { TextServingSpec } from '../serving/text-serving-spec.js';
 import { deploymentInFlight, endpointLockFile } from '../serving/production-guard.js';
 import { TransientServiceError } from '../../core/errors.js';
 import { currentProcess, withLock } from '../runtime/pipeline-lock.js';
@@ -55,6 +56,11 @@ export interface LocalHostingOptions {
   readonly registryDirOf?: (endpointName: string) => string;
   /** How long a deployment waits for another run's deployment on the same endpoint to end (default 10 minutes). */
   readonly busyWaitMs?: number;
+  /**
+   * A text pipeline's feature SQL and contract, recorded in the pointer (`textNormalisation`) so the server normalises
+   * raw texts exactly as training did; undefined for a tabular endpoint.
+   */
+  readonly textNormalisationOf?: (endpointName: string) => TextServingSpec | undefined;
 }
 
 const BUSY_WAIT_MS = 600_000;
@@ -88,6 +94,7 @@ export class LocalHosting implements ModelHosting {
   public async deploy(spec: EndpointSpec): Promise<{ operation: 'create' | 'update' }> {
     const dir = endpointDir(this.lakeRoot, spec.endpointName);
     const registryDir = this.options.registryDirOf?.(spec.endpointName);
+    const textNormalisation = this.options.textNormalisationOf?.(spec.endpointName);
     await mkdir(dir, { recursive: true });
     const deadline = Date.now() + (this.options.busyWaitMs ?? BUSY_WAIT_MS);
     for (;;) {
@@ -104,6 +111,7 @@ export class LocalHosting implements ModelHosting {
           modelName: spec.modelName,
           deployedAt: this.clock().toISOString(),
           ...(registryDir === undefined ? {} : { registryDir, lakeRoot: this.lakeRoot, deployment: { ...currentProcess(), owner: this.owner } }),
+          ...(textNormalisation === undefined ? {} : { textNormalisation }),
         });
         return { operation: previous ? ('update' as const) : ('create' as const) };
       });

@@ -13,7 +13,7 @@ import { formatStep, formatSummary } from './format.js';
 const USAGE = `Usage:
   sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
   sluice serve --pipeline NAME [--port N] [--lake DIR]
-  sluice predict --pipeline NAME FILE [--label] [--lake DIR]
+  sluice predict --pipeline NAME FILE [--label] [--k N] [--lake DIR]
   sluice stop --pipeline NAME [--lake DIR]
   sluice stop --all [--lake DIR]
   sluice endpoints [--lake DIR]
@@ -24,7 +24,8 @@ Commands:
            lake itself, such as an original archived under raw/, is run where it is)
   serve    serve the pipeline's production model on 127.0.0.1 (SageMaker's /ping and /invocations)
   predict  print the production model's prediction for each row of a CSV of features (a header row names the
-           columns; --label skips the label column)
+           columns; --label skips the label column); for a text pipeline, a CSV or JSON Lines of raw texts
+           -> the top --k labels (default 1) with their probabilities
   stop     stop the pipeline's background endpoint (runs that promote a model start one); --all: every one
   endpoints  list the running local endpoints (of every lake, or of --lake DIR)
   redrive  resume a failed run from the state that failed, with that state's input (the states before it do not

@@ -13,6 +13,7 @@ import { projectRoot } from '../runtime/project-root.js';
 import type { ModelSource } from '../serving/endpoint-server.js';
 import { ServeRefusedError } from '../serving/errors.js';
 import { enforceProduction } from '../serving/production-guard.js';
+import type { TextServingSpec } from '../serving/text-serving-spec.js';
 
 // The spec loader (zod, yaml) and XGBoost (koffi, tar) load when a command needs them: `stop --all` and `endpoints`
 // read server records only.
@@ -53,8 +54,21 @@ async function productionEndpoint(pipeline: string, lake: string): Promise<strin
     deployedAt: new Date().toISOString(),
     registryDir,
     lakeRoot: lake,
+    // A text pipeline's server normalises raw texts with the pipeline's feature SQL, as a run's Deploy records it.
+    ...(await textNormalisationField(spec)),
   });
   return dir;
+}
+
+/** The text serving spec of a pipeline (undefined for a tabular one); the SQL helpers load only when asked. */
+async function textServingSpecOf(spec: PipelineSpec): Promise<TextServingSpec | undefined> {
+  return (await import('../serving/text-normaliser.js')).textServingSpecOf(spec);
+}
+
+/** The pointer's `textNormalisation` field for a text pipeline (none for a tabular one). */
+async function textNormalisationField(spec: PipelineSpec): Promise<{ textNormalisation?: TextServingSpec }> {
+  const textNormalisation = await textServingSpecOf(spec);
+  return textNormalisation === undefined ? {} : { textNormalisation };
 }
 
 /**
@@ -145,17 +159,19 @@ async function recordedNames(version: ModelVersion | undefined): Promise<{ featu
 }
 
 /**
- * `sluice predict --pipeline NAME FILE [--label] [--lake DIR]`: predictions of the production model for each row of a
- * CSV of features, one line per row (a `multi:softprob` row: its class probabilities, comma-separated). A header row
+ * `sluice predict --pipeline NAME FILE [--label] [--k N] [--lake DIR]`: predictions of the production model for each
+ * row of a CSV of features, one line per row (a `multi:softprob` row: its class probabilities, comma-separated). A header row
  * names the columns, found by the model's feature names; without one the columns are the features in training order
  * (`--label`: after the label, as in the feature files). A pipeline without a deployment section has no endpoint:
- * its approved model predicts offline, and the command says so.
+ * its approved model predicts offline, and the command says so. A text pipeline takes a CSV (header naming its text
+ * column) or JSON Lines of raw texts and prints each row's top `--k` labels with their probabilities
+ * (`label,prob,...`, see `predict-text-file.ts`).
  */
 export async function predictCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { pipeline: { type: 'string' }, lake: { type: 'string' }, label: { type: 'boolean', default: false } },
+    options: { pipeline: { type: 'string' }, lake: { type: 'string' }, label: { type: 'boolean', default: false }, k: { type: 'string' } },
   });
   const file = positionals[0];
   if (!values.pipeline || !file) throw new CommandError('sluice predict: give --pipeline NAME and a FILE');
@@ -183,6 +199,17 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
     version = (await registry.versions(spec.name)).find((v) => v.version === pointer?.version);
     source = { pointerFile: pointerFile(dir) };
   }
+  const normalisation = await textServingSpecOf(spec);
+  if (normalisation !== undefined) {
+    // A text pipeline: raw texts, normalised by the pipeline's feature SQL, top k labels in the user's labels.
+    const k = Number(values.k ?? '1');
+    if (!Number.isInteger(k) || k < 1) throw new CommandError(`sluice predict: --k must be a whole number of labels, 1 or more; got "${values.k ?? ''}"`);
+    const { predictTextFile, formatTextPredictions } = await import('../serving/predict-text-file.js');
+    const result = await predictTextFile({ ...source, file, normalisation, k });
+    process.stdout.write(formatTextPredictions(result.predictions));
+    return 0;
+  }
+  if (values.k !== undefined) throw new CommandError(`sluice predict: --k applies to text pipelines; "${spec.name}" is tabular`);
   const [{ predictFile }, { formatPredictions }] = await Promise.all([import('../serving/predict-file.js'), import('../serving/contract.js')]);
   const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...(await recordedNames(version)) });
   process.stdout.write(formatPredictions(result.predictions, result.nRows, 'text/csv'));

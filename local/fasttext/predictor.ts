@@ -19,6 +19,8 @@ import { FastTextNotInstalledError, FastTextProcessError } from './errors.js';
 export interface TextPrediction {
   readonly labels: readonly string[];
   readonly probabilities: readonly number[];
+  /** The same labels as the model writes them (`__label__…`), what BlazingText's endpoint answers. */
+  readonly fastTextLabels: readonly string[];
 }
 
 interface Pending {
@@ -83,11 +85,27 @@ export class FastTextPredictor {
     });
   }
 
-  /** Stops the process; pending requests fail. */
+  /** The predictor process's id (undefined once it could not start). */
+  public get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /**
+   * Stops the process and resolves once it has exited; pending requests fail. Ending stdin lets fastText finish on its
+   * own; the process is also signalled by its pid, so a process busy on a long input does not outlive its endpoint.
+   */
   public async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.stdin.end();
+    const pid = this.child.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // It exited between the check and the signal: the 'exit' event has come or is coming.
+      }
+    }
     await exited;
   }
 
@@ -117,9 +135,11 @@ export function parseAnswer(line: string, k: number): TextPrediction {
   if (words.length % 2 !== 0) throw new FastTextProcessError(`fasttext answered an odd number of words: "${line.slice(0, 200)}"`);
   const labels: string[] = [];
   const probabilities: number[] = [];
+  const fastTextLabels: string[] = [];
   for (let i = 0; i < words.length && labels.length < k; i += 2) {
+    fastTextLabels.push(words[i] ?? '');
     labels.push(fromFastTextLabel(words[i] ?? ''));
     probabilities.push(Number(words[i + 1]));
   }
-  return { labels, probabilities };
+  return { labels, probabilities, fastTextLabels };
 }

@@ -25,6 +25,7 @@ import type { ModelEvaluator } from '../../core/gate/model-evaluator.js';
 import type { Trainer } from '../../core/ports/trainer.js';
 import { lazyPort } from './lazy-port.js';
 import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
+import { textServingSpecOf } from '../serving/text-normaliser.js';
 
 // The names live in a module of their own so that commands which only need them (stop, endpoints) load no engine.
 export { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
@@ -87,6 +88,8 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     evaluator,
     hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot()), {
       registryDirOf: (endpoint) => store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${endpoint.slice(LOCAL_ENDPOINT_PREFIX.length)}` }),
+      // A text pipeline's endpoint normalises raw reviews with the pipeline's own feature SQL (local/serving/text-normaliser.ts).
+      textNormalisationOf: (endpoint) => textServingSpecOf(options.specs.get(endpoint.slice(LOCAL_ENDPOINT_PREFIX.length))),
     }),
     invoker: httpInvoker,
     modelImage: LOCAL_MODEL_IMAGE,

@@ -1,6 +1,7 @@
 /**
  * The local endpoint: SageMaker's container contract for the built-in XGBoost `1.7-1` algorithm
- * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`) on Node's own `http` server.
+ * (`GET /ping`, `POST /invocations`, `GET /execution-parameters`) on Node's own `http` server, and BlazingText's
+ * JSON contract for a text model (`text-contract.ts`): the model's kind is told by its archive, not configured.
  *
  * Why no framework: three routes, one body format per route, and the hot path is "read the body, predict, write a
  * string"; a router or body-parser middleware would add per-request work and a dependency for nothing.
@@ -8,7 +9,8 @@
  * Predictions run in the event loop, synchronously, one request at a time, with all rows of a request in one
  * XGBoost call (a one-row prediction takes tens of microseconds; see `bench/serve`). The model comes from a pointer
  * file that the server follows: when the pointer changes the new model is loaded in full, then made current in one
- * assignment; requests that arrived earlier finish on the model they started with, which is freed once the last of
+ * assignment (a text model loads asynchronously, a fastText process starting; a later pointer change wins over a load
+ * still in progress, whose model is then closed unused); requests that arrived earlier finish on the model they started with, which is freed once the last of
  * them is done (see `model-slot.ts`).
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { XgboostModel } from '../xgboost/model.js';
+import { isFastTextModel } from '../fasttext/model-archive.js';
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   formatPredictions,
@@ -34,12 +36,17 @@ import {
   PredictionFailedError,
 } from './errors.js';
 import { parseModelPointer, resolveModelArtifact } from './model-pointer.js';
-import { ModelSlot, modelInfo } from './model-slot.js';
-import type { ModelInfo, ModelLease } from './model-slot.js';
+import { isTextModel, ModelSlot, modelInfo } from './model-slot.js';
+import type { ModelInfo, ModelLease, SlotModel } from './model-slot.js';
 import { watchPointerFile } from './pointer-watcher.js';
 import type { PointerWatcher } from './pointer-watcher.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
+import { checkTextContentType, formatTextAnswer, parseTextRequest } from './text-contract.js';
+import type { TextServingModel } from './text-model.js';
+import { loadTextServingModel } from './text-model.js';
+import { readTextServingSpec } from './text-serving-spec.js';
+import type { TextServingSpec } from './text-serving-spec.js';
 
 /** Where the model comes from: a pointer file to follow (hot swap), or one artifact served as long as the server runs. */
 export type ModelSource = { readonly pointerFile: string } | { readonly modelArtifact: string };
@@ -72,6 +79,13 @@ export interface EndpointServerOptions {
   readonly pollIntervalMs?: number;
   /** Library path and threads of the models (default: one thread per prediction, as in the container). */
   readonly model?: ServingModelOptions;
+  /** Text models: the `fasttext` command (default on the PATH). */
+  readonly fastTextBinary?: string;
+  /**
+   * Text models served from a `modelArtifact`: normalise raw texts with this pipeline's feature SQL. With a pointer
+   * file, the pointer's `textNormalisation` field (written by local Deploy) says it instead.
+   */
+  readonly textNormalisation?: TextServingSpec;
   /** Receives model and request events; exceptions it throws are ignored. */
   readonly onEvent?: (event: EndpointEvent) => void;
 }
@@ -112,11 +126,28 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
       // A faulty listener must not take the endpoint down.
     }
   };
-  const slot = new ModelSlot((model) => emit({ type: 'model-freed', model }));
+  // Text models freed on a swap stop their predictor process asynchronously: close() waits for every one to exit.
+  const exiting = new Set<Promise<void>>();
+  const slot = new ModelSlot((model, freed) => {
+    if (isTextModel(freed)) {
+      const closed = freed.closed.then(() => {
+        exiting.delete(closed);
+      });
+      exiting.add(closed);
+    }
+    emit({ type: 'model-freed', model });
+  });
   const source = options.modelSource;
-  const follower = 'pointerFile' in source ? new PointerFollower(source.pointerFile, slot, options.model, emit) : undefined;
+  const loading: LoadOptions = {
+    ...(options.model === undefined ? {} : { model: options.model }),
+    ...(options.fastTextBinary === undefined ? {} : { fastTextBinary: options.fastTextBinary }),
+  };
+  const follower = 'pointerFile' in source ? new PointerFollower(source.pointerFile, slot, loading, emit) : undefined;
   if ('modelArtifact' in source) {
-    install(slot, source.modelArtifact, undefined, options.model, emit);
+    const normalisation = options.textNormalisation;
+    const started = performance.now();
+    const loaded = loadModel(source.modelArtifact, { ...loading, ...(normalisation === undefined ? {} : { normalisation }) });
+    installLoaded(slot, loaded instanceof Promise ? await loaded : loaded, undefined, source.modelArtifact, started, emit);
   } else {
     follower?.refresh(true);
   }
@@ -133,8 +164,10 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
       server.off('error', reject);
       resolve();
     });
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
+    await follower?.close();
     slot.clear();
+    await Promise.all([...exiting]);
     throw error;
   });
   const watcher: PointerWatcher | undefined =
@@ -177,23 +210,84 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
           resolve();
         });
         server.closeIdleConnections();
-      }).then(() => slot.clear());
+      })
+        .then(() => follower?.close())
+        .then(async () => {
+          slot.clear();
+          await Promise.all([...exiting]);
+        });
       return closing;
     },
   };
+}
+
+/** How models are loaded: XGBoost's library options, the `fasttext` command, a text pipeline's normalisation. */
+interface LoadOptions {
+  readonly model?: ServingModelOptions;
+  readonly fastTextBinary?: string;
+  readonly normalisation?: TextServingSpec;
+}
+
+/**
+ * Loads an artifact of either kind. XGBoost loads synchronously, as before; when the artifact is not an XGBoost model
+ * but holds fastText's `model.bin` (BlazingText's archive), a text model is loaded asynchronously.
+ */
+function loadModel(artifact: string, options: LoadOptions): SlotModel | Promise<TextServingModel> {
+  try {
+    return loadServingModel(artifact, options.model);
+  } catch (xgboostError) {
+    return isFastTextModel(artifact).then(
+      (text) => {
+        if (!text) throw xgboostError;
+        return loadTextServingModel(artifact, {
+          ...(options.fastTextBinary === undefined ? {} : { fastTextBinary: options.fastTextBinary }),
+          ...(options.normalisation === undefined ? {} : { normalisation: options.normalisation }),
+        });
+      },
+      () => {
+        throw xgboostError;
+      },
+    );
+  }
+}
+
+/** Makes a loaded model current and reports it. */
+function installLoaded(
+  slot: ModelSlot,
+  model: SlotModel,
+  version: number | undefined,
+  artifact: string,
+  started: number,
+  emit: (event: EndpointEvent) => void,
+): void {
+  const info = modelInfo(model, version, artifact);
+  const previous = slot.install(model, info);
+  emit({ type: 'model-loaded', model: info, previous, loadMs: performance.now() - started });
 }
 
 /** Follows a pointer file: reads it when told it may have changed, loads and installs the model it names. */
 class PointerFollower {
   private lastText: string | undefined;
   private lastProblem: string | undefined;
+  /** Increases with every load started: an asynchronous load installs only if no later one has started since. */
+  private generation = 0;
+  /** The text model being loaded, if any, so a refresh naming the same model does not load it twice. */
+  private pending: { readonly version: number; readonly artifact: string; readonly done: Promise<void> } | undefined;
 
   public constructor(
     public readonly pointerFile: string,
     private readonly slot: ModelSlot,
-    private readonly modelOptions: ServingModelOptions | undefined,
+    private readonly loading: LoadOptions,
     private readonly emit: (event: EndpointEvent) => void,
   ) {}
+
+  /**
+   * Waits for a load in progress to settle (installed, or its failure reported), so closing the slot afterwards stops
+   * every predictor process the server started. The watcher is closed first, so no new load starts meanwhile.
+   */
+  public async close(): Promise<void> {
+    await this.pending?.done;
+  }
 
   /** Why no model is loaded, for 503 answers. */
   public problem(): string {
@@ -235,8 +329,41 @@ class PointerFollower {
     }
     const current = this.slot.info;
     if (current?.version === version && current.modelArtifact === artifact) return;
-    const installed = install(this.slot, artifact, version, this.modelOptions, this.emit, (error) => this.fail(error));
-    if (installed) this.lastProblem = undefined;
+    if (this.pending?.version === version && this.pending.artifact === artifact) return;
+    const normalisation = readTextServingSpec((JSON.parse(text) as Record<string, unknown>)['textNormalisation']);
+    const generation = ++this.generation;
+    const started = performance.now();
+    let loaded: SlotModel | Promise<TextServingModel>;
+    try {
+      loaded = loadModel(artifact, { ...this.loading, ...(normalisation === undefined ? {} : { normalisation }) });
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    if (!(loaded instanceof Promise)) {
+      installLoaded(this.slot, loaded, version, artifact, started, this.emit);
+      this.lastProblem = undefined;
+      return;
+    }
+    const done = loaded.then(
+      (model) => {
+        // A later pointer superseded this load: the model was never served; stop its process.
+        if (generation !== this.generation) {
+          model.free();
+          return model.closed;
+        }
+        installLoaded(this.slot, model, version, artifact, started, this.emit);
+        this.lastProblem = undefined;
+        return undefined;
+      },
+      (error: unknown) => {
+        if (generation === this.generation) this.fail(error as Error);
+      },
+    );
+    const pending = { version, artifact, done: done.finally(() => {
+      if (this.pending === pending) this.pending = undefined;
+    }) };
+    this.pending = pending;
   }
 
   private fail(error: Error): void {
@@ -245,33 +372,6 @@ class PointerFollower {
     this.lastProblem = error.message;
     this.emit({ type: 'model-load-failed', source: this.pointerFile, error });
   }
-}
-
-/**
- * Loads `artifact` in full, then makes it current. With `onError` a failure is reported there and false returned;
- * without, it throws.
- */
-function install(
-  slot: ModelSlot,
-  artifact: string,
-  version: number | undefined,
-  modelOptions: ServingModelOptions | undefined,
-  emit: (event: EndpointEvent) => void,
-  onError?: (error: Error) => void,
-): boolean {
-  const started = performance.now();
-  let model: XgboostModel;
-  try {
-    model = loadServingModel(artifact, modelOptions);
-  } catch (error) {
-    if (onError === undefined) throw error;
-    onError(error as Error);
-    return false;
-  }
-  const info = modelInfo(model, version, artifact);
-  const previous = slot.install(model, info);
-  emit({ type: 'model-loaded', model: info, previous, loadMs: performance.now() - started });
-  return true;
 }
 
 interface RouteContext {
@@ -390,9 +490,13 @@ function answer(
     response.end();
     return;
   }
+  const model = lease.model;
+  if (isTextModel(model)) {
+    answerText(request, response, model, body, context);
+    return;
+  }
   try {
     const features = parseFeatures(body, parseContentType(request.headers['content-type']));
-    const model = lease.model;
     if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
     let predictions: Float32Array;
     try {
@@ -408,6 +512,27 @@ function answer(
     if (error instanceof InvocationError) reject(response, error, context);
     else send(response, 500, TEXT, `Internal error: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A text model's answer: BlazingText's JSON request read, raw texts normalised and predicted, `[{label, prob}, ...]`
+ * written. BlazingText answers JSON to JSON ("content-type and accept must be equal"), so `Accept` is not negotiated.
+ * The lease is held until the response closes, so a swap during the prediction does not stop this model's process.
+ */
+function answerText(request: IncomingMessage, response: ServerResponse, model: TextServingModel, body: Buffer, context: RouteContext): void {
+  let parsed: ReturnType<typeof parseTextRequest>;
+  try {
+    checkTextContentType(request.headers['content-type']);
+    parsed = parseTextRequest(body);
+  } catch (error) {
+    if (error instanceof InvocationError) reject(response, error, context);
+    else send(response, 500, TEXT, `Internal error: ${(error as Error).message}`);
+    return;
+  }
+  model.predict(parsed.instances, parsed.k).then(
+    (predictions) => send(response, 200, 'application/json', formatTextAnswer(predictions)),
+    (cause: unknown) => reject(response, new PredictionFailedError(firstLine((cause as Error).message), { cause }), context),
+  );
 }
 
 function reject(response: ServerResponse, error: InvocationError, context: RouteContext): void {

@@ -6,6 +6,15 @@
  * JavaScript runs one piece of code at a time, so installing is a plain assignment: no request can see half a swap.
  */
 import type { XgboostModel } from '../xgboost/model.js';
+import type { TextServingModel } from './text-model.js';
+
+/** A model the endpoint serves: XGBoost (in-process, synchronous) or text (a fastText predictor process). */
+export type SlotModel = XgboostModel | TextServingModel;
+
+/** Whether a slot model is a text model (XGBoost models carry no `kind`). */
+export function isTextModel(model: SlotModel): model is TextServingModel {
+  return 'kind' in model && model.kind === 'text';
+}
 
 /** What the endpoint tells about a loaded model (`GET /ping` returns it). */
 export interface ModelInfo {
@@ -15,32 +24,39 @@ export interface ModelInfo {
   readonly modelArtifact: string;
   /** ISO-8601 time it was installed. */
   readonly loadedAt: string;
+  /** XGBoost's objective, or `blazingtext:supervised` for a text model. */
   readonly objective: string;
+  /** Features per row (0 for a text model, which takes text). */
   readonly numFeatures: number;
   readonly numClass: number;
 }
 
 /** Describes a model just loaded from `modelArtifact` (pointer `version`, if any). */
-export function modelInfo(model: XgboostModel, version: number | undefined, modelArtifact: string): ModelInfo {
+export function modelInfo(model: SlotModel, version: number | undefined, modelArtifact: string): ModelInfo {
+  const loadedAt = new Date().toISOString();
+  if (isTextModel(model)) return { version, modelArtifact, loadedAt, objective: TEXT_OBJECTIVE, numFeatures: 0, numClass: 0 };
   return {
     version,
     modelArtifact,
-    loadedAt: new Date().toISOString(),
+    loadedAt,
     objective: model.objective,
     numFeatures: model.numFeatures,
     numClass: model.numClass,
   };
 }
 
+/** What `GET /ping` reports as the objective of a text model (BlazingText's supervised mode). */
+export const TEXT_OBJECTIVE = 'blazingtext:supervised';
+
 /** A request's hold on a model. Release it exactly once, when the response is done (extra calls are ignored). */
 export interface ModelLease {
-  readonly model: XgboostModel;
+  readonly model: SlotModel;
   readonly info: ModelInfo;
   release(): void;
 }
 
 interface Entry {
-  readonly model: XgboostModel;
+  readonly model: SlotModel;
   readonly info: ModelInfo;
   leases: number;
   retired: boolean;
@@ -51,8 +67,11 @@ export class ModelSlot {
   private current: Entry | undefined;
   private readonly live = new Set<Entry>();
 
-  /** @param onFreed called after a replaced (or closed) model's booster has been freed */
-  public constructor(private readonly onFreed: (info: ModelInfo) => void = () => undefined) {}
+  /**
+   * @param onFreed called after a replaced (or closed) model has been freed (a text model's predictor process is then
+   * stopping; its `closed` promise settles once the process has exited)
+   */
+  public constructor(private readonly onFreed: (info: ModelInfo, model: SlotModel) => void = () => undefined) {}
 
   /** The current model's description, if any. */
   public get info(): ModelInfo | undefined {
@@ -90,7 +109,7 @@ export class ModelSlot {
   }
 
   /** Makes `model` current; the previous one is freed now if unused, else when its last lease is released. */
-  public install(model: XgboostModel, info: ModelInfo): ModelInfo | undefined {
+  public install(model: SlotModel, info: ModelInfo): ModelInfo | undefined {
     const entry: Entry = { model, info, leases: 0, retired: false };
     const previous = this.current;
     this.live.add(entry);
@@ -115,6 +134,6 @@ export class ModelSlot {
     if (!entry.retired || entry.leases > 0 || !this.live.has(entry)) return;
     this.live.delete(entry);
     entry.model.free();
-    this.onFreed(entry.info);
+    this.onFreed(entry.info, entry.model);
   }
 }
