@@ -57,14 +57,17 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string;
   const format = channelFormat('xgboost');
   let run = 0;
 
-  const baseline = async () => {
-    // The same rows, every column, copied to one Snappy Parquet file by a DuckDB with the same limits and threads.
-    const out = path.join(lake, 'baseline');
+  /** The same rows, every column, copied to one Snappy Parquet file by a DuckDB with the same limits and threads. */
+  const plainCopy = async (keepOrder: boolean) => {
+    const out = path.join(lake, keepOrder ? 'baseline-ordered' : 'baseline');
     await rm(out, { recursive: true, force: true });
     await mkdir(out, { recursive: true });
     const copy = await openDuckDb(limits);
     const started = performance.now();
     try {
+      // Sessions run with preserve_insertion_order off (core/duckdb/open-duckdb.ts): the fastest copy, whose row order
+      // changes between runs. The ordered copy is the like-for-like baseline of a feature query that must be repeatable.
+      if (keepOrder) await copy.connection.run('SET preserve_insertion_order = true');
       await copy.connection.run(
         `COPY (SELECT * FROM read_parquet(${quoteLiteral(`${curated}/**/*.parquet`)}, hive_partitioning = true)) TO ${quoteLiteral(path.join(out, 'part-00000.parquet'))} (FORMAT parquet, COMPRESSION snappy)`,
       );
@@ -73,6 +76,7 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string;
     }
     return { value: (performance.now() - started) / 1000, detail: { bytes: await folderBytes(out) } };
   };
+  const baseline = () => plainCopy(false);
 
   const sluice = async () => {
     run++;
@@ -96,6 +100,13 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string;
     onSample: (side, i, value) => process.stdout.write(`  run ${i + 1} ${side}: ${value.toFixed(2)} s\n`),
   });
 
+  const ordered = await runPaired<FeaturesDetail, FeaturesDetail>({
+    repeats: options.repeats,
+    baseline: () => plainCopy(true),
+    sluice,
+    onSample: (side, i, value) => process.stdout.write(`  run ${i + 1} ${side === 'baseline' ? 'ordered baseline' : side}: ${value.toFixed(2)} s\n`),
+  });
+
   const oneDayPlan = await partitionPruning(curated, query, limits);
   process.stdout.write(
     `\nfeatures: ${options.rows.toLocaleString('en')} curated rows, ${DAYS * 3} partitions, ${limits.threads} DuckDB threads each ` +
@@ -105,6 +116,9 @@ export async function runFeaturesBench(options: { rows: number; dataDir: string;
   process.stdout.write(`${formatSummaryLine('DuckDB copy of the rows to Snappy Parquet (baseline)', result.baseline, 's')}\n`);
   process.stdout.write(`${formatSummaryLine('Sluice feature query, one scan, both splits', result.sluice, 's')}\n`);
   process.stdout.write(`  ratio of medians (Sluice / baseline): ${result.ratioOfMedians.toFixed(2)}  (target ≤ 1.10)\n`);
+  process.stdout.write(`${formatSummaryLine('DuckDB copy, insertion order kept (ordered baseline)', ordered.baseline, 's')}\n`);
+  process.stdout.write(`${formatSummaryLine('Sluice feature query (paired with the ordered copy)', ordered.sluice, 's')}\n`);
+  process.stdout.write(`  ratio of medians (Sluice / ordered baseline): ${ordered.ratioOfMedians.toFixed(2)}  (the feature sets keep a fixed order; the plain copy does not)\n`);
   process.stdout.write(`  output: baseline ${mb(result.baselineDetail?.bytes)} MB, feature sets ${mb(result.sluiceDetail?.bytes)} MB\n`);
   process.stdout.write(`  partition pruning, the feature query for ingest_date = '2026-11-03' (EXPLAIN ANALYZE):\n`);
   for (const line of oneDayPlan) process.stdout.write(`    ${line}\n`);
