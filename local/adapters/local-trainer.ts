@@ -8,7 +8,7 @@ import { textTrialRunner } from '../tuning/text-trial-runner.js';
 import { tuneLocally } from '../tuning/tuner.js';
 import type { TrialRunner } from '../tuning/tuner.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
-import { readCsvChannel } from '../xgboost/data.js';
+import { readChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
 import { loadXgboostModel } from '../xgboost/model.js';
 import { roundProgress, trialProgressLine } from '../xgboost/progress.js';
@@ -171,24 +171,9 @@ export class LocalTrainer implements Trainer {
    */
   private async tune(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
     if (request.training.algorithm === 'blazingtext') return this.tuneText(request, signal);
-    const limitMs = request.training.maxRuntimeSeconds * 1000;
-    let trial = 0;
-    const trainTrial: TrainFunction = async (trialRequest, options) => {
-      const trialJob = trialJobName(request.jobName, trial++);
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new Error(`${trialJob} ran past ${request.training.maxRuntimeSeconds} s`)), limitMs);
-      const signals = [signal, timeout.signal, ...(options.signal ? [options.signal] : [])];
-      try {
-        const result = await this.train(trialRequest, { ...options, signal: AbortSignal.any(signals) });
-        this.log('tuning trial trained', { jobName: trialJob, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) });
-        return result;
-      } catch (error) {
-        if (timeout.signal.aborted && !signal.aborted) throw new TrialTimeoutError(trialJob, { cause: error });
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
+    const trainTrial: TrainFunction = limitedTrials(this.train, request, signal, (result, trialJob) =>
+      this.log('tuning trial trained', { jobName: trialJob, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) }),
+    );
     const trainFiles = [this.localPath(request.training.trainUri)];
     const validationFiles = [this.localPath(request.training.validationUri)];
     const progress = this.progress;
@@ -250,25 +235,11 @@ export class LocalTrainer implements Trainer {
    * set (kept per trial here), so its 400 MB model is not loaded a second time.
    */
   private async tuneText(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
-    const limitMs = request.training.maxRuntimeSeconds * 1000;
     const evaluations = new Map<string, ClassificationMetrics>();
-    let trial = 0;
-    const trainTrial: FastTextTrainFunction = async (trialRequest, options) => {
-      const trialJob = trialJobName(request.jobName, trial++);
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new Error(`${trialJob} ran past ${request.training.maxRuntimeSeconds} s`)), limitMs);
-      try {
-        const result = await this.trainText(trialRequest, { ...options, signal: AbortSignal.any([signal, timeout.signal, ...(options.signal ? [options.signal] : [])]) });
-        this.log('tuning trial trained', { jobName: trialJob, algorithm: 'blazingtext', threads: result.threads, durationMs: Math.round(result.durationMs) });
-        if (result.validationMetrics) evaluations.set(result.modelArtifact, result.validationMetrics);
-        return result;
-      } catch (error) {
-        if (timeout.signal.aborted && !signal.aborted) throw new TrialTimeoutError(trialJob, { cause: error });
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
+    const trainTrial: FastTextTrainFunction = limitedTrials(this.trainText, request, signal, (result, trialJob) => {
+      this.log('tuning trial trained', { jobName: trialJob, algorithm: 'blazingtext', threads: result.threads, durationMs: Math.round(result.durationMs) });
+      if (result.validationMetrics) evaluations.set(result.modelArtifact, result.validationMetrics);
+    });
     const runner: TrialRunner = textTrialRunner({
       tuningJobName: request.jobName,
       objectiveMetric: request.objective.metric,
@@ -305,7 +276,7 @@ export class LocalTrainer implements Trainer {
 
   /** The best model's own evaluation on the validation set, as a single training job reports it. */
   private async evaluate(modelArtifact: string, validationUri: string): Promise<Record<string, unknown>> {
-    const validation = await readCsvChannel([this.localPath(validationUri)]);
+    const validation = await readChannel([this.localPath(validationUri)]);
     const model = loadXgboostModel(this.localPath(modelArtifact));
     try {
       const predictions = model.predict(validation.features, validation.nRows, validation.nCols);
@@ -350,4 +321,34 @@ function maxRuntimeExceeded(what: string, seconds: number): JobStatus {
 function failed(error: unknown): JobStatus {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { state: 'Failed', failureReason: reason };
+}
+
+/**
+ * Wraps a trainer so that each trial of a tuning job gets its training job name (`<tuning job>-NNN`) and stops at the
+ * training's `maxRuntimeSeconds`, as SageMaker bounds every training job of a tuning job: a trial stopped by that limit
+ * (and not by the run's own `signal`) fails with {@link TrialTimeoutError}. `onTrained` sees each finished trial.
+ */
+function limitedTrials<Request, Options extends { readonly signal?: AbortSignal | undefined }, Result>(
+  train: (request: Request, options: Options) => Promise<Result>,
+  tuning: TuningRequest,
+  signal: AbortSignal,
+  onTrained: (result: Result, trialJob: string) => void,
+): (request: Request, options: Options) => Promise<Result> {
+  const limitMs = tuning.training.maxRuntimeSeconds * 1000;
+  let trial = 0;
+  return async (trialRequest, options) => {
+    const trialJob = trialJobName(tuning.jobName, trial++);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`${trialJob} ran past ${tuning.training.maxRuntimeSeconds} s`)), limitMs);
+    try {
+      const result = await train(trialRequest, { ...options, signal: AbortSignal.any([signal, timeout.signal, ...(options.signal ? [options.signal] : [])]) });
+      onTrained(result, trialJob);
+      return result;
+    } catch (error) {
+      if (timeout.signal.aborted && !signal.aborted) throw new TrialTimeoutError(trialJob, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
