@@ -74,15 +74,6 @@ const ENDPOINT_BUSY = Object.freeze({
 });
 
 /**
- * The named policies, each the `Retry` array a Task gets:
- * - `standard`: transient failures only; every Task that names no policy.
- * - `capacity`: transient failures, and SageMaker's capacity and quota refusals with a long backoff; the Tasks that
- *   start SageMaker jobs.
- * - `endpoint-busy`: transient failures, waited on for as long as another execution's endpoint change may take;
- *   Deploy, whose retries otherwise give up after about 30 s while the endpoint is still updating.
- * @satisfies {Readonly<Record<string, readonly Readonly<Retrier>[]>>}
- */
-/**
  * A Fargate task that could not be placed: with the callback pattern, RunTask's non-empty `Failures` (no capacity in
  * the subnets' zones, an image pull refused) fail the state as `AmazonECS.Unknown` (Step Functions developer guide,
  * "Run Amazon ECS or Fargate tasks with Step Functions"). Capacity comes back in minutes; the ingest is idempotent
@@ -97,6 +88,16 @@ const FARGATE_PLACEMENT = Object.freeze({
   JitterStrategy: 'FULL',
 });
 
+/**
+ * The named policies, each the `Retry` array a Task gets:
+ * - `standard`: transient failures only; every Task that names no policy.
+ * - `capacity`: transient failures, and SageMaker's capacity and quota refusals with a long backoff; the Tasks that
+ *   start SageMaker jobs.
+ * - `endpoint-busy`: transient failures, waited on for as long as another execution's endpoint change may take;
+ *   Deploy, whose retries otherwise give up after about 30 s while the endpoint is still updating.
+ * - `fargate`: transient failures, and a Fargate task that could not be placed; the large-file ingest route.
+ * @satisfies {Readonly<Record<string, readonly Readonly<Retrier>[]>>}
+ */
 const RETRY_POLICIES = Object.freeze({
   standard: Object.freeze([TRANSIENT]),
   capacity: Object.freeze([TRANSIENT, RESOURCE_LIMIT]),
