@@ -99,16 +99,6 @@ export async function listChannelFiles(paths: readonly string[]): Promise<string
   return files;
 }
 
-/**
- * Reads a channel: the name the trainer has always called, kept for its callers; it reads every format
- * {@link readChannel} reads (Parquet or CSV), not only CSV.
- * @throws CsvFormatError naming the file and line of the first bad value or ragged row
- * @throws EmptyChannelError when the channel has no files or no rows
- */
-export async function readCsvChannel(paths: readonly string[], options: ReadCsvOptions = {}): Promise<CsvDataset> {
-  return readChannel(paths, options);
-}
-
 async function readCsvFiles(files: readonly string[], paths: readonly string[], options: ReadCsvOptions): Promise<CsvDataset> {
   const sink = new RowSink(options.weightColumn === true, await plainTextBytes(files));
   for (const file of files) {
@@ -127,7 +117,7 @@ function toShared(dataset: CsvDataset): CsvDataset {
   return { ...dataset, features: share(dataset.features), labels: share(dataset.labels), weights: dataset.weights === undefined ? undefined : share(dataset.weights) };
 }
 
-/** Parses CSV text held in memory (tests, small payloads); same rules as {@link readCsvChannel}. */
+/** Parses CSV text held in memory (tests, small payloads); same rules as {@link readChannel}. */
 export function parseCsvText(text: string, options: ReadCsvOptions & { source?: string } = {}): CsvDataset {
   const sink = new RowSink(options.weightColumn === true);
   const parser = new LineParser(options.source ?? '<text>', sink);

@@ -10,7 +10,7 @@ export { binaryMetrics, evaluatePredictions, multiclassMetrics, regressionMetric
 export type { BinaryMetrics, ModelMetrics, MulticlassMetrics, RegressionMetrics } from './metrics.js';
 export { parseHyperparameters, SUPPORTED_HYPERPARAMETERS } from './hyperparameters.js';
 export type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameters.js';
-export { readCsvChannel } from './data.js';
+export { readChannel } from './data.js';
 export type { CsvDataset } from './data.js';
 export { XGBOOST_INSTALL_HINT } from './native.js';
 export * from './errors.js';

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseCsvText, readChannel, readCsvChannel } from '../../../local/xgboost/data.js';
+import { parseCsvText, readChannel } from '../../../local/xgboost/data.js';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { CsvFormatError, EmptyChannelError } from '../../../local/xgboost/errors.js';
 
@@ -150,7 +150,7 @@ describe('CSV channel reader', () => {
       await writeFile(join(channel, '.hidden'), 'not,csv\n');
 
       // Act
-      const data = await readCsvChannel([channel]);
+      const data = await readChannel([channel]);
 
       // Assess
       expect(data.nRows).toBe(3);
@@ -165,7 +165,7 @@ describe('CSV channel reader', () => {
       await writeFile(join(dir, 'b.csv'), '1,1\n1,x\n');
 
       // Act
-      const act = readCsvChannel([join(dir, 'a.csv'), join(dir, 'b.csv')]);
+      const act = readChannel([join(dir, 'a.csv'), join(dir, 'b.csv')]);
 
       // Assess
       await expect(act).rejects.toThrow(`${join(dir, 'b.csv')}:2: column 2 is not a number: "x"`);
@@ -179,7 +179,7 @@ describe('CSV channel reader', () => {
       await writeFile(join(dir, 'big.csv'), `${lines.join('\n')}\n`);
 
       // Act
-      const data = await readCsvChannel([join(dir, 'big.csv')]);
+      const data = await readChannel([join(dir, 'big.csv')]);
 
       // Assess
       expect(data.nRows).toBe(rows);
@@ -195,7 +195,7 @@ describe('CSV channel reader', () => {
       await writeFile(join(dir, 'empty.csv'), '\n');
 
       // Act
-      const act = readCsvChannel([dir]);
+      const act = readChannel([dir]);
 
       // Assess
       await expect(act).rejects.toThrow(EmptyChannelError);
@@ -206,7 +206,7 @@ describe('CSV channel reader', () => {
       const missing = join(dir, 'nope');
 
       // Act
-      const act = readCsvChannel([missing]);
+      const act = readChannel([missing]);
 
       // Assess
       await expect(act).rejects.toThrow(`Channel path ${missing} does not exist`);
@@ -258,9 +258,9 @@ describe('readChannel', () => {
       expect([...data.labels]).toEqual([0, 1, 0, 1, 0, 1]);
     });
 
-    it('reads Parquet through the name the trainer calls when readCsvChannel is given the folder', async () => {
+    it('reads Parquet when readChannel is given the folder', async () => {
       // Act
-      const data = await readCsvChannel([dir]);
+      const data = await readChannel([dir]);
 
       // Assess
       expect(data.nRows).toBe(6);
