@@ -4,6 +4,8 @@ import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
 import { runIngestMemoryBench } from './ingest/ingest-memory-bench.js';
 import { runServeBench } from './serve/serve-bench.js';
+import { runScoreBatchBench } from './score-batch.js';
+import { runScoreEndpointBench } from './score-endpoint.js';
 import { formatTextBench, runTextBench } from './text/text-bench.js';
 import { formatTrainBench, runTrainBench } from './train/train-bench.js';
 
@@ -60,6 +62,28 @@ const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
   serve: async (args) => {
     await runServeBench({
       workDir: path.resolve(flag(args, '--data') ?? 'bench-data/serve'),
+      durationSeconds: Number(flag(args, '--seconds') ?? 5),
+      repeats: Number(flag(args, '--repeats') ?? 3),
+    });
+  },
+  // Issue 12: `--part batch|endpoint` runs one half, both by default. Batch: raw-file scoring against in-process
+  // prediction of the featurized rows (bench/score-batch.ts); endpoint: raw-record single-row requests against
+  // featurized ones (bench/score-endpoint.ts).
+  score: async (args) => {
+    const part = flag(args, '--part');
+    if (part !== undefined && part !== 'batch' && part !== 'endpoint') throw new Error(`score: --part is batch or endpoint, not "${part}"`);
+    if (part !== 'endpoint') {
+      await runScoreBatchBench({
+        root: path.resolve(__dirname, '..', '..'),
+        workDir: path.resolve(flag(args, '--data') ?? 'bench-data/score', 'batch'),
+        rows: Number(flag(args, '--rows') ?? 1_000_000),
+        repeats: Number(flag(args, '--repeats') ?? 3),
+      });
+    }
+    if (part === 'batch') return;
+    await runScoreEndpointBench({
+      root: path.resolve(__dirname, '..', '..'),
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/score'),
       durationSeconds: Number(flag(args, '--seconds') ?? 5),
       repeats: Number(flag(args, '--repeats') ?? 3),
     });

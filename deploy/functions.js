@@ -17,8 +17,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { resultsPrefix } = require('./catalog.js');
+const coalescing = require('./coalescing.js');
 const hosting = require('./hosting.js');
-const { LAKE_BUCKET, allow, allowOn, arn, glue, lake } = require('./iam.js');
+const { SCORING_FUNCTIONS } = require('./scoring.js');
+const notifications = require('./notifications.js');
+const { allow, allowOn, arn, glue, lake } = require('./iam.js');
 const { nativePackagePatterns } = require('./native-packages.js');
 const { stageOf } = require('./stage.js');
 
@@ -52,22 +55,12 @@ const { stageOf } = require('./stage.js');
  * @property {OfStage<Environment>} [environment]
  * @property {OfStage<Statement[]>} statements the function's own permissions; its log group comes on top
  * @property {OfStage<object[]>} [events] serverless `events`
+ * @property {{ authorizer: 'aws_iam' }} [url] a Lambda function URL (serverless `url`), IAM-authorized
+ * @property {number} [reservedConcurrency] serverless `reservedConcurrency`: the function's ReservedConcurrentExecutions
  */
 
 /** The state machine's logical id (serverless-step-functions `id`). */
 const STATE_MACHINE = 'SluiceStateMachine';
-/**
- * Where an upload event lands when it cannot start a run (serverless.yml): EventBridge's dead-letter queue for the
- * rule's target, and the on-failure destination of start-run's asynchronous invocations (AWS::Lambda::EventInvokeConfig).
- */
-const START_RUN_DLQ = 'StartRunDeadLetterQueue';
-
-/**
- * The upload rule's name: `<service>-<stage>-uploads`, as serverless.yml's queue policy names it in aws:SourceArn.
- * @param {Stage} stage
- */
-const uploadRuleName = (stage) => `${stage.service}-${stage.stage}-uploads`;
-
 /** The role SageMaker training and tuning jobs run as (serverless.yml). */
 const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 
@@ -243,39 +236,17 @@ function featureQueryStatements(stage) {
 /** @type {Record<string, FunctionEntry>} */
 const FUNCTIONS = {
   'start-run': {
-    description: 'EventBridge target for uploads under incoming/: starts one run per object version',
+    description: 'Drains the coalescing queue of uploads under incoming/ each minute: one run per quiet burst and pipeline',
     memorySize: 256,
-    timeout: 30,
+    timeout: coalescing.START_RUN_TIMEOUT_SECONDS,
+    // The queue's single reader: two drains at once could each start a run for half a burst (deploy/coalescing.js).
+    reservedConcurrency: 1,
     specs: true,
-    environment: { STATE_MACHINE_ARN: { Ref: STATE_MACHINE } },
-    statements: [
-      allow(['states:StartExecution'], [{ Ref: STATE_MACHINE }]),
-      // Lambda sends a failed asynchronous invocation to its on-failure destination with the function's own role
-      // (Lambda developer guide, "Adding a destination": the execution role needs sqs:SendMessage on the queue).
-      allow(['sqs:SendMessage'], [{ 'Fn::GetAtt': [START_RUN_DLQ, 'Arn'] }]),
-    ],
-    events: (stage) => [
-      {
-        eventBridge: {
-          // A fixed name, so the dead-letter queue's policy can name the rule (serverless.yml StartRunDeadLetterQueuePolicy).
-          name: uploadRuleName(stage),
-          description: 'S3 Object Created under incoming/ of the lake bucket',
-          pattern: {
-            'source': ['aws.s3'],
-            'detail-type': ['Object Created'],
-            'detail': {
-              bucket: { name: [{ Ref: LAKE_BUCKET }] },
-              object: { key: [{ prefix: 'incoming/' }] },
-            },
-          },
-          // EventBridge retries a failed delivery (throttled or unavailable Lambda) up to these limits, then sends the
-          // event to the target's dead-letter queue instead of dropping it (EventBridge user guide, "Event retry
-          // policy and using dead-letter queues"; API DeadLetterConfig, RetryPolicy: 0-185 attempts, 60-86,400 s).
-          retryPolicy: { maximumEventAge: 86_400, maximumRetryAttempts: 185 },
-          deadLetterQueueArn: { 'Fn::GetAtt': [START_RUN_DLQ, 'Arn'] },
-        },
-      },
-    ],
+    // Ref of an AWS::SQS::Queue is its URL (CloudFormation, AWS::SQS::Queue return values).
+    environment: { STATE_MACHINE_ARN: { Ref: STATE_MACHINE }, UPLOAD_QUEUE_URL: { Ref: coalescing.ids.queue } },
+    // The upload rule, the queue and the schedule that invokes this function are in deploy/coalescing.js.
+    // DescribeExecution: the input of a running execution whose name does not say its pipeline (a scheduled run).
+    statements: (stage) => [allow(['states:StartExecution'], [{ Ref: STATE_MACHINE }]), ...coalescing.drainStatements(), allow(['states:DescribeExecution'], [executionsOf(stage)])],
   },
   'normalize-input': {
     description: 'NormalizeInput: upload, schedule or manual input to one run context',
@@ -287,7 +258,14 @@ const FUNCTIONS = {
     // An upload is looked up at its event's version id (uploads land under incoming/).
     // ingest/_runs/: the run's object list, which the IngestFiles Distributed Map reads its items from
     // (core/manifest/object-list.ts); a folder input is listed under the drop zone (incoming/).
-    statements: [lake.read('incoming/', 'raw/'), lake.readVersions('incoming/'), lake.listUnder('incoming/', 'raw/'), lake.write('ingest/_runs/')],
+    // runs/ and curated/: a scheduled run reads the production model's manifest and lists the curated table to tell
+    // whether there is new data to train on (core/trigger/new-data.ts, issue 13).
+    statements: [
+      lake.read('incoming/', 'raw/', 'runs/'),
+      lake.readVersions('incoming/'),
+      lake.listUnder('incoming/', 'raw/', 'runs/', 'curated/'),
+      lake.write('ingest/_runs/'),
+    ],
   },
   'validate-and-partition': {
     description: 'ValidateAndPartition: contract checks on DuckDB, curated Parquet partitions, quarantine',
@@ -302,17 +280,18 @@ const FUNCTIONS = {
     statements: [
       // ingest/: staging, commit records and source records (core/ingest/source-commit.ts); raw/ and quarantine/
       // deletes roll back a killed run's archive and replace a re-run's quarantine.
-      lake.read('incoming/', 'raw/', 'ingest/'),
+      // profiles/: the data-quality baseline read, the file's profile and violations written (docs/data-quality.md).
+      lake.read('incoming/', 'raw/', 'ingest/', 'profiles/'),
       // The run's input object carries its version id (NormalizeInput): read and archived at that version.
       lake.readVersions('incoming/', 'raw/'),
-      lake.write('raw/', 'curated/', 'quarantine/', 'ingest/'),
-      lake.delete('incoming/', 'raw/', 'curated/', 'quarantine/', 'ingest/'),
+      lake.write('raw/', 'curated/', 'quarantine/', 'ingest/', 'profiles/'),
+      lake.delete('incoming/', 'raw/', 'curated/', 'quarantine/', 'ingest/', 'profiles/'),
       // An upload over 5 GB is archived (and a staged file moved) by a multipart copy, which is aborted when it fails
       // (aws/adapters/s3-object-store.ts): s3:AbortMultipartUpload on the copy destinations.
       lake.abortUploads('raw/', 'curated/', 'quarantine/'),
       // Lists staging, curated and quarantine folders; heads and reads keys that may be missing in all five (a missing
       // key must come back 404, not 403). Nothing under runs/: per-content records live under ingest/.
-      lake.listUnder('incoming/', 'raw/', 'ingest/', 'curated/', 'quarantine/'),
+      lake.listUnder('incoming/', 'raw/', 'ingest/', 'curated/', 'quarantine/', 'profiles/'),
     ],
   },
   'record-run': {
@@ -322,7 +301,14 @@ const FUNCTIONS = {
     // Reads back each file's curated keys, kept out of the state (core/manifest/ingest-listing.ts, issue 10 item 5);
     // listing the prefix makes a missing listing a 404 (see lake.listUnder).
     // ingest/_map-runs/: the IngestFiles map run's results (core/manifest/ingest-results.ts).
-    statements: [lake.write('runs/'), lake.read('ingest/_runs/', 'ingest/_map-runs/'), lake.listUnder('ingest/_runs/', 'ingest/_map-runs/')],
+    // The stage's topic: every finished run's notification (deploy/notifications.js, issue 13).
+    environment: notifications.publisherEnvironment(),
+    statements: [
+      lake.write('runs/'),
+      lake.read('ingest/_runs/', 'ingest/_map-runs/'),
+      lake.listUnder('ingest/_runs/', 'ingest/_map-runs/'),
+      notifications.publishStatement(),
+    ],
   },
   'record-failure': {
     description: 'RecordFailure: on a failed, timed-out or aborted execution, stops its jobs and writes the failed run manifest',
@@ -331,8 +317,10 @@ const FUNCTIONS = {
     // seconds, with room for the SDK's own retries.
     timeout: 60,
     // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
-    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix, ...notifications.publisherEnvironment() }),
     statements: (stage) => [
+      // The stage's topic: the failure's notification (deploy/notifications.js, issue 13).
+      notifications.publishStatement(),
       // runs/: the manifest, read first to skip an event delivered twice (listing makes a missing one a 404).
       lake.write('runs/'),
       lake.read('runs/', 'ingest/_runs/', 'ingest/_map-runs/'),
@@ -464,7 +452,9 @@ const FUNCTIONS = {
     timeout: 30,
     specs: true,
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
-    statements: registryStatements,
+    // profiles/: the training set's profile and bias metrics recorded with the version, merged from the committed
+    // sources' profiles (listed with the source records under ingest/), and the drift baseline (docs/data-quality.md).
+    statements: (stage) => [...registryStatements(stage), lake.read('profiles/'), lake.write('profiles/'), lake.listUnder('profiles/', 'ingest/')],
   },
   'deploy': {
     description: 'Deploy: creates the pipeline endpoint, or updates it blue/green with rollback on its alarms',
@@ -509,6 +499,25 @@ const FUNCTIONS = {
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
     statements: promoteStatements,
   },
+  'infer': {
+    description: 'Infer: raw records checked against the contract, featurized by the pipeline SQL on DuckDB, scored by its endpoint',
+    // One full vCPU (Lambda gives one per 1,769 MB): the featurizing query and the SDK call are CPU-bound on the latency
+    // path (docs/scoring.md, latency budget); DuckDB holds a request's rows only, in memory.
+    memorySize: 1769,
+    timeout: 30,
+    // The specs and their features.sql ship in the zip: no S3 read on the request path, no s3:GetObject in the role.
+    specs: true,
+    nativePackages: ['@duckdb/node-api'],
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix }),
+    // The stage's endpoints only (core/serving/infer-raw-records.ts invokes `<prefix><pipeline>`).
+    statements: (stage) => allowOn(['sagemaker:InvokeEndpoint'], hosting.arns.endpoints(stage)),
+    // A function URL that only SigV4-signed callers allowed lambda:InvokeFunctionUrl may call (Lambda developer guide,
+    // "Invoking Lambda function URLs": AuthType AWS_IAM; osls compiles `authorizer: aws_iam` to AWS::Lambda::Url
+    // AuthType AWS_IAM and adds no public permission, lib/plugins/aws/package/compile/functions.js compileFunctionUrl).
+    url: { authorizer: 'aws_iam' },
+  },
+  // Batch scoring's functions (issue 12): their rows and roles are in deploy/scoring.js.
+  ...SCORING_FUNCTIONS,
 };
 
 /**
@@ -553,6 +562,10 @@ function role(functionName, statements) {
             Statement: [
               // The log group itself is made by the stack: the function only adds streams and events to it.
               allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::Sub': `${logGroup}:*` }]),
+              // Active tracing (serverless.yml provider.tracing.lambda): osls adds these two actions to its default
+              // role only (osls lib/plugins/aws/package/compile/functions.js, "if default policy is used"), not to ours.
+              // X-Ray's segment APIs take no resource ARN, hence '*'.
+              allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']),
               ...statements,
             ],
           },
@@ -626,6 +639,8 @@ module.exports = {
             ...(fn.ephemeralStorageSize ? { ephemeralStorageSize: fn.ephemeralStorageSize } : {}),
             ...(environment ? { environment } : {}),
             ...(fn.events ? { events: ofStage(fn.events, stage) } : {}),
+            ...(fn.url ? { url: fn.url } : {}),
+            ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
             role: roleLogicalId(folder),
             ...(patterns.length > 0 ? { package: { patterns } } : {}),
           },

@@ -224,6 +224,11 @@ function modelRole(stage) {
             Version: '2012-10-17',
             Statement: [
               lake.read('models/'),
+              // Batch scoring (deploy/scoring.js): a transform job runs as its model's role, reading the scoring query's
+              // output and writing its own under scoring/<pipeline>/runs/<id>/ (core/run/lake-layout.ts).
+              lake.read('scoring/'),
+              lake.write('scoring/'),
+              lake.listUnder('scoring/'),
               ...allowOn(['logs:CreateLogGroup', 'logs:DescribeLogStreams'], groups.flatMap((g) => [logs.group(g), logs.groupStar(g)])),
               ...allowOn(['logs:CreateLogStream', 'logs:PutLogEvents'], groups.map((g) => logs.streams(g))),
               allow(['cloudwatch:PutMetricData'], '*', { StringEquals: { 'cloudwatch:namespace': ENDPOINT_METRICS_NAMESPACE } }),

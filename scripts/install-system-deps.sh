@@ -3,9 +3,10 @@
 #   libxgboost0, libxgboost-dev  XGBoost 1.7.4, the version in SageMaker's XGBoost 1.7-1 container
 #   python3-xgboost              the same XGBoost from Python: the parity tests and the training bench compare with it
 #   fasttext                     fastText 0.9.2, the local stand-in for BlazingText
+#   chromium                     headless Chromium for the console's browser test (test/integration/console/)
 # Skips what is already installed; uses sudo when not root.
 set -euo pipefail
-packages=(libxgboost0 libxgboost-dev python3-xgboost python3-numpy fasttext)
+packages=(libxgboost0 libxgboost-dev python3-xgboost python3-numpy fasttext chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

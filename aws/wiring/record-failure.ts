@@ -7,13 +7,14 @@ import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
 import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
 import { SfnExecutionHistory } from '../adapters/sfn-execution-history.js';
 import { sagemakerClient } from './sagemaker.js';
+import { snsNotifier } from './notifications.js';
 import { s3Store } from './s3.js';
 import { requirePrefix, sharedDeps } from './shared.js';
 
 /**
  * Dependencies of RecordFailure, the target of the execution status-change rule: the execution's history (Step
  * Functions), S3 for the manifest, the registry to reject a candidate that never reached production, and SageMaker and
- * Athena to stop the run's jobs and queries.
+ * Athena to stop the run's jobs and queries, and SNS to announce the failure.
  */
 export function recordFailureDeps(config: RuntimeConfig): RecordExecutionFailureDeps {
   const trainer = new SageMakerTrainer(sagemakerClient(), {
@@ -32,5 +33,6 @@ export function recordFailureDeps(config: RuntimeConfig): RecordExecutionFailure
     queryEngine: { stopQuery: (queryId) => queryEngine.stopQuery(queryId) },
     history,
     mapRuns: history,
+    ...snsNotifier(config),
   };
 }

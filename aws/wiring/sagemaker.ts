@@ -45,6 +45,8 @@ export function evaluateModelDeps(config: RuntimeConfig): EvaluateModelDeps {
   return {
     ...sharedDeps(config),
     registry: registry(config),
+    // The lake: the training set's profile and bias metrics are recorded with the version (core/quality/training-quality.ts).
+    store: s3Store(),
     modelImage: xgboostImageUri(config.region),
     // The same image trains and serves; BlazingText's is looked up only for a text pipeline (fewer regions have one).
     modelImageFor: (algorithm) => (algorithm === 'blazingtext' ? blazingTextImageUri(config.region) : xgboostImageUri(config.region)),

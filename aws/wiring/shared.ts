@@ -1,6 +1,8 @@
 import type { RuntimeConfig } from '../../core/config/runtime-config.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { powertoolsLogger } from '../log/powertools-logger.js';
+import { runMetrics } from '../adapters/powertools-metrics.js';
+import type { RunMetrics } from '../../core/ports/metrics.js';
 import type { Logger } from '../../core/log/logger.js';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import { folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
@@ -25,6 +27,8 @@ export interface SharedDeps {
   lakeBucket: string;
   logger: Logger;
   clock: () => Date;
+  /** Custom metrics as EMF lines, flushed by the shared middleware stack (aws/middleware/with-step-defaults.ts). */
+  metrics: RunMetrics;
 }
 
 /** The shared dependencies of a function. */
@@ -34,6 +38,7 @@ export function sharedDeps(config: RuntimeConfig): SharedDeps {
     lakeBucket: config.lakeBucket,
     logger: powertoolsLogger,
     clock: () => new Date(),
+    metrics: runMetrics,
   };
 }
 

@@ -5,12 +5,13 @@ import { promisify } from 'node:util';
 import type { Measurement } from '../support/paired-runs.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import { generateChurnCsv } from './generate-csv.js';
+import { runProfileCostBench } from './profile-cost-bench.js';
 
 const execFileAsync = promisify(execFile);
 
 /** What one child run reports (see `ingest-child.ts`). */
 export interface IngestMeasurement {
-  mode: 'duckdb' | 'sluice';
+  mode: IngestMode;
   ms: number;
   /** User + system CPU seconds of the whole process. */
   cpuSeconds: number;
@@ -20,6 +21,9 @@ export interface IngestMeasurement {
   rows: unknown;
 }
 
+/** A side of the ingest bench: DuckDB's plain copy, Sluice's ingest, or Sluice's ingest without its data-quality profile. */
+export type IngestMode = 'duckdb' | 'sluice' | 'sluice-unprofiled';
+
 /** How one child run is sized: DuckDB threads and memory limit. */
 export interface IngestChildLimits {
   threads?: number;
@@ -28,7 +32,7 @@ export interface IngestChildLimits {
 }
 
 /** Runs one side in a fresh process (so its peak RSS is its own) and returns what it printed. */
-export async function measureIngest(mode: 'duckdb' | 'sluice', csv: string, workDir: string, limits: IngestChildLimits = {}): Promise<IngestMeasurement> {
+export async function measureIngest(mode: IngestMode, csv: string, workDir: string, limits: IngestChildLimits = {}): Promise<IngestMeasurement> {
   const args = [path.join(__dirname, 'ingest-child.js'), mode, csv, workDir, limits.memoryLimit ?? '1GB', String(limits.threads ?? 0)];
   const { stdout } = await execFileAsync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as IngestMeasurement;
@@ -79,4 +83,5 @@ export async function runIngestBench(options: { bytes: number; dataDir: string; 
     `  throughput ratio of medians (Sluice / DuckDB): ${(1 / result.ratioOfMedians).toFixed(2)}  (target >= 0.8)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  await runProfileCostBench({ csv, mb, dataDir: options.dataDir, repeats: options.repeats });
 }

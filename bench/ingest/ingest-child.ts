@@ -3,7 +3,9 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { openDuckDb } from '../../core/duckdb/open-duckdb.js';
 import { silentLogger } from '../../core/log/logger.js';
+import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import { folderSpecCatalog } from '../../core/pipelines/spec-catalog.js';
+import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import { quoteLiteral } from '../../core/sql/quote.js';
 import { validateAndPartition } from '../../core/steps/validate-and-partition.js';
 import { FolderObjectStore } from '../../local/adapters/folder-object-store.js';
@@ -15,7 +17,9 @@ import { projectRoot } from '../../local/runtime/project-root.js';
  */
 async function main(): Promise<void> {
   const [mode, csvPath, workDir, memoryLimit = '1GB', threadArg = '0'] = process.argv.slice(2);
-  if ((mode !== 'duckdb' && mode !== 'sluice') || !csvPath || !workDir) throw new Error('usage: ingest-child duckdb|sluice CSV WORKDIR [MEMORY] [THREADS]');
+  if ((mode !== 'duckdb' && mode !== 'sluice' && mode !== 'sluice-unprofiled') || !csvPath || !workDir) {
+    throw new Error('usage: ingest-child duckdb|sluice|sluice-unprofiled CSV WORKDIR [MEMORY] [THREADS]');
+  }
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
   // 0: every core this machine has, as a Lambda's DuckDB gets every vCPU of its size.
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
       },
       {
         store,
-        specs: folderSpecCatalog(path.join(projectRoot(), 'pipelines')),
+        specs: mode === 'sluice' ? folderSpecCatalog(path.join(projectRoot(), 'pipelines')) : unprofiled(folderSpecCatalog(path.join(projectRoot(), 'pipelines'))),
         logger: silentLogger,
         workDir: path.join(workDir, 'work'),
         duckdb: { threads, memoryLimit },
@@ -57,6 +61,12 @@ async function main(): Promise<void> {
   // CPU seconds of every thread (DuckDB's included): what a Lambda's vCPUs must supply, whatever else shares this host.
   const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   process.stdout.write(`${JSON.stringify({ mode, ms, cpuSeconds, threads, memoryLimit, peakRssMb: usage.maxRSS / 1024, rows })}\n`);
+}
+
+/** The same specs with the data-quality profile turned off (`quality.profile: false`): the ingest without its profile. */
+function unprofiled(specs: SpecCatalog): SpecCatalog {
+  const off = (spec: PipelineSpec): PipelineSpec => ({ ...spec, quality: { ...spec.quality, profile: false } });
+  return { get: (name) => off(specs.get(name)), all: () => specs.all().map(off) };
 }
 
 main().catch((error: unknown) => {

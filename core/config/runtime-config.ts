@@ -6,6 +6,7 @@ const environmentSchema = z.object({
   LAKE_BUCKET: z.string().min(3, 'LAKE_BUCKET must name the lake bucket'),
   PIPELINES_DIR: z.string().optional(),
   STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
+  UPLOAD_QUEUE_URL: z.string().url().optional(),
   WORK_DIR: z.string().default('/tmp/sluice'),
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().positive().optional(),
   LAMBDA_TASK_ROOT: z.string().optional(),
@@ -17,6 +18,7 @@ const environmentSchema = z.object({
   SAGEMAKER_MODEL_ROLE_ARN: z.string().startsWith('arn:').optional(),
   AWS_REGION: z.string().default('us-east-1'),
   RESOURCE_PREFIX: z.string().regex(/^[a-z0-9-]{1,30}$/, 'RESOURCE_PREFIX must be lowercase letters, digits and dashes').optional(),
+  NOTIFICATION_TOPIC_ARN: z.string().startsWith('arn:').optional(),
 });
 
 /** Configuration of a Lambda function, read once from the environment. */
@@ -24,6 +26,8 @@ export interface RuntimeConfig {
   readonly lakeBucket: string;
   readonly pipelinesDir: string;
   readonly stateMachineArn: string | undefined;
+  /** The coalescing queue of upload events start-run drains (deploy/coalescing.js). */
+  readonly uploadQueueUrl: string | undefined;
   readonly workDir: string;
   readonly duckdb: { readonly threads: number; readonly memoryLimit: string };
   readonly names: { readonly database: string; readonly crawlerPrefix: string; readonly workgroupPrefix: string };
@@ -34,6 +38,8 @@ export interface RuntimeConfig {
   readonly region: string;
   /** Prefix of the stage's jobs, endpoints, model package groups and alarms: `sluice-<stage>-`. */
   readonly resourcePrefix: string | undefined;
+  /** The stage's SNS topic for run notifications (RecordRun, RecordFailure); absent: none is published. */
+  readonly notificationTopicArn: string | undefined;
 }
 
 /**
@@ -55,6 +61,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     lakeBucket: e.LAKE_BUCKET,
     pipelinesDir: e.PIPELINES_DIR ?? path.join(e.LAMBDA_TASK_ROOT ?? process.cwd(), 'pipelines'),
     stateMachineArn: e.STATE_MACHINE_ARN,
+    uploadQueueUrl: e.UPLOAD_QUEUE_URL,
     workDir: e.WORK_DIR,
     duckdb: Object.freeze({ threads, memoryLimit: `${Math.floor(memoryMb * 0.6)}MB` }),
     names: Object.freeze({ database: e.GLUE_DATABASE, crawlerPrefix: e.CRAWLER_PREFIX, workgroupPrefix: e.ATHENA_WORKGROUP_PREFIX }),
@@ -62,6 +69,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     sagemakerModelRoleArn: e.SAGEMAKER_MODEL_ROLE_ARN,
     region: e.AWS_REGION,
     resourcePrefix: e.RESOURCE_PREFIX,
+    notificationTopicArn: e.NOTIFICATION_TOPIC_ARN,
   });
 }
 

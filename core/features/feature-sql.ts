@@ -362,7 +362,7 @@ const END_OF_FROM = new Set(['where', 'group', 'having', 'order', 'limit', 'offs
  * the query names the table but reads it nowhere in a FROM list: either would read the whole table, both splits. A
  * query that never names the table is left to the spec check (checkFeatureQuery) and to the engine's own guards.
  */
-function narrowTable(query: string, table: string, rows: string): string {
+export function narrowTable(query: string, table: string, rows: string): string {
   const tokens = tokenizeSql(query);
   // Whether each parenthesis depth is inside a FROM list, so a comma there separates tables, not select items.
   const inFrom: boolean[] = [false];

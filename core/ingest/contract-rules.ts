@@ -2,6 +2,7 @@ import type { ColumnType } from '../spec/schema.js';
 import { COLUMN_TYPES } from '../spec/schema.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import { numberLiteral, quoteIdentifier, quoteLiteral } from '../sql/quote.js';
+import { TYPE_DESCRIPTIONS } from './type-descriptions.js';
 
 /** One check of the data contract on one column, as SQL that is true when a row breaks it. */
 export interface ContractRule {
@@ -113,15 +114,6 @@ export function rawColumn(name: string): string {
   return `${quoteIdentifier(name).slice(0, -1)}__raw"`;
 }
 
-/** How a value of each type is described when it is not one, in the user's words. */
-export const TYPE_DESCRIPTIONS: Readonly<Record<ColumnType, string>> = {
-  string: 'text',
-  integer: 'an integer',
-  double: 'a number',
-  boolean: 'true or false',
-  date: 'a date (YYYY-MM-DD)',
-  timestamp: 'a timestamp (YYYY-MM-DD HH:MM:SS)',
-};
 
 /**
  * Columns whose text the ingest casts itself instead of the reader: integers in every format (a reader's cast rounds

@@ -3,7 +3,6 @@ import { quoteIdentifier, quoteLiteral } from '../sql/quote.js';
 import type { ContractRule } from './contract-rules.js';
 import {
   RECORD_OK_COLUMN,
-  TYPE_DESCRIPTIONS,
   castByRules,
   enumColumns,
   enumTypeName,
@@ -13,6 +12,7 @@ import {
   strictCastSql,
   violationsExpression,
 } from './contract-rules.js';
+import { TYPE_DESCRIPTIONS } from './type-descriptions.js';
 
 /** The column of the classified rows naming the rules a row broke (NULL for a good row). */
 export const VIOLATIONS_KEY = '_violations';
@@ -168,6 +168,9 @@ export function curatedCopySql(input: IngestSqlInput): string {
   ].join(' ');
 }
 
+/** The rows of {@link classifySql}'s table that kept the contract: what the data-quality profile describes. */
+export const GOOD_ROWS_RELATION = `(SELECT * FROM ${CLASSIFIED_TABLE} WHERE ${quoteIdentifier(VIOLATIONS_KEY)} IS NULL)`;
+
 /** Counts of {@link classifySql}'s table: rows read (besides the reader's rejects), and of those the bad ones. */
 export const CLASSIFIED_COUNTS_SQL = `SELECT count(*) AS "read", count(${quoteIdentifier(VIOLATIONS_KEY)}) AS "broken" FROM ${CLASSIFIED_TABLE}`;
 
@@ -216,7 +219,10 @@ export function rejectReasonSql(input: IngestSqlInput): string {
  * and rows that broke a contract rule, from {@link classifySql}'s table (their record and messages made as the file
  * was read).
  */
-export function quarantineCopySql(input: IngestSqlInput, options: { hasRuleViolations: boolean; hasRejects: boolean; outputPath: string }): string {
+export function quarantineCopySql(
+  input: IngestSqlInput,
+  options: { hasRuleViolations: boolean; hasRejects: boolean; outputPath: string; setAsideBecause?: string },
+): string {
   const parts: string[] = [];
   if (options.hasRejects) {
     parts.push(
@@ -227,6 +233,13 @@ export function quarantineCopySql(input: IngestSqlInput, options: { hasRuleViola
   if (options.hasRuleViolations) {
     parts.push(
       `SELECT CAST(NULL AS BIGINT) AS source_line, ${RECORD_COLUMN} AS record, ${ERRORS_COLUMN} AS errors FROM ${CLASSIFIED_TABLE} WHERE ${quoteIdentifier(VIOLATIONS_KEY)} IS NOT NULL`,
+    );
+  }
+  if (options.setAsideBecause !== undefined) {
+    // A file the data-quality checks quarantine (docs/data-quality.md): its good rows join the bad ones, with the reason.
+    const fields = input.spec.contract.columns.map((c) => `${quoteLiteral(c.name)}: ${quoteIdentifier(c.name)}`).join(', ');
+    parts.push(
+      `SELECT CAST(NULL AS BIGINT) AS source_line, CAST(to_json({${fields}}) AS VARCHAR) AS record, ${quoteLiteral(options.setAsideBecause)} AS errors FROM ${GOOD_ROWS_RELATION}`,
     );
   }
   return `COPY (${parts.join(' UNION ALL ')} ORDER BY source_line NULLS LAST) TO ${quoteLiteral(options.outputPath)} (FORMAT parquet)`;

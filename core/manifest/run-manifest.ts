@@ -1,9 +1,11 @@
 import type { Logger } from '../log/logger.js';
 import type { ModelRegistry } from '../ports/model-registry.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { RunContext } from '../run/run-context.js';
 import type { RowCounts } from '../run/workflow-state.js';
+import type { RunQuality } from '../quality/ingest-quality-schema.js';
 import type { FailedIngest } from './ingest-results.js';
 import type { ManifestIngestFile } from './ingest-listing.js';
 
@@ -15,6 +17,8 @@ export interface RecordRunDeps {
   logger: Logger;
   lakeBucket: string;
   clock: () => Date;
+  /** Sends each finished run's notification (core/notify/run-notification.ts); absent: none is sent. */
+  notifier?: Notifier;
 }
 
 /** The run manifest: lineage of one run, written to `runs/<pipeline>/<runId>.json`. */
@@ -32,6 +36,13 @@ export interface RunManifest {
   /** Files whose ingest failed (a failed run's map run), with the error each child execution ended with. */
   failedFiles?: FailedIngest[];
   error?: { name: string; message: string };
+  /** What the data-quality checks of the run's files found, and the effect the spec gives each (docs/data-quality.md). */
+  quality?: RunQuality;
+  /**
+   * Why a scheduled run trained nothing: no curated data newer than the production model's (the spec's
+   * `schedule.whenNoNewData: skip`, core/trigger/new-data.ts).
+   */
+  skipped?: string;
   /**
    * A failed run's execution (RecordFailure): what to redrive (`arn`, from `failedState`), how it ended, and how many
    * times it had been redriven when it failed this time.

@@ -8,4 +8,8 @@ export interface StartOutcome {
 /** Starts workflow executions (Step Functions `StartExecution` in AWS; the local runner locally). */
 export interface RunStarter {
   start(executionName: string, input: unknown): Promise<StartOutcome>;
+  /** The names of the executions of the workflow still running: how start-run keeps one run per pipeline at a time. */
+  runningExecutionNames(): Promise<string[]>;
+  /** The input an execution was started with (parsed JSON), or undefined when it is not JSON. */
+  inputOf(executionName: string): Promise<unknown>;
 }

@@ -41,4 +41,28 @@ export const lakeLayout = {
   modelsPrefix: (pipeline: string) => `models/${pipeline}/`,
   /** The run manifest: what went in, what came out, every job id and metric. */
   runManifestKey: (pipeline: string, runId: string) => `runs/${pipeline}/${runId}.json`,
+  /** A finished run's notification as the local runtime records it (the cloud publishes it to SNS). */
+  notificationKey: (pipeline: string, runId: string) => `notifications/${pipeline}/${runId}.json`,
+  /** The scoring drop zone of a pipeline: a file here starts the scoring workflow (never an output prefix). */
+  scoringDropPrefix: (pipeline: string) => `score/${pipeline}/`,
+  /** The table of scoring runs' valid rows (`<pipeline>_scoring_input`), one `score_run=<id>` partition per run. */
+  scoringInputPrefix: (pipeline: string) => `scoring/${pipeline}/input/`,
+  /** The valid rows of one scoring file (contract columns and `source_row`), one Parquet file. */
+  scoringInputKey: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/input/score_run=${scoreRunId}/part-00000.parquet`,
+  /** One scoring run's working folder: quarantine, transform input and output, manifest. */
+  scoringRunPrefix: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/`,
+  /** The scoring file's rows that broke the contract, with the rule each broke (the ingest's quarantine format). */
+  scoringQuarantineKey: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/quarantine.parquet`,
+  /** The scoring query's UNLOAD target: the model's input, in the format its container reads for inference. */
+  transformInputPrefix: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/transform-input/`,
+  /** Where Batch Transform (or the local batch scorer) writes `<input file>.out` per input file. */
+  transformOutputPrefix: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/transform-output/`,
+  /** The scoring run's manifest: what went in, how many rows were scored, with which model, where they are. */
+  scoringManifestKey: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/manifest.json`,
+  /** Root of a pipeline's predictions table (`<pipeline>_predictions`, partitioned by score_date). */
+  predictionsPrefix: (pipeline: string) => `predictions/${pipeline}/`,
+  /** One score date's partition folder of the predictions table. */
+  predictionsPartitionPrefix: (pipeline: string, scoreDate: string) => `predictions/${pipeline}/score_date=${scoreDate}/`,
+  /** One scoring run's predictions: one file in its date's partition (no nested folder, which a partition would not read). */
+  predictionsKey: (pipeline: string, scoreDate: string, scoreRunId: string) => `predictions/${pipeline}/score_date=${scoreDate}/part-${scoreRunId}.parquet`,
 };

@@ -46,6 +46,8 @@ export const runContextSchema = z
       .optional(),
     bucket: z.string().min(3),
     startedAt: z.string(),
+    /** Why a scheduled run trains nothing (no new data since the production model's; core/trigger/new-data.ts). */
+    skipped: z.string().optional(),
     plan: z
       .object({
         features: z.boolean(),

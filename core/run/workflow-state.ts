@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { GateDecision } from '../gate/gate.js';
 import type { ModelVersion } from '../ports/model-registry.js';
+import { ingestQualitySchema } from '../quality/ingest-quality-schema.js';
 import { runContextSchema, runObjectSchema } from './run-context.js';
 
 /**
@@ -51,6 +52,8 @@ export const ingestResultSchema = z
     sameContentAs: z.object({ runId: z.string(), key: z.string() }).strict().optional(),
     rows: rowCountsSchema,
     durationMs: z.number(),
+    /** The data-quality checks of the file's rows (docs/data-quality.md); absent when the spec turns profiling off. */
+    quality: ingestQualitySchema.optional(),
   })
   .strict();
 

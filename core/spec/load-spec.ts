@@ -8,6 +8,7 @@ import { objectKeyProblem } from '../trigger/object-key.js';
 import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.js';
 import { trainingSectionProblems } from './training-rules.js';
 import { workflowLimitProblems } from './workflow-limits.js';
+import { scoringSectionProblems } from './scoring-rules.js';
 
 /** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
 export type PipelineSpec = DeepReadonly<
@@ -94,6 +95,8 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
     ...trainingSectionProblems(spec).map(({ path: at, message }) => `${at}: ${message}`),
     // The poll loops must fit one execution's 25,000 history events (core/spec/workflow-limits.ts): refused, not clamped.
     ...workflowLimitProblems(spec),
+    // Batch scoring's id columns must be contract columns other than the label's (core/spec/scoring-rules.ts).
+    ...scoringSectionProblems(spec, path.dirname(file)),
   ];
   if (problems.length > 0) {
     throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

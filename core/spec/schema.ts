@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { DEFAULT_QUALITY, qualitySchema } from '../quality/quality-spec.js';
+import { isKnownTimezone, parseScheduleExpression } from '../schedule/schedule-expression.js';
 
 /**
  * The pipeline spec: one YAML file per pipeline (`pipelines/<name>/pipeline.yml`). This module holds only the
@@ -6,10 +8,13 @@ import * as z from 'zod';
  */
 
 /** Prefixes the workflow writes to. A drop prefix may not overlap any of them, or a run could trigger itself. */
-export const OUTPUT_PREFIXES = ['raw/', 'curated/', 'quarantine/', 'ingest/', 'features/', 'models/', 'runs/', 'registry/', 'athena/'] as const;
+export const OUTPUT_PREFIXES = ['raw/', 'curated/', 'quarantine/', 'ingest/', 'features/', 'models/', 'runs/', 'registry/', 'athena/', 'notifications/', 'scoring/', 'predictions/', 'profiles/'] as const;
 
 /** The only prefix whose uploads start runs. */
 export const DROP_ZONE_PREFIX = 'incoming/';
+
+/** The scoring drop zone: a file under `score/<pipeline>/` starts the scoring workflow (state-machines/sluice-score.asl.json). */
+export const SCORING_DROP_ZONE_PREFIX = 'score/';
 
 /** A column or table name: lowercase snake case, as Glue and Athena store them, so nothing is silently renamed. */
 export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,127}$/;
@@ -207,6 +212,55 @@ const deploymentSchema = z
   })
   .strict();
 
+/**
+ * `schedule:` a scheduled retraining on the curated data already in the lake: one EventBridge Scheduler schedule in
+ * the cloud (deploy/schedules.js), `sluice schedule` locally; the expression is Scheduler's (core/schedule/).
+ */
+const scheduleSchema = z
+  .object({
+    expression: z.string().superRefine((expression, ctx) => {
+      try {
+        parseScheduleExpression(expression);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine((tz) => isKnownTimezone(tz), 'must be an IANA time zone such as UTC or Europe/Paris')
+      .describe('the zone Scheduler evaluates a cron expression in (ScheduleExpressionTimezone)'),
+    enabled: z.boolean().default(true),
+    whenNoNewData: z
+      .enum(['skip', 'retrain'])
+      .default('skip')
+      .describe('a scheduled run with no curated data newer than the production model: skip it, or retrain anyway'),
+  })
+  .strict();
+
+/** `notifications:` where a finished run is announced besides the stage's SNS topic. */
+const notificationsSchema = z
+  .object({
+    webhookUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http or https URL')
+      .optional()
+      .describe('locally, every run notification is POSTed here as JSON (a failure is logged, never fails the run)'),
+  })
+  .strict();
+
+/** `scoring:` how batch scoring labels its predictions (docs/pipeline-spec.md, "scoring"). */
+const scoringSchema = z
+  .object({
+    idColumns: z
+      .array(identifier)
+      .max(16)
+      .default([])
+      .describe('contract columns carried through to the predictions (besides source_row, the row number in the scoring file)'),
+  })
+  .strict();
+
 /** The schema of `pipeline.yml`. */
 export const pipelineSpecSchema = z
   .object({
@@ -228,6 +282,10 @@ export const pipelineSpecSchema = z
     tuning: tuningSchema.optional(),
     gate: gateSchema.optional(),
     deployment: deploymentSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    notifications: notificationsSchema.optional(),
+    scoring: scoringSchema.optional(),
+    quality: qualitySchema.default(DEFAULT_QUALITY).describe('data profiles, constraints, drift and bias (docs/data-quality.md)'),
   })
   .strict();
 

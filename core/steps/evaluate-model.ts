@@ -4,10 +4,15 @@ import type { GateDecision } from '../gate/gate.js';
 import type { ModelEvaluator } from '../gate/model-evaluator.js';
 import type { GateInputs } from '../gate/served-gate.js';
 import { gateOnServedModels } from '../gate/served-gate.js';
+import { applyQualityGate } from '../gate/quality-gate.js';
 import type { Logger } from '../log/logger.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
+import type { MetricsDeps } from '../ports/metrics.js';
+import { METRIC_NAMES, noMetrics } from '../ports/metrics.js';
 import type { ModelRegistry, ModelVersion } from '../ports/model-registry.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { adoptTrainingProfile, recordTrainingQuality } from '../quality/training-quality.js';
 import type { TrainingAlgorithm } from '../ports/trainer.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
@@ -16,7 +21,7 @@ import { featureProgressSchema, trainingProgressSchema } from '../run/workflow-s
 import { TrainingFailedError } from '../training/training-job.js';
 
 /** What EvaluateModel needs. */
-export interface EvaluateModelDeps {
+export interface EvaluateModelDeps extends MetricsDeps {
   registry: ModelRegistry;
   specs: SpecCatalog;
   logger: Logger;
@@ -32,6 +37,11 @@ export interface EvaluateModelDeps {
    * scoring is wired: the gate then compares with the production model's registered numbers and says so.
    */
   evaluator?: ModelEvaluator;
+  /**
+   * The lake, to record the training set's profile and bias metrics with the version and to read this run's data-quality
+   * findings (core/quality/training-quality.ts); absent, the model is registered without them.
+   */
+  store?: ObjectStore;
 }
 
 /** Said in the decision, the log and the registry when a candidate passes the gate of a pipeline that deploys nothing. */
@@ -110,13 +120,14 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
   };
   const algorithm = spec.training?.algorithm ?? 'xgboost';
   const image = deps.modelImageFor?.(algorithm) ?? deps.modelImage;
+  const quality = deps.store ? await recordTrainingQuality(deps.store, run.bucket, spec, run.runId) : undefined;
   const candidate = await deps.registry.register({
     pipeline: spec.name,
     runId: run.runId,
     modelArtifact: training.modelArtifact,
     image,
-    metrics,
-    lineage,
+    metrics: { ...metrics, ...quality?.metrics },
+    lineage: { ...lineage, ...quality?.lineage },
     algorithm,
     ...(training.evaluation ? { evaluation: { ...training.evaluation } } : {}),
   });
@@ -139,9 +150,13 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
       ? { production: { version: production.version, registeredMetrics: production.metrics, ...(onCandidateSet ? { onCandidateSet } : { notScoredBecause }) } }
       : {}),
   };
-  const gated: GateDecision = rule
+  const ruled: GateDecision = rule
     ? gateOnServedModels(rule, inputs)
     : { promote: false, metric: '', candidate: null, production: null, reasons: ['the pipeline has no gate: models are registered, never deployed'] };
+  // Data quality can only hold a candidate back: a blocking violation or a bias metric beyond its threshold.
+  const gated = applyQualityGate(ruled, quality?.blocking ?? []);
+  // The promoted model's training data becomes the drift baseline of later ingests.
+  if (gated.promote && deps.store) await adoptTrainingProfile(deps.store, run.bucket, spec.name, run.runId);
   const approveHere = gated.promote && !run.plan.deploy;
   const decision: GateDecision = approveHere ? { ...gated, reasons: [...gated.reasons, APPROVED_NOT_DEPLOYED] } : gated;
   // A promoted candidate waits for PromoteModel (after it is deployed and answers); the others are decided here.
@@ -150,6 +165,7 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
   const status: ModelVersion['status'] = decided ?? candidate.status;
   const outcome = !decision.promote ? 'candidate not promoted' : approveHere ? 'candidate approved, not deployed' : 'candidate promoted';
   deps.logger.info(outcome, { version: candidate.version, reasons: decision.reasons });
+  recordGate(deps.metrics ?? noMetrics, spec.name, decision);
   const productionMetrics = production
     ? { ...production.metrics, ...Object.fromEntries(Object.entries(onCandidateSet ?? {}).map(([k, v]) => [`candidateSet:${k}`, v])) }
     : undefined;
@@ -159,4 +175,13 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
     candidate: { ...candidate, status },
     ...(production && productionMetrics ? { production: { version: production.version, metrics: productionMetrics } } : {}),
   };
+}
+
+/** The gate's metric for the candidate and the production model (the dashboard's model-over-time graph), and its verdict. */
+function recordGate(metrics: NonNullable<MetricsDeps['metrics']>, pipeline: string, decision: GateDecision): void {
+  if (decision.metric !== '') {
+    if (decision.candidate !== null) metrics.record(METRIC_NAMES.modelMetric, 'None', decision.candidate, { pipeline, metric: decision.metric, model: 'candidate' });
+    if (decision.production !== null) metrics.record(METRIC_NAMES.modelMetric, 'None', decision.production, { pipeline, metric: decision.metric, model: 'production' });
+  }
+  metrics.record(decision.promote ? METRIC_NAMES.promoted : METRIC_NAMES.rejected, 'Count', 1, { pipeline });
 }

@@ -3,6 +3,8 @@ import type { FeatureQueryDeps } from '../features/feature-query.js';
 import { channelFormat } from '../features/channel-format.js';
 import { mergeChannelParts } from '../features/channel-merge.js';
 import { FEATURE_SPLITS, algorithmOf, FeatureQueryFailedError, FeatureQueryTimeoutError, featureTimeoutMessage, startFeatureQueries, withQueryStatus } from '../features/feature-query.js';
+import type { MetricsDeps } from '../ports/metrics.js';
+import { METRIC_NAMES, noMetrics } from '../ports/metrics.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { FeatureProgress } from '../run/workflow-state.js';
@@ -23,7 +25,7 @@ const inputSchema = z.object({ run: runContextSchema, redriveCount: redriveCount
  * 6. SUCCEEDED moves on; a query the engine stopped at `features.timeoutSeconds`, or too many polls, fail the run with
  *    FeatureQueryTimeoutError naming the setting and the spec file; otherwise it waits again.
  */
-export async function getFeatureQueryState(rawInput: unknown, deps: FeatureQueryDeps): Promise<FeatureProgress> {
+export async function getFeatureQueryState(rawInput: unknown, deps: FeatureQueryDeps & MetricsDeps): Promise<FeatureProgress> {
   const input = parseStateInput('GetFeatureQueryState', inputSchema, rawInput);
   const { features } = input;
   const { queryId } = features.query;
@@ -36,6 +38,8 @@ export async function getFeatureQueryState(rawInput: unknown, deps: FeatureQuery
   }
   const next = { ...withQueryStatus(features, status), attempt: features.attempt + 1 };
   if (status.state === 'SUCCEEDED') {
+    // Once per query: only the poll that sees it succeed records what Athena scanned (what the query is billed on).
+    if (status.bytesScanned !== undefined) (deps.metrics ?? noMetrics).record(METRIC_NAMES.bytesScanned, 'Bytes', status.bytesScanned, { pipeline: input.run.pipeline });
     const { singleFile } = channelFormat(algorithmOf(deps.specs.get(input.run.pipeline)));
     if (singleFile !== undefined) {
       for (const split of FEATURE_SPLITS) {

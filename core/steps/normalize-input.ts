@@ -8,7 +8,9 @@ import type { RunContext, RunObject } from '../run/run-context.js';
 import { runContextSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import { objectKeyProblem } from '../trigger/object-key.js';
+import { noNewDataReason } from '../trigger/new-data.js';
 import { decodeAndCheckS3EventKey } from '../trigger/s3-event-key.js';
+import { s3ObjectCreatedEventSchema } from '../trigger/object-created.js';
 
 /** What NormalizeInput needs. */
 export interface NormalizeInputDeps {
@@ -34,15 +36,23 @@ const uploadInput = z
   })
   .strict();
 
+/**
+ * The input `start-run` passes for uploads the coalescing queue gathered into one run (core/trigger/coalescing.ts):
+ * every object at the version its event named.
+ */
+const uploadBatchInput = z
+  .object({
+    trigger: z.literal('upload'),
+    pipeline: z.string().min(1),
+    objects: z
+      .array(z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), etag: z.string().optional(), size: z.number().optional() }).strict())
+      .min(1)
+      .max(MAX_LISTED_OBJECTS),
+  })
+  .strict();
+
 /** An EventBridge "Object Created" event, when a rule targets the state machine directly. */
-const s3EventInput = z.object({
-  'detail-type': z.literal('Object Created'),
-  source: z.literal('aws.s3'),
-  detail: z.object({
-    bucket: z.object({ name: z.string() }),
-    object: z.object({ key: z.string(), etag: z.string().optional(), 'version-id': z.string().optional(), size: z.number().optional() }),
-  }),
-});
+const s3EventInput = s3ObjectCreatedEventSchema;
 
 /** A scheduled retraining: no new data, the pipeline's curated table as it is. */
 const scheduleInput = z.object({ trigger: z.literal('schedule'), pipeline: z.string().min(1) }).strict();
@@ -87,7 +97,9 @@ export const normalizeInputSchema = z
  *    reads the bytes the event announced.
  * 4. Writes the run's object list to the lake (core/manifest/object-list.ts): the IngestFiles Distributed Map reads
  *    its items from it. A folder input (`prefix`) is listed here, and its objects stay out of the state.
- * 5. Plans the run from the spec: features, training or tuning, deployment.
+ * 5. Plans the run from the spec: features, training or tuning, deployment. A scheduled run with no curated data newer
+ *    than the production model's trains nothing when the spec says `schedule.whenNoNewData: skip`
+ *    (core/trigger/new-data.ts): `$.run.skipped` says why, and the run goes straight to RecordRun.
  * 6. Returns the run context.
  */
 export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps): Promise<RunContext> {
@@ -127,6 +139,8 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
           largeFileBytes: spec.source.largeFileBytes,
         };
   if (objectList) await writeObjectList(deps.store, objectList.bucket, objectList.key, described);
+  // A scheduled run with no new data since the production model's follows the spec (`schedule.whenNoNewData`).
+  const skipped = trigger === 'schedule' ? await noNewDataReason(spec, deps.store, deps.lakeBucket) : undefined;
   return runContextSchema.parse({
     runId: executionName,
     pipeline: spec.name,
@@ -135,11 +149,14 @@ export async function normalizeInput(rawInput: unknown, deps: NormalizeInputDeps
     ...(objectList ? { objectList } : {}),
     bucket: deps.lakeBucket,
     startedAt: startTime,
-    plan: {
-      features: spec.features !== undefined,
-      training: spec.training === undefined || spec.features === undefined ? 'none' : spec.tuning?.enabled ? 'tune' : 'train',
-      deploy: spec.deployment !== undefined && spec.training !== undefined,
-    },
+    ...(skipped ? { skipped } : {}),
+    plan: skipped
+      ? { features: false, training: 'none', deploy: false }
+      : {
+          features: spec.features !== undefined,
+          training: spec.training === undefined || spec.features === undefined ? 'none' : spec.tuning?.enabled ? 'tune' : 'train',
+          deploy: spec.deployment !== undefined && spec.training !== undefined,
+        },
   });
 }
 
@@ -173,6 +190,11 @@ function identify(
   if (upload.success) {
     const { bucket, key, versionId } = upload.data.object;
     return { trigger: 'upload', pipeline: upload.data.pipeline, objects: [{ bucket, key, ...(versionId ? { versionId } : {}) }] };
+  }
+  const uploads = uploadBatchInput.safeParse(input);
+  if (uploads.success) {
+    const objects = uploads.data.objects.map(({ bucket, key, versionId }) => ({ bucket, key, ...(versionId ? { versionId } : {}) }));
+    return { trigger: 'upload', pipeline: uploads.data.pipeline, objects };
   }
   const event = s3EventInput.safeParse(input);
   if (event.success) {

@@ -3,7 +3,12 @@ import { withCuratedKeys } from '../manifest/ingest-listing.js';
 import type { FailedIngest } from '../manifest/ingest-results.js';
 import { readIngestResults } from '../manifest/ingest-results.js';
 import type { RecordRunDeps, RunManifest } from '../manifest/run-manifest.js';
+import type { RunMetrics } from '../ports/metrics.js';
+import { METRIC_NAMES, noMetrics } from '../ports/metrics.js';
 import { totalRows, writeManifest } from '../manifest/run-manifest.js';
+import type { RunReportDeps } from '../report/run-report.js';
+import { writeRunReport } from '../report/run-report.js';
+import { notifyRun } from '../notify/run-notification.js';
 import type { ExecutionHistory, FailedChildExecution, HistoryEvent, MapRunChildren } from '../ports/execution-history.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import type { Trainer } from '../ports/trainer.js';
@@ -19,6 +24,8 @@ import { describeCaughtError, evaluationSchema, featureProgressSchema, ingestSec
 export interface RecordFailureDeps extends RecordRunDeps {
   trainer?: Pick<Trainer, 'stopTraining' | 'stopTuning'>;
   queryEngine?: Pick<QueryEngine, 'stopQuery'>;
+  /** Failures by state and the failed run's duration (core/ports/metrics.ts); none recorded when absent. */
+  metrics?: RunMetrics;
 }
 
 /** What the cloud's RecordFailure function needs on top: the execution's history, and a failed map run's children. */
@@ -64,9 +71,11 @@ const failedStateSchema = z
  *    failed map run's children the caller found, when IngestFiles itself failed), the failed state and the
  *    execution to redrive, to `runs/<pipeline>/<runId>.json` (`runs/_unknown/` before there is a run context). A
  *    redriven execution that fails again overwrites it with the newest failure and its redrive count.
- * 6. Returns the error's name and message, the manifest's key and the state to redrive from.
+ * 6. Sends the failure's notification (the state it stopped in, the error), if a notifier is wired; a failure already
+ *    recorded (step 2) is not notified twice.
+ * 7. Returns the error's name and message, the manifest's key and the state to redrive from.
  */
-export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps, failedChildren: readonly FailedChildExecution[] = []): Promise<Failure> {
+export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps & Pick<RunReportDeps, 'report'>, failedChildren: readonly FailedChildExecution[] = []): Promise<Failure> {
   const failure = parseStateInput('RecordFailure', executionFailureSchema, rawInput);
   const error = describeCaughtError(failure.error);
   const parsed = failedStateSchema.safeParse(failure.state ?? {});
@@ -110,6 +119,14 @@ export async function recordFailure(rawInput: unknown, deps: RecordFailureDeps, 
     stages,
   };
   await writeManifest(manifest, deps);
+  // The failed run's report beside its manifest (core/report/), when `deps.report` is wired: what ran, where it stopped.
+  await writeRunReport(manifest, result.manifestKey, deps);
+  await notifyRun(manifest, deps);
+  // After the already-recorded check: a failure event delivered twice counts once.
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.record(METRIC_NAMES.failures, 'Count', 1, { pipeline, state: failure.failedState ?? 'unknown' });
+  const seconds = (Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt)) / 1000;
+  if (Number.isFinite(seconds)) metrics.record(METRIC_NAMES.runDuration, 'Seconds', seconds, { pipeline, status: 'FAILED' });
   deps.logger.error('run failed', { manifestKey: result.manifestKey, error, failedState: failure.failedState, executionArn: failure.executionArn });
   return result;
 }

@@ -14,6 +14,16 @@ import { startFeatureQuery } from './start-feature-query.js';
 import { startTraining } from './start-training.js';
 import { startTuning } from './start-tuning.js';
 import { validateAndPartition } from './validate-and-partition.js';
+// The scoring workflow's steps (state-machines/sluice-score.asl.json).
+import { catalogPredictions } from './catalog-predictions.js';
+import { describeBatchTransform } from './describe-batch-transform.js';
+import { getScoringQueryState } from './get-scoring-query-state.js';
+import { normalizeScoringInput } from './normalize-scoring-input.js';
+import { recordScoringRun } from './record-scoring-run.js';
+import { startBatchTransform } from './start-batch-transform.js';
+import { startScoringQuery } from './start-scoring-query.js';
+import { validateScoringFile } from './validate-scoring-file.js';
+import { writePredictions } from './write-predictions.js';
 
 // RecordFailure is no Task state: it runs outside the failed execution (core/steps/record-failure.ts), on the
 // execution status-change event in the cloud and after the run locally, so the execution stays redrivable.
@@ -34,6 +44,15 @@ const steps = {
   SmokeTest: smokeTest,
   PromoteModel: promoteModel,
   RecordRun: recordRun,
+  NormalizeScoringInput: normalizeScoringInput,
+  ValidateScoringFile: validateScoringFile,
+  StartScoringQuery: startScoringQuery,
+  GetScoringQueryState: getScoringQueryState,
+  StartBatchTransform: startBatchTransform,
+  DescribeBatchTransform: describeBatchTransform,
+  WritePredictions: writePredictions,
+  CatalogPredictions: catalogPredictions,
+  RecordScoringRun: recordScoringRun,
 };
 
 /** The name of a Task state of the workflow, as the ASL spells it. */

@@ -10,21 +10,24 @@ import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';
 import { castByRules, contractRules, enumColumns, enumTypesSql, recordRule, typeRules } from '../ingest/contract-rules.js';
 import { checkHeader, firstLine, probeFile, readHeader } from '../ingest/inspect-file.js';
 import type { IngestSqlInput } from '../ingest/ingest-sql.js';
-import { CLASSIFIED_COUNTS_SQL, REJECTS_TABLE, classifySql, curatedCopySql, quarantineCopySql } from '../ingest/ingest-sql.js';
+import { CLASSIFIED_COUNTS_SQL, GOOD_ROWS_RELATION, REJECTS_TABLE, classifySql, curatedCopySql, quarantineCopySql } from '../ingest/ingest-sql.js';
 import type { PendingIngest } from '../ingest/source-commit.js';
 import { abandonIngest, beginIngest, commitIngest, readSourceRecord, recoverIngest } from '../ingest/source-commit.js';
 import type { Logger } from '../log/logger.js';
 import { ingestListingKey, writeIngestListing } from '../manifest/ingest-listing.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
+import type { MetricsDeps } from '../ports/metrics.js';
+import { METRIC_NAMES, noMetrics } from '../ports/metrics.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import { checkIngestQuality, writeSourceProfile } from '../quality/ingest-quality.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import { runContextSchema, runObjectSchema } from '../run/run-context.js';
 import { parseStateInput } from '../run/state-input.js';
 import type { IngestResult, RowCounts } from '../run/workflow-state.js';
 
 /** What ValidateAndPartition needs. */
-export interface ValidateAndPartitionDeps {
+export interface ValidateAndPartitionDeps extends MetricsDeps {
   store: ObjectStore;
   specs: SpecCatalog;
   logger: Logger;
@@ -53,6 +56,9 @@ export const validateAndPartitionInputSchema = z.object({ run: runContextSchema,
  * 6. Stages good rows from that table, then commits them all at once: `curated/<pipeline>/ingest_date=…/<partition keys>/
  *    part-<source hash>-N.parquet`, replacing the files an earlier ingest of the same content wrote.
  * 7. Removes the original from the drop zone once it is archived and committed.
+ * 5b. Profiles the good rows with the same DuckDB and checks them against the pipeline's constraints and the production
+ *    model's training profile (core/quality/ingest-quality.ts); a violation the spec says quarantines sets the whole
+ *    file aside: its good rows join the quarantine file and none is committed.
  * 8. Writes the curated keys to the run's listing of the file (core/manifest/ingest-listing.ts), and returns the
  *    file's result for `$.ingest.files`: counts, prefixes and the listing's key, row counts that reconcile; no key list,
  *    whose size would grow with the partitions.
@@ -102,8 +108,25 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     if ('error' in classified) throw classified.error;
     const { counts } = classified.value;
     const sql: IngestSqlInput = { ...classified.value.sql, sourceHash, ingestDate };
-    const rows: RowCounts = { input: counts.read + counts.rejectedLines, valid: counts.read - counts.broken, quarantined: counts.broken + counts.rejectedLines };
-    if (rows.input === 0) throw new UnreadableFileError(`${where} has a header but no rows`);
+    const accepted: RowCounts = { input: counts.read + counts.rejectedLines, valid: counts.read - counts.broken, quarantined: counts.broken + counts.rejectedLines };
+    if (accepted.input === 0) throw new UnreadableFileError(`${where} has a header but no rows`);
+    const checked =
+      spec.quality.profile && accepted.valid > 0
+        ? await checkIngestQuality({
+            session: db,
+            relation: GOOD_ROWS_RELATION,
+            spec,
+            store: deps.store,
+            bucket,
+            runId: run.runId,
+            sourceHash,
+            fileColumns: classified.value.sql.header.filter((name) => spec.contract.columns.some((c) => c.name === name)),
+            extraColumns: classified.value.extraColumns,
+            logger: deps.logger,
+          })
+        : undefined;
+    const setAside = checked?.quality.effect === 'quarantine' ? checked.quality.findings.filter((f) => f.effect === 'quarantine') : undefined;
+    const rows: RowCounts = setAside ? { input: accepted.input, valid: 0, quarantined: accepted.input } : accepted;
     if (rows.valid > 0) await runIngestSql(db, curatedCopySql(sql), where);
     const goodFiles = await listFiles(stagingDir);
 
@@ -112,7 +135,12 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     if (rows.quarantined > 0) {
       quarantineKey = lakeLayout.quarantineKey(spec.name, ingestDate, run.runId, sourceHash);
       const quarantineFile = path.join(scratch, 'quarantine.parquet');
-      await runIngestSql(db, quarantineCopySql(sql, { hasRejects: counts.rejectedLines > 0, hasRuleViolations: counts.broken > 0, outputPath: quarantineFile }), where);
+      const setAsideBecause = setAside ? `data quality: ${setAside.map((f) => `${f.kind} (${f.features.join(', ')})`).join('; ')}` : undefined;
+      await runIngestSql(
+        db,
+        quarantineCopySql(sql, { hasRejects: counts.rejectedLines > 0, hasRuleViolations: counts.broken > 0, outputPath: quarantineFile, ...(setAsideBecause ? { setAsideBecause } : {}) }),
+        where,
+      );
       const stagedKey = `${stagingPrefix}${quarantineKey}`;
       await deps.store.putFile(quarantineFile, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
       moves.push({ from: stagedKey, to: quarantineKey });
@@ -151,7 +179,9 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
       },
     });
     committed = true;
-    if (rows.valid === 0) {
+    // The training set's profile is merged from the profiles of the sources the curated table keeps.
+    if (checked) await writeSourceProfile(deps.store, bucket, spec.name, sourceHash, setAside ? undefined : checked);
+    if (rows.valid === 0 && !setAside) {
       throw new AllRowsRejectedError(`${where}: all ${rows.input} rows broke the data contract; they are in s3://${bucket}/${quarantineKey ?? ''}`);
     }
     // The keys go to the lake, the state gets counts (core/manifest/ingest-listing.ts): thousands of partitions would
@@ -172,8 +202,10 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
       ...(sameContentAs ? { sameContentAs } : {}),
       rows,
       durationMs: Date.now() - started,
+      ...(checked ? { quality: checked.quality } : {}),
     };
     deps.logger.info('file ingested', { object: where, rows, files: curatedKeys.length });
+    recordRows(deps.metrics ?? noMetrics, spec.name, rows);
     return result;
   } finally {
     // Never close DuckDB under a running query: a failed hash or archive waits for the read to end.
@@ -189,6 +221,8 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
 /** What the one read of a file leaves: the SQL inputs that do not depend on its identity, and its counts. */
 interface ClassifiedFile {
   sql: Omit<IngestSqlInput, 'sourceHash' | 'ingestDate'>;
+  /** Columns of the file the contract does not declare (dropped, or the file refused, by `unknownColumns`). */
+  extraColumns: string[];
   counts: { read: number; broken: number; rejectedLines: number };
 }
 
@@ -226,7 +260,7 @@ async function classifyFile(
   await runIngestSql(session, classifySql({ ...sql, sourceHash: '', ingestDate: '' }), where);
   const [classified] = await session.rows(CLASSIFIED_COUNTS_SQL);
   const [rejected] = await session.rows(`SELECT count(DISTINCT line) AS n FROM ${REJECTS_TABLE}`);
-  return { sql, counts: { read: Number(classified?.read ?? 0), broken: Number(classified?.broken ?? 0), rejectedLines: Number(rejected?.n ?? 0) } };
+  return { sql, extraColumns: unknown, counts: { read: Number(classified?.read ?? 0), broken: Number(classified?.broken ?? 0), rejectedLines: Number(rejected?.n ?? 0) } };
 }
 
 /** A promise that never rejects: its outcome, to act on once the work that must come first is done. */
@@ -277,4 +311,13 @@ async function listFiles(dir: string): Promise<string[]> {
 /** The last segment of an object key: the name a user gave the file. */
 function fileName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/** One file's rows as metrics: in, valid, quarantined and the quarantine rate (the dashboard's data-quality graph). */
+function recordRows(metrics: NonNullable<MetricsDeps['metrics']>, pipeline: string, rows: RowCounts): void {
+  const dimensions = { pipeline };
+  metrics.record(METRIC_NAMES.rowsIn, 'Count', rows.input, dimensions);
+  metrics.record(METRIC_NAMES.rowsValid, 'Count', rows.valid, dimensions);
+  metrics.record(METRIC_NAMES.rowsQuarantined, 'Count', rows.quarantined, dimensions);
+  if (rows.input > 0) metrics.record(METRIC_NAMES.quarantineRate, 'Percent', (100 * rows.quarantined) / rows.input, dimensions);
 }

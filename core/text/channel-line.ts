@@ -26,11 +26,16 @@ const LINE_BREAKERS: readonly number[] = [0, 9, 10, 11, 12, 13];
 
 /** The TypeScript twin of {@link channelLineSql}: one training line for `label` and its normalised `text`. */
 export function channelLine(label: string, text: string): string {
-  let body = text;
-  for (const code of LINE_BREAKERS) body = body.replaceAll(String.fromCharCode(code), ' ');
-  body = ` ${body}`.replaceAll(` ${FASTTEXT_LABEL_PREFIX}`, ` ${FASTTEXT_LABEL_PREFIX.slice(1)}`).slice(1);
+  const body = channelText(text);
   const head = toFastTextLabel(label);
   return body === '' ? head : `${head} ${body}`;
+}
+
+/** The text part of {@link channelLine}: breaks become spaces and a `__label__` word loses one underscore. */
+export function channelText(text: string): string {
+  let body = text;
+  for (const code of LINE_BREAKERS) body = body.replaceAll(String.fromCharCode(code), ' ');
+  return ` ${body}`.replaceAll(` ${FASTTEXT_LABEL_PREFIX}`, ` ${FASTTEXT_LABEL_PREFIX.slice(1)}`).slice(1);
 }
 
 /**
@@ -53,13 +58,21 @@ export function channelFile(records: Iterable<{ label: string; text: string }>):
 }
 
 /**
+ * The text part of a channel line, without the label (the SQL twin of {@link channelText}): what a line's words are at
+ * training, so scoring and serving send a model the same words (core/features/scoring-sql.ts).
+ */
+export function channelTextSql(textColumn: string): string {
+  let body = `COALESCE(${textColumn}, '')`;
+  for (const code of LINE_BREAKERS) body = `replace(${body}, chr(${code}), ' ')`;
+  return `substr(replace(' ' || ${body}, ' ${FASTTEXT_LABEL_PREFIX}', ' ${FASTTEXT_LABEL_PREFIX.slice(1)}'), 2)`;
+}
+
+/**
  * The SQL expression of {@link channelLine} over two columns (already-quoted identifiers or expressions).
  * `COALESCE` makes a NULL text an empty one; a NULL label gives a NULL line, which {@link channelSelectSql} filters.
  */
 export function channelLineSql(labelColumn: string, textColumn: string): string {
-  let body = `COALESCE(${textColumn}, '')`;
-  for (const code of LINE_BREAKERS) body = `replace(${body}, chr(${code}), ' ')`;
-  body = `substr(replace(' ' || ${body}, ' ${FASTTEXT_LABEL_PREFIX}', ' ${FASTTEXT_LABEL_PREFIX.slice(1)}'), 2)`;
+  const body = channelTextSql(textColumn);
   const head = labelTokenSql(labelColumn);
   return `CASE WHEN ${body} = '' THEN ${head} ELSE ${head} || ' ' || ${body} END`;
 }

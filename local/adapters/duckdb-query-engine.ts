@@ -146,7 +146,10 @@ const UNLOAD_TABLE = '__sluice_unload';
  * - Parquet (the XGBoost feature sets): one `COPY … PARTITION_BY`, on one thread. On several, DuckDB's partitioned
  *   COPY writes row groups in the order its threads finish them and cannot preserve order (`PRESERVE_ORDER is not
  *   supported with these parameters`; duckdb/duckdb#14349; two runs gave different files), so the model's rows, and
- *   with subsampling the model, would change run to run. On one it is the fastest deterministic way measured here
+ *   with subsampling the model, would change run to run. DuckDB's ordered parallel writer (PhysicalBatchCopyToFile)
+ *   does not take partitioned output, so an order-keeping partitioned write runs on one thread (duckdb/ducklake#1357:
+ *   "keeping order and write parallelism together would need batch index support in the partitioning … writer"):
+ *   that, not the SQL, is what separates this write from a plain two-thread copy in bench/features. On one it is the fastest deterministic way measured here
  *   (the churn query over 1M rows, load ~10 on 2 cores: 3.0-5.7 s, against 7.3-11.7 s for the temporary table below,
  *   5.8-7.5 s for the same COPY on two threads, 4.3-7.5 s for one ordered COPY per split, scanning twice;
  *   bench/features).

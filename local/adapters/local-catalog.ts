@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { DuckDbLimits } from '../../core/duckdb/open-duckdb.js';
 import { openDuckDb } from '../../core/duckdb/open-duckdb.js';
 import type { Catalog, CrawlStatus, CrawlTarget } from '../../core/ports/catalog.js';
+import type { TableCatalog, TableDefinition } from '../../core/ports/table-catalog.js';
 import { quoteLiteral } from '../../core/sql/quote.js';
 import { LocalJobBoard } from './local-jobs.js';
 import { withLakeLock } from '../runtime/pipeline-lock.js';
@@ -45,7 +46,7 @@ export class SchemaConflictError extends Error {
  * of a crawler: a new column is added (older partitions read it as missing); a column whose type changes fails the
  * crawl with both types and an example file of each.
  */
-export class LocalCatalog implements Catalog {
+export class LocalCatalog implements Catalog, TableCatalog {
   private readonly running = new Set<string>();
   private readonly results = new Map<string, { startedAt: string; status: CrawlStatus }>();
 
@@ -110,6 +111,53 @@ export class LocalCatalog implements Catalog {
     const files = await readdir(dir).catch(() => [] as string[]);
     const records = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => this.table(database, f.slice(0, -5))));
     return records.filter((r): r is GlueTableRecord => r !== undefined);
+  }
+
+  /**
+   * Defines a table Sluice writes itself (batch scoring's input and predictions, core/scoring/scoring-tables.ts), as
+   * Glue's CreateTable or UpdateTable would: columns and parameters replaced, partitions kept.
+   */
+  public async putTable(table: TableDefinition): Promise<{ created: boolean }> {
+    return withLakeLock(this.lakeRoot, `catalog-${table.database}.${table.table}`, `defining ${table.table}`, async () => {
+      const existing = await this.table(table.database, table.table);
+      await this.writeRecord({
+        Name: table.table,
+        DatabaseName: table.database,
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { classification: 'parquet', ...table.parameters },
+        StorageDescriptor: {
+          Columns: table.columns.map((c) => ({ Name: c.name, Type: c.type })),
+          Location: table.location,
+          InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+        PartitionKeys: table.partitionKeys.map((k) => ({ Name: k.name, Type: k.type })),
+        Partitions: existing?.Partitions ?? [],
+        UpdateTime: this.clock().toISOString(),
+      });
+      return { created: existing === undefined };
+    });
+  }
+
+  /** Registers a partition of a table {@link putTable} defined; one already registered is left as it is. */
+  public async addPartition(table: TableDefinition, values: readonly string[], location: string): Promise<void> {
+    await withLakeLock(this.lakeRoot, `catalog-${table.database}.${table.table}`, `adding a partition to ${table.table}`, async () => {
+      const record = await this.table(table.database, table.table);
+      if (!record) throw new Error(`No table ${table.database}.${table.table} in the local catalog to add a partition to`);
+      if (record.Partitions.some((p) => p.Values.join('\u0000') === values.join('\u0000'))) return;
+      const partitions = [...record.Partitions, { Values: [...values], StorageDescriptor: { Location: location } }].sort((a, b) => (a.Values.join('/') < b.Values.join('/') ? -1 : 1));
+      await this.writeRecord({ ...record, Partitions: partitions, UpdateTime: this.clock().toISOString() });
+    });
+  }
+
+  private async writeRecord(record: GlueTableRecord): Promise<void> {
+    const file = this.recordPath(record.DatabaseName, record.Name);
+    await mkdir(path.dirname(file), { recursive: true });
+    // A name of its own per write, as the crawl's: a fixed one would be renamed away under a concurrent writer.
+    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(temporary, file);
   }
 
   private recordPath(database: string, table: string): string {

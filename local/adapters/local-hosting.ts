@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import type { EndpointInvoker, EndpointSpec, EndpointStatus, ModelHosting } from '../../core/ports/model-hosting.js';
 import { writeModelPointer } from '../serving/model-pointer.js';
 import type { TextServingSpec } from '../serving/text-serving-spec.js';
@@ -61,6 +62,8 @@ export interface LocalHostingOptions {
    * raw texts exactly as training did; undefined for a tabular endpoint.
    */
   readonly textNormalisationOf?: (endpointName: string) => TextServingSpec | undefined;
+  /** A pipeline's contract and scoring query, recorded in the pointer (`rawRecords`) so the server answers raw records. */
+  readonly rawRecordsOf?: (endpointName: string) => RawServingSpec | undefined;
 }
 
 const BUSY_WAIT_MS = 600_000;
@@ -95,6 +98,7 @@ export class LocalHosting implements ModelHosting {
     const dir = endpointDir(this.lakeRoot, spec.endpointName);
     const registryDir = this.options.registryDirOf?.(spec.endpointName);
     const textNormalisation = this.options.textNormalisationOf?.(spec.endpointName);
+    const rawRecords = this.options.rawRecordsOf?.(spec.endpointName);
     await mkdir(dir, { recursive: true });
     const deadline = Date.now() + (this.options.busyWaitMs ?? BUSY_WAIT_MS);
     for (;;) {
@@ -112,6 +116,7 @@ export class LocalHosting implements ModelHosting {
           deployedAt: this.clock().toISOString(),
           ...(registryDir === undefined ? {} : { registryDir, lakeRoot: this.lakeRoot, deployment: { ...currentProcess(), owner: this.owner } }),
           ...(textNormalisation === undefined ? {} : { textNormalisation }),
+          ...(rawRecords === undefined ? {} : { rawRecords }),
         });
         return { operation: previous ? ('update' as const) : ('create' as const) };
       });

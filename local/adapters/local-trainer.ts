@@ -6,7 +6,9 @@ import type { FastTextTrainFunction } from '../fasttext/fasttext-trainer.js';
 import { trainFastText } from '../fasttext/train.js';
 import { textTrialRunner } from '../tuning/text-trial-runner.js';
 import { tuneLocally } from '../tuning/tuner.js';
-import type { TrialRunner } from '../tuning/tuner.js';
+import type { TrialRunner, TuningTrial } from '../tuning/tuner.js';
+import type { TuningHistory } from '../../core/report/model-insights.js';
+import { recordModelInsights, recordTextInsights } from '../console/record-model-insights.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
 import { readChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
@@ -96,7 +98,11 @@ export class LocalTrainer implements Trainer {
     const artifact = `${request.outputUri}${request.jobName}/output/model.tar.gz`;
     this.log('training job started', { jobName: request.jobName, maxRuntimeSeconds: request.maxRuntimeSeconds });
     this.board.launch<JobStatus>(
-      async (signal) => ({ ...completed(await this.trainJob(request, signal)), modelArtifact: artifact }),
+      async (signal) => {
+        const status = { ...completed(await this.trainJob(request, signal)), modelArtifact: artifact };
+        await this.recordInsights(artifact, request.validationUri);
+        return status;
+      },
       (status) => this.settle(request.jobName, status),
       failed,
       { seconds: request.maxRuntimeSeconds, status: () => maxRuntimeExceeded('training job', request.maxRuntimeSeconds) },
@@ -179,8 +185,9 @@ export class LocalTrainer implements Trainer {
     const progress = this.progress;
     const trialRounds = new Map<number, (record: RoundRecord) => void>();
     let best;
+    let trials;
     try {
-      ({ best } = await tuneLocally(
+      ({ best, trials } = await tuneLocally(
         { ...request, seed: 0 },
         xgboostTrialRunner({
           tuningJobName: request.jobName,
@@ -218,13 +225,15 @@ export class LocalTrainer implements Trainer {
     }
     const bestJob = trialJobName(request.jobName, best.index);
     const modelArtifact = `${request.training.outputUri}${bestJob}/output/model.tar.gz`;
+    const evaluation = await this.evaluate(modelArtifact, request.training.validationUri);
+    await this.recordInsights(modelArtifact, request.training.validationUri, tuningHistory(request, trials));
     return {
       state: 'Completed',
       modelArtifact,
       hyperparameters: { ...request.training.hyperparameters, ...best.hyperparameters },
       metrics: { ...best.metrics },
       bestTrainingJobName: bestJob,
-      evaluation: await this.evaluate(modelArtifact, request.training.validationUri),
+      evaluation,
     };
   }
 
@@ -252,8 +261,9 @@ export class LocalTrainer implements Trainer {
     });
     const progress = this.progress;
     let best;
+    let trials;
     try {
-      ({ best } = await tuneLocally(
+      ({ best, trials } = await tuneLocally(
         { ...request, seed: 0 },
         runner,
         progress ? { onTrial: (done, total, bestSoFar) => progress(trialProgressLine(`tuning ${request.jobName}`, done, total, request.objective.metric, bestSoFar)) } : {},
@@ -264,6 +274,11 @@ export class LocalTrainer implements Trainer {
     }
     const bestJob = trialJobName(request.jobName, best.index);
     const evaluation = best.modelArtifact === undefined ? undefined : evaluations.get(best.modelArtifact);
+    const textArtifact = `${request.training.outputUri}${bestJob}/output/model.tar.gz`;
+    // The console's tuning plot; the per-class table is the evaluation's. A record that fails to write costs no model.
+    await recordTextInsights(this.localPath(textArtifact), evaluation?.rows ?? 0, tuningHistory(request, trials)).catch((error: unknown) =>
+      this.log('model insights not recorded', { modelArtifact: textArtifact, error: error instanceof Error ? error.message : String(error) }),
+    );
     return {
       state: 'Completed',
       modelArtifact: `${request.training.outputUri}${bestJob}/output/model.tar.gz`,
@@ -272,6 +287,18 @@ export class LocalTrainer implements Trainer {
       bestTrainingJobName: bestJob,
       ...(evaluation ? { evaluation: textEvaluation(evaluation) } : {}),
     };
+  }
+
+  /**
+   * Records the model's plot data beside its artifact (`insights.json`: curves, importance, trials) for the console and
+   * the run report. Not part of what SageMaker's job writes, so a failure to record it is logged and costs no model.
+   */
+  private async recordInsights(modelArtifact: string, validationUri: string, tuning?: TuningHistory): Promise<void> {
+    try {
+      await recordModelInsights({ modelArtifact: this.localPath(modelArtifact), validation: this.localPath(validationUri), ...(tuning ? { tuning } : {}) });
+    } catch (error) {
+      this.log('model insights not recorded', { modelArtifact, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** The best model's own evaluation on the validation set, as a single training job reports it. */
@@ -297,6 +324,21 @@ class TrialTimeoutError extends Error {
   ) {
     super(`${trialJob} ran past its maximum runtime`, options);
   }
+}
+
+/** A tuning job's trials as the console and the run report plot them. */
+function tuningHistory(request: TuningRequest, trials: readonly TuningTrial[]): TuningHistory {
+  return {
+    metric: request.objective.metric,
+    direction: request.objective.direction,
+    trials: trials.map((t) => ({
+      index: t.index,
+      jobName: trialJobName(request.jobName, t.index),
+      ...(Number.isFinite(t.objective) ? { objective: t.objective } : {}),
+      stoppedEarly: t.stoppedEarly,
+      hyperparameters: { ...t.hyperparameters },
+    })),
+  };
 }
 
 /** A completed job's status from a local training result. */

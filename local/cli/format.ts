@@ -41,6 +41,7 @@ export function formatSummary(summary: RunSummary): string {
     if (model.endpoint) lines.push(`  serving:    ${model.endpoint}  (sluice predict --pipeline ${summary.pipeline} FILE)`);
   }
   if (summary.outputs.manifest) lines.push(`  manifest:   ${summary.outputs.manifest}`);
+  if (summary.outputs.report) lines.push(`  report:     ${summary.outputs.report}`);
   lines.push(`  log:        ${summary.outputs.log}`);
   return `${lines.join('\n')}\n`;
 }

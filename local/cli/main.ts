@@ -12,12 +12,20 @@ import { formatStep, formatSummary } from './format.js';
 
 const USAGE = `Usage:
   sluice run FILE --pipeline NAME|PATH [--lake DIR] [--json]
+  sluice run --pipeline NAME|PATH [--lake DIR] [--json]
   sluice serve --pipeline NAME [--port N] [--lake DIR]
   sluice predict --pipeline NAME FILE [--label] [--k N] [--lake DIR]
   sluice stop --pipeline NAME [--lake DIR]
   sluice stop --all [--lake DIR]
   sluice endpoints [--lake DIR]
-  sluice redrive RUN_ID [--lake DIR] [--json]
+  sluice resume RUN_ID [--lake DIR] [--json]      (alias: sluice redrive)
+  sluice schedule [--pipeline NAME|PATH] [--lake DIR]
+  sluice runs [--pipeline NAME] [--json] [--lake DIR]
+  sluice show RUN_ID [--json] [--lake DIR]
+  sluice watch [--lake DIR] [--pipeline NAME|PATH]
+  sluice score FILE --pipeline NAME [--lake DIR] [--json]
+  sluice console [--lake DIR] [--port N]
+  sluice baseline --pipeline NAME|PATH [--lake DIR] [--out FILE]
 
 Commands:
   run      copy FILE into the local lake's drop zone and run the whole workflow on it, locally (a file of the
@@ -28,8 +36,23 @@ Commands:
            -> the top --k labels (default 1) with their probabilities
   stop     stop the pipeline's background endpoint (runs that promote a model start one); --all: every one
   endpoints  list the running local endpoints (of every lake, or of --lake DIR)
-  redrive  resume a failed run from the state that failed, with that state's input (the states before it do not
-           run again), once what made it fail is fixed
+           with no FILE: retrain on the data already curated in the lake (what a schedule runs, always trained)
+  resume   resume a failed run from the state that failed, with that state's input (the states before it do not
+           run again), once what made it fail is fixed; Step Functions calls it a redrive (\`redrive\` is an alias)
+  schedule run the pipelines' schedules (their schedule: sections) in the foreground until Ctrl-C, printing each
+           firing and how its run ended (docs/operations.md)
+  runs     list the lake's runs, newest first: trigger, status, duration, rows, model version, gate decision, and
+           the notification each sent
+  show     one run in full: its summary, each step with its duration, its errors, its notification
+  watch    watch the lake's drop zones (incoming/<pipeline>/) and run each burst of files as one run, once no
+           file has come for 10 s or 60 s after the first (the cloud's window); files already there are the first
+           burst; files in score/<pipeline>/ are scored. Foreground: Ctrl-C stops and waits for the run in progress
+  score    copy FILE into the lake's scoring drop zone (score/<pipeline>/) and score it with the pipeline's production
+           model: predictions/<pipeline>/score_date=…/, table <pipeline>_predictions (README, "Scoring")
+  console  serve a web console of the lake on 127.0.0.1 (default port 8787): runs, workflow graphs, quarantine,
+           models with their plots, the endpoint; live while runs progress, read-only (docs/console.md)
+  baseline suggest data-quality constraints (Model Monitor's constraints.json) from the curated table's profile,
+           into the lake's profiles/<pipeline>/baseline/ or --out FILE (docs/data-quality.md)
 
 Options:
   --pipeline NAME|PATH  a pipeline under pipelines/, or a folder or pipeline.yml of your own
@@ -50,7 +73,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'predict') return await (await import('./serve-commands.js')).predictCommand(rest);
     if (command === 'stop') return await (await import('./serve-commands.js')).stopCommand(rest);
     if (command === 'endpoints') return await (await import('./serve-commands.js')).endpointsCommand(rest);
-    if (command === 'redrive') return await redriveCommand(rest);
+    if (command === 'redrive' || command === 'resume') return await redriveCommand(rest);
+    if (command === 'schedule') return await (await import('./schedule-command.js')).scheduleCommand(rest);
+    if (command === 'runs') return await (await import('./runs-command.js')).runsCommand(rest);
+    if (command === 'show') return await (await import('./runs-command.js')).showCommand(rest);
+    if (command === 'watch') return await (await import('./watch-command.js')).watchCommand(rest);
+    if (command === 'score') return await (await import('./score-command.js')).scoreCommand(rest);
+    if (command === 'console') return await (await import('./console-command.js')).consoleCommand(rest);
+    if (command === 'baseline') return await (await import('./baseline-command.js')).baselineCommand(rest);
     process.stderr.write(`sluice: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
@@ -67,8 +97,8 @@ async function runCommand(args: readonly string[]): Promise<number> {
     options: { pipeline: { type: 'string' }, lake: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   const file = positionals[0];
-  if (!file || !values.pipeline || positionals.length > 1) {
-    process.stderr.write(`sluice run: give one FILE and --pipeline\n\n${USAGE}`);
+  if (!values.pipeline || positionals.length > 1) {
+    process.stderr.write(`sluice run: give --pipeline, and at most one FILE\n\n${USAGE}`);
     return 2;
   }
   const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { objectKeyProblem }, { runLocal, timeBasedExecutionName }] = await Promise.all([
@@ -83,6 +113,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
   const builtIn = path.dirname(spec.file) === path.join(pipelinesDir, spec.name);
   const specs = builtIn ? folderSpecCatalog(pipelinesDir) : fixedSpecCatalog([spec]);
   const lakeRoot = path.resolve(values.lake ?? 'sluice-lake');
+  if (file === undefined) return (await import('./retrain-command.js')).retrainCommand({ projectRoot: root, spec, specs, lakeRoot, json: values.json === true });
   const fileInfo = await stat(file).catch(() => undefined);
   if (!fileInfo?.isFile()) {
     process.stderr.write(`sluice run: ${file} is not a file\n`);
@@ -136,7 +167,7 @@ async function redriveCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { lake: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const runId = positionals[0];
   if (!runId || positionals.length > 1) {
-    process.stderr.write(`sluice redrive: give one RUN_ID (the run id a failed run printed)\n\n${USAGE}`);
+    process.stderr.write(`sluice resume: give one RUN_ID (the run id a failed run printed)\n\n${USAGE}`);
     return 2;
   }
   const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { readExecutionRecord }, { redriveLocal }] = await Promise.all([
@@ -153,7 +184,7 @@ async function redriveCommand(args: readonly string[]): Promise<number> {
   const builtIn = specFile === undefined || path.dirname(path.dirname(specFile)) === pipelinesDir;
   const specs = builtIn ? folderSpecCatalog(pipelinesDir) : fixedSpecCatalog([loadPipelineSpec(specFile, pipelinesDir)]);
   const json = values.json === true;
-  if (!json) process.stdout.write(`sluice: redriving run ${runId}\n`);
+  if (!json) process.stdout.write(`sluice: resuming run ${runId} from the state that failed\n`);
   const summary: RunSummary = await redriveLocal({
     projectRoot: root,
     specs,

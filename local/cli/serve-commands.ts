@@ -56,6 +56,8 @@ async function productionEndpoint(pipeline: string, lake: string): Promise<strin
     lakeRoot: lake,
     // A text pipeline's server normalises raw texts with the pipeline's feature SQL, as a run's Deploy records it.
     ...(await textNormalisationField(spec)),
+    // Raw records (the contract's columns) are answered with the pipeline's scoring query (serving/raw-route.ts).
+    ...(await import('../serving/raw-spec-field.js')).rawRecordsField(spec),
   });
   return dir;
 }
@@ -211,7 +213,9 @@ export async function predictCommand(args: readonly string[]): Promise<number> {
   }
   if (values.k !== undefined) throw new CommandError(`sluice predict: --k applies to text pipelines; "${spec.name}" is tabular`);
   const [{ predictFile }, { formatPredictions }] = await Promise.all([import('../serving/predict-file.js'), import('../serving/contract.js')]);
-  const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...(await recordedNames(version)) });
+  // A file of the contract's columns (label absent or present) is featurized by the pipeline's own query.
+  const rawRecords = (await import('../serving/raw-spec-field.js')).rawRecordsOf(spec);
+  const result = await predictFile({ ...source, file, labelColumn: values.label === true, ...(await recordedNames(version)), ...(rawRecords === undefined ? {} : { rawRecords }) });
   process.stdout.write(formatPredictions(result.predictions, result.nRows, 'text/csv'));
   return 0;
 }

@@ -7,12 +7,21 @@
  * `core/text/label-mapping.ts`, which needs no state).
  *
  * Deterministic bytes: one entry with a fixed mtime (the epoch), mode 0644, no owner (tar's `portable`), and a gzip
- * header without a time (Node's zlib writes MTIME 0). Gzip level 1: `model.bin` is mostly a random-initialised hash
- * table (buckets × dim floats) that compresses little, and level 1 costs a fraction of level 6's time.
+ * header without a time (Node's zlib writes MTIME 0).
+ *
+ * Deflate with zlib's `Z_RLE` strategy (level 1): `model.bin` is mostly the input matrix, buckets × dim float32s, of
+ * which the rows no n-gram reached keep fastText's initial values; with one thread fastText 0.9.2 initialises only the
+ * first tenth of the matrix (`DenseMatrix::uniformThread` fills block 0 of 10) and the rest stays 0.0, and trained
+ * floats hold no repeated strings for LZ77 to find. Runs and Huffman codes are where the gain is, which is what Z_RLE
+ * keeps ("Z_RLE is designed to be almost as fast as Z_HUFFMAN_ONLY, but give better compression for PNG image data",
+ * zlib manual, deflateInit2, https://www.zlib.net/manual.html). Measured on the reviews model with BlazingText's
+ * 2,000,000 buckets (403 MB): level 1 default strategy 58.5 MB in 4.8-6.0 s, Z_RLE 57.1 MB in 1.5-2.8 s, stored
+ * (level 0) 403 MB. Still a standard gzip stream: any gunzip (and SageMaker) reads it.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { constants as zlibConstants } from 'node:zlib';
 import * as tar from 'tar';
 import { FastTextError } from './errors.js';
 
@@ -27,7 +36,7 @@ export async function writeFastTextArchive(outputDir: string, sourceDir: string)
   await mkdir(outputDir, { recursive: true });
   const archive = join(outputDir, 'model.tar.gz');
   await tar.create(
-    { gzip: { level: 1 }, file: archive, cwd: sourceDir, portable: true, mtime: EPOCH, noDirRecurse: true },
+    { gzip: { level: 1, strategy: zlibConstants.Z_RLE }, file: archive, cwd: sourceDir, portable: true, mtime: EPOCH, noDirRecurse: true },
     [FASTTEXT_MODEL_FILE],
   );
   return archive;

@@ -7,7 +7,8 @@
  * 1. gather each channel folder into one text file (BlazingText reads one file per channel; gzip parts, as Athena's
  *    UNLOAD TEXTFILE writes them, are decompressed; parts are read in name order);
  * 2. run `fasttext supervised` with the BlazingText hyperparameters mapped by `cli.ts`, one seed, the given threads;
- * 3. predict every validation line with the new model and compute accuracy, per-class precision/recall/F1,
+ * 3. predict every validation line with the new model (reading only the rows of the model those lines touch, see
+ *    `sparse-scorer.ts`) and compute accuracy, per-class precision/recall/F1,
  *    macro-F1 and the confusion matrix in the user's labels (`validation:accuracy` is BlazingText's one metric);
  * 4. write `<outputDir>/model.tar.gz` (deterministic bytes; alongside step 3) and remove the scratch folder.
  */
@@ -26,6 +27,7 @@ import { DEFAULT_FASTTEXT_BINARY, supervisedArguments } from './cli.js';
 import { FastTextNotInstalledError, FastTextProcessError } from './errors.js';
 import { isGzip, writeFastTextArchive } from './model-archive.js';
 import { FastTextPredictor } from './predictor.js';
+import { openSparseScorer } from './sparse-scorer.js';
 
 /** What to train on and where to write. */
 export interface FastTextTrainRequest {
@@ -117,12 +119,13 @@ export async function evaluateFile(modelBin: string, channelFile: string, binary
     actual.push(fromFastTextLabel(label));
     texts.push(words.filter((word) => !word.startsWith(FASTTEXT_LABEL_PREFIX)).join(' '));
   }
-  const predictor = await FastTextPredictor.open(modelBin, { binary });
+  // The sparse scorer reads only the rows these lines touch; models it does not reproduce go to predict-prob.
+  const scorer = (await openSparseScorer(modelBin)) ?? (await FastTextPredictor.open(modelBin, { binary }));
   try {
-    const answers = await predictor.predict(texts, 1);
+    const answers = await scorer.predict(texts, 1);
     return classificationMetrics(actual, answers.map((answer) => answer.labels[0] ?? ''));
   } finally {
-    await predictor.close();
+    await scorer.close();
   }
 }
 

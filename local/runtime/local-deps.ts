@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { rawRecordsOf } from '../serving/raw-spec-field.js';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../core/log/logger.js';
@@ -13,10 +14,13 @@ import type { DeployDeps } from '../../core/deployment/deployment.js';
 import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import { httpInvoker, LocalHosting } from '../adapters/local-hosting.js';
+import { LocalNotifier } from '../adapters/local-notifier.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
 import { detachedServerLauncher } from './endpoint-launcher.js';
 import { projectRoot } from './project-root.js';
 import type { ValidateAndPartitionDeps } from '../../core/steps/validate-and-partition.js';
+import type { ScoringDeps } from '../../core/scoring/scoring-deps.js';
+import { LocalBatchScorer } from '../adapters/local-batch-scorer.js';
 import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { LocalCatalog } from '../adapters/local-catalog.js';
@@ -26,6 +30,8 @@ import type { Trainer } from '../../core/ports/trainer.js';
 import { lazyPort } from './lazy-port.js';
 import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
 import { textServingSpecOf } from '../serving/text-normaliser.js';
+import type { ReportSources } from '../../core/report/run-view.js';
+import { localReportSources } from '../console/local-report-sources.js';
 
 // The names live in a module of their own so that commands which only need them (stop, endpoints) load no engine.
 export { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
@@ -38,7 +44,8 @@ export type LocalDeps = NormalizeInputDeps &
   FeatureQueryDeps &
   TrainingDeps &
   EvaluateModelDeps &
-  DeployDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine; jobs: LocalJobBoard };
+  DeployDeps &
+  ScoringDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine; jobs: LocalJobBoard; report: ReportSources };
 
 /** The image is a label: the model runs in the local endpoint's process. */
 const LOCAL_MODEL_IMAGE = 'local/sluice-xgboost:1.7-1';
@@ -90,12 +97,17 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
       registryDirOf: (endpoint) => store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${endpoint.slice(LOCAL_ENDPOINT_PREFIX.length)}` }),
       // A text pipeline's endpoint normalises raw reviews with the pipeline's own feature SQL (local/serving/text-normaliser.ts).
       textNormalisationOf: (endpoint) => textServingSpecOf(options.specs.get(endpoint.slice(LOCAL_ENDPOINT_PREFIX.length))),
+      // Raw records (the contract's columns) answered with the pipeline's scoring query (local/serving/raw-route.ts).
+      rawRecordsOf: (endpoint) => rawRecordsOf(options.specs.get(endpoint.slice(LOCAL_ENDPOINT_PREFIX.length))),
     }),
     invoker: httpInvoker,
     modelImage: LOCAL_MODEL_IMAGE,
     endpointPrefix: LOCAL_ENDPOINT_PREFIX,
     jobPrefix: LOCAL_ENDPOINT_PREFIX,
     catalog,
+    // Batch scoring (issue 12): the scoring workflow's tables live in the same catalog; its transform is a local job.
+    tables: catalog,
+    batchScorer: new LocalBatchScorer(localPath, jobs),
     queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill, jobs),
     names: LOCAL_NAMES,
     lakeRoot: options.lakeRoot,
@@ -107,5 +119,18 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     workDir: path.join(options.lakeRoot, '.work'),
     duckdb,
     clock: () => new Date(),
+    // Every finished run's notification, recorded in the lake and posted to the spec's webhook (issue 13).
+    notifier: new LocalNotifier(store, LOCAL_LAKE_BUCKET, (pipeline) => webhookOf(options.specs, pipeline), logger),
+    // RecordRun's HTML report beside the manifest: Chart.js from node_modules, the ASL, the step journal, the registry.
+    report: localReportSources({ lakeRoot: options.lakeRoot, store, bucket: LOCAL_LAKE_BUCKET, projectRoot: projectRoot() }),
   };
+}
+
+function webhookOf(specs: SpecCatalog, pipeline: string): string | undefined {
+  try {
+    return specs.get(pipeline).notifications?.webhookUrl;
+  } catch {
+    // RecordFailure of a run that failed before it had a pipeline (`_unknown`): no webhook to post to.
+    return undefined;
+  }
 }

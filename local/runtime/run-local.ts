@@ -18,6 +18,7 @@ import type { JSONValue } from './local-bindings.js';
 import { LOCAL_LAKE_BUCKET, localDeps } from './local-deps.js';
 import { loadDefinition, taskStateNames } from './resolve-definition.js';
 import { StepTracker } from './step-tracker.js';
+import { stepJournal } from '../console/step-journal.js';
 import type { StepRecord } from './step-tracker.js';
 import { validationCacheDir } from './validation-cache-dir.js';
 
@@ -42,6 +43,8 @@ export interface RunSummary {
     features?: { train: string; validation: string; split?: SplitReport };
     model?: string;
     manifest?: string;
+    /** The run's HTML report beside the manifest (RecordRun writes it; a failed run has none). */
+    report?: string;
     log: string;
   };
   /** The trained model and the gate's decision, when the run trained one. */
@@ -117,7 +120,12 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     ...(options.launcher ? { launcher: options.launcher } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const tracker = new StepTracker(options.onStep);
+  // The step journal (<lake>/logs/<runId>.steps.json) shows the run live in `sluice console` and in its report.
+  const journal = stepJournal(options.lakeRoot, options.spec.name, executionName, new Date(started));
+  const tracker = new StepTracker((step) => {
+    journal(step);
+    options.onStep?.(step);
+  });
   // The engine runs no Distributed Map and no ECS task: distributed-map.ts emulates both, with the definition's choices.
   const generated = loadDefinition(options.projectRoot);
   // RecordFailure runs outside the execution, as the cloud's status-change rule runs it (failure-recorder.ts).
@@ -279,7 +287,8 @@ function readPath(input: JSONValue, jsonPath: string): JSONValue | undefined {
   return value;
 }
 
-function retryOverrides(definition: { States: Record<string, Record<string, unknown>> }): Record<string, number> {
+/** Retry intervals as the local engine takes them: every retried state retries at once (run-local-scoring.ts too). */
+export function retryOverrides(definition: { States: Record<string, Record<string, unknown>> }): Record<string, number> {
   // Retries keep their count and order locally but not their waiting: a local failure is not a throttled service.
   return Object.fromEntries(
     Object.entries(definition.States)
@@ -319,6 +328,7 @@ function summarize(
       ...(manifest?.stages.features ? { features: featureOutputs(uriPath(manifest.stages.features.train.location), uriPath(manifest.stages.features.validation.location), options.spec) } : {}),
       ...(manifest?.stages.training?.modelArtifact ? { model: uriPath(manifest.stages.training.modelArtifact) } : {}),
       ...(manifest ? { manifest: local(`runs/${options.spec.name}/${runId}.json`) } : {}),
+      ...(manifest && existsSync(local(`runs/${options.spec.name}/${runId}.html`)) ? { report: local(`runs/${options.spec.name}/${runId}.html`) } : {}),
       log: logFile,
     },
     durationMs,

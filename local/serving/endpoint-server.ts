@@ -40,6 +40,9 @@ import { isTextModel, ModelSlot, modelInfo } from './model-slot.js';
 import type { ModelInfo, ModelLease, SlotModel } from './model-slot.js';
 import { watchPointerFile } from './pointer-watcher.js';
 import type { PointerWatcher } from './pointer-watcher.js';
+import { readRawServingSpec } from '../../core/serving/raw-serving-spec.js';
+import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
+import { RawRecordsRoute } from './raw-route.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
 import { checkTextContentType, formatTextAnswer, parseTextRequest } from './text-contract.js';
@@ -62,7 +65,9 @@ export type EndpointEvent =
     }
   | { readonly type: 'model-load-failed'; readonly source: string; readonly error: Error }
   | { readonly type: 'model-freed'; readonly model: ModelInfo }
-  | { readonly type: 'request-rejected'; readonly statusCode: number; readonly message: string };
+  | { readonly type: 'request-rejected'; readonly statusCode: number; readonly message: string }
+  /** A `POST /invocations` answered with a success status (what `sluice console` counts as requests answered). */
+  | { readonly type: 'request-answered'; readonly statusCode: number };
 
 /** How to start the endpoint. */
 export interface EndpointServerOptions {
@@ -86,6 +91,11 @@ export interface EndpointServerOptions {
    * file, the pointer's `textNormalisation` field (written by local Deploy) says it instead.
    */
   readonly textNormalisation?: TextServingSpec;
+  /**
+   * Raw records (the contract's columns, see raw-route.ts) for a `modelArtifact`; with a pointer file, the pointer's
+   * `rawRecords` field (written by local Deploy and `sluice serve`) says it instead. Without it: featurized input only.
+   */
+  readonly rawRecords?: RawServingSpec;
   /** Receives model and request events; exceptions it throws are ignored. */
   readonly onEvent?: (event: EndpointEvent) => void;
 }
@@ -128,7 +138,9 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
   };
   // Text models freed on a swap stop their predictor process asynchronously: close() waits for every one to exit.
   const exiting = new Set<Promise<void>>();
+  const raw = new RawRecordsRoute({ send, reject: (response, error) => reject(response, error, { emit }) });
   const slot = new ModelSlot((model, freed) => {
+    raw.release(freed);
     if (isTextModel(freed)) {
       const closed = freed.closed.then(() => {
         exiting.delete(closed);
@@ -141,19 +153,22 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
   const loading: LoadOptions = {
     ...(options.model === undefined ? {} : { model: options.model }),
     ...(options.fastTextBinary === undefined ? {} : { fastTextBinary: options.fastTextBinary }),
+    raw,
   };
   const follower = 'pointerFile' in source ? new PointerFollower(source.pointerFile, slot, loading, emit) : undefined;
   if ('modelArtifact' in source) {
     const normalisation = options.textNormalisation;
     const started = performance.now();
     const loaded = loadModel(source.modelArtifact, { ...loading, ...(normalisation === undefined ? {} : { normalisation }) });
-    installLoaded(slot, loaded instanceof Promise ? await loaded : loaded, undefined, source.modelArtifact, started, emit);
+    const model = loaded instanceof Promise ? await loaded : loaded;
+    raw.attach(model, options.rawRecords);
+    installLoaded(slot, model, undefined, source.modelArtifact, started, emit);
   } else {
     follower?.refresh(true);
   }
 
   const server = http.createServer((request, response) => {
-    route(request, response, { slot, maxPayloadBytes, defaultAccept, emit, noModel: () => follower?.problem() });
+    route(request, response, { slot, maxPayloadBytes, defaultAccept, emit, noModel: () => follower?.problem(), raw });
   });
   // The container's gunicorn keeps idle connections 60 s; Node's default (5 s) would make clients reconnect.
   server.keepAliveTimeout = 60_000;
@@ -214,7 +229,7 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
         .then(() => follower?.close())
         .then(async () => {
           slot.clear();
-          await Promise.all([...exiting]);
+          await Promise.all([...exiting, raw.close()]);
         });
       return closing;
     },
@@ -226,6 +241,8 @@ interface LoadOptions {
   readonly model?: ServingModelOptions;
   readonly fastTextBinary?: string;
   readonly normalisation?: TextServingSpec;
+  /** Where a loaded model's raw-record spec is attached (the pointer's `rawRecords`). */
+  readonly raw?: RawRecordsRoute;
 }
 
 /**
@@ -331,6 +348,7 @@ class PointerFollower {
     if (current?.version === version && current.modelArtifact === artifact) return;
     if (this.pending?.version === version && this.pending.artifact === artifact) return;
     const normalisation = readTextServingSpec((JSON.parse(text) as Record<string, unknown>)['textNormalisation']);
+    const rawRecords = readRawServingSpec((JSON.parse(text) as Record<string, unknown>)['rawRecords']);
     const generation = ++this.generation;
     const started = performance.now();
     let loaded: SlotModel | Promise<TextServingModel>;
@@ -341,6 +359,7 @@ class PointerFollower {
       return;
     }
     if (!(loaded instanceof Promise)) {
+      this.loading.raw?.attach(loaded, rawRecords);
       installLoaded(this.slot, loaded, version, artifact, started, this.emit);
       this.lastProblem = undefined;
       return;
@@ -352,6 +371,7 @@ class PointerFollower {
           model.free();
           return model.closed;
         }
+        this.loading.raw?.attach(model, rawRecords);
         installLoaded(this.slot, model, version, artifact, started, this.emit);
         this.lastProblem = undefined;
         return undefined;
@@ -381,6 +401,8 @@ interface RouteContext {
   readonly emit: (event: EndpointEvent) => void;
   /** Why there is no model (pointer mode), or undefined. */
   readonly noModel: () => string | undefined;
+  /** Raw-record requests (raw-route.ts). */
+  readonly raw?: RawRecordsRoute;
 }
 
 function route(request: IncomingMessage, response: ServerResponse, context: RouteContext): void {
@@ -445,6 +467,10 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     return;
   }
   response.once('close', lease.release);
+  // Every answer path (tabular, text, raw) ends in the response's 'finish': counted there, once.
+  response.once('finish', () => {
+    if (response.statusCode < 400) context.emit({ type: 'request-answered', statusCode: response.statusCode });
+  });
   // Too large: answer 413 at once. The rest of the body is read and dropped (Node drains an unread request, and
   // the data handler below ignores what comes after the limit) rather than the socket being closed under the
   // client, which would turn the 413 into a connection reset on its side.
@@ -491,6 +517,7 @@ function answer(
     return;
   }
   const model = lease.model;
+  if (context.raw?.answer(request, response, model, body) === true) return;
   if (isTextModel(model)) {
     answerText(request, response, model, body, context);
     return;
@@ -535,7 +562,7 @@ function answerText(request: IncomingMessage, response: ServerResponse, model: T
   );
 }
 
-function reject(response: ServerResponse, error: InvocationError, context: RouteContext): void {
+function reject(response: ServerResponse, error: InvocationError, context: Pick<RouteContext, 'emit'>): void {
   context.emit({ type: 'request-rejected', statusCode: error.statusCode, message: error.message });
   send(response, error.statusCode, TEXT, error.message);
 }

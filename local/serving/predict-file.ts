@@ -6,6 +6,10 @@
  * from the feature query), in any order; the label column is skipped by its name. A file without a header is read
  * by position: the model's features in training order, preceded by the label with `labelColumn` (the layout of the
  * `train`/`validation` channel files). Rows of any other shape are refused, saying what was expected.
+ *
+ * With `rawRecords` (a tabular pipeline's raw-record spec), a file whose header names contract columns is raw records:
+ * checked against the contract and featurized by the pipeline's scoring query, as the endpoint does (raw-route.ts),
+ * the label column absent or present.
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
@@ -17,6 +21,7 @@ import { readModelPointer, resolveModelArtifact } from './model-pointer.js';
 import type { ModelInfo } from './model-slot.js';
 import { modelInfo } from './model-slot.js';
 import { loadServingModel } from './serving-model.js';
+import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import type { ServingModelOptions } from './serving-model.js';
 
 /** What to predict: a model (artifact or pointer) and a CSV file. */
@@ -36,6 +41,8 @@ export type PredictFileOptions = ModelSource & {
   readonly batchRows?: number;
   /** Library path and threads (default one thread, as the endpoint). */
   readonly model?: ServingModelOptions;
+  /** The pipeline's raw-record spec: a header of contract columns is then read as raw records. */
+  readonly rawRecords?: RawServingSpec;
 };
 
 /** Predictions for every row of the file, in order. */
@@ -60,15 +67,21 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   let bytes: Buffer = await readFile(options.file);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   const header = headerOf(bytes);
+  const raw = options.rawRecords;
+  const isRaw = header !== undefined && raw !== undefined && isContractHeader(header.names, raw);
   let features: FeatureMatrix;
-  try {
-    features = parseCsvFeatures(header ? bytes.subarray(header.length) : bytes);
-  } catch (error) {
-    if (error instanceof PayloadFormatError) {
-      const message = error.message.replace(/^Loading csv data failed: /, '').replace(/line (\d+)/, (_, n: string) => `line ${Number(n) + (header ? 1 : 0)}`);
-      throw new PayloadFormatError(`${options.file}: ${message}`, { cause: error });
+  if (isRaw) {
+    features = await rawFeatures(bytes.toString('utf8'), raw, options.file);
+  } else {
+    try {
+      features = parseCsvFeatures(header ? bytes.subarray(header.length) : bytes);
+    } catch (error) {
+      if (error instanceof PayloadFormatError) {
+        const message = error.message.replace(/^Loading csv data failed: /, '').replace(/line (\d+)/, (_, n: string) => `line ${Number(n) + (header ? 1 : 0)}`);
+        throw new PayloadFormatError(`${options.file}: ${message}`, { cause: error });
+      }
+      throw error;
     }
-    throw error;
   }
 
   let version: number | undefined;
@@ -82,9 +95,11 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   }
   const model = loadServingModel(artifact, options.model);
   try {
-    features = header
-      ? selectByName(features, header.names, model.numFeatures, options)
-      : selectByPosition(features, model.numFeatures, options);
+    if (!isRaw) {
+      features = header
+        ? selectByName(features, header.names, model.numFeatures, options)
+        : selectByPosition(features, model.numFeatures, options);
+    }
     if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
     const batchRows = Math.max(1, options.batchRows ?? 65_536);
     const parts: Float32Array[] = [];
@@ -105,6 +120,36 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     };
   } finally {
     model.free();
+  }
+}
+
+/** Whether every name of a header is a contract column (or its `sourceName`). */
+function isContractHeader(names: readonly string[], raw: RawServingSpec): boolean {
+  const known = new Set(raw.columns.flatMap((c) => (c.sourceName === undefined ? [c.name] : [c.name, c.sourceName])));
+  return names.every((name) => known.has(name));
+}
+
+/** Raw records checked and featurized by the pipeline's scoring query; a broken rule names the file's line. */
+async function rawFeatures(text: string, raw: RawServingSpec, file: string): Promise<FeatureMatrix> {
+  const [{ readRawRequest }, { checkRawRecords, RawRecordError }, { RawFeaturizer }] = await Promise.all([
+    import('../../core/serving/raw-request.js'),
+    import('../../core/serving/raw-records.js'),
+    import('../../core/serving/raw-featurizer.js'),
+  ]);
+  let checked: ReturnType<typeof checkRawRecords>;
+  try {
+    const request = readRawRequest(text, 'text/csv; header=present', raw);
+    checked = checkRawRecords(raw, request?.records ?? [], 'csv', raw.nullValues);
+  } catch (error) {
+    if (error instanceof RawRecordError) throw new PayloadFormatError(`${file}: line ${error.record + 2}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const featurizer = await RawFeaturizer.open(raw);
+  try {
+    const { values, nRows, nCols } = await featurizer.featurize(checked);
+    return { values, nRows, nCols };
+  } finally {
+    await featurizer.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { claimEndpoint, liveServer, releaseEndpoint } from '../runtime/endpoint-launcher.js';
+import { RequestCounter } from '../console/request-counter.js';
 import { startEndpointServer } from './endpoint-server.js';
 import { ServeRefusedError } from './errors.js';
 import { enforceProduction, superviseEndpoint } from './production-guard.js';
@@ -44,6 +45,7 @@ export async function serveEndpoint(options: ServeEndpointOptions): Promise<void
   if (verdict.action === 'restored') options.output.warn(`sluice: ${verdict.reason}`);
   const running = await liveServer(dir);
   if (running) throw new ServeRefusedError(`already serving at ${running.url} (process ${running.pid}); stop it with \`sluice stop --pipeline …\``, running.url);
+  const counter = new RequestCounter(dir);
   const server = await startEndpointServer({
     host: '127.0.0.1',
     port: options.port,
@@ -51,6 +53,7 @@ export async function serveEndpoint(options: ServeEndpointOptions): Promise<void
     onEvent: (event) => {
       if (event.type === 'model-loaded') options.output.info(`serving model version ${event.model.version ?? '?'} (loaded in ${Math.round(event.loadMs)} ms)`);
       if (event.type === 'model-load-failed') options.output.warn(`could not load ${event.source}: ${event.error.message}`);
+      if (event.type === 'request-answered') counter.answer();
     },
   });
   const claim = await claimEndpoint(dir, server.url);
@@ -71,6 +74,7 @@ export async function serveEndpoint(options: ServeEndpointOptions): Promise<void
   supervisor?.close();
   options.output.info(`sluice: endpoint ${server.url} stopping: ${reason}`);
   await server.close();
+  await counter.flush();
   await releaseEndpoint(claim.claimed);
 }
 

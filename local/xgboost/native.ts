@@ -95,6 +95,11 @@ export interface XgboostNative {
   boosterUnserialize(handle: BoosterHandle, bytes: Uint8Array): void;
   /** `XGBoosterSaveJsonConfig`, parsed. */
   boosterJsonConfig(handle: BoosterHandle): unknown;
+  /**
+   * `XGBoosterFeatureScore` (XGBoost 1.7.4 `c_api.h`): a tree model's importance of each feature that splits, as
+   * Python's `Booster.get_score` reads it; `features` are XGBoost's names (`f0`, `f1`, ... when none were set).
+   */
+  boosterFeatureScore(handle: BoosterHandle, importanceType: 'weight' | 'gain' | 'cover' | 'total_gain' | 'total_cover'): { features: string[]; scores: number[] };
 }
 
 /** The message of {@link XgboostNotInstalledError}: how to get the library. */
@@ -268,6 +273,11 @@ function bind(libraryPath: string): XgboostNative {
   const XGBoosterUnserializeFromBuffer = fn(
     'int XGBoosterUnserializeFromBuffer(void *handle, const void *buf, uint64_t len)',
   );
+  // c_api.h 1.7.4: (BoosterHandle, const char *config, bst_ulong *out_n_features, char const ***out_features,
+  // bst_ulong *out_dim, bst_ulong const **out_shape, float const **out_scores); bst_ulong is uint64_t.
+  const XGBoosterFeatureScore = fn(
+    'int XGBoosterFeatureScore(void *handle, const char *config, _Out_ uint64_t *out_n_features, _Out_ void **out_features, _Out_ uint64_t *out_dim, _Out_ void **out_shape, _Out_ void **out_scores)',
+  );
   const XGBoosterSaveJsonConfig = fn(
     'int XGBoosterSaveJsonConfig(void *handle, _Out_ uint64_t *out_len, _Out_ const char **out_str)',
   );
@@ -359,6 +369,24 @@ function bind(libraryPath: string): XgboostNative {
       const values = new Float32Array(length);
       if (length > 0) values.set(new Float32Array(koffi.view(resultPointer[0], length * 4)));
       return { shape, values };
+    },
+    boosterFeatureScore(handle, importanceType) {
+      const nFeatures: unknown[] = [0];
+      const featuresPointer: unknown[] = [null];
+      const dimensions: unknown[] = [0];
+      const shapePointer: unknown[] = [null];
+      const scoresPointer: unknown[] = [null];
+      const config = JSON.stringify({ importance_type: importanceType });
+      check('XGBoosterFeatureScore', XGBoosterFeatureScore(handle, config, nFeatures, featuresPointer, dimensions, shapePointer, scoresPointer));
+      const n = Number(nFeatures[0]);
+      if (n === 0) return { features: [], scores: [] };
+      const dims = Number(dimensions[0]);
+      const shape = Array.from(koffi.decode(shapePointer[0], 'uint64_t', dims) as ArrayLike<number | bigint>, Number);
+      const length = shape.reduce((product, d) => product * d, 1);
+      // The buffers belong to the booster and change on its next call: copy them out now.
+      const features = Array.from(koffi.decode(featuresPointer[0], 'const char *', n) as ArrayLike<string>);
+      const scores = Array.from(new Float32Array(koffi.view(scoresPointer[0], length * 4).slice(0)));
+      return { features, scores };
     },
     boosterSlice(handle, begin, end, step = 1) {
       const out: unknown[] = [null];

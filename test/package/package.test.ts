@@ -4,9 +4,14 @@ import path from 'node:path';
 import { rollbackAlarmNames } from '../../aws/wiring/sagemaker.js';
 import { VARIANT_NAME } from '../../aws/adapters/sagemaker-endpoints.js';
 import { catalogResources } from '../../deploy/catalog.js';
+import { METRICS as DASHBOARD_METRICS } from '../../deploy/dashboard.js';
+import { METRIC_NAMES } from '../../core/ports/metrics.js';
 import { deployedPipelines as stageDeployedPipelines, stageNames } from '../../deploy/stage.js';
 import { stateMachineDefinition } from '../../deploy/state-machine.js';
+import { pipelineSchedules } from '../../deploy/schedules.js';
+import { parseScheduleExpression } from '../../core/schedule/schedule-expression.js';
 import { tableName } from '../../core/run/naming.js';
+import { COALESCING_MAX_WAIT_SECONDS, DEFER_WHILE_RUNNING_SECONDS, DRAIN_TICK_SECONDS, RECEIVE_VISIBILITY_SECONDS } from '../../core/trigger/coalescing.js';
 import type { CfnResource, CfnTemplate, Json, Statement } from './packaged-service.js';
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
@@ -36,10 +41,16 @@ const PACKAGE_TIMEOUT_MS = 420_000;
 // A hang guard for starting Node on an unpacked zip: loading a bundle (DuckDB's native binding in one) takes well under a
 // second on a quiet machine and several on a shared one; only a hang should fail the test.
 const CHILD_NODE_TIMEOUT_MS = 120_000;
-const ORCHESTRATION_ZIP_LIMIT = 300 * 1024;
+// Was 300 KB. Two additions pushed the largest orchestration zips past it, each measured (esbuild --minify, zip -9):
+// Powertools Tracer on every function (aws-xray-sdk-core and its CLS helpers, +36 KB each: record-run 272,869 -> 309,010
+// bytes), and the run report and notification code in record-run and record-failure (record-failure 380,637 bytes in
+// all). 400 KB keeps the guard's purpose: an orchestration bundle that pulls in a whole SDK or DuckDB fails it.
+const ORCHESTRATION_ZIP_LIMIT = 400 * 1024;
 
 /** The function that runs DuckDB; every other function orchestrates and must stay small. */
 const DUCKDB_FUNCTION = 'validate-and-partition';
+/** Batch scoring's functions that run DuckDB (issue 12, deploy/scoring.js). */
+const SCORING_DUCKDB_FUNCTIONS: readonly string[] = ['validate-scoring-file', 'write-predictions'];
 /** The functions that read pipeline specs from `$LAMBDA_TASK_ROOT/pipelines`. */
 const SPEC_READERS = [
   'start-run',
@@ -84,6 +95,12 @@ const WILDCARD_RESOURCE_ACTIONS = new Set([
   'sagemaker:ListModelPackages',
   'sagemaker:ListEndpointConfigs',
   'sagemaker:ListModels',
+  // Active tracing: X-Ray's actions take no resource ARN ("Actions, resources, and condition keys for AWS X-Ray",
+  // service authorization reference): every function's role and the state machines' generated roles.
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
 ]);
 
 const objects = (prefix: string): string => `\${LakeBucket.Arn}/${prefix}*`;
@@ -139,28 +156,88 @@ const FEATURE_QUERY_PERMISSIONS: Record<string, string[]> = {
   's3:DeleteObject': [objects('features/')],
 };
 
+/** Batch scoring's catalog grants: the catalog, the stage's database, and one table of each scorable pipeline. */
+function scoringTables(kind: 'scoring_input' | 'predictions'): string[] {
+  return [GLUE_CATALOG, glueDatabase(DATABASE), ...FEATURED.map((p) => glueTable(`${p.table}_${kind}`))];
+}
+
+/** What the scoring query's functions may do: Athena in the workgroups, over the scoring input table, into scoring/. */
+const SCORING_QUERY_PERMISSIONS: Record<string, string[]> = {
+  'athena:StartQueryExecution': WORKGROUPS,
+  'athena:GetQueryExecution': WORKGROUPS,
+  'glue:CreateDatabase': [GLUE_CATALOG, glueDatabase('default')],
+  'glue:GetDatabase': [GLUE_CATALOG, glueDatabase('default'), ...scoringTables('scoring_input')],
+  'glue:GetTable': scoringTables('scoring_input'),
+  'glue:GetPartition': scoringTables('scoring_input'),
+  'glue:GetPartitions': scoringTables('scoring_input'),
+  'glue:BatchGetPartition': scoringTables('scoring_input'),
+  's3:GetBucketLocation': [BUCKET],
+  's3:ListBucketMultipartUploads': [BUCKET],
+  's3:ListBucket': [BUCKET],
+  's3:GetObject': [objects('scoring/'), ...RESULTS],
+  's3:PutObject': [objects('scoring/'), ...RESULTS],
+  's3:AbortMultipartUpload': [objects('scoring/'), ...RESULTS],
+  's3:ListMultipartUploadParts': [objects('scoring/'), ...RESULTS],
+  's3:DeleteObject': [objects('scoring/')],
+};
+
+/** Transform jobs and their models start with the stage prefix, as training jobs do. */
+const TRANSFORM_JOBS = stackArn('sagemaker', `transform-job/${PREFIX}*`);
+/** What StartBatchTransform and DescribeBatchTransform may do: find the production model, run a transform of it. */
+const TRANSFORM_PERMISSIONS: Record<string, string[]> = {
+  'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+  'sagemaker:ListModelPackages': ['*'],
+  'sagemaker:CreateModel': [MODELS],
+  'sagemaker:CreateTransformJob': [TRANSFORM_JOBS],
+  'sagemaker:DescribeTransformJob': [TRANSFORM_JOBS],
+  'sagemaker:StopTransformJob': [TRANSFORM_JOBS],
+  'sagemaker:AddTags': [MODELS, TRANSFORM_JOBS],
+  'iam:PassRole': [`${MODEL_ROLE}.Arn`],
+};
+
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
-  // The on-failure destination of its asynchronous invocations is sent with its own role.
-  'start-run': { 'states:StartExecution': ['Ref(SluiceStateMachine)'], 'sqs:SendMessage': ['StartRunDeadLetterQueue.Arn'] },
+  // The drain of the coalescing queue: receives, deletes and releases its messages, and starts a pipeline's run only when
+  // none is running (deploy/coalescing.js).
+  'start-run': {
+    'states:StartExecution': ['Ref(SluiceStateMachine)'],
+    'states:ListExecutions': ['Ref(SluiceStateMachine)'],
+    'states:DescribeExecution': [stackArn('states', 'execution:sluice-dev:*')],
+    'sqs:ReceiveMessage': ['UploadQueue.Arn'],
+    'sqs:DeleteMessage': ['UploadQueue.Arn'],
+    'sqs:ChangeMessageVisibility': ['UploadQueue.Arn'],
+  },
   // An upload is read at its event's version id (issue 10, item 8).
   // ingest/_runs/: the run's object list, the IngestFiles Distributed Map's items (issue 10, scale past one machine).
-  'normalize-input': { 's3:GetObject': [objects('incoming/'), objects('raw/')], 's3:GetObjectVersion': [objects('incoming/')], 's3:PutObject': [objects('ingest/_runs/')], 's3:ListBucket': [BUCKET] },
+  // runs/ (read) and curated/ (listed): a scheduled run's check for new data since the production model (issue 13).
+  'normalize-input': {
+    's3:GetObject': [objects('incoming/'), objects('raw/'), objects('runs/')],
+    's3:GetObjectVersion': [objects('incoming/')],
+    's3:PutObject': [objects('ingest/_runs/')],
+    's3:ListBucket': [BUCKET],
+  },
   'validate-and-partition': {
     // ingest/: per-content records, staged output and commit records (a source's rows appear all at once).
-    's3:GetObject': [objects('incoming/'), objects('ingest/'), objects('raw/')],
+    // profiles/: the data-quality baseline, the file's profile and violations, its source's profile (issue 15).
+    's3:GetObject': [objects('incoming/'), objects('ingest/'), objects('profiles/'), objects('raw/')],
     // The input object is read and archived at the version the run recorded.
     's3:GetObjectVersion': [objects('incoming/'), objects('raw/')],
-    's3:PutObject': [objects('curated/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
+    's3:PutObject': [objects('curated/'), objects('ingest/'), objects('profiles/'), objects('quarantine/'), objects('raw/')],
     // raw/ and quarantine/: a killed run's archive and the quarantine file a re-run of the same bytes replaces.
-    's3:DeleteObject': [objects('curated/'), objects('incoming/'), objects('ingest/'), objects('quarantine/'), objects('raw/')],
+    's3:DeleteObject': [objects('curated/'), objects('incoming/'), objects('ingest/'), objects('profiles/'), objects('quarantine/'), objects('raw/')],
     // An upload over 5 GB is archived by a multipart copy, aborted when it fails (issue 10, item 2).
     's3:AbortMultipartUpload': [objects('curated/'), objects('quarantine/'), objects('raw/')],
     's3:ListBucket': [BUCKET],
   },
   // RecordRun and RecordFailure read back each file's curated keys from its listing (issue 10, item 5).
   // ingest/_map-runs/: the IngestFiles map run's results, where its ResultWriter put them.
-  'record-run': { 's3:PutObject': [objects('runs/')], 's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/')], 's3:ListBucket': [BUCKET] },
+  // Both publish the run's notification to the stage's topic (issue 13).
+  'record-run': {
+    's3:PutObject': [objects('runs/')],
+    's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/')],
+    's3:ListBucket': [BUCKET],
+    'sns:Publish': ['Ref(RunNotificationsTopic)'],
+  },
   // A promoted candidate whose deployment failed is rejected. RecordFailure runs on the failed-execution rule: it reads
   // the execution's history, the manifest (to skip a second delivery) and stops the run's jobs (issue 10, items 3 and 4).
   'record-failure': {
@@ -175,6 +252,7 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'sagemaker:StopTrainingJob': [TRAINING_JOBS],
     'sagemaker:StopHyperParameterTuningJob': [TUNING_JOBS],
     'athena:StopQueryExecution': WORKGROUPS,
+    'sns:Publish': ['Ref(RunNotificationsTopic)'],
   },
   'start-crawler': { 'glue:StartCrawler': CRAWLERS },
   'get-crawler-state': { 'glue:GetCrawler': CRAWLERS },
@@ -216,6 +294,10 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
     'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
     'sagemaker:ListModelPackages': ['*'],
+    // The training set's profile and bias metrics, recorded with the version (issue 15).
+    's3:GetObject': [objects('profiles/')],
+    's3:PutObject': [objects('profiles/')],
+    's3:ListBucket': [BUCKET],
   },
   'deploy': {
     'sagemaker:CreateModel': [MODELS],
@@ -241,6 +323,33 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'sagemaker:AddTags': [MODELS, ENDPOINT_CONFIGS, ...ENDPOINTS],
     'iam:PassRole': [`${MODEL_ROLE}.Arn`],
   },
+  // Raw-record inference (issue 12): the stage's endpoints only; the specs and feature SQL ship in its zip.
+  'infer': { 'sagemaker:InvokeEndpoint': ENDPOINTS },
+  // Batch scoring (issue 12, deploy/scoring.js): the drop zone score/, its working prefix scoring/, predictions/.
+  // The scoring rule's target: starts the scoring state machine only.
+  'start-scoring-run': { 'states:StartExecution': ['Ref(SluiceScoreStateMachine)'] },
+  'normalize-scoring-input': { 's3:GetObject': [objects('score/')], 's3:GetObjectVersion': [objects('score/')], 's3:ListBucket': [BUCKET] },
+  'validate-scoring-file': {
+    's3:GetObject': [objects('score/')],
+    's3:GetObjectVersion': [objects('score/')],
+    's3:PutObject': [objects('scoring/')],
+    's3:ListBucket': [BUCKET],
+    'glue:GetTable': scoringTables('scoring_input'),
+    'glue:CreateTable': scoringTables('scoring_input'),
+    'glue:UpdateTable': scoringTables('scoring_input'),
+  },
+  'start-scoring-query': SCORING_QUERY_PERMISSIONS,
+  'get-scoring-query-state': SCORING_QUERY_PERMISSIONS,
+  'start-batch-transform': TRANSFORM_PERMISSIONS,
+  'describe-batch-transform': TRANSFORM_PERMISSIONS,
+  'write-predictions': { 's3:GetObject': [objects('scoring/')], 's3:PutObject': [objects('predictions/')], 's3:ListBucket': [BUCKET] },
+  'catalog-predictions': {
+    'glue:GetTable': scoringTables('predictions'),
+    'glue:CreateTable': scoringTables('predictions'),
+    'glue:UpdateTable': scoringTables('predictions'),
+    'glue:CreatePartition': scoringTables('predictions'),
+  },
+  'record-scoring-run': { 's3:PutObject': [objects('scoring/')] },
   'promote-model': {
     'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
     'sagemaker:DescribeEndpoint': ENDPOINTS,
@@ -258,19 +367,26 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
  * prefixes where a missing key answers 404 rather than 403. Every prefix a function reads is among them.
  */
 const EXPECTED_LISTINGS: Record<string, string[]> = {
-  'normalize-input': ['incoming/', 'raw/'],
-  'validate-and-partition': ['curated/', 'incoming/', 'ingest/', 'quarantine/', 'raw/'],
+  'normalize-input': ['curated/', 'incoming/', 'raw/', 'runs/'],
+  'validate-and-partition': ['curated/', 'incoming/', 'ingest/', 'profiles/', 'quarantine/', 'raw/'],
+  // The committed sources (ingest/<pipeline>/sources/) whose profiles make the training set's (issue 15).
+  'evaluate-model': ['ingest/', 'profiles/'],
   'start-feature-query': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'get-feature-query-state': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'smoke-test': ['features/'],
   // Each file's listing of curated keys (issue 10, item 5).
   'record-run': ['ingest/_map-runs/', 'ingest/_runs/'],
   'record-failure': ['ingest/_map-runs/', 'ingest/_runs/', 'runs/'],
+  'normalize-scoring-input': ['score/'],
+  'validate-scoring-file': ['score/', 'scoring/'],
+  'start-scoring-query': ['scoring/', ...FEATURED.map((p) => `athena/${p.name}/`)],
+  'get-scoring-query-state': ['scoring/', ...FEATURED.map((p) => `athena/${p.name}/`)],
+  'write-predictions': ['predictions/', 'scoring/'],
 };
 
 /** What each function finds in its environment besides LAKE_BUCKET (intrinsics as describeRef prints them). */
 const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
-  'start-run': { STATE_MACHINE_ARN: 'Ref(SluiceStateMachine)' },
+  'start-run': { STATE_MACHINE_ARN: 'Ref(SluiceStateMachine)', UPLOAD_QUEUE_URL: 'Ref(UploadQueue)' },
   'start-crawler': { GLUE_DATABASE: DATABASE, CRAWLER_PREFIX: PREFIX },
   'start-feature-query': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
   'get-feature-query-state': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
@@ -278,13 +394,23 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'describe-training': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'start-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
-  'record-failure': { RESOURCE_PREFIX: PREFIX },
+  'record-failure': { RESOURCE_PREFIX: PREFIX, NOTIFICATION_TOPIC_ARN: 'Ref(RunNotificationsTopic)' },
+  'record-run': { NOTIFICATION_TOPIC_ARN: 'Ref(RunNotificationsTopic)' },
   'evaluate-model': { RESOURCE_PREFIX: PREFIX },
   'deploy': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   // GetEndpointState reads the endpoint named in its state; PromoteModel approves and cleans up, and creates no model
   // (issue 10, item 12: every function gets only the environment it reads). SmokeTest may redeploy production.
   'smoke-test': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'promote-model': { RESOURCE_PREFIX: PREFIX },
+  // Its endpoints are `<prefix><pipeline>`.
+  'infer': { RESOURCE_PREFIX: PREFIX },
+  'start-scoring-run': { STATE_MACHINE_ARN: 'Ref(SluiceScoreStateMachine)' },
+  'validate-scoring-file': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
+  'start-scoring-query': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
+  'get-scoring-query-state': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
+  'start-batch-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'describe-batch-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'catalog-predictions': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
 };
 
 /** The definition serverless.yml deploys: state-machines/sluice.asl.json with its retry policies filled in. */
@@ -416,17 +542,46 @@ describe('serverless.yml', () => {
     });
   });
 
-  describe('the upload trigger', () => {
-    it('sends S3 Object Created events under incoming/ of the lake bucket to start-run when packaged', () => {
+  describe('the scoring trigger', () => {
+    it('invokes start-scoring-run, not the state machine, for S3 Object Created events under score/ of the lake bucket when packaged', () => {
       // Prepare
-      const rules = resourcesOfType(template, 'AWS::Events::Rule');
+      const startScoringRun = lambdaLogicalId('start-scoring-run');
 
       // Act
-      const toStartRun = rules.filter(([, rule]) => referencedIds(rule.Properties.Targets ?? null).has(lambdaLogicalId('start-run')));
+      const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern ?? null).includes('"score/"'));
 
       // Assess
-      expect(toStartRun).toHaveLength(1);
-      const [, rule] = toStartRun[0] as [string, CfnResource];
+      expect(rules).toHaveLength(1);
+      const [ruleId, rule] = rules[0] as [string, CfnResource];
+      expect(rule.Properties.EventPattern).toEqual({
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [{ Ref: 'LakeBucket' }] }, object: { key: [{ prefix: 'score/' }] } },
+      });
+      // A duplicated event would start the machine twice: the function names the execution after the object version.
+      expect(referencedIds(rule.Properties.Targets ?? null).has('SluiceScoreStateMachine')).toBe(false);
+      expect(rule.Properties.Targets).toEqual([
+        { Id: 'start-scoring-run', Arn: { 'Fn::GetAtt': [startScoringRun, 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } },
+      ]);
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => referencedIds(p.Properties.SourceArn ?? null).has(ruleId));
+      expect(permissions.map(([, p]) => p.Properties)).toEqual([
+        { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [startScoringRun, 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } },
+      ]);
+    });
+  });
+
+  describe('the upload trigger', () => {
+    /** The rules whose target is the coalescing queue. */
+    const toUploadQueue = () => resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) => referencedIds(rule.Properties.Targets ?? null).has('UploadQueue'));
+
+    it('sends S3 Object Created events under incoming/ of the lake bucket to the coalescing queue when packaged', () => {
+      // Act
+      const rules = toUploadQueue();
+
+      // Assess
+      expect(rules).toHaveLength(1);
+      const [, rule] = rules[0] as [string, CfnResource];
+      expect(rule.Properties.Name).toBe('sluice-dev-uploads');
       expect(rule.Properties.State).toBe('ENABLED');
       expect(rule.Properties.EventPattern).toEqual({
         'source': ['aws.s3'],
@@ -435,60 +590,103 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('keeps an upload event that cannot reach start-run in a dead-letter queue, after retrying, when packaged', () => {
-      // Prepare
-      const rules = resourcesOfType(template, 'AWS::Events::Rule');
-
+    it('keeps an upload event that cannot reach the queue in the dead-letter queue, after retrying, when packaged', () => {
       // Act
-      const targets = rules.flatMap(([, rule]) => asList(rule.Properties.Targets ?? null)) as Record<string, Json>[];
-      const toStartRun = targets.filter((t) => referencedIds(t).has(lambdaLogicalId('start-run')));
+      const targets = toUploadQueue().flatMap(([, rule]) => asList(rule.Properties.Targets ?? null)) as Record<string, Json>[];
 
       // Assess
-      expect(toStartRun).toHaveLength(1);
-      expect(toStartRun[0]?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] } });
-      expect(toStartRun[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 });
+      expect(targets).toHaveLength(1);
+      expect(targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['UploadQueue', 'Arn'] });
+      expect(targets[0]?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] } });
+      expect(targets[0]?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 });
     });
 
-    it('lets only the upload rule send its dead letters to the queue when packaged', () => {
-      // Prepare
-      const [, rule] = resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => referencedIds(r.Properties.Targets ?? null).has(lambdaLogicalId('start-run'))) ?? [];
-
+    it.each([
+      ['UploadQueuePolicy', 'UploadQueue', 'UploadRuleEvents'],
+      ['StartRunDeadLetterQueuePolicy', 'StartRunDeadLetterQueue', 'UploadRuleDeadLetters'],
+    ])('lets only the upload rule send to the queue when %s is packaged', (policyId, queueId, sid) => {
       // Act
-      const policy = resource(template, 'StartRunDeadLetterQueuePolicy', 'AWS::SQS::QueuePolicy');
+      const policy = resource(template, policyId, 'AWS::SQS::QueuePolicy');
 
       // Assess
-      expect(rule?.Properties.Name).toBe('sluice-dev-uploads');
-      expect(policy.Properties.Queues).toEqual([{ Ref: 'StartRunDeadLetterQueue' }]);
+      expect(policy.Properties.Queues).toEqual([{ Ref: queueId }]);
       expect((policy.Properties.PolicyDocument as { Statement: Json[] }).Statement).toEqual([
         {
-          Sid: 'UploadRuleDeadLetters',
+          Sid: sid,
           Effect: 'Allow',
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sqs:SendMessage',
-          Resource: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] },
+          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
           Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/sluice-dev-uploads' } } },
         },
       ]);
     });
 
-    it('sends a start-run invocation that failed every attempt to the same queue when packaged', () => {
-      // Prepare
-      const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
-
+    it('invokes no function from the queue through an event source mapping when packaged', () => {
       // Act
-      const forStartRun = configs.filter(([, c]) => describeRef(c.Properties.FunctionName ?? null) === `Ref(${lambdaLogicalId('start-run')})`);
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => referencedIds(m.Properties.EventSourceArn ?? null).has('UploadQueue'));
 
       // Assess
-      expect(forStartRun).toHaveLength(1);
-      expect(forStartRun[0]?.[1].Properties).toEqual({
-        FunctionName: { Ref: lambdaLogicalId('start-run') },
-        Qualifier: '$LATEST',
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] } } },
-      });
+      expect(mappings).toEqual([]);
     });
 
-    it('lets EventBridge invoke start-run and record-failure and nothing else when packaged', () => {
+    it('invokes start-run once a minute from a schedule with its own role that may only invoke it when packaged', () => {
+      // Prepare
+      const startRun = lambdaLogicalId('start-run');
+
+      // Act
+      const { Properties: p } = resource(template, 'StartRunSchedule', 'AWS::Scheduler::Schedule');
+      const role = resource(template, 'StartRunScheduleRole', 'AWS::IAM::Role');
+
+      // Assess
+      expect(DRAIN_TICK_SECONDS).toBe(60);
+      expect(p.ScheduleExpression).toBe('rate(1 minute)');
+      expect(p.State).toBe('ENABLED');
+      expect(p.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      expect(p.Target).toEqual({
+        Arn: { 'Fn::GetAtt': [startRun, 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['StartRunScheduleRole', 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+      });
+      const trust = asList((role.Properties.AssumeRolePolicyDocument as { Statement?: Json }).Statement) as unknown as (Statement & { Principal?: Json })[];
+      expect(trust.map((t) => t.Principal)).toEqual([{ Service: 'scheduler.amazonaws.com' }]);
+      expect(JSON.stringify(trust[0]?.Condition)).toContain('aws:SourceAccount');
+      expect(permissionMap(roleStatements(role), () => true)).toEqual({ 'lambda:InvokeFunction': [`${startRun}.Arn`] });
+    });
+
+    it('lets one start-run run at a time and drops a tick that finds it busy when packaged', () => {
+      // Act
+      const startRun = resource(template, lambdaLogicalId('start-run'), 'AWS::Lambda::Function');
+      const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => describeRef(c.Properties.FunctionName ?? null) === `Ref(${lambdaLogicalId('start-run')})`);
+
+      // Assess
+      expect(startRun.Properties.ReservedConcurrentExecutions).toBe(1);
+      expect(Number(startRun.Properties.Timeout)).toBeLessThan(DRAIN_TICK_SECONDS);
+      expect(configs.map(([, c]) => c.Properties)).toEqual([{ FunctionName: { Ref: lambdaLogicalId('start-run') }, Qualifier: '$LATEST', MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 }]);
+      expect(startRun.Properties.Environment).toMatchObject({ Variables: { UPLOAD_QUEUE_URL: { Ref: 'UploadQueue' } } });
+    });
+
+    it('hides a received message longer than start-run runs, and lets a deferred message wait out long runs before the dead-letter queue, when packaged', () => {
+      // Prepare
+      const startRun = resource(template, lambdaLogicalId('start-run'), 'AWS::Lambda::Function');
+      const receivesWhileYoung = COALESCING_MAX_WAIT_SECONDS / DRAIN_TICK_SECONDS + 1;
+
+      // Act
+      const queue = resource(template, 'UploadQueue', 'AWS::SQS::Queue');
+
+      // Assess
+      expect(queue.Properties.QueueName).toBe('sluice-dev-uploads');
+      expect(queue.Properties.FifoQueue).toBeUndefined();
+      expect(RECEIVE_VISIBILITY_SECONDS).toBeGreaterThan(Number(startRun.Properties.Timeout));
+      expect(queue.Properties.VisibilityTimeout).toBe(RECEIVE_VISIBILITY_SECONDS);
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['StartRunDeadLetterQueue', 'Arn'] }, maxReceiveCount: 1000 });
+      // A day-long run of the pipeline, deferred every DEFER_WHILE_RUNNING_SECONDS, after its burst's young receives.
+      expect(receivesWhileYoung + (24 * 3600) / DEFER_WHILE_RUNNING_SECONDS).toBeLessThan(1000);
+      // The queue keeps a message longer than its receives last.
+      expect(Number(queue.Properties.MessageRetentionPeriod)).toBeGreaterThan(1000 * DEFER_WHILE_RUNNING_SECONDS);
+    });
+
+    it('lets EventBridge invoke record-failure and start-scoring-run and nothing else when packaged', () => {
       // Prepare
       const permissions = resourcesOfType(template, 'AWS::Lambda::Permission');
 
@@ -496,7 +694,10 @@ describe('serverless.yml', () => {
       const fromEvents = permissions.filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
 
       // Assess
-      expect(fromEvents.map(([, p]) => describeRef(p.Properties.FunctionName ?? null)).sort()).toEqual([`${lambdaLogicalId('record-failure')}.Arn`, `${lambdaLogicalId('start-run')}.Arn`]);
+      expect(fromEvents.map(([, p]) => describeRef(p.Properties.FunctionName ?? null)).sort()).toEqual(
+        [`${lambdaLogicalId('record-failure')}.Arn`, `${lambdaLogicalId('start-scoring-run')}.Arn`].sort(),
+      );
+      expect(fromEvents.every(([, p]) => p.Properties.SourceArn !== undefined)).toBe(true);
     });
   });
 
@@ -564,7 +765,8 @@ describe('serverless.yml', () => {
       const fn = lambdaFunction(template, folder);
 
       // Act
-      const { LAKE_BUCKET: _bucket, ...own } = envOf(fn);
+      // LAKE_BUCKET and POWERTOOLS_SERVICE_NAME come from the provider, for every function (tested above and in issue 14's).
+      const { LAKE_BUCKET: _bucket, POWERTOOLS_SERVICE_NAME: _service, ...own } = envOf(fn);
 
       // Assess
       expect(Object.fromEntries(Object.entries(own).map(([key, value]) => [key, describeRef(value)]))).toEqual(EXPECTED_ENVIRONMENT[folder] ?? {});
@@ -587,7 +789,11 @@ describe('serverless.yml', () => {
       expect(sizes[DUCKDB_FUNCTION]).toEqual({ memory: 1769, timeout: 900, disk: 10240 });
       // It merges a text pipeline's channel parts into one file through /tmp (issue 11, core/features/channel-merge.ts).
       expect(sizes['get-feature-query-state']).toEqual({ memory: 1024, timeout: 900, disk: 10240 });
-      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION && f !== 'get-feature-query-state')) {
+      // Raw-record inference runs the feature SQL on DuckDB on the latency path: one full vCPU (issue 12, docs/scoring.md).
+      expect(sizes['infer']).toEqual({ memory: 1769, timeout: 30, disk: 512 });
+      // Batch scoring validates the file and writes the predictions on DuckDB, sized as the ingest (issue 12).
+      for (const folder of SCORING_DUCKDB_FUNCTIONS) expect(sizes[folder]).toEqual({ memory: 1769, timeout: 900, disk: 10240 });
+      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION && f !== 'get-feature-query-state' && f !== 'infer' && !SCORING_DUCKDB_FUNCTIONS.includes(f))) {
         expect(sizes[folder]).toEqual({ memory: expect.any(Number), timeout: expect.any(Number), disk: 512 });
         expect(sizes[folder]?.memory).toBeLessThanOrEqual(512);
         expect(sizes[folder]?.timeout).toBeLessThanOrEqual(60);
@@ -935,7 +1141,10 @@ describe('serverless.yml', () => {
       // Prepare
       // SmokeTest redeploys the production model when the new one answers wrongly.
       // DescribeTraining and DescribeTuning start a new job in a redriven execution (issue 10, item 3).
-      const starters = ['start-training', 'describe-training', 'start-tuning', 'describe-tuning', 'deploy', 'smoke-test'].map((folder) => roleIdOf(lambdaFunction(template, folder)));
+      // Batch scoring's transform functions create the transform's model, which runs as the model role (issue 12).
+      const starters = ['start-training', 'describe-training', 'start-tuning', 'describe-tuning', 'deploy', 'smoke-test', 'start-batch-transform', 'describe-batch-transform'].map((folder) =>
+        roleIdOf(lambdaFunction(template, folder)),
+      );
 
       // Act
       const passers = allPolicyStatements(template)
@@ -996,7 +1205,10 @@ describe('serverless.yml', () => {
       // Assess
       expect(DEPLOYING.length).toBeGreaterThan(0);
       expect(granted).toEqual({
-        's3:GetObject': [objects('models/')],
+        // A transform job runs as its model's role: it reads its input and writes its output under scoring/ (issue 12).
+        's3:GetObject': [objects('models/'), objects('scoring/')].sort(),
+        's3:PutObject': [objects('scoring/')],
+        's3:ListBucket': [BUCKET],
         'logs:CreateLogGroup': [...groups].sort(),
         'logs:DescribeLogStreams': [...groups].sort(),
         'logs:CreateLogStream': [...streams].sort(),
@@ -1050,8 +1262,11 @@ describe('serverless.yml', () => {
   });
 
   describe('the rollback alarms', () => {
+    // The failed-executions alarm notifies people (deploy/notifications.js); it rolls nothing back.
+    // The endpoints' alarms: the others (deploy/notifications.js, deploy/dashboard.js) watch runs and data, not SageMaker.
+    const rollbackAlarms = () => resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([id, a]) => id !== 'FailedExecutionsAlarm' && a.Properties.Namespace === 'AWS/SageMaker');
     const alarmsOf = (endpoint: string): CfnResource[] =>
-      resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      rollbackAlarms()
         .map(([, a]) => a)
         .filter((a) => JSON.stringify(a.Properties.Dimensions).includes(`"${endpoint}"`));
 
@@ -1061,7 +1276,7 @@ describe('serverless.yml', () => {
       const endpoints = DEPLOYING.map((p) => `${prefix}${p.name}`);
 
       // Act
-      const names = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName);
+      const names = rollbackAlarms().map(([, a]) => a.Properties.AlarmName);
 
       // Assess
       expect(endpoints.length).toBeGreaterThan(0);
@@ -1114,18 +1329,176 @@ describe('serverless.yml', () => {
     });
   });
 
+  describe('the schedules', () => {
+    it('starts the state machine with a schedule input, on the spec\'s expression, per scheduled pipeline when packaged', () => {
+      // Prepare
+      const scheduled = pipelineSchedules();
+      const names = stageNames('sluice', 'dev');
+
+      // Act
+      // StartRunSchedule drains the upload queue (the upload trigger's tests): it starts no run of its own.
+      const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule').filter(([id]) => id !== 'StartRunSchedule');
+
+      // Assess
+      expect(scheduled.length).toBeGreaterThan(0);
+      expect(schedules.map(([id]) => id).sort()).toEqual(scheduled.map((s) => `${s.id}Schedule`).sort());
+      for (const s of scheduled) {
+        const { Properties: p } = resource(template, `${s.id}Schedule`, 'AWS::Scheduler::Schedule');
+        expect(p.Name).toBe(`${names.resourcePrefix}${s.pipeline}`);
+        expect(p.ScheduleExpression).toBe(s.expression);
+        expect(() => parseScheduleExpression(s.expression)).not.toThrow();
+        expect(p.ScheduleExpressionTimezone).toBe(s.timezone);
+        expect(p.State).toBe(s.enabled ? 'ENABLED' : 'DISABLED');
+        expect(p.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+        const target = p.Target as Record<string, Json>;
+        expect(target.Arn).toEqual({ Ref: 'SluiceStateMachine' });
+        expect(JSON.parse(String(target.Input))).toEqual({ trigger: 'schedule', pipeline: s.pipeline });
+        expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [`${s.id}ScheduleRole`, 'Arn'] });
+      }
+    });
+
+    it('gives each schedule a role of its own, assumed by Scheduler, that may only start this state machine when packaged', () => {
+      // Prepare
+      const scheduled = pipelineSchedules();
+
+      // Act
+      const roles = scheduled.map((s) => resource(template, `${s.id}ScheduleRole`, 'AWS::IAM::Role'));
+
+      // Assess
+      expect(new Set(roles).size).toBe(scheduled.length);
+      for (const role of roles) {
+        const trust = asList((role.Properties.AssumeRolePolicyDocument as { Statement?: Json }).Statement) as unknown as (Statement & { Principal?: Json })[];
+        expect(trust.map((t) => t.Principal)).toEqual([{ Service: ['scheduler.amazonaws.com'] }]);
+        expect(JSON.stringify(trust[0]?.Condition)).toContain('aws:SourceAccount');
+        expect(permissionMap(roleStatements(role), () => true)).toEqual({ 'states:StartExecution': ['Ref(SluiceStateMachine)'] });
+      }
+    });
+  });
+
+  describe('the run notifications', () => {
+    it('lets only record-run and record-failure publish, to the stage\'s topic only, which their environment names, when packaged', () => {
+      // Prepare
+      const publishers = allPolicyStatements(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('sns:')));
+
+      // Act
+      const owners = [...new Set(publishers.map((p) => p.owner))].sort();
+
+      // Assess
+      resource(template, 'RunNotificationsTopic', 'AWS::SNS::Topic');
+      expect(owners).toEqual([roleIdOf(lambdaFunction(template, 'record-failure')), roleIdOf(lambdaFunction(template, 'record-run'))].sort());
+      for (const { statement } of publishers) {
+        expect(actionsOf(statement)).toEqual(['sns:Publish']);
+        expect(asList(statement.Resource).map(describeRef)).toEqual(['Ref(RunNotificationsTopic)']);
+      }
+      for (const folder of ['record-run', 'record-failure']) expect(envOf(lambdaFunction(template, folder)).NOTIFICATION_TOPIC_ARN).toEqual({ Ref: 'RunNotificationsTopic' });
+    });
+
+    it('alarms to the topic on failed, timed-out and aborted executions of this state machine when packaged', () => {
+      // Prepare
+      const alarm = resource(template, 'FailedExecutionsAlarm', 'AWS::CloudWatch::Alarm');
+
+      // Act
+      const metrics = asList(alarm.Properties.Metrics) as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Json } }; ReturnData: boolean }[];
+
+      // Assess
+      expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+      for (const m of metrics.filter((x) => x.MetricStat)) {
+        expect(m.MetricStat?.Metric.Namespace).toBe('AWS/States');
+        expect(m.MetricStat?.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: 'SluiceStateMachine' } }]);
+      }
+      expect(metrics.filter((m) => m.ReturnData)).toHaveLength(1);
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'RunNotificationsTopic' }]);
+      expect(alarm.Properties.Threshold).toBe(0);
+    });
+  });
+
+  describe('metrics and tracing (issue 14)', () => {
+    /** The dashboard body as CloudWatch receives it, `${…}` left for Fn::Sub, and the placeholders it uses. */
+    function dashboardBody(): { widgets: { properties: { title: string; metrics: Json[][] } }[]; placeholders: string[] } {
+      const dashboard = resource(template, 'SluiceDashboard', 'AWS::CloudWatch::Dashboard');
+      const body = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+      const placeholders = [...new Set([...body.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] ?? ''))].sort();
+      return { ...(JSON.parse(body) as { widgets: { properties: { title: string; metrics: Json[][] } }[] }), placeholders };
+    }
+
+    it.each(functionFolders())('traces %s actively, may send its segments, and names its stage for Powertools when packaged', (folder) => {
+      // Prepare
+      const fn = lambdaFunction(template, folder);
+
+      // Act
+      const xray = permissionMap(roleStatements(resource(template, roleIdOf(fn), 'AWS::IAM::Role')), (a) => a.startsWith('xray:'));
+
+      // Assess
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(xray).toEqual({ 'xray:PutTelemetryRecords': ['*'], 'xray:PutTraceSegments': ['*'] });
+      expect(envOf(fn).POWERTOOLS_SERVICE_NAME).toBe('sluice-dev');
+    });
+
+    it('traces both state machines when packaged', () => {
+      // Act
+      const tracing = ['SluiceStateMachine', 'SluiceScoreStateMachine'].map((id) => resource(template, id, 'AWS::StepFunctions::StateMachine').Properties.TracingConfiguration);
+
+      // Assess
+      expect(tracing).toEqual([{ Enabled: true }, { Enabled: true }]);
+    });
+
+    it('draws runs, data quality, the gate metric and every endpoint on a dashboard whose body is JSON when packaged', () => {
+      // Act
+      const { widgets, placeholders } = dashboardBody();
+      const series = widgets.flatMap((w) => w.properties.metrics).map((m) => JSON.stringify(m));
+
+      // Assess
+      expect(placeholders.filter((p) => !p.startsWith('AWS::')).every((id) => template.Resources[id] !== undefined)).toBe(true);
+      expect(placeholders).toEqual(['AWS::Region', 'SluiceScoreStateMachine', 'SluiceStateMachine']);
+      for (const name of ['ExecutionsStarted', 'ExecutionsFailed']) {
+        expect(series).toContain(JSON.stringify(['AWS/States', name, 'StateMachineArn', '${SluiceStateMachine}']));
+      }
+      for (const p of PIPELINES) {
+        expect(series.some((m) => m.startsWith(JSON.stringify(['Sluice', 'QuarantineRate', 'service', 'sluice-dev', 'pipeline', p.name]).slice(0, -1)))).toBe(true);
+      }
+      expect(series.some((m) => m.includes('MetricName=\\"ModelMetric\\" service=\\"sluice-dev\\"'))).toBe(true);
+      for (const p of DEPLOYING) {
+        for (const name of ['Invocations', 'ModelLatency', 'Invocation5XXErrors']) {
+          expect(series.some((m) => m.startsWith(JSON.stringify(['AWS/SageMaker', name, 'EndpointName', `${PREFIX}${p.name}`, 'VariantName', VARIANT_NAME]).slice(0, -1)))).toBe(true);
+        }
+      }
+    });
+
+    it('reads only metrics the steps emit when the dashboard names a custom metric', () => {
+      // Assess
+      expect(Object.values(DASHBOARD_METRICS).filter((name) => !(Object.values(METRIC_NAMES) as string[]).includes(name))).toEqual([]);
+    });
+
+    it("alarms to the stage's topic on each pipeline's quarantine rate and on failed scoring executions when packaged", () => {
+      // Prepare
+      const pipelines = stageDeployedPipelines();
+      const ids = [...pipelines.map((p) => `QuarantineRateAlarm${p.id}`), 'FailedScoringExecutionsAlarm'];
+
+      // Act
+      const alarms = ids.map((id) => resource(template, id, 'AWS::CloudWatch::Alarm').Properties);
+
+      // Assess
+      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'RunNotificationsTopic' }]);
+      expect(alarms.slice(0, pipelines.length).map((a) => [a.Namespace, a.MetricName, a.Dimensions])).toEqual(
+        pipelines.map((p) => ['Sluice', 'QuarantineRate', [{ Name: 'service', Value: 'sluice-dev' }, { Name: 'pipeline', Value: p.name }]]),
+      );
+      expect(alarms.at(-1)?.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: 'SluiceScoreStateMachine' } }]);
+    });
+  });
+
   describe('the state machine', () => {
     it('invokes every function the ASL names when packaged', () => {
       // Prepare
       const [machines, aslIds] = [resourcesOfType(template, 'AWS::StepFunctions::StateMachine'), aslFunctionIds()];
 
       // Act
-      const [, machine] = machines[0] as [string, CfnResource];
+      const machine = resource(template, 'SluiceStateMachine', 'AWS::StepFunctions::StateMachine');
       const definition = machine.Properties.DefinitionString;
       const [body, params] = (definition as { 'Fn::Sub': [string, Record<string, Json>] })['Fn::Sub'];
 
       // Assess
-      expect(machines).toHaveLength(1);
+      // The training workflow and batch scoring's (issue 12).
+      expect(machines.map(([id]) => id).sort()).toEqual(['SluiceScoreStateMachine', 'SluiceStateMachine']);
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       expect(aslIds.size).toBeGreaterThan(0);
       expect(referencedIds(params)).toEqual(new Set([...aslIds, 'LakeBucket', 'IngestCluster', 'IngestTaskDefinition', 'IngestTaskSubnets', 'IngestTaskSecurityGroups']));
@@ -1274,7 +1647,8 @@ describe('serverless.yml', () => {
 
       // Assess
       expect(JSON.stringify(taskRole.Properties.AssumeRolePolicyDocument)).toContain('ecs-tasks.amazonaws.com');
-      expect(taskPermissions).toEqual(permissionMap(roleStatements(lambdaRole), (a) => !a.startsWith('logs:')));
+      // The function's X-Ray actions are Lambda's active tracing; the task does not trace.
+      expect(taskPermissions).toEqual(permissionMap(roleStatements(lambdaRole), (a) => !a.startsWith('logs:') && !a.startsWith('xray:')));
       const stateMachine = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:sluice-dev`;
       expect(callbacks).toEqual({ 'states:SendTaskFailure': [stateMachine], 'states:SendTaskHeartbeat': [stateMachine], 'states:SendTaskSuccess': [stateMachine] });
     });
@@ -1348,7 +1722,7 @@ describe('serverless.yml', () => {
       const role = resource(template, roleIdOf(lambdaFunction(template, folder)), 'AWS::IAM::Role');
 
       // Act
-      const granted = permissionMap(roleStatements(role), (a) => !a.startsWith('logs:'));
+      const granted = permissionMap(roleStatements(role), (a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
 
       // Assess
       expect(granted).toEqual(Object.fromEntries(Object.entries(expected).map(([action, resources]) => [action, [...resources].sort()])));
@@ -1385,7 +1759,7 @@ describe('serverless.yml', () => {
       expect(reads.filter((read) => !listed.includes(read))).toEqual([]);
     });
 
-    it('keeps every function but RecordRun and RecordFailure out of runs/ when packaged', () => {
+    it('keeps every function but RecordRun, RecordFailure and NormalizeInput out of runs/ when packaged', () => {
       // Prepare
       const folders = functionFolders();
 
@@ -1397,7 +1771,9 @@ describe('serverless.yml', () => {
       });
 
       // Assess
-      expect(touchingRuns).toEqual(['record-failure', 'record-run']);
+      // NormalizeInput only reads the production model's manifest (its exact permissions above): a scheduled run's
+      // check for new data (issue 13).
+      expect(touchingRuns).toEqual(['normalize-input', 'record-failure', 'record-run']);
     });
 
     it('grants glue:CreateDatabase only where Athena requires it, on the catalog and the default database, when packaged', () => {
@@ -1413,10 +1789,10 @@ describe('serverless.yml', () => {
 
       // Assess
       // GetFeatureQueryState starts the queries again in a redriven execution (issue 10, item 3).
-      expect(holders).toEqual([
-        { folder: 'get-feature-query-state', granted: [GLUE_CATALOG, glueDatabase('default')].sort() },
-        { folder: 'start-feature-query', granted: [GLUE_CATALOG, glueDatabase('default')].sort() },
-      ]);
+      // Batch scoring's query functions run Athena queries too (issue 12).
+      expect(holders).toEqual(
+        ['get-feature-query-state', 'get-scoring-query-state', 'start-feature-query', 'start-scoring-query'].map((folder) => ({ folder, granted: [GLUE_CATALOG, glueDatabase('default')].sort() })),
+      );
     });
 
     it('covers every function with an expected permission set when a function is added', () => {
@@ -1478,7 +1854,7 @@ describe('serverless.yml', () => {
       expect(metafiles).toEqual([]);
     });
 
-    it.each(functionFolders().filter((f) => f !== DUCKDB_FUNCTION))('keeps %s under 300 KB with no node_modules when bundled', (folder) => {
+    it.each(functionFolders().filter((f) => f !== DUCKDB_FUNCTION && f !== 'infer' && !SCORING_DUCKDB_FUNCTIONS.includes(f)))('keeps %s under 400 KB with no node_modules when bundled', (folder) => {
       // Prepare
       const zip = path.join(outDir, `${functionKey(folder)}.zip`);
 
@@ -1490,7 +1866,7 @@ describe('serverless.yml', () => {
       expect(size).toBeLessThan(ORCHESTRATION_ZIP_LIMIT);
     });
 
-    it('ships DuckDB with its Linux x64 binding in validate-and-partition only when packaged', () => {
+    it('ships DuckDB with its Linux x64 binding in validate-and-partition and infer only when packaged', () => {
       // Prepare
       const archives = Object.fromEntries(functionFolders().map((f) => [f, new ZipArchive(path.join(outDir, `${functionKey(f)}.zip`))]));
 
@@ -1502,7 +1878,8 @@ describe('serverless.yml', () => {
       const bundle = duckdb.read(`functions/${DUCKDB_FUNCTION}/handler.js`).toString('utf8');
 
       // Assess
-      expect(withDuckdb).toEqual([DUCKDB_FUNCTION]);
+      // Raw-record inference runs the pipeline's feature SQL on DuckDB too (issue 12).
+      expect([...withDuckdb].sort()).toEqual(['infer', DUCKDB_FUNCTION, ...SCORING_DUCKDB_FUNCTIONS].sort());
       expect(duckdb.names()).toEqual(
         expect.arrayContaining([
           DUCKDB_BINDING,
@@ -1514,6 +1891,22 @@ describe('serverless.yml', () => {
       );
       expect(duckdb.names().filter((n) => /node-bindings-(darwin|win32|linux-arm64)|-musl\//.test(n))).toEqual([]);
       expect(bundle).toMatch(/require\(["']@duckdb\/node-api["']\)/);
+    });
+
+    it('gives the raw-record inference function an IAM-authorized function URL, its DuckDB binding and the feature SQL when packaged', () => {
+      // Prepare
+      const zip = new ZipArchive(path.join(outDir, `${functionKey('infer')}.zip`));
+
+      // Act
+      const urls = resourcesOfType(template, 'AWS::Lambda::Url');
+      const publicPermissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === '*');
+
+      // Assess: SigV4-signed callers with lambda:InvokeFunctionUrl only; nobody else may invoke it.
+      expect(urls.map(([, url]) => ({ auth: url.Properties.AuthType, target: describeRef(url.Properties.TargetFunctionArn ?? null) }))).toEqual([
+        { auth: 'AWS_IAM', target: `${lambdaLogicalId('infer')}.Arn` },
+      ]);
+      expect(publicPermissions).toEqual([]);
+      expect(zip.names()).toEqual(expect.arrayContaining([DUCKDB_BINDING, DUCKDB_LIBRARY, 'pipelines/churn/pipeline.yml', 'pipelines/churn/features.sql']));
     });
 
     it.each(functionFolders())('loads the %s handler from its unpacked zip when Lambda starts it', async (folder) => {

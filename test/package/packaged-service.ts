@@ -79,6 +79,7 @@ export function lambdaEnvironment(taskRoot: string): NodeJS.ProcessEnv {
     SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sluice-dev-SageMakerExecutionRole',
     SAGEMAKER_MODEL_ROLE_ARN: 'arn:aws:iam::123456789012:role/sluice-dev-SageMakerModelRole',
     RESOURCE_PREFIX: 'sluice-dev-',
+    UPLOAD_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/sluice-dev-uploads',
   };
 }
 

@@ -11,6 +11,7 @@ import { LocalBlazingTextTrainer } from '../../../local/fasttext/fasttext-traine
 import type { BlazingTextTrainingRequest } from '../../../local/fasttext/fasttext-trainer.js';
 import { extractFastTextModel } from '../../../local/fasttext/model-archive.js';
 import { FastTextPredictor } from '../../../local/fasttext/predictor.js';
+import { openSparseScorer } from '../../../local/fasttext/sparse-scorer.js';
 import { REPO_ROOT, writeChannel } from './text-channels.js';
 
 // Small hash tables keep the models (buckets × dim floats) and the tests light; every value is a valid BlazingText one.
@@ -137,6 +138,29 @@ describe('LocalBlazingTextTrainer', () => {
       expect(ours.map((answer) => answer.labels.map((label, i) => `__label__${label} ${String(answer.probabilities[i])}`).join(' '))).toEqual(
         cli.map((line) => line.trim().split(' ').map((word, i) => (i % 2 === 1 ? String(Number(word)) : word)).join(' ')),
       );
+    });
+  });
+
+  describe('the sparse scorer', () => {
+    it('answers the top labels and probabilities of fasttext predict-prob when it reads a trained model.bin', async () => {
+      // Prepare: a 19-class model (label order and softmax over many classes matter) and raw channel texts
+      const board = new LocalJobBoard();
+      const trainer = new LocalBlazingTextTrainer(localPath, { board });
+      await trainer.startTraining(request('tweets-sparse', 'tweets'));
+      const status = await settled(trainer, board, 'tweets-sparse');
+      const modelBin = await extractFastTextModel(localPath(status.modelArtifact ?? ''), join(root, 'sparse-model'));
+      const lines = readFileSync(localPath('lake://tweets/validation/part-0.txt'), 'utf8').trimEnd().split('\n').slice(0, 500);
+      const texts = lines.map((line) => line.slice(line.indexOf(' ') + 1));
+      writeFileSync(join(root, 'sparse-input.txt'), texts.map((text) => `${text}\n`).join(''));
+
+      // Act
+      const scorer = await openSparseScorer(modelBin);
+      const ours = await scorer?.predict(texts, 3).finally(() => scorer.close());
+      const cli = execFileSync('fasttext', ['predict-prob', modelBin, join(root, 'sparse-input.txt'), '3'], { encoding: 'utf8' }).trimEnd().split('\n');
+
+      // Assess: the same labels in the same order; probabilities as fastText prints them (6 significant digits)
+      expect(ours?.map((answer) => answer.fastTextLabels.join(' '))).toEqual(cli.map((line) => line.trim().split(' ').filter((_, i) => i % 2 === 0).join(' ')));
+      expect(ours?.map((answer) => answer.probabilities.map((p) => Number(p.toPrecision(6))))).toEqual(cli.map((line) => line.trim().split(' ').filter((_, i) => i % 2 === 1).map(Number)));
     });
   });
 

@@ -19,6 +19,7 @@ import type { TextServingSpec } from '../../../local/serving/text-normaliser.js'
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { featureRows, trainTinyModel } from '../serving/tiny-models.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
+import { parseCsvRows } from './csv-rows.js';
 
 const REVIEWS = path.join(REPO_ROOT, 'pipelines/reviews');
 
@@ -33,40 +34,6 @@ async function smallReviewsSpec(dir: string): Promise<PipelineSpec> {
   await writeFile(path.join(dir, 'pipeline.yml'), yml);
   await writeFile(path.join(dir, 'features.sql'), await readFile(path.join(REVIEWS, 'features.sql')));
   return parsePipelineSpec(yml, path.join(dir, 'pipeline.yml'));
-}
-
-/** The test set's rows (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks). */
-function parseCsvRows(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  const endField = (): void => {
-    row.push(field);
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (quoted && c === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (!quoted && c === ',') {
-      endField();
-    } else if (!quoted && c === '\n') {
-      endField();
-      rows.push(row);
-      row = [];
-    } else if (quoted || c !== '\r') {
-      field += c;
-    }
-  }
-  if (field !== '' || row.length > 0) {
-    endField();
-    rows.push(row);
-  }
-  return rows;
 }
 
 describe('reviews pipeline (text, local runtime)', () => {

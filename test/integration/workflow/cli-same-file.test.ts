@@ -51,7 +51,7 @@ describe('sluice run', () => {
       expect(await readdir(path.join(lake, LOCAL_LAKE_BUCKET, 'registry', 'signal'))).toHaveLength(2);
       // Each run read its own copy: the object each manifest names lies in that run's own drop folder.
       const runsDir = path.join(lake, LOCAL_LAKE_BUCKET, 'runs', 'signal');
-      const manifests = await Promise.all((await readdir(runsDir)).map(async (f) => JSON.parse(await readFile(path.join(runsDir, f), 'utf8')) as Manifest));
+      const manifests = await Promise.all((await readdir(runsDir)).filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(path.join(runsDir, f), 'utf8')) as Manifest));
       expect(manifests.map((m) => m.ingest[0]?.source.key).sort()).toEqual(manifests.map((m) => `incoming/signal/${m.runId}/signal.csv`).sort());
       const dropZone = path.join(lake, LOCAL_LAKE_BUCKET, 'incoming', 'signal');
       expect(existsSync(dropZone) ? await readdir(dropZone) : []).toEqual([]);

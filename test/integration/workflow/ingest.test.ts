@@ -251,7 +251,7 @@ describe('local workflow: ingest', () => {
       expect(summary.error).toMatchObject({ name: 'InvalidRunInputError', state: 'NormalizeInput' });
       expect(summary.error?.message).toMatch(/Unrecognized key: "file"/);
       expect(summary.error?.message).toMatch(/Expected a manual input like:\n {2}\{"pipeline": "churn", "key": "incoming\/churn\/telco_churn\.csv"\}/);
-      expect(await lakeFiles(lake, 'runs/_unknown')).toEqual([`runs/_unknown/${summary.runId}.json`]);
+      expect(await lakeFiles(lake, 'runs/_unknown')).toEqual([`runs/_unknown/${summary.runId}.html`, `runs/_unknown/${summary.runId}.json`]);
     });
 
     it('fails with ObjectNotFoundError naming the object when the manual input names a missing key', async () => {

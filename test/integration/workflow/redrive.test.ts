@@ -7,6 +7,9 @@ import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import { executionRecordPath, readExecutionRecord } from '../../../local/runtime/failure-recorder.js';
 import { redriveLocal } from '../../../local/runtime/redrive.js';
+import type { RunSummary } from '../../../local/runtime/run-local.js';
+import { main } from '../../../local/cli/main.js';
+import type { RunNotification } from '../../../core/ports/notifier.js';
 import { freshLake, lakePath, runOnContent } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
@@ -48,10 +51,14 @@ describe('local redrive', () => {
       const failed = await runOnContent(load(dir), lake, 'telco_churn.csv', csv);
       const failedState = failed.error?.state;
       const firstManifest = JSON.parse(await readFile(lakePath(lake, `runs/churn/${failed.runId}.json`), 'utf8')) as Record<string, unknown>;
+      const failureNotice = JSON.parse(await readFile(lakePath(lake, `notifications/churn/${failed.runId}.json`), 'utf8')) as RunNotification;
       await writeChurnSpec(dir, 'binary:logistic');
+      const printed: string[] = [];
+      const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
 
-      // Act
-      const redriven = await redriveLocal({ projectRoot: REPO_ROOT, specs: fixedSpecCatalog([load(dir)]), lakeRoot: lake, runId: failed.runId });
+      // Act: `sluice resume` (issue 13), the user-facing name of the redrive.
+      const exitCode = await main(['resume', failed.runId, '--lake', lake, '--json']).finally(() => stdout.mockRestore());
+      const redriven = JSON.parse(printed.join('')) as RunSummary;
 
       // Assess
       expect(failed.status).toBe('FAILED');
@@ -61,6 +68,11 @@ describe('local redrive', () => {
         execution: { arn: `local:${failed.runId}`, status: 'FAILED', redriveCount: 0, failedState },
         error: { name: failed.error?.name },
       });
+      // The failure's notification carries the failed state and the error (issue 13).
+      expect(failureNotice).toMatchObject({ outcome: 'failed', subject: `Sluice churn: FAILED in ${failedState}: ${failed.error?.name}` });
+      expect(failureNotice.body).toContain(`Failed state: ${failedState}`);
+      expect(failureNotice.body).toContain(`Error: ${failed.error?.name}: `);
+      expect(exitCode).toBe(0);
       expect(redriven.error).toBeUndefined();
       expect(redriven.status).toBe('SUCCEEDED');
       expect(redriven.runId).toBe(failed.runId);
@@ -75,6 +87,8 @@ describe('local redrive', () => {
       expect(manifest.status).toBe('SUCCEEDED');
       expect(manifest.rows.input).toBe(7043);
       expect(await readExecutionRecord(lake, failed.runId)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+      const successNotice = JSON.parse(await readFile(lakePath(lake, `notifications/churn/${failed.runId}.json`), 'utf8')) as RunNotification;
+      expect(['approved, not deployed', 'not promoted']).toContain(successNotice.outcome);
     });
 
     it('refuses a second redrive when the run has succeeded', async () => {

@@ -290,8 +290,9 @@ describe('step registry', () => {
       const stepFiles = readdirSync(path.join(REPO_ROOT, 'core', 'steps')).filter((file) => file.endsWith('.ts'));
 
       // Act
-      // start-run and record-failure are steps of no Task state: the upload rule's target, and the failed-execution rule's.
-      const expected = [...taskNames.map((state) => `${kebab(state)}.ts`), 'registry.ts', 'start-run.ts', 'record-failure.ts'].sort();
+      // start-run, start-scoring-run and record-failure are steps of no Task state: the upload rule's target, the scoring
+      // rule's and the failed-execution rule's.
+      const expected = [...taskNames.map((state) => `${kebab(state)}.ts`), 'registry.ts', 'start-run.ts', 'start-scoring-run.ts', 'record-failure.ts'].sort();
 
       // Assess
       expect(stepFiles.sort()).toEqual(expected);

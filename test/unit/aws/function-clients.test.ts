@@ -13,13 +13,16 @@ const CLIENT_MODULES = {
   '@aws-sdk/client-sagemaker': 'SageMakerClient',
   '@aws-sdk/client-sagemaker-runtime': 'SageMakerRuntimeClient',
   '@aws-sdk/client-sfn': 'SFNClient',
+  '@aws-sdk/client-sns': 'SNSClient',
+  '@aws-sdk/client-sqs': 'SQSClient',
 } as const;
 
 type ClientName = (typeof CLIENT_MODULES)[keyof typeof CLIENT_MODULES];
 
 /** The clients each function's step calls, and nothing else. */
 const EXPECTED: Record<string, readonly ClientName[]> = {
-  'start-run': ['SFNClient'],
+  // The drain lists running executions and starts runs; it receives, releases and deletes the upload queue's messages.
+  'start-run': ['SFNClient', 'SQSClient'],
   'normalize-input': ['S3Client'],
   'validate-and-partition': ['S3Client'],
   'start-crawler': ['GlueClient'],
@@ -31,14 +34,30 @@ const EXPECTED: Record<string, readonly ClientName[]> = {
   'describe-training': ['SageMakerClient'],
   'start-tuning': ['SageMakerClient'],
   'describe-tuning': ['SageMakerClient'],
-  'evaluate-model': ['SageMakerClient'],
+  // The lake: the training set's profile and bias metrics recorded with the version (issue 15).
+  'evaluate-model': ['S3Client', 'SageMakerClient'],
   deploy: ['SageMakerClient'],
   'get-endpoint-state': ['SageMakerClient'],
   // Sample rows from S3, invoked through the runtime; the deployer restores production on a failed test.
   'smoke-test': ['S3Client', 'SageMakerClient', 'SageMakerRuntimeClient'],
   'promote-model': ['SageMakerClient'],
-  'record-run': ['S3Client'],
-  'record-failure': ['AthenaClient', 'S3Client', 'SFNClient', 'SageMakerClient'],
+  // Raw-record inference: the pipeline's endpoint, invoked through the runtime; the specs ship in its zip (no S3).
+  infer: ['SageMakerRuntimeClient'],
+  // The stage's topic: every finished run's notification (issue 13).
+  'record-run': ['S3Client', 'SNSClient'],
+  'record-failure': ['AthenaClient', 'S3Client', 'SFNClient', 'SNSClient', 'SageMakerClient'],
+  // Batch scoring (issue 12).
+  // The scoring rule's target: starts the scoring state machine, named after the object version.
+  'start-scoring-run': ['SFNClient'],
+  'normalize-scoring-input': ['S3Client'],
+  'validate-scoring-file': ['GlueClient', 'S3Client'],
+  'start-scoring-query': ['AthenaClient', 'S3Client'],
+  'get-scoring-query-state': ['AthenaClient', 'S3Client'],
+  'start-batch-transform': ['SageMakerClient'],
+  'describe-batch-transform': ['SageMakerClient'],
+  'write-predictions': ['S3Client'],
+  'catalog-predictions': ['GlueClient'],
+  'record-scoring-run': ['S3Client'],
 };
 
 const FUNCTIONS_DIR = path.join(__dirname, '..', '..', '..', 'functions');
@@ -47,10 +66,12 @@ const FUNCTIONS_DIR = path.join(__dirname, '..', '..', '..', 'functions');
 const ENVIRONMENT = {
   LAKE_BUCKET: 'sluice-dev-lake',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-dev',
+  UPLOAD_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/sluice-dev-uploads',
   SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sagemaker',
   SAGEMAKER_MODEL_ROLE_ARN: 'arn:aws:iam::123456789012:role/model',
   RESOURCE_PREFIX: 'sluice-dev-',
   AWS_REGION: 'us-east-1',
+  NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sluice-dev-runs',
 };
 
 /** Loads `functions/<name>/handler.ts` in a fresh registry and returns each client class constructed, once per construction. */

@@ -98,7 +98,11 @@ describe('hostingResources', () => {
 
       // Assess
       expect(grants).toEqual({
-        's3:GetObject': ['${LakeBucket.Arn}/models/*'],
+        // Batch scoring (issue 12): a transform job runs as its model's role, reading and writing under scoring/.
+        's3:GetObject': ['${LakeBucket.Arn}/models/*', '${LakeBucket.Arn}/scoring/*'],
+        's3:PutObject': ['${LakeBucket.Arn}/scoring/*'],
+        // The bucket itself (Fn::GetAtt, which this helper prints as "undefined"), under an s3:prefix condition on scoring/.
+        's3:ListBucket': ['undefined'],
         'logs:CreateLogGroup': [group, `${group}:*`],
         'logs:DescribeLogStreams': [group, `${group}:*`],
         'logs:CreateLogStream': [`${group}:log-stream:*`],
@@ -120,7 +124,7 @@ describe('hostingResources', () => {
 
       // Assess
       expect(ofType(resources, 'AWS::CloudWatch::Alarm')).toEqual([]);
-      expect(Object.keys(modelRoleGrants(resources)).sort()).toEqual(['cloudwatch:PutMetricData', 's3:GetObject']);
+      expect(Object.keys(modelRoleGrants(resources)).sort()).toEqual(['cloudwatch:PutMetricData', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
     });
   });
 });

@@ -83,6 +83,30 @@ describe('normalizeInput', () => {
       // Assess
       expect(heads).toEqual([{ bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v-old' }]);
     });
+
+    it('looks every object up at its version as an upload run when start-run passes a coalesced batch', async () => {
+      // Prepare
+      const { deps: withRecorder, heads } = await recordingDeps();
+      const batch = {
+        trigger: 'upload',
+        pipeline: 'orders',
+        objects: [
+          { bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v1', etag: 'e', size: 5 },
+          { bucket: 'lake', key: 'incoming/orders/b.csv', etag: 'e' },
+        ],
+      };
+
+      // Act
+      const run = await normalizeInput(state(batch), withRecorder);
+
+      // Assess
+      expect(heads).toEqual([
+        { bucket: 'lake', key: 'incoming/orders/a.csv', versionId: 'v1' },
+        { bucket: 'lake', key: 'incoming/orders/b.csv' },
+      ]);
+      expect(run.trigger).toBe('upload');
+      expect(run.objects.map((o) => o.key)).toEqual(['incoming/orders/a.csv', 'incoming/orders/b.csv']);
+    });
   });
   describe('the object list the ingest map reads', () => {
     /** Writes files into the lake of a folder store; returns the deps. */

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench -- score`, endpoint half (issue 12): the local endpoint answering one raw churn record (the contract's
+ * columns as JSON, checked, featurized by churn's features.sql in-process, predicted) against the same customer's
+ * featurized CSV row, on the same server and model, alternately (paired-runs.ts). Load: autocannon in a child process,
+ * 10 keep-alive connections, against the server in another process. Target: raw single-row p99 within 2× the
+ * featurized one.
+ *
+ * Before the load, the featurizer alone in-process: DuckDB open + prepare (what a cold model version pays once), and
+ * one record through each way of feeding rows (`values` and `appender`, core/serving/raw-featurizer.ts), to keep the
+ * faster one as the default.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { RawFeaturizer } from '../core/serving/raw-featurizer.js';
+import type { RawFeedMode } from '../core/serving/raw-featurizer.js';
+import { checkRawRecords } from '../core/serving/raw-records.js';
+import { parseCsv } from '../core/serving/raw-request.js';
+import { rawServingSpecOf } from '../core/serving/raw-serving-spec-of.js';
+import type { RawServingSpec } from '../core/serving/raw-serving-spec.js';
+import { loadPipelineSpec } from '../core/spec/load-spec.js';
+import { writeModelPointer } from '../local/serving/model-pointer.js';
+import { trainXgboost } from '../local/xgboost/train.js';
+import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../local/xgboost/worker-runtime.js';
+import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from './support/paired-runs.js';
+
+/** Options of {@link runScoreEndpointBench}. */
+export interface ScoreEndpointBenchOptions {
+  /** The project root (pipelines/churn). */
+  readonly root: string;
+  /** Where the model, pointer and request bodies go. */
+  readonly workDir: string;
+  /** Seconds of load per run (default 5). */
+  readonly durationSeconds?: number;
+  /** Runs per side (default 3). */
+  readonly repeats?: number;
+  /** Single records featurized in-process per way of feeding rows (default 2,000). */
+  readonly featurizerRecords?: number;
+}
+
+/** What one endpoint run measured. */
+interface RunDetail {
+  readonly p99: number;
+  readonly p50: number;
+  readonly failed: number;
+}
+
+const CONNECTIONS = 10;
+const TARGET_P99_RATIO = 2;
+
+/** Runs the bench and prints its figures. */
+export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions): Promise<void> {
+  const durationSeconds = options.durationSeconds ?? 5;
+  const repeats = options.repeats ?? 3;
+  await mkdir(options.workDir, { recursive: true });
+  const spec = loadPipelineSpec('churn', path.join(options.root, 'pipelines'));
+  const raw = rawServingSpecOf(spec);
+  if (raw === undefined) throw new Error('churn has no raw-record serving spec');
+  const [header = [], ...rows] = parseCsv(await import('node:fs/promises').then((fs) => fs.readFile(path.join(options.root, 'pipelines/churn/data/telco_churn.csv'), 'utf8')));
+  const records = rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] ?? ''])));
+
+  // The featurizer alone, in-process.
+  const featurizerFigures = await measureFeaturizer(raw, records, options.featurizerRecords ?? 2000);
+
+  // A churn model trained on the featurizer's own rows (100 trees of depth 4, as a tuned churn model).
+  const all = await RawFeaturizer.open(raw);
+  const labelled = checkRawRecords(raw, records, 'csv', raw.nullValues);
+  const features = await all.featurize(labelled);
+  await all.close();
+  const lines = records.map((record, r) => `${record['churn'] === 'Yes' ? 1 : 0},${Array.from(features.values.subarray(r * features.nCols, (r + 1) * features.nCols)).join(',')}`);
+  const trainFile = path.join(options.workDir, 'train.csv');
+  await writeFile(trainFile, `${lines.join('\n')}\n`);
+  const trained = await trainXgboost({
+    trainFiles: [trainFile],
+    validationFiles: [],
+    hyperparameters: { objective: 'binary:logistic', num_round: '100', max_depth: '4', eta: '0.1' },
+    outputDir: path.join(options.workDir, 'model'),
+  });
+  const pointerFile = path.join(options.workDir, 'endpoint', 'pointer.json');
+  await writeModelPointer(pointerFile, { version: 1, modelArtifact: trained.modelArtifact, rawRecords: raw });
+
+  const customer = { ...records[0] };
+  delete customer['churn'];
+  const rawBody = path.join(options.workDir, 'raw.json');
+  const featurizedBody = path.join(options.workDir, 'featurized.csv');
+  await writeFile(rawBody, JSON.stringify(customer));
+  await writeFile(featurizedBody, `${Array.from(features.values.subarray(0, features.nCols)).join(',')}\n`);
+
+  const loadAverage = loadavg()[0] ?? 0;
+  const server = await startServerChild(pointerFile);
+  try {
+    const rawAnswer = await (await fetch(`${server.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(customer) })).text();
+    const featurizedAnswer = await (await fetch(`${server.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: `${Array.from(features.values.subarray(0, features.nCols)).join(',')}\n` })).text();
+    const rawScore = (JSON.parse(rawAnswer) as { predictions: { score: number }[] }).predictions[0]?.score;
+    if (rawScore === undefined || Math.fround(rawScore) !== Math.fround(Number(featurizedAnswer.trim()))) {
+      throw new Error(`raw and featurized answers differ: ${rawAnswer} / ${featurizedAnswer}`);
+    }
+    // Warm-up: the first raw request opens the model's featurizer.
+    await runAutocannon(server.url, rawBody, 'application/json', 1);
+    await runAutocannon(server.url, featurizedBody, 'text/csv', 1);
+    const p99 = { featurized: [] as number[], raw: [] as number[] };
+    const result = await runPaired<RunDetail, RunDetail>({
+      repeats,
+      baseline: async () => {
+        const report = await runAutocannon(server.url, featurizedBody, 'text/csv', durationSeconds);
+        p99.featurized.push(report.latency.p99);
+        return { value: report['2xx'] / report.duration, detail: detailOf(report) };
+      },
+      sluice: async () => {
+        const report = await runAutocannon(server.url, rawBody, 'application/json', durationSeconds);
+        p99.raw.push(report.latency.p99);
+        return { value: report['2xx'] / report.duration, detail: detailOf(report) };
+      },
+      onSample: (side, run, value) => process.stderr.write(`  single row: ${side === 'sluice' ? 'raw JSON' : 'featurized CSV'} #${run + 1} ${value.toFixed(0)} req/s\n`),
+    });
+    const featurizedP99 = summarize(p99.featurized);
+    const rawP99 = summarize(p99.raw);
+    const failed = (result.baselineDetail?.failed ?? 0) + (result.sluiceDetail?.failed ?? 0);
+    const ratio = rawP99.median / Math.max(featurizedP99.median, 1);
+    console.log(
+      [
+        `\nscore bench, endpoint half: churn, 100 trees of depth 4, 25 features; autocannon ${CONNECTIONS} connections, ${durationSeconds} s per run; ` +
+          `${cpus().length} CPUs, load average ${loadAverage.toFixed(2)} before the runs`,
+        `featurizer in-process (one churn record): open + prepare ${featurizerFigures.openMs.toFixed(1)} ms; ` +
+          Object.entries(featurizerFigures.perRecord)
+            .map(([mode, s]) => `${mode} median ${s.median.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms`)
+            .join('; '),
+        formatSummaryHeader(),
+        formatSummaryLine('single row, featurized CSV (req/s)', result.baseline, 'req/s', 0),
+        formatSummaryLine('single row, raw JSON record (req/s)', result.sluice, 'req/s', 0),
+        formatSummaryLine('single row, featurized CSV p99 (autocannon, 1 ms steps)', featurizedP99, 'ms', 0),
+        formatSummaryLine('single row, raw JSON record p99', rawP99, 'ms', 0),
+        `  raw / featurized: req/s ${result.ratioOfMedians.toFixed(2)}, p99 ${ratio.toFixed(2)} (target p99 within ${TARGET_P99_RATIO}x, ` +
+          `the featurized p99 floored at autocannon's 1 ms resolution); failed requests ${failed}: ` +
+          `${ratio <= TARGET_P99_RATIO && failed === 0 ? 'target met' : 'TARGET MISSED'}`,
+      ].join('\n'),
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<{ openMs: number; perRecord: Record<RawFeedMode, { median: number; p99: number }> }> {
+  const perRecord = {} as Record<RawFeedMode, { median: number; p99: number }>;
+  let openMs = 0;
+  for (const mode of ['values', 'appender'] as const) {
+    const started = performance.now();
+    const featurizer = await RawFeaturizer.open(raw, { mode });
+    if (mode === 'values') openMs = performance.now() - started;
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const record = records[i % records.length] ?? {};
+        const t = performance.now();
+        await featurizer.featurize(checkRawRecords(raw, [record], 'csv', raw.nullValues));
+        times.push(performance.now() - t);
+      }
+    } finally {
+      await featurizer.close();
+    }
+    times.sort((a, b) => a - b);
+    perRecord[mode] = { median: times[Math.floor(times.length / 2)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0 };
+  }
+  return { openMs, perRecord };
+}
+
+interface AutocannonReport {
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly '2xx': number;
+  readonly latency: { readonly p50: number; readonly p99: number };
+}
+
+function detailOf(report: AutocannonReport): RunDetail {
+  return { p99: report.latency.p99, p50: report.latency.p50, failed: report.non2xx + report.errors + report.timeouts };
+}
+
+function runAutocannon(url: string, bodyFile: string, contentType: string, seconds: number): Promise<AutocannonReport> {
+  const args = [require.resolve('autocannon'), '--json', '--connections', String(CONNECTIONS), '--duration', String(seconds), '--method', 'POST', '--headers', `Content-Type=${contentType}`, '--input', bodyFile, `${url}/invocations`];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout) => {
+      if (error) {
+        reject(error);
+        return;
+      }
+      const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Partial<AutocannonReport>;
+      if (typeof report.duration !== 'number' || report.latency === undefined) reject(new Error('unexpected autocannon output'));
+      else resolve(report as AutocannonReport);
+    });
+  });
+}
+
+/** The serve bench's server child (bench/serve/serve-child.ts), on the pointer: the server in its own process. */
+async function startServerChild(pointerFile: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = path.join(__dirname, 'serve', RUNNING_FROM_TYPESCRIPT ? 'serve-child.ts' : 'serve-child.js');
+  const argument = JSON.stringify({ modelSource: { pointerFile }, port: 0 });
+  const args = RUNNING_FROM_TYPESCRIPT
+    ? ['-e', `${typescriptRequireHook()}\nprocess.argv.splice(1, 0, ${JSON.stringify(child)});\nrequire(${JSON.stringify(child)});`, argument]
+    : [child, argument];
+  const server = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  if (server.stdout === null) throw new Error('server child has no stdout');
+  const lines = createInterface({ input: server.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server child did not start within 60 s')), 60_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+    server.once('exit', (code) => reject(new Error(`the server child exited (code ${code})`)));
+  });
+  const { url } = JSON.parse(first) as { url: string };
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (server.exitCode !== null) {
+          resolve();
+          return;
+        }
+        const kill = setTimeout(() => server.kill('SIGKILL'), 10_000);
+        server.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        server.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,55 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StepOutcome } from '../../core/report/workflow-graph.js';
+
+/** What the journal holds: the run's states so far, rewritten whole on every change. */
+export interface StepJournalRecord {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly steps: readonly StepOutcome[];
+}
+
+const SUFFIX = '.steps.json';
+
+/** `<lake>/logs/<runId>.steps.json`, beside the run's log. */
+export function stepJournalFile(lakeRoot: string, runId: string): string {
+  return path.join(lakeRoot, 'logs', `${runId}${SUFFIX}`);
+}
+
+/**
+ * Keeps a run's states on disk while it runs, so the console shows a run in progress and the run report the
+ * states' outcomes and durations (the step tracker's records, local/runtime/step-tracker.ts, which it mutates in
+ * place: the journal keeps the same objects and rewrites the file on each of the tracker's calls).
+ * Written to a temporary name and renamed, so a reader never sees half a file.
+ */
+export function stepJournal(lakeRoot: string, pipeline: string, runId: string, startedAt: Date = new Date()): (step: StepOutcome) => void {
+  const file = stepJournalFile(lakeRoot, runId);
+  const steps: StepOutcome[] = [];
+  return (step) => {
+    if (!steps.includes(step)) steps.push(step);
+    const body: StepJournalRecord = { runId, pipeline, startedAt: startedAt.toISOString(), updatedAt: new Date().toISOString(), steps };
+    // Synchronous: the tracker calls back from the engine's event loop, and a state's record is a few hundred bytes.
+    writeFileSync(`${file}.partial`, JSON.stringify(body));
+    renameSync(`${file}.partial`, file);
+  };
+}
+
+/** A run's journal, or undefined when it has none (a run recorded in the cloud, or before the console existed). */
+export async function readStepJournal(lakeRoot: string, runId: string): Promise<StepJournalRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(stepJournalFile(lakeRoot, runId), 'utf8')) as StepJournalRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every journal of the lake (runs in progress among them). */
+export async function listStepJournals(lakeRoot: string): Promise<StepJournalRecord[]> {
+  const dir = path.join(lakeRoot, 'logs');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const journals = await Promise.all(names.filter((n) => n.endsWith(SUFFIX)).map((n) => readStepJournal(lakeRoot, n.slice(0, -SUFFIX.length))));
+  return journals.filter((j): j is StepJournalRecord => j !== undefined);
+}
