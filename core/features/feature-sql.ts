@@ -295,30 +295,50 @@ function splitExpression(input: FeatureUnloadInput): string {
 /** Words that end the outer SELECT list or a GROUP BY list at depth 0. */
 const END_OF_GROUP_BY = new Set(['having', 'order', 'limit', 'offset', 'fetch', 'window', 'union', 'except', 'intersect']);
 
-/**
- * The outer query with the row's split as its last column (and in its GROUP BY), and any `*` or `<table>.*` of its
- * SELECT list spelled as the table's columns. The outer query is the last SELECT at depth 0 (after a WITH).
- */
-function withSplitColumn(query: string, table: string, columns: readonly TableColumn[]): string {
-  const tokens = tokenizeSql(query);
+/** Where the clauses of a query's outer SELECT start, as token indexes (-1 when absent). */
+export interface OuterSelect {
+  /** The last SELECT at depth 0 (after any `WITH … AS (…)`). */
+  selectAt: number;
+  /** Its FROM. */
+  fromAt: number;
+  /** The BY of its GROUP BY. */
+  groupByAt: number;
+  /** The word that ends its GROUP BY (HAVING, ORDER, LIMIT, …). */
+  groupEnd: number;
+  /** UNION, EXCEPT or INTERSECT at depth 0, when the query combines queries. */
+  setOperator?: string;
+}
+
+/** Finds the clauses of the outer SELECT of a tokenized query: what the split and the scoring rewrites edit. */
+export function outerSelect(tokens: readonly SqlToken[]): OuterSelect {
   let depth = 0;
-  let selectAt = -1;
-  let fromAt = -1;
-  let groupByAt = -1;
-  let groupEnd = -1;
+  const found: OuterSelect = { selectAt: -1, fromAt: -1, groupByAt: -1, groupEnd: -1 };
+  let previousWord: string | undefined;
   for (const [i, token] of tokens.entries()) {
     if (!isSignificant(token)) continue;
     if (token.text === '(') depth++;
     else if (token.text === ')') depth--;
     if (depth !== 0) continue;
     const word = token.kind === 'word' ? token.text.toLowerCase() : undefined;
-    if (word === 'union' || word === 'except' || word === 'intersect') {
-      throw new InvalidFeatureQueryError(`the feature query combines queries with ${word.toUpperCase()}: write one SELECT over ${table} (a WITH clause may prepare other tables)`);
-    }
-    if (word === 'select') selectAt = i;
-    else if (word === 'from' && selectAt >= 0 && fromAt < selectAt) fromAt = i;
-    else if (word === 'by' && groupByAt < 0 && fromAt >= 0 && tokens.slice(0, i).filter(isSignificant).at(-1)?.text.toLowerCase() === 'group') groupByAt = i;
-    else if (word !== undefined && groupByAt >= 0 && groupEnd < 0 && END_OF_GROUP_BY.has(word)) groupEnd = i;
+    if (word === 'union' || word === 'except' || word === 'intersect') found.setOperator ??= word;
+    if (word === 'select') found.selectAt = i;
+    else if (word === 'from' && found.selectAt >= 0 && found.fromAt < found.selectAt) found.fromAt = i;
+    else if (word === 'by' && found.groupByAt < 0 && found.fromAt >= 0 && previousWord === 'group') found.groupByAt = i;
+    else if (word !== undefined && found.groupByAt >= 0 && found.groupEnd < 0 && END_OF_GROUP_BY.has(word)) found.groupEnd = i;
+    previousWord = token.text.toLowerCase();
+  }
+  return found;
+}
+
+/**
+ * The outer query with the row's split as its last column (and in its GROUP BY), and any `*` or `<table>.*` of its
+ * SELECT list spelled as the table's columns. The outer query is the last SELECT at depth 0 (after a WITH).
+ */
+function withSplitColumn(query: string, table: string, columns: readonly TableColumn[]): string {
+  const tokens = tokenizeSql(query);
+  const { selectAt, fromAt, groupByAt, groupEnd, setOperator } = outerSelect(tokens);
+  if (setOperator !== undefined) {
+    throw new InvalidFeatureQueryError(`the feature query combines queries with ${setOperator.toUpperCase()}: write one SELECT over ${table} (a WITH clause may prepare other tables)`);
   }
   // Not a SELECT … FROM: left as it is, for the spec check (checkFeatureQuery) and the engine's own guards to refuse.
   if (selectAt < 0 || fromAt < selectAt) return query;

@@ -10,7 +10,7 @@ import { isSignificant, tokenizeSql } from '../sql/trino-compat-lexer.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { channelTextSql } from '../text/channel-line.js';
 import { tableName } from '../run/naming.js';
-import { InvalidFeatureQueryError, labelSourceColumns, narrowTable, readFeatureQuery } from './feature-sql.js';
+import { InvalidFeatureQueryError, labelSourceColumns, narrowTable, outerSelect, readFeatureQuery } from './feature-sql.js';
 
 /** What {@link scoringSelectSql} needs besides the spec and the relation. */
 export interface ScoringSqlOptions {
@@ -63,19 +63,9 @@ export function scoringSelectSql(spec: PipelineSpec, relation: string, options: 
 function withLeadingColumns(query: string, columns: readonly string[]): string {
   if (columns.length === 0) return query;
   const tokens = tokenizeSql(query);
-  let depth = 0;
-  let selectAt = -1;
-  let fromAt = -1;
-  for (const [i, token] of tokens.entries()) {
-    if (!isSignificant(token)) continue;
-    if (token.text === '(') depth++;
-    else if (token.text === ')') depth--;
-    if (depth !== 0) continue;
-    const word = token.kind === 'word' ? token.text.toLowerCase() : undefined;
-    if (word === 'select') selectAt = i;
-    else if (word === 'from' && selectAt >= 0 && fromAt < selectAt) fromAt = i;
-    else if (word === 'group' && fromAt > selectAt) throw new InvalidFeatureQueryError('the feature query aggregates (GROUP BY): scoring needs one output row per input row to carry its ids');
-  }
+  const { selectAt, fromAt, groupByAt, setOperator } = outerSelect(tokens);
+  if (groupByAt >= 0) throw new InvalidFeatureQueryError('the feature query aggregates (GROUP BY): scoring needs one output row per input row to carry its ids');
+  if (setOperator !== undefined) throw new InvalidFeatureQueryError(`the feature query combines queries with ${setOperator.toUpperCase()}: scoring needs one SELECT over the pipeline table`);
   if (selectAt < 0 || fromAt < selectAt) throw new InvalidFeatureQueryError('the feature query must be one SELECT … FROM over the pipeline table to score');
   const significant = tokens.map((t, i) => ({ t, i })).filter(({ t, i }) => isSignificant(t) && i > selectAt && i < fromAt);
   for (const [k, { t }] of significant.entries()) {
