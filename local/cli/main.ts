@@ -45,7 +45,7 @@ Commands:
            the notification each sent
   show     one run in full: its summary, each step with its duration, its errors, its notification
   watch    watch the lake's drop zones (incoming/<pipeline>/) and run each burst of files as one run, once no
-           file has come for 10 s or 60 s after the first (the cloud's window); files already there are the first
+           file has come for 30 s or 5 min after the first (the cloud's window); files already there are the first
            burst; files in score/<pipeline>/ are scored. Foreground: Ctrl-C stops and waits for the run in progress
   score    copy FILE into the lake's scoring drop zone (score/<pipeline>/) and score it with the pipeline's production
            model: predictions/<pipeline>/score_date=…/, table <pipeline>_predictions (README, "Scoring")

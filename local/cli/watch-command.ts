@@ -63,7 +63,7 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
   watcher.on('error', (error) => out(`error: ${describeError(error).message} (still watching)`));
 
   for (const [kind, pipeline, prefix] of watcher.zones()) out(`watching ${path.join(lakeRoot, LOCAL_LAKE_BUCKET, prefix)} (${kind}, ${pipeline})`);
-  out('a burst of files starts one run once no file has come for the quiet period, or at the window\'s end; Ctrl-C stops');
+  out('a burst of files starts one run once no file has come for the quiet period, or 5 min after its first file; Ctrl-C stops');
   watcher.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
