@@ -26,6 +26,7 @@ import { writeModelPointer } from '../local/serving/model-pointer.js';
 import { trainXgboost } from '../local/xgboost/train.js';
 import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../local/xgboost/worker-runtime.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from './support/paired-runs.js';
+import { stopChild } from './support/stop-child.js';
 
 /** Options of {@link runScoreEndpointBench}. */
 export interface ScoreEndpointBenchOptions {
@@ -216,18 +217,6 @@ async function startServerChild(pointerFile: string): Promise<{ url: string; sto
   const { url } = JSON.parse(first) as { url: string };
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (server.exitCode !== null) {
-          resolve();
-          return;
-        }
-        const kill = setTimeout(() => server.kill('SIGKILL'), 10_000);
-        server.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        server.kill('SIGTERM');
-      }),
+    stop: () => stopChild(server),
   };
 }

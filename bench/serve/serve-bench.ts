@@ -13,6 +13,7 @@ import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../../local/xgbo
 import { mulberry32 } from '../../core/support/mulberry32.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import type { PairedResult, SampleSummary } from '../support/paired-runs.js';
+import { stopChild } from '../support/stop-child.js';
 
 /** Options of {@link runServeBench}. */
 export interface ServeBenchOptions {
@@ -154,19 +155,7 @@ async function startServerChild(pointerFile: string): Promise<ServerChild> {
       process_.kill('SIGUSR2');
       return (JSON.parse(await Promise.race([answer, exited])) as { cpuMicros: number }).cpuMicros;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (process_.exitCode !== null) {
-          resolve();
-          return;
-        }
-        const kill = setTimeout(() => process_.kill('SIGKILL'), 10_000);
-        process_.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        process_.kill('SIGTERM');
-      }),
+    stop: () => stopChild(process_),
   };
 }
 
