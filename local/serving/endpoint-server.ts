@@ -466,10 +466,11 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     reject(response, new ModelNotLoadedError(context.noModel() ?? 'No model loaded'), context);
     return;
   }
-  response.once('close', lease.release);
-  // Every answer path (tabular, text, raw) ends in the response's 'finish': counted there, once.
-  response.once('finish', () => {
-    if (response.statusCode < 400) context.emit({ type: 'request-answered', statusCode: response.statusCode });
+  // One listener per request on this hot path: it frees the model and, when the answer was sent whole with a success
+  // status (every answer path, tabular, text or raw, ends the response), counts it once.
+  response.once('close', () => {
+    lease.release();
+    if (response.writableFinished && response.statusCode < 400) context.emit({ type: 'request-answered', statusCode: response.statusCode });
   });
   // Too large: answer 413 at once. The rest of the body is read and dropped (Node drains an unread request, and
   // the data handler below ignores what comes after the limit) rather than the socket being closed under the
