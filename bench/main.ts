@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { runConsoleBench } from './console/console-bench.js';
 import { runE2eBench } from './e2e/e2e-bench.js';
 import { runFeaturesBench } from './features/features-bench.js';
 import { runIngestBench } from './ingest/ingest-bench.js';
@@ -10,6 +11,17 @@ import { formatTextBench, runTextBench } from './text/text-bench.js';
 import { formatTrainBench, runTrainBench } from './train/train-bench.js';
 
 const BENCHES: Record<string, (args: readonly string[]) => Promise<void>> = {
+  // Issue 14: the console's page load on a lake with 100 runs (one real run, 99 clones), and the run report's size.
+  console: async (args) => {
+    await runConsoleBench({
+      projectRoot: path.resolve(__dirname, '..', '..'),
+      workDir: path.resolve(flag(args, '--data') ?? 'bench-data/console'),
+      runs: Number(flag(args, '--runs') ?? 100),
+      repeats: Number(flag(args, '--repeats') ?? 5),
+      batch: Number(flag(args, '--batch') ?? 10),
+      browserLoads: Number(flag(args, '--loads') ?? 5),
+    });
+  },
   ingest: (args) =>
     runIngestBench({
       bytes: Number(flag(args, '--mb') ?? 1000) * 1e6,

@@ -20,6 +20,7 @@ const { resultsPrefix } = require('./catalog.js');
 const coalescing = require('./coalescing.js');
 const hosting = require('./hosting.js');
 const { SCORING_FUNCTIONS } = require('./scoring.js');
+const { EVALUATION_FUNCTIONS, insightsPrefixes } = require('./evaluation.js');
 const notifications = require('./notifications.js');
 const { allow, allowOn, arn, glue, lake } = require('./iam.js');
 const { nativePackagePatterns } = require('./native-packages.js');
@@ -52,6 +53,7 @@ const { stageOf } = require('./stage.js');
  * @property {number} [ephemeralStorageSize] MB of /tmp, when the default 512 is not enough
  * @property {boolean} [specs] ships pipelines/ in the zip
  * @property {string[]} [nativePackages] node_modules kept out of the bundle and shipped for the Lambda platform
+ * @property {string[]} [assets] files shipped as they are beside the bundle, read by path at run time
  * @property {OfStage<Environment>} [environment]
  * @property {OfStage<Statement[]>} statements the function's own permissions; its log group comes on top
  * @property {OfStage<object[]>} [events] serverless `events`
@@ -66,6 +68,32 @@ const SAGEMAKER_ROLE = 'SageMakerExecutionRole';
 
 /** Pipeline specs are read at run time from `$LAMBDA_TASK_ROOT/pipelines`: ship them in the zip. */
 const SPEC_PATTERNS = ['pipelines/**/pipeline.yml', 'pipelines/**/*.sql'];
+
+/**
+ * What the run report inlines (aws/wiring/run-report.ts CHART_LIBRARY_ASSET): Chart.js's one-file UMD bundle, read by
+ * RecordRun and RecordFailure from the zip, so the report draws its charts with no network.
+ */
+const REPORT_ASSETS = ['node_modules/chart.js/dist/chart.umd.min.js'];
+
+/**
+ * What the run report reads beyond the manifest (core/report/run-view.ts), for RecordRun and RecordFailure: the
+ * quarantine files' first rows (read, and listed so a missing one is a 404) and the feature sets' listing (files and
+ * bytes; the files themselves are not read). Added to each function's own read and list statements.
+ */
+const REPORT_READS = ['quarantine/'];
+/** See {@link REPORT_READS}. */
+const REPORT_LISTINGS = ['features/', 'quarantine/'];
+
+/**
+ * The run report's versions over time, from the registry: ListModelPackages takes `*` (see listWithoutResourceScope),
+ * DescribeModelPackage the stage's packages only.
+ * @param {Stage} stage
+ * @returns {Statement[]}
+ */
+const reportRegistryStatements = (stage) => [
+  ...allowOn(['sagemaker:DescribeModelPackage'], hosting.arns.modelPackages(stage)),
+  listWithoutResourceScope(['sagemaker:ListModelPackages']),
+];
 
 /**
  * The pipelines that run a feature query (a features section), and so have an Athena workgroup.
@@ -295,19 +323,26 @@ const FUNCTIONS = {
     ],
   },
   'record-run': {
-    description: 'RecordRun: writes the run manifest',
+    description: 'RecordRun: writes the run manifest and its HTML report',
     memorySize: 256,
     timeout: 30,
+    assets: REPORT_ASSETS,
     // Reads back each file's curated keys, kept out of the state (core/manifest/ingest-listing.ts, issue 10 item 5);
     // listing the prefix makes a missing listing a 404 (see lake.listUnder).
     // ingest/_map-runs/: the IngestFiles map run's results (core/manifest/ingest-results.ts).
     // The stage's topic: every finished run's notification (deploy/notifications.js, issue 13).
-    environment: notifications.publisherEnvironment(),
-    statements: [
+    // RESOURCE_PREFIX: the registry's group prefix, for the report's versions over time.
+    environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix, ...notifications.publisherEnvironment() }),
+    statements: (stage) => [
+      // The run report beside the manifest (runs/<pipeline>/<runId>.html, under runs/) reads REPORT_READS too.
       lake.write('runs/'),
-      lake.read('ingest/_runs/', 'ingest/_map-runs/'),
-      lake.listUnder('ingest/_runs/', 'ingest/_map-runs/'),
+      lake.read('ingest/_runs/', 'ingest/_map-runs/', ...REPORT_READS),
+      // The candidate's insights.json that ComputeEvaluationMetrics wrote (deploy/evaluation.js, issue 14): the
+      // report's ROC, precision-recall and residual plots; listed so that a model without one answers 404.
+      lake.read(...insightsPrefixes(stage)),
+      lake.listUnder('ingest/_runs/', 'ingest/_map-runs/', ...REPORT_LISTINGS, ...insightsPrefixes(stage)),
       notifications.publishStatement(),
+      ...reportRegistryStatements(stage),
     ],
   },
   'record-failure': {
@@ -316,15 +351,18 @@ const FUNCTIONS = {
     // Up to 25 history pages, up to 101 failed map children described, two stops, the listings and the manifest:
     // seconds, with room for the SDK's own retries.
     timeout: 60,
+    assets: REPORT_ASSETS,
     // The registry adapter is built with the group prefix; rejecting a version needs only its ARN (from the state).
     environment: ({ names }) => ({ RESOURCE_PREFIX: names.resourcePrefix, ...notifications.publisherEnvironment() }),
     statements: (stage) => [
       // The stage's topic: the failure's notification (deploy/notifications.js, issue 13).
       notifications.publishStatement(),
       // runs/: the manifest, read first to skip an event delivered twice (listing makes a missing one a 404).
+      // The failed run's report beside it reads REPORT_READS too.
+      // A run that failed after ComputeEvaluationMetrics (a failed deployment, say) has the candidate's insights.json.
       lake.write('runs/'),
-      lake.read('runs/', 'ingest/_runs/', 'ingest/_map-runs/'),
-      lake.listUnder('runs/', 'ingest/_runs/', 'ingest/_map-runs/'),
+      lake.read('runs/', 'ingest/_runs/', 'ingest/_map-runs/', ...REPORT_READS, ...insightsPrefixes(stage)),
+      lake.listUnder('runs/', 'ingest/_runs/', 'ingest/_map-runs/', ...REPORT_LISTINGS, ...insightsPrefixes(stage)),
       ...decideModelVersions(stage),
       // The failed execution's history: GetExecutionHistory is authorized on the execution ARN
       // (`arn:…:states:<region>:<account>:execution:<state machine name>:<execution name>`), this state machine's only.
@@ -339,6 +377,8 @@ const FUNCTIONS = {
       allow(['sagemaker:StopTrainingJob'], trainingJobs(stage)),
       allow(['sagemaker:StopHyperParameterTuningJob'], tuningJobs(stage)),
       ...allowOn(['athena:StopQueryExecution'], workgroups(stage)),
+      // The failed run's report: the registry's versions.
+      ...reportRegistryStatements(stage),
     ],
     events: (stage) => [
       {
@@ -518,6 +558,8 @@ const FUNCTIONS = {
   },
   // Batch scoring's functions (issue 12): their rows and roles are in deploy/scoring.js.
   ...SCORING_FUNCTIONS,
+  // Champion/challenger's evaluation transforms (issue 12): their rows and roles are in deploy/evaluation.js.
+  ...EVALUATION_FUNCTIONS,
 };
 
 /**
@@ -626,7 +668,7 @@ module.exports = {
     const stage = await stageOf(context);
     return Object.fromEntries(
       Object.entries(FUNCTIONS).map(([folder, fn]) => {
-        const patterns = [...(fn.specs ? SPEC_PATTERNS : []), ...nativePackagePatterns(fn.nativePackages ?? [])];
+        const patterns = [...(fn.specs ? SPEC_PATTERNS : []), ...nativePackagePatterns(fn.nativePackages ?? []), ...(fn.assets ?? [])];
         const environment = ofStage(fn.environment, stage);
         return [
           functionKey(folder),

@@ -233,6 +233,7 @@ function scoringResources(stage) {
 }
 
 module.exports = {
+  transformStatements,
   SCORING_STATE_MACHINE,
   START_SCORING_RUN_FUNCTION,
   SCORING_FUNCTIONS,

@@ -32,6 +32,9 @@ export const METADATA_VALUE_MAX = 256;
 /** ModelPackageDescription and ApprovalDescription: at most 1024 characters (same schema as {@link METADATA_MAX_ENTRIES}). */
 export const DESCRIPTION_MAX = 1024;
 
+/** Versions {@link SageMakerRegistry.versions} reads: one ListModelPackages page, and one DescribeModelPackage each. */
+export const REPORT_VERSIONS_MAX = 50;
+
 /** Metadata key holding the run id of the run that registered the version. */
 export const RUN_KEY = 'sluice:run';
 /** Prefix of the metadata keys holding the candidate's metrics, one entry per metric. */
@@ -134,6 +137,30 @@ export class SageMakerRegistry implements ModelRegistry {
         }),
       ),
     );
+  }
+
+  /**
+   * The group's newest {@link REPORT_VERSIONS_MAX} versions, oldest first, for the run report's versions-over-time plot.
+   * ListModelPackages sorts by CreationTime and pages up to 100 (MaxResults 1 to 100; SageMaker API reference,
+   * ListModelPackages); each version's metrics and lineage are in its CustomerMetadataProperties, which only
+   * DescribeModelPackage returns, so one Describe per version, at most {@link REPORT_VERSIONS_MAX}.
+   */
+  public async versions(pipeline: string): Promise<ModelVersion[]> {
+    const group = this.groupName(pipeline);
+    const arns = await callAws(`ListModelPackages in group ${group}`, async () => {
+      const found: string[] = [];
+      const pages = paginateListModelPackages(
+        { client: this.sagemaker, pageSize: REPORT_VERSIONS_MAX },
+        { ModelPackageGroupName: group, SortBy: 'CreationTime', SortOrder: 'Descending' },
+      );
+      for await (const page of pages) {
+        for (const summary of page.ModelPackageSummaryList ?? []) if (summary.ModelPackageArn && found.length < REPORT_VERSIONS_MAX) found.push(summary.ModelPackageArn);
+        if (found.length >= REPORT_VERSIONS_MAX) break;
+      }
+      return found;
+    });
+    const versions = await Promise.all(arns.map((arn) => this.describe(pipeline, arn)));
+    return versions.sort((a, b) => a.version - b.version);
   }
 
   private groupName(pipeline: string): string {

@@ -3,6 +3,8 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { RuntimeConfig } from '../../core/config/runtime-config.js';
 import { ConfigurationError } from '../../core/errors.js';
 import type { DeployDeps } from '../../core/deployment/deployment.js';
+import type { EvaluationTransformDeps } from '../../core/evaluation/evaluation-jobs.js';
+import type { ComputeEvaluationMetricsDeps } from '../../core/steps/compute-evaluation-metrics.js';
 import type { EvaluateModelDeps } from '../../core/steps/evaluate-model.js';
 import type { TrainingDeps } from '../../core/training/training-job.js';
 import type { EndpointCleanup, EndpointDeployment, EndpointInvoker, ModelHosting } from '../../core/ports/model-hosting.js';
@@ -13,6 +15,7 @@ import { SageMakerEndpointDeployer } from '../adapters/sagemaker-endpoint-deploy
 import { SageMakerInvoker } from '../adapters/sagemaker-invoker.js';
 import { SageMakerRegistry } from '../adapters/sagemaker-registry.js';
 import { SageMakerTrainer } from '../adapters/sagemaker-trainer.js';
+import { SageMakerTransform } from '../adapters/sagemaker-transform.js';
 import { blazingTextImageUri } from '../adapters/blazingtext-images.js';
 import { xgboostImageUri } from '../adapters/xgboost-images.js';
 import { s3Store } from './s3.js';
@@ -49,8 +52,38 @@ export function evaluateModelDeps(config: RuntimeConfig): EvaluateModelDeps {
     store: s3Store(),
     modelImage: xgboostImageUri(config.region),
     // The same image trains and serves; BlazingText's is looked up only for a text pipeline (fewer regions have one).
-    modelImageFor: (algorithm) => (algorithm === 'blazingtext' ? blazingTextImageUri(config.region) : xgboostImageUri(config.region)),
+    modelImageFor: servingImageFor(config),
   };
+}
+
+/** The serving image of each algorithm in the region: BlazingText's is looked up only for a text pipeline. */
+function servingImageFor(config: RuntimeConfig): (algorithm: 'xgboost' | 'blazingtext') => string {
+  return (algorithm) => (algorithm === 'blazingtext' ? blazingTextImageUri(config.region) : xgboostImageUri(config.region));
+}
+
+/**
+ * Dependencies of StartEvaluationTransform and DescribeEvaluationTransform: the registry (the production version),
+ * Batch Transform with the stage's model role (the jobs' models read models/ and write under scoring/), S3 and DuckDB
+ * to write the transform input from the validation channel, and the candidate's serving image.
+ */
+export function evaluationTransformDeps(config: RuntimeConfig): EvaluationTransformDeps {
+  if (!config.sagemakerModelRoleArn) throw new ConfigurationError('SAGEMAKER_MODEL_ROLE_ARN must be set for the evaluation transform functions');
+  return {
+    ...sharedDeps(config),
+    registry: registry(config),
+    batchScorer: new SageMakerTransform(sagemakerClient(), config.sagemakerModelRoleArn),
+    store: s3Store(),
+    jobPrefix: requirePrefix(config),
+    modelImage: xgboostImageUri(config.region),
+    modelImageFor: servingImageFor(config),
+    workDir: config.workDir,
+    duckdb: config.duckdb,
+  };
+}
+
+/** Dependencies of ComputeEvaluationMetrics: S3 (the transforms' outputs) only; it calls no SageMaker API. */
+export function evaluationMetricsDeps(config: RuntimeConfig): ComputeEvaluationMetricsDeps {
+  return { ...sharedDeps(config), store: s3Store(), workDir: config.workDir };
 }
 
 /**

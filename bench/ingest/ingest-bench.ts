@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Measurement } from '../support/paired-runs.js';
-import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
+import { formatSummaryHeader, formatSummaryLine, summarize } from '../support/paired-runs.js';
 import { generateChurnCsv } from './generate-csv.js';
-import { runProfileCostBench } from './profile-cost-bench.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -47,41 +46,51 @@ export async function benchCsv(dataDir: string, bytes: number): Promise<{ csv: s
   return { csv, mb: generated.bytes / 1e6 };
 }
 
+/** The sides of `npm run bench -- ingest`, in the order each round runs them. */
+const SIDES = [
+  { mode: 'duckdb', label: 'DuckDB COPY PARTITION_BY (baseline)' },
+  { mode: 'sluice-unprofiled', label: 'Sluice, quality.profile: false' },
+  { mode: 'sluice', label: 'Sluice, profiled and checked' },
+] as const satisfies readonly { mode: IngestMode; label: string }[];
+
 /**
- * `npm run bench -- ingest [--mb 1000] [--repeats 3]`: ValidateAndPartition against DuckDB's own plain
- * `COPY … PARTITION_BY` of the same churn-shaped CSV, interleaved (bench/support/paired-runs.ts), each run in a fresh
- * process. Prints min / median / max of seconds and MB/s for each side, the peak RSS of the median run, and the ratio
- * of median throughputs (target ≥ 0.8).
+ * `npm run bench -- ingest [--mb 1000] [--repeats 3]`: DuckDB's own plain `COPY … PARTITION_BY` of a churn-shaped
+ * CSV, ValidateAndPartition without its data-quality profile, and ValidateAndPartition as shipped (profile, checks, bias
+ * counts), side by side: each round runs the three in turn (interleaved, as bench/support/paired-runs.ts pairs two), each
+ * run in a fresh process. Prints min / median / max of wall seconds and of CPU seconds (user + system of every thread:
+ * what a loaded machine distorts least), the throughput ratios to DuckDB (target >= 0.8) and the profile's overhead
+ * (issue 15: at most 20%), each from medians.
  */
 export async function runIngestBench(options: { bytes: number; dataDir: string; repeats: number }): Promise<void> {
   const { csv, mb } = await benchCsv(options.dataDir, options.bytes);
-  const side = (mode: 'duckdb' | 'sluice') => async (): Promise<Measurement<IngestMeasurement>> => {
-    const m = await measureIngest(mode, csv, path.join(options.dataDir, `work-${mode}`));
-    return { value: m.ms / 1000, detail: m };
-  };
-  const result = await runPaired({
-    repeats: options.repeats,
-    baseline: side('duckdb'),
-    sluice: side('sluice'),
-    onSample: (s, run, seconds) => process.stdout.write(`  run ${run + 1} ${s}: ${seconds.toFixed(2)} s\n`),
-  });
-  await rm(path.join(options.dataDir, 'work-duckdb'), { recursive: true, force: true });
-  await rm(path.join(options.dataDir, 'work-sluice'), { recursive: true, force: true });
-  // Throughput per run, summarised on its own: the min MB/s is the slowest run's, not mb / the min seconds' inverse.
-  const mbps = (seconds: readonly number[]) => summarize(seconds.map((s) => mb / s));
+  const runs = new Map<IngestMode, IngestMeasurement[]>(SIDES.map((s) => [s.mode, []]));
+  const loadAtStart = loadavg()[0] ?? 0;
+  for (let round = 0; round < Math.max(1, Math.floor(options.repeats)); round++) {
+    for (const side of SIDES) {
+      const workDir = path.join(options.dataDir, `work-${side.mode}`);
+      const m = await measureIngest(side.mode, csv, workDir);
+      await rm(workDir, { recursive: true, force: true });
+      runs.get(side.mode)?.push(m);
+      process.stdout.write(`  run ${round + 1} ${side.label}: ${(m.ms / 1000).toFixed(2)} s wall, ${m.cpuSeconds.toFixed(1)} s CPU\n`);
+    }
+  }
+  const of = (mode: IngestMode) => runs.get(mode) ?? [];
+  const wall = (mode: IngestMode) => summarize(of(mode).map((m) => m.ms / 1000));
+  const cpu = (mode: IngestMode) => summarize(of(mode).map((m) => m.cpuSeconds));
+  const median = (mode: IngestMode) => of(mode).reduce<IngestMeasurement | undefined>((best, m) => (!best || Math.abs(m.ms / 1000 - wall(mode).median) < Math.abs(best.ms / 1000 - wall(mode).median) ? m : best), undefined);
+  // Throughput ratio = inverse of the seconds ratio of medians.
+  const ratio = (mode: IngestMode, figure: (m: IngestMode) => { median: number }) => (figure('duckdb').median / figure(mode).median).toFixed(2);
+  const overhead = (figure: (m: IngestMode) => { median: number }) => `${((figure('sluice').median / figure('sluice-unprofiled').median - 1) * 100).toFixed(1)}%`;
   const lines = [
-    `\ningest: ${mb.toFixed(0)} MB CSV, interleaved, ${result.sluice.samples.length} runs per side, fresh process per run`,
+    `\ningest: ${mb.toFixed(0)} MB CSV, ${of('sluice').length} rounds of DuckDB / Sluice without profile / Sluice, fresh process per run, ${availableParallelism()} cores, load average ${loadAtStart.toFixed(1)} at start and ${(loadavg()[0] ?? 0).toFixed(1)} at end`,
     formatSummaryHeader(),
-    formatSummaryLine('DuckDB COPY PARTITION_BY (baseline)', mbps(result.baseline.samples), 'MB/s', 1),
-    formatSummaryLine('Sluice ValidateAndPartition', mbps(result.sluice.samples), 'MB/s', 1),
-    formatSummaryLine('DuckDB COPY PARTITION_BY (baseline)', result.baseline, 's'),
-    formatSummaryLine('Sluice ValidateAndPartition', result.sluice, 's'),
-    `  CPU seconds (median run): baseline ${result.baselineDetail?.cpuSeconds.toFixed(1) ?? '?'}, Sluice ${result.sluiceDetail?.cpuSeconds.toFixed(1) ?? '?'}`,
-    `  peak RSS (median run): baseline ${result.baselineDetail?.peakRssMb.toFixed(0) ?? '?'} MB, Sluice ${result.sluiceDetail?.peakRssMb.toFixed(0) ?? '?'} MB  (target < 1536 MB)`,
-    `  rows: baseline ${JSON.stringify(result.baselineDetail?.rows)}, Sluice ${JSON.stringify(result.sluiceDetail?.rows)}`,
-    // Throughput ratio = inverse of the seconds ratio of medians.
-    `  throughput ratio of medians (Sluice / DuckDB): ${(1 / result.ratioOfMedians).toFixed(2)}  (target >= 0.8)`,
+    ...SIDES.map((s) => formatSummaryLine(`${s.label}, wall`, wall(s.mode), 's')),
+    ...SIDES.map((s) => formatSummaryLine(`${s.label}, CPU`, cpu(s.mode), 's')),
+    ...SIDES.map((s) => formatSummaryLine(`${s.label}`, summarize(of(s.mode).map((m) => mb / (m.ms / 1000))), 'MB/s', 1)),
+    `  throughput ratio of medians to DuckDB (target >= 0.8): wall ${ratio('sluice-unprofiled', wall)} without profile, ${ratio('sluice', wall)} with; CPU ${ratio('sluice-unprofiled', cpu)} without, ${ratio('sluice', cpu)} with`,
+    `  profile overhead (ratio of medians - 1, target <= 20%): wall ${overhead(wall)}, CPU ${overhead(cpu)}`,
+    `  peak RSS (median run): ${SIDES.map((s) => `${s.mode} ${median(s.mode)?.peakRssMb.toFixed(0) ?? '?'} MB`).join(', ')}  (target < 1536 MB)`,
+    `  rows: ${SIDES.map((s) => `${s.mode} ${JSON.stringify(median(s.mode)?.rows)}`).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  await runProfileCostBench({ csv, mb, dataDir: options.dataDir, repeats: options.repeats });
 }

@@ -10,7 +10,12 @@
  * part and what follows it are shown too. A second baseline adds `fasttext test` on the validation file to the
  * command line's time, since BlazingText also scores a validation channel when given one. Accuracy: `fasttext test` P@1 (3 decimals, as fastText prints it) against the job's
  * `validation:accuracy`.
+ *
+ * CPU time beside wall time: on a shared machine wall seconds follow the load, CPU seconds (user + system) much less.
+ * Each side's CPU is this process's own (`process.cpuUsage`, thread pool included) plus that of the children it
+ * waited for (`cutime` + `cstime` of /proc/self/stat, proc(5): the fastText processes), over the run; Linux only.
  */
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -62,6 +67,8 @@ export interface TextBenchResult {
   readonly afterTraining: SampleSummary;
   /** The command line's `fasttext supervised` + `fasttext test` on the validation file, per run. */
   readonly withTest: SampleSummary;
+  /** CPU seconds (user + system, children included) of `fasttext supervised` and of the whole job, per run. */
+  readonly cpu: { readonly baseline: SampleSummary; readonly sluice: SampleSummary };
   readonly majorityBaseline: number;
   readonly predictionsPerSecond: number;
   readonly p50Ms: number;
@@ -91,14 +98,18 @@ export async function runTextBench(options: TextBenchOptions): Promise<TextBench
     // `fasttext supervised` then `fasttext test`: what BlazingText does when given a validation channel (it reports
     // validation:accuracy), timed from the same runs as the plain baseline.
     const withTestSeconds: number[] = [];
+    const cpuBaseline: number[] = [];
+    const cpuSluice: number[] = [];
     const training = await runPaired({
       repeats: options.repeats,
       baseline: async () => {
         const prefix = join(scratch, `cli-${run_}`);
         const { args } = supervisedArguments(hyperparameters, { input: trainFile, outputPrefix: prefix }, { threads: options.threads });
         const started = performance.now();
+        const cpuStarted = cpuSeconds();
         await run('fasttext', [...args]);
         const seconds = (performance.now() - started) / 1000;
+        cpuBaseline.push(cpuSeconds() - cpuStarted);
         const { stdout } = await run('fasttext', ['test', `${prefix}.bin`, validationFile]);
         withTestSeconds.push((performance.now() - started) / 1000);
         await rm(`${prefix}.bin`, { force: true });
@@ -108,8 +119,10 @@ export async function runTextBench(options: TextBenchOptions): Promise<TextBench
       sluice: async () => {
         const outputDir = join(scratch, `job-${run_++}`, 'output');
         const started = performance.now();
+        const cpuStarted = cpuSeconds();
         const result: FastTextTrainResult = await trainFastText({ train: trainFile, validation: validationFile, hyperparameters, outputDir }, { threads: options.threads });
         const seconds = (performance.now() - started) / 1000;
+        cpuSluice.push(cpuSeconds() - cpuStarted);
         fastTextSeconds.push(result.fastTextMs / 1000);
         afterTrainingSeconds.push((result.durationMs - result.fastTextMs) / 1000);
         if (lastModel !== '') await rm(join(lastModel, '..'), { recursive: true, force: true });
@@ -138,6 +151,7 @@ export async function runTextBench(options: TextBenchOptions): Promise<TextBench
       fastTextPart: summarize(fastTextSeconds),
       afterTraining: summarize(afterTrainingSeconds),
       withTest: summarize(withTestSeconds),
+      cpu: { baseline: summarize(cpuBaseline), sluice: summarize(cpuSluice) },
       majorityBaseline,
       predictionsPerSecond: latencies.length / (total / 1000),
       p50Ms: latencies[Math.floor(latencies.length / 2)] ?? Number.NaN,
@@ -160,13 +174,28 @@ export function formatTextBench(result: TextBenchResult): string {
     formatSummaryLine('fasttext supervised (command line)', training.baseline, 's'),
     formatSummaryLine('Sluice local BlazingText job (whole job)', training.sluice, 's'),
     formatSummaryLine('  of which fasttext supervised', result.fastTextPart, 's'),
-    formatSummaryLine('  of which scoring ∥ model.tar.gz', result.afterTraining, 's'),
+    formatSummaryLine('  of which after fastText exited (scoring, archive tail)', result.afterTraining, 's'),
     formatSummaryLine('fasttext supervised + fasttext test', result.withTest, 's'),
-    `  ratio of medians (job / command line): ${training.ratioOfMedians.toFixed(3)}`,
+    formatSummaryLine('CPU: fasttext supervised (command line)', result.cpu.baseline, 'CPU s'),
+    formatSummaryLine('CPU: Sluice local BlazingText job', result.cpu.sluice, 'CPU s'),
+    `  ratio of medians (job / command line): ${training.ratioOfMedians.toFixed(3)} wall, ${(result.cpu.sluice.median / result.cpu.baseline.median).toFixed(3)} CPU`,
     `  ratio of medians (job / supervised + test, what BlazingText does with a validation channel): ${(training.sluice.median / result.withTest.median).toFixed(3)}`,
     `  accuracy: command line ${training.baselineDetail?.accuracy.toFixed(3) ?? '?'}, Sluice ${training.sluiceDetail?.accuracy.toFixed(4) ?? '?'}, majority baseline ${result.majorityBaseline.toFixed(4)}`,
     `  single-review predictions: ${result.predictionsPerSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`,
   ].join('\n');
+}
+
+/**
+ * CPU seconds so far of this process (all its threads, `process.cpuUsage`) and of the children it has waited for
+ * (`cutime` and `cstime`, fields 16 and 17 of /proc/self/stat, in clock ticks: proc(5); 100 per second on Linux).
+ */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: field 3 is the first of them.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const children = (Number(fields[13]) + Number(fields[14])) / 100;
+  return (own.user + own.system) / 1e6 + children;
 }
 
 async function writeChannel(sql: string, csv: string, target: string): Promise<string[]> {

@@ -25,6 +25,8 @@ const environmentSchema = z.object({
 export interface RuntimeConfig {
   readonly lakeBucket: string;
   readonly pipelinesDir: string;
+  /** Where the function's zip is unpacked (`LAMBDA_TASK_ROOT`): files shipped by package patterns are read from it. */
+  readonly taskRoot: string;
   readonly stateMachineArn: string | undefined;
   /** The coalescing queue of upload events start-run drains (deploy/coalescing.js). */
   readonly uploadQueueUrl: string | undefined;
@@ -60,6 +62,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
   return Object.freeze({
     lakeBucket: e.LAKE_BUCKET,
     pipelinesDir: e.PIPELINES_DIR ?? path.join(e.LAMBDA_TASK_ROOT ?? process.cwd(), 'pipelines'),
+    taskRoot: e.LAMBDA_TASK_ROOT ?? process.cwd(),
     stateMachineArn: e.STATE_MACHINE_ARN,
     uploadQueueUrl: e.UPLOAD_QUEUE_URL,
     workDir: e.WORK_DIR,

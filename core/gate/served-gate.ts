@@ -4,9 +4,13 @@ import { decideGate } from './gate.js';
 /**
  * Gate metrics whose number the model's own evaluation gives directly (`validation:auc` is `evaluation:auc`), and
  * the two error rates it gives as the complement of its accuracy (XGBoost's `error` and `merror` count wrong
- * predictions at the same 0.5 threshold and arg-max as the evaluation's accuracy).
+ * predictions at the same 0.5 threshold and arg-max as the evaluation's accuracy). BlazingText's `validation:accuracy`
+ * is "the classification accuracy on the user-specified validation dataset" (SageMaker developer guide, "Tune a
+ * BlazingText Model", https://docs.aws.amazon.com/sagemaker/latest/dg/blazingtext-tuning.html): a text model's
+ * `evaluation:accuracy` (core/text/classification-metrics.ts), so a production text model scored on the candidate's
+ * set is compared on it.
  */
-const SAME_NAME = new Set(['auc', 'logloss', 'mlogloss', 'rmse', 'mae']);
+const SAME_NAME = new Set(['auc', 'logloss', 'mlogloss', 'rmse', 'mae', 'accuracy']);
 const ERROR_RATES = new Set(['error', 'merror']);
 
 /** A gate metric's number and where it comes from. */

@@ -164,8 +164,42 @@ export function curatedCopySql(input: IngestSqlInput): string {
   return [
     `COPY (SELECT ${select} FROM ${CLASSIFIED_TABLE} WHERE ${quoteIdentifier(VIOLATIONS_KEY)} IS NULL)`,
     `TO ${quoteLiteral(input.stagingDir)}`,
-    `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionKeys.join(', ')}), FILENAME_PATTERN ${quoteLiteral(`part-${input.sourceHash}-{i}`)}, OVERWRITE_OR_IGNORE true)`,
+    // RETURN_STATS: each file's column statistics come back with the write (min, max, nulls; DuckDB COPY statement,
+    // "RETURN_STATS"), so the data-quality profile knows every number's range without reading the rows for it.
+    `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionKeys.join(', ')}), FILENAME_PATTERN ${quoteLiteral(`part-${input.sourceHash}-{i}`)}, OVERWRITE_OR_IGNORE true, RETURN_STATS true)`,
   ].join(' ');
+}
+
+/**
+ * Each column's smallest and largest value over every file {@link curatedCopySql} wrote, from the statistics the write
+ * returned (one row per file, `column_statistics`: quoted column name → min, max, null_count, has_nan…, as text). A
+ * column missing from every file's statistics (a partition column, or one with no value) or holding a NaN is left out.
+ */
+export function curatedColumnRanges(rows: readonly Record<string, unknown>[]): Map<string, { min: number; max: number }> {
+  const ranges = new Map<string, { min: number; max: number }>();
+  const poisoned = new Set<string>();
+  for (const row of rows) {
+    for (const [quoted, stats] of mapPairs(row.column_statistics)) {
+      const name = quoted.startsWith('"') && quoted.endsWith('"') ? quoted.slice(1, -1).replaceAll('""', '"') : quoted;
+      const byKey = new Map(mapPairs(stats).map(([k, v]) => [k, v]));
+      const min = Number(byKey.get('min'));
+      const max = Number(byKey.get('max'));
+      if (byKey.get('has_nan') === 'true') poisoned.add(name);
+      if (!byKey.has('min') || !byKey.has('max') || !Number.isFinite(min) || !Number.isFinite(max)) continue;
+      const seen = ranges.get(name);
+      ranges.set(name, seen ? { min: Math.min(seen.min, min), max: Math.max(seen.max, max) } : { min, max });
+    }
+  }
+  for (const name of poisoned) ranges.delete(name);
+  return ranges;
+}
+
+/** A DuckDB MAP as the JSON row helpers give it (`[{ key, value }]`), as pairs; anything else is empty. */
+function mapPairs(value: unknown): [string, unknown][] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown): [string, unknown][] =>
+    typeof entry === 'object' && entry !== null && 'key' in entry && 'value' in entry ? [[String(entry.key), entry.value]] : [],
+  );
 }
 
 /** The rows of {@link classifySql}'s table that kept the contract: what the data-quality profile describes. */

@@ -6,14 +6,16 @@ import type { Logger } from '../log/logger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import type { FacetBias } from './bias.js';
-import { biasCountsSql, facetBias, parseBiasCounts } from './bias.js';
+import { facetBias, facetCondition, parseBiasCounts } from './bias.js';
 import type { Drift } from './constraints.js';
 import { checkStatistics } from './constraints.js';
 import type { Constraints, Statistics, Violation } from './model-monitor-formats.js';
-import { profileRelation } from './profile.js';
+import type { KnownRange } from './profile.js';
+import { profileWith } from './profile.js';
 import { profileLayout } from './profile-layout.js';
 import type { IngestQuality } from './ingest-quality-schema.js';
 import type { ViolationEffect } from './quality-spec.js';
+import { quoteIdentifier, quoteLiteral } from '../sql/quote.js';
 
 export type { IngestQuality } from './ingest-quality-schema.js';
 
@@ -30,6 +32,8 @@ export interface IngestQualityInput {
   /** The file's columns, by their contract names, and the columns it had that the contract does not declare. */
   fileColumns: readonly string[];
   extraColumns: readonly string[];
+  /** Numbers' min and max when already known (the curated write's statistics): the profile then reads the rows once. */
+  ranges?: ReadonlyMap<string, KnownRange>;
   logger: Logger;
 }
 
@@ -38,8 +42,8 @@ const STRENGTH: Record<ViolationEffect | 'none', number> = { none: 0, warn: 1, b
 /**
  * Profiles one file's accepted rows and checks them (the ingest's data-quality pass, docs/data-quality.md):
  *
- * 1. Profiles the rows with the DuckDB session that validated them ({@link profileRelation}) and counts the rows
- *    behind each declared facet's bias metrics ({@link biasCountsSql}).
+ * 1. Profiles the rows with the DuckDB session that validated them ({@link profileWith}) and, in the same scan, counts
+ *    the rows behind each declared facet's bias metrics ({@link biasCountsAggregate}).
  * 2. Reads the constraints: `constraints.json` beside `pipeline.yml` when the user keeps one, else the ones suggested
  *    with the pipeline's first model; and the baseline: the training profile of the model the gate last promoted.
  * 3. Checks the profile against both ({@link checkStatistics}), and gives each violation the effect the spec's
@@ -51,15 +55,12 @@ const STRENGTH: Record<ViolationEffect | 'none', number> = { none: 0, warn: 1, b
 export async function checkIngestQuality(input: IngestQualityInput): Promise<{ quality: IngestQuality; statistics: Statistics; bias: FacetBias[]; violations: Violation[]; drift: Drift[] }> {
   const { spec, store, bucket } = input;
   const columns = spec.contract.columns.map((c) => ({ name: c.name, type: c.type, fewValues: c.allowed !== undefined }));
-  const statistics = await profileRelation(input.session, input.relation, columns);
-  const bias: FacetBias[] = [];
   const label = spec.quality.label;
-  if (label) {
-    for (const facet of spec.quality.facets) {
-      const rows = await input.session.rows(biasCountsSql(input.relation, label, facet));
-      bias.push(facetBias(facet, parseBiasCounts(rows)));
-    }
-  }
+  const facets = label ? spec.quality.facets : [];
+  const extra = label ? Object.fromEntries(facets.map((facet, k) => [`bias${k}`, biasCountsAggregate(label, facet)])) : {};
+  const profiled = await profileWith(input.session, input.relation, columns, { ...(input.ranges ? { ranges: input.ranges } : {}), extra });
+  const statistics = profiled.statistics;
+  const bias: FacetBias[] = facets.map((facet, k) => facetBias(facet, parseBiasCounts(histogramRows(profiled.extra[`bias${k}`]))));
 
   const baselinePrefix = profileLayout.baselinePrefix(spec.name);
   const local = readLocalConstraints(spec);
@@ -152,3 +153,30 @@ export async function putJson(store: ObjectStore, bucket: string, key: string, v
   await store.putText({ bucket, key }, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
+/**
+ * The counts of `biasCountsSql` (core/quality/bias.ts) as one aggregate, so they are taken in the profile's scan: a
+ * histogram keyed by the same four values its GROUP BY groups on, over the same rows (label and facet present).
+ * `biasCountsSql` stays the portable form, for Athena; this one is DuckDB's (`histogram` of a STRUCT, `FILTER`).
+ */
+export function biasCountsAggregate(label: NonNullable<PipelineSpec['quality']['label']>, facet: PipelineSpec['quality']['facets'][number]): string {
+  const y = quoteIdentifier(label.column);
+  const positive = label.positive.map((v) => (typeof v === 'number' ? String(v) : typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : quoteLiteral(v))).join(', ');
+  const group = facet.group ? `CAST(${quoteIdentifier(facet.group)} AS VARCHAR)` : `''`;
+  const key = [
+    `'facet': CASE WHEN ${facetCondition(facet)} THEN 1 ELSE 0 END`,
+    `'label': CAST(${y} AS VARCHAR)`,
+    `'positive': CASE WHEN ${y} IN (${positive}) THEN 1 ELSE 0 END`,
+    `'grp': ${group}`,
+  ];
+  return `histogram({${key.join(', ')}}) FILTER (WHERE ${y} IS NOT NULL AND ${quoteIdentifier(facet.column)} IS NOT NULL)`;
+}
+
+/** {@link biasCountsAggregate}'s MAP as the rows `biasCountsSql` returns: `{ facet, label, positive, grp, n }`. */
+function histogramRows(value: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) =>
+    typeof entry === 'object' && entry !== null && 'key' in entry && 'value' in entry && typeof entry.key === 'object' && entry.key !== null
+      ? [{ ...(entry.key as Record<string, unknown>), n: entry.value }]
+      : [],
+  );
+}

@@ -66,3 +66,22 @@ export type FacetSpec = z.output<typeof facetSchema>;
 
 /** What the spec says when it has no `quality:` section: profile, warn on everything. */
 export const DEFAULT_QUALITY: QualitySpec = qualitySchema.parse({});
+
+/**
+ * The `quality:` section's columns checked against the contract: the label, each facet's column and its grouping
+ * column must be contract columns, or the bias SQL would fail at the first ingest, after data moved. Returns one
+ * problem per bad column, naming the path, the column and the facet (`quality.facets.0.group: "region" of the facet
+ * on "senior_citizen" is not a contract column`).
+ */
+export function qualityContractProblems(quality: QualitySpec, contractColumns: readonly string[]): string[] {
+  const known = new Set(contractColumns);
+  const problems: string[] = [];
+  if (quality.label && !known.has(quality.label.column)) problems.push(`quality.label.column: "${quality.label.column}" is not a contract column`);
+  quality.facets.forEach((facet, index) => {
+    if (!known.has(facet.column)) problems.push(`quality.facets.${index}.column: the facet's column "${facet.column}" is not a contract column`);
+    if (facet.group !== undefined && !known.has(facet.group)) {
+      problems.push(`quality.facets.${index}.group: grouping column "${facet.group}" of the facet on "${facet.column}" is not a contract column`);
+    }
+  });
+  return problems;
+}

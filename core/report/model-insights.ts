@@ -65,6 +65,28 @@ export function insightsKeyOf(modelArtifactKey: string): string {
   return `${modelArtifactKey.slice(0, slash + 1)}insights.json`;
 }
 
+/** What a model's objective draws: curves for `binary:*`, residuals for regression, neither for `multi:*`. */
+export function insightsKind(objective: string): 'binary' | 'multiclass' | 'regression' {
+  return objective.startsWith('binary:') ? 'binary' : objective.startsWith('multi:') ? 'multiclass' : 'regression';
+}
+
+/**
+ * The plot data an XGBoost model's validation predictions give, whoever scored them: the local trainer with its
+ * booster (local/console/record-model-insights.ts) or ComputeEvaluationMetrics from the candidate's evaluation
+ * transform (core/evaluation/evaluation-metrics.ts). ROC and precision-recall for a binary objective, a residual
+ * sample for regression; `predictions` holds one value per row for those two.
+ */
+export function predictionInsights(objective: string, labels: ArrayLike<number>, predictions: ArrayLike<number>): ModelInsights {
+  const kind = insightsKind(objective);
+  const curves = kind === 'binary' ? binaryCurves(labels, predictions) : undefined;
+  return {
+    kind,
+    rows: labels.length,
+    ...(curves ? { roc: curves.roc, precisionRecall: curves.precisionRecall } : {}),
+    ...(kind === 'regression' ? { residuals: residualSample(labels, predictions) } : {}),
+  };
+}
+
 /**
  * ROC and precision-recall curves of a binary classifier: one point per distinct score (descending), thinned to
  * {@link MAX_CURVE_POINTS}. Tied scores move together, as scikit-learn's `roc_curve` treats them. Undefined when

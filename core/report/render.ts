@@ -103,15 +103,16 @@ export function renderRunBody(view: RunView, endpoint?: EndpointView): string {
   const features =
     view.featureSets.length > 0
       ? `<h2>Feature sets</h2>${table(
-          ['set', 'rows', 'columns', 'files', 'location'],
+          ['set', 'rows', 'columns', 'files', 'size', 'location'],
           view.featureSets.map((s) => [
             escapeHtml(s.name),
-            formatNumber(s.rows),
-            s.columns.length > 0 ? `${s.columns.length} <span class="muted">(${escapeHtml(s.columns.join(', '))})</span>` : 'CSV, no header',
+            s.rows === undefined ? '<span class="muted">not read</span>' : formatNumber(s.rows),
+            s.columns.length > 0 ? `${s.columns.length} <span class="muted">(${escapeHtml(s.columns.join(', '))})</span>` : s.rows === undefined ? '<span class="muted">not read</span>' : 'CSV, no header',
             String(s.files),
+            escapeHtml(formatBytes(s.bytes)),
             escapeHtml(s.location),
           ]),
-        )}`
+        )}${view.featureSets.some((s) => s.rows === undefined) ? '<p class="muted">Feature files are listed, not read, where this report is written: their rows and columns are not shown.</p>' : ''}`
       : '';
   const model = view.model ? renderModelBody(view.model, endpoint, ids) : '';
   return `<h1>Run ${escapeHtml(m.runId)}</h1>${summary}${error}${graph}${ingest}${quarantine}${features}${model}`;
@@ -144,8 +145,10 @@ export function renderModelBody(view: ModelView, endpoint?: EndpointView, ids = 
   const perClass = perClassTable(view.evaluation);
   if (confusion) parts.push(`<h3>Confusion matrix (rows: actual, columns: predicted)</h3>${confusion}`);
   if (perClass) parts.push(`<h3>Per class</h3>${perClass}`);
+  // Where the runtime cannot record plot data, say why in place of the plots rather than leave them out silently.
+  if (view.plotsUnavailable !== undefined) parts.push(`<p class="muted plots-unavailable">Feature importance and tuning plots: ${escapeHtml(view.plotsUnavailable)}</p>`);
   if (charts.length > 0) parts.push(`<div class="grid">${charts.join('')}</div>`);
-  else parts.push('<p class="muted">No plot data recorded for this model (insights.json beside its artifact).</p>');
+  else if (view.plotsUnavailable === undefined) parts.push('<p class="muted">No plot data recorded for this model (insights.json beside its artifact).</p>');
   if (insights?.tuning && insights.tuning.trials.length > 0) parts.push(`<h3>Tuning trials (${escapeHtml(insights.tuning.metric)}, ${escapeHtml(insights.tuning.direction)})</h3>${trialsTable(insights)}`);
   if (Object.keys(view.hyperparameters).length > 0) parts.push(`<h3>Hyperparameters</h3>${table(['name', 'value'], Object.entries(view.hyperparameters).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]))}`);
   if (view.versions.length > 0) {
@@ -343,6 +346,13 @@ function perClassTable(evaluation: Readonly<Record<string, unknown>> | undefined
     labels.map((l) => [escapeHtml(l), formatNumber(evaluation[`precision@${l}`]), formatNumber(evaluation[`recall@${l}`]), formatNumber(evaluation[`f1@${l}`])]),
     'per-class',
   );
+}
+
+/** A size as a person reads it: bytes, KB or MB (1,024-based). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** A short model description for lists: `v3 (promoted)`. */

@@ -23,8 +23,11 @@ export interface FeatureSetShape {
   readonly name: string;
   readonly location: string;
   readonly files: number;
-  readonly rows: number;
-  /** Column names, label first (Parquet); empty for a CSV set, which has no header. */
+  /** The files' total size, from the listing. */
+  readonly bytes: number;
+  /** Rows in the set; absent when its files were listed, not read (see {@link ReportSources.featureFiles}). */
+  readonly rows?: number;
+  /** Column names, label first (Parquet); empty for a CSV set, which has no header, or a set listed only. */
   readonly columns: readonly string[];
 }
 
@@ -55,6 +58,8 @@ export interface ModelView {
   readonly production?: { readonly version: number; readonly metrics: Readonly<Record<string, number>> };
   readonly decision?: { readonly promote: boolean; readonly metric: string; readonly candidate?: number; readonly production?: number; readonly reasons: readonly string[] };
   readonly insights?: ModelInsights;
+  /** Why this runtime has no feature importance or tuning plot for the model (see {@link ReportSources.plotsUnavailable}). */
+  readonly plotsUnavailable?: string;
   readonly versions: readonly VersionPoint[];
 }
 
@@ -92,6 +97,17 @@ export interface ReportSources {
   steps?(pipeline: string, runId: string): Promise<readonly StepOutcome[]>;
   /** The pipeline's registered versions, oldest first. */
   versions?(pipeline: string): Promise<readonly ModelVersion[]>;
+  /**
+   * How the feature sets' shape is found: `read` (the default) copies each file and reads its rows and Parquet
+   * columns; `list` takes files and bytes from one listing per set and reads no file, for a runtime where the sets
+   * can be gigabytes and the report is written by a small function (the cloud's RecordRun: 256 MB, 30 s).
+   */
+  featureFiles?: 'read' | 'list';
+  /**
+   * Set when this runtime cannot record a model's feature importance and tuning trials: the reason is shown in place
+   * of those plots. insights.json is read all the same (the cloud's holds the curves and residuals, issue 14).
+   */
+  plotsUnavailable?: string;
 }
 
 /** The lake a view is read from; `workDir` receives S3 objects read as files (Parquet footers). */
@@ -113,7 +129,7 @@ export async function loadRunView(manifest: RunManifest, lake: LakeReader, sourc
     sources.workflow?.(),
     sources.steps?.(manifest.pipeline, manifest.runId) ?? Promise.resolve([]),
     quarantineSamples(manifest, lake),
-    featureShapes(manifest, lake),
+    featureShapes(manifest, lake, sources.featureFiles ?? 'read'),
     modelView(manifest, lake, sources),
   ]);
   return { manifest, steps, ...(definition ? { definition } : {}), quarantine, featureSets, ...(model ? { model } : {}) };
@@ -145,7 +161,7 @@ export function versionPoints(versions: readonly ModelVersion[], metric: string 
 }
 
 /** The model section of a manifest (`stages.training`, `stages.evaluation`), or undefined when the run trained none. */
-export async function modelView(manifest: RunManifest, lake: LakeReader, sources: Pick<ReportSources, 'versions'> = {}): Promise<ModelView | undefined> {
+export async function modelView(manifest: RunManifest, lake: LakeReader, sources: Pick<ReportSources, 'versions' | 'plotsUnavailable'> = {}): Promise<ModelView | undefined> {
   const training = record(manifest.stages['training']);
   const evaluation = record(manifest.stages['evaluation']);
   if (!training && !evaluation) return undefined;
@@ -186,6 +202,7 @@ export async function modelView(manifest: RunManifest, lake: LakeReader, sources
         }
       : {}),
     ...(insights ? { insights } : {}),
+    ...(sources.plotsUnavailable === undefined ? {} : { plotsUnavailable: sources.plotsUnavailable }),
     versions: versionPoints(versions, metric),
   };
 }
@@ -210,7 +227,7 @@ async function quarantineSamples(manifest: RunManifest, lake: LakeReader): Promi
   return samples;
 }
 
-async function featureShapes(manifest: RunManifest, lake: LakeReader): Promise<FeatureSetShape[]> {
+async function featureShapes(manifest: RunManifest, lake: LakeReader, mode: 'read' | 'list'): Promise<FeatureSetShape[]> {
   const features = record(manifest.stages['features']);
   const shapes: FeatureSetShape[] = [];
   for (const name of ['train', 'validation']) {
@@ -218,6 +235,11 @@ async function featureShapes(manifest: RunManifest, lake: LakeReader): Promise<F
     const ref = location ? parseS3Uri(location) : undefined;
     if (!location || !ref) continue;
     const files = (await lake.store.list(ref.bucket, ref.key).catch(() => [])).filter((o) => !o.key.endsWith('/') && !o.key.split('/').at(-1)?.startsWith('.'));
+    const bytes = files.reduce((sum, o) => sum + o.size, 0);
+    if (mode === 'list') {
+      shapes.push({ name, location, files: files.length, bytes, columns: [] });
+      continue;
+    }
     let rows = 0;
     let columns: string[] = [];
     for (const object of files) {
@@ -232,7 +254,7 @@ async function featureShapes(manifest: RunManifest, lake: LakeReader): Promise<F
         await copy.release();
       }
     }
-    shapes.push({ name, location, files: files.length, rows, columns });
+    shapes.push({ name, location, files: files.length, bytes, rows, columns });
   }
   return shapes;
 }

@@ -57,6 +57,11 @@ export const lakeLayout = {
   transformInputPrefix: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/transform-input/`,
   /** Where Batch Transform (or the local batch scorer) writes `<input file>.out` per input file. */
   transformOutputPrefix: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/transform-output/`,
+  /**
+   * One training run's champion/challenger transforms (core/evaluation/evaluation-jobs.ts): `transform-input/` and
+   * `transform-output/<role>/`, under scoring/ where the model role already reads and writes transforms.
+   */
+  evaluationRunPrefix: (pipeline: string, runId: string) => `scoring/${pipeline}/evaluations/${runId}/`,
   /** The scoring run's manifest: what went in, how many rows were scored, with which model, where they are. */
   scoringManifestKey: (pipeline: string, scoreRunId: string) => `scoring/${pipeline}/runs/${scoreRunId}/manifest.json`,
   /** Root of a pipeline's predictions table (`<pipeline>_predictions`, partitioned by score_date). */

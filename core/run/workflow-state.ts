@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { GateDecision } from '../gate/gate.js';
 import type { ModelVersion } from '../ports/model-registry.js';
+import { evaluationJobsSchema } from '../evaluation/evaluation-state.js';
 import { ingestQualitySchema } from '../quality/ingest-quality-schema.js';
 import { runContextSchema, runObjectSchema } from './run-context.js';
 
@@ -340,6 +341,8 @@ export const workflowStateSections = {
   crawl: crawlProgressSchema,
   features: featureProgressSchema,
   training: trainingProgressSchema,
+  // StartEvaluationTransform, DescribeEvaluationTransform, ComputeEvaluationMetrics (core/evaluation/evaluation-state.ts).
+  evaluationJobs: evaluationJobsSchema,
   evaluation: evaluationSchema,
   deployment: deploymentProgressSchema,
   smokeTest: smokeTestResultSchema,

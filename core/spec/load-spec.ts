@@ -9,6 +9,7 @@ import { DROP_ZONE_PREFIX, OUTPUT_PREFIXES, pipelineSpecSchema } from './schema.
 import { trainingSectionProblems } from './training-rules.js';
 import { workflowLimitProblems } from './workflow-limits.js';
 import { scoringSectionProblems } from './scoring-rules.js';
+import { qualityContractProblems } from '../quality/quality-spec.js';
 
 /** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
 export type PipelineSpec = DeepReadonly<
@@ -97,6 +98,8 @@ export function parsePipelineSpec(text: string, file: string): PipelineSpec {
     ...workflowLimitProblems(spec),
     // Batch scoring's id columns must be contract columns other than the label's (core/spec/scoring-rules.ts).
     ...scoringSectionProblems(spec, path.dirname(file)),
+    // The quality section's label, facet and grouping columns must be contract columns (core/quality/quality-spec.ts).
+    ...qualityContractProblems(spec.quality, spec.contract.columns.map((c) => c.name)),
   ];
   if (problems.length > 0) {
     throw new PipelineSpecError(`${file}: invalid pipeline spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

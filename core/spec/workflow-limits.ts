@@ -21,14 +21,15 @@ export const HISTORY_EVENT_LIMIT = 25_000;
 export const EVENTS_PER_POLL = 9;
 
 /** The Wait/poll loops of the workflow. */
-export type PollLoop = 'crawl' | 'features' | 'training' | 'deployment';
+export type PollLoop = 'crawl' | 'features' | 'training' | 'deployment' | 'evaluation';
 
 /**
- * The most polls each loop may take. Deployment's is fixed by core/steps/deploy.ts (3,600 s at 30 s); the others bound
- * what a spec may ask. 2,120 polls × 9 = 19,080 events, leaving 5,920 for the rest of the run (see
+ * The most polls each loop may take. Deployment's is fixed by core/steps/deploy.ts (3,600 s at 30 s), the evaluation
+ * transforms' by core/evaluation/evaluation-jobs.ts (at least 60 s apart: an hour or more); the others bound what a
+ * spec may ask. 2,180 polls × 9 = 19,620 events, leaving 5,380 for the rest of the run (see
  * {@link REST_OF_WORKFLOW_EVENTS}).
  */
-export const POLL_BUDGETS: Readonly<Record<PollLoop, number>> = Object.freeze({ crawl: 400, features: 400, training: 1_200, deployment: 120 });
+export const POLL_BUDGETS: Readonly<Record<PollLoop, number>> = Object.freeze({ crawl: 400, features: 400, training: 1_200, deployment: 120, evaluation: 60 });
 
 /**
  * Events left for everything that is not a poll: the ~20 other states (about 5 events each), the IngestFiles Map
@@ -36,8 +37,11 @@ export const POLL_BUDGETS: Readonly<Record<PollLoop, number>> = Object.freeze({ 
  */
 export const REST_OF_WORKFLOW_EVENTS = HISTORY_EVENT_LIMIT - EVENTS_PER_POLL * Object.values(POLL_BUDGETS).reduce((a, b) => a + b, 0);
 
-/** The schema's upper bounds of the poll intervals (core/spec/schema.ts) and Deploy's fixed loop (core/steps/deploy.ts). */
-export const MAX_POLL_SECONDS: Readonly<Record<PollLoop, number>> = Object.freeze({ crawl: 300, features: 300, training: 600, deployment: 30 });
+/**
+ * The schema's upper bounds of the poll intervals (core/spec/schema.ts), Deploy's fixed loop (core/steps/deploy.ts),
+ * and the evaluation loop's, which polls at `training.pollSeconds` but at least 60 s.
+ */
+export const MAX_POLL_SECONDS: Readonly<Record<PollLoop, number>> = Object.freeze({ crawl: 300, features: 300, training: 600, deployment: 30, evaluation: 600 });
 
 /**
  * The longest any loop can run once its polls fit its budget: budget × the longest poll interval. A loop's own limit
@@ -48,6 +52,7 @@ export const LOOP_SECONDS: Readonly<Record<PollLoop, number>> = Object.freeze({
   features: POLL_BUDGETS.features * MAX_POLL_SECONDS.features,
   training: POLL_BUDGETS.training * MAX_POLL_SECONDS.training,
   deployment: POLL_BUDGETS.deployment * MAX_POLL_SECONDS.deployment,
+  evaluation: POLL_BUDGETS.evaluation * MAX_POLL_SECONDS.evaluation,
 });
 
 /**
@@ -57,11 +62,11 @@ export const LOOP_SECONDS: Readonly<Record<PollLoop, number>> = Object.freeze({
 export const RETRY_WAIT_SECONDS = 1_860 + 3_720;
 
 /**
- * The execution's `TimeoutSeconds` in state-machines/sluice.asl.json: 12 days. At least the sum of every loop's
- * longest run and the retry waits (969,180 s), plus 67,620 s (18.8 h) for ingest and the other states. A timeout still
+ * The execution's `TimeoutSeconds` in state-machines/sluice.asl.json: 13 days. At least the sum of every loop's
+ * longest run and the retry waits (1,005,180 s), plus 118,020 s (32.8 h) for ingest and the other states. A timeout still
  * ends in RecordFailure: the execution status-change event records it and stops the run's jobs.
  */
-export const EXECUTION_TIMEOUT_SECONDS = 1_036_800;
+export const EXECUTION_TIMEOUT_SECONDS = 1_123_200;
 
 /** The spec fields the limits read (a parsed spec, before or after freezing). */
 export interface LimitedSpec {

@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import type { EvaluationJobs } from '../evaluation/evaluation-state.js';
+import { evaluationJobsSchema } from '../evaluation/evaluation-state.js';
 import { featureColumnNames, readFeatureQuery } from '../features/feature-sql.js';
 import type { GateDecision } from '../gate/gate.js';
-import type { ModelEvaluator } from '../gate/model-evaluator.js';
 import type { GateInputs } from '../gate/served-gate.js';
 import { gateOnServedModels } from '../gate/served-gate.js';
 import { applyQualityGate } from '../gate/quality-gate.js';
@@ -33,11 +34,6 @@ export interface EvaluateModelDeps extends MetricsDeps {
    */
   modelImageFor?: (algorithm: TrainingAlgorithm) => string;
   /**
-   * Scores the production model on the candidate's validation set (locally, in-process). Absent in AWS until batch
-   * scoring is wired: the gate then compares with the production model's registered numbers and says so.
-   */
-  evaluator?: ModelEvaluator;
-  /**
    * The lake, to record the training set's profile and bias metrics with the version and to read this run's data-quality
    * findings (core/quality/training-quality.ts); absent, the model is registered without them.
    */
@@ -47,19 +43,34 @@ export interface EvaluateModelDeps extends MetricsDeps {
 /** Said in the decision, the log and the registry when a candidate passes the gate of a pipeline that deploys nothing. */
 export const APPROVED_NOT_DEPLOYED = 'approved, not deployed: the pipeline has no deployment section, so no endpoint serves it';
 
-/** Why the cloud gate cannot yet score the production model on the candidate's set. */
-const NO_EVALUATOR = 'scoring the production model on this run\'s set needs batch scoring, which this deployment does not have yet';
-
-const inputSchema = z.object({ run: runContextSchema, features: featureProgressSchema, training: trainingProgressSchema }).passthrough();
+const inputSchema = z
+  .object({ run: runContextSchema, features: featureProgressSchema, training: trainingProgressSchema, evaluationJobs: evaluationJobsSchema.optional() })
+  .passthrough();
 
 /** The candidate's metrics: the job's final metrics, plus the numbers of its own evaluation as `evaluation:<name>`. */
 export function candidateMetrics(training: TrainingProgress): Record<string, number> {
-  const metrics: Record<string, number> = { ...(training.metrics ?? {}) };
-  for (const [name, value] of Object.entries(training.evaluation ?? {})) {
+  return { ...(training.metrics ?? {}), ...evaluationNumbers(training.evaluation ?? {}) };
+}
+
+/** The numbers of a full evaluation keyed `evaluation:<name>`, as the gate compares them (confusion matrices left out). */
+export function evaluationNumbers(evaluation: Readonly<Record<string, unknown>>): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const [name, value] of Object.entries(evaluation)) {
     // `rows` is how many rows were scored, not a quality of the model.
     if (name !== 'rows' && typeof value === 'number' && Number.isFinite(value)) metrics[`evaluation:${name}`] = value;
   }
   return metrics;
+}
+
+/**
+ * The production model's numbers on the candidate's set, from ComputeEvaluationMetrics, or why there are none. A
+ * production version other than the one the transform scored (one promoted meanwhile) is not compared on them.
+ */
+function productionOnCandidateSet(jobs: EvaluationJobs | undefined, version: number): { onCandidateSet: Record<string, number> } | { notScoredBecause: string } {
+  const scored = jobs?.results?.production;
+  if (scored?.version === version) return { onCandidateSet: evaluationNumbers(scored.evaluation) };
+  if (scored) return { notScoredBecause: `the evaluation transform scored version ${scored.version ?? '?'}, not the production version ${version}` };
+  return { notScoredBecause: `it could not be scored on this run's set (${jobs?.reason ?? 'no evaluation transform ran'})` };
 }
 
 /** Lineage keys of the feature query's column names: the label's, and the model's features in order (comma-joined). */
@@ -93,20 +104,25 @@ function featureLineage(spec: PipelineSpec, table: string, logger: Logger): Reco
  *
  * 1. Reads `$.run`, `$.features` and the completed `$.training`; a job without a model artifact fails the run with
  *    TrainingFailedError.
- * 2. Gathers the candidate's metrics: the job's final metrics and its own evaluation's numbers (`evaluation:<name>`).
+ * 2. Gathers the candidate's metrics: the job's final metrics and the numbers (`evaluation:<name>`) of its full
+ *    evaluation: its trainer's own (locally), or ComputeEvaluationMetrics' from a Batch Transform (`$.evaluationJobs`).
  * 3. Registers the candidate, pending approval, with its metrics and lineage (run, trigger, data, query ids, jobs, and
  *    the label's and features' names from the feature query).
- * 4. Scores the production model on the candidate's validation set when an evaluator is given (locally).
- * 5. Gates the candidate on what is served (its own evaluation at its best iteration) against the production model on
- *    the same set (or its registered numbers, said in the reasons), with the spec's rule (no rule: never deployed).
+ * 4. Takes the production model's full evaluation on the candidate's validation set from `$.evaluationJobs`
+ *    (StartEvaluationTransform … ComputeEvaluationMetrics scored it with Batch Transform in both runtimes).
+ * 5. Gates the candidate on what is served against the production model on the same rows (or its registered
+ *    numbers, said in the reasons), with the spec's rule (no rule: never deployed).
  * 6. Marks a rejected candidate Rejected, and approves a passing one at once when the pipeline deploys nothing.
  * 7. Returns the decision, the candidate and the production model's metrics at `$.evaluation`; the production
  *    model's numbers on the candidate's set are its metrics prefixed `candidateSet:`.
  */
 export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps): Promise<Evaluation> {
-  const { run, features, training } = parseStateInput('EvaluateModel', inputSchema, rawInput);
+  const { run, features, training: trained, evaluationJobs } = parseStateInput('EvaluateModel', inputSchema, rawInput);
   const spec = deps.specs.get(run.pipeline);
-  if (!training.modelArtifact) throw new TrainingFailedError(`Training job ${training.jobName} completed without a model artifact`);
+  if (!trained.modelArtifact) throw new TrainingFailedError(`Training job ${trained.jobName} completed without a model artifact`);
+  // The candidate's full evaluation: its trainer's own, else the one computed from its Batch Transform.
+  const scoredCandidate = evaluationJobs?.results?.candidate?.evaluation;
+  const training: TrainingProgress = trained.evaluation === undefined && scoredCandidate ? { ...trained, evaluation: scoredCandidate } : trained;
   const metrics = candidateMetrics(training);
   const lineage: Record<string, string> = {
     runId: run.runId,
@@ -124,7 +140,7 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
   const candidate = await deps.registry.register({
     pipeline: spec.name,
     runId: run.runId,
-    modelArtifact: training.modelArtifact,
+    modelArtifact: trained.modelArtifact,
     image,
     metrics: { ...metrics, ...quality?.metrics },
     lineage: { ...lineage, ...quality?.lineage },
@@ -133,22 +149,14 @@ export async function evaluateModel(rawInput: unknown, deps: EvaluateModelDeps):
   });
   const production = await deps.registry.production(spec.name);
   const rule = spec.gate;
-  let onCandidateSet: Record<string, number> | undefined;
-  let notScoredBecause = NO_EVALUATOR;
-  if (rule && production && deps.evaluator) {
-    try {
-      onCandidateSet = await deps.evaluator.evaluate(production.modelArtifact, features.validation.location);
-    } catch (error) {
-      // A production model that cannot score this set (other features, say) is still compared, on its own numbers.
-      notScoredBecause = `it could not be scored on this run's set (${error instanceof Error ? error.message : String(error)})`;
-      deps.logger.warn('production model not scored on the candidate\'s validation set', { version: production.version, reason: notScoredBecause });
-    }
+  const scored = production ? productionOnCandidateSet(evaluationJobs, production.version) : undefined;
+  const onCandidateSet = scored && 'onCandidateSet' in scored ? scored.onCandidateSet : undefined;
+  if (rule && production && scored && 'notScoredBecause' in scored) {
+    deps.logger.warn('production model not scored on the candidate\'s validation set', { version: production.version, reason: scored.notScoredBecause });
   }
   const inputs: GateInputs = {
     candidateMetrics: metrics,
-    ...(production
-      ? { production: { version: production.version, registeredMetrics: production.metrics, ...(onCandidateSet ? { onCandidateSet } : { notScoredBecause }) } }
-      : {}),
+    ...(production && scored ? { production: { version: production.version, registeredMetrics: production.metrics, ...scored } } : {}),
   };
   const ruled: GateDecision = rule
     ? gateOnServedModels(rule, inputs)

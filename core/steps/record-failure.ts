@@ -160,7 +160,7 @@ const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
  * and that state's input (core/run/execution-failure.ts), then records the failure with {@link recordFailure}.
  * Returns undefined for an event of another status (the rule sends none).
  */
-export async function recordExecutionFailure(event: unknown, deps: RecordExecutionFailureDeps): Promise<Failure | undefined> {
+export async function recordExecutionFailure(event: unknown, deps: RecordExecutionFailureDeps & Pick<RunReportDeps, 'report'>): Promise<Failure | undefined> {
   const { detail } = parseStateInput('RecordFailure', statusChangeEventSchema, event);
   const status = FAILED_STATUSES.find((s) => s === detail.status);
   if (status === undefined) return undefined;

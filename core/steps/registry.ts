@@ -2,6 +2,9 @@ import { deploy } from './deploy.js';
 import { describeTraining } from './describe-training.js';
 import { describeTuning } from './describe-tuning.js';
 import { evaluateModel } from './evaluate-model.js';
+import { computeEvaluationMetrics } from './compute-evaluation-metrics.js';
+import { describeEvaluationTransform } from './describe-evaluation-transform.js';
+import { startEvaluationTransform } from './start-evaluation-transform.js';
 import { getCrawlerState } from './get-crawler-state.js';
 import { getEndpointState } from './get-endpoint-state.js';
 import { getFeatureQueryState } from './get-feature-query-state.js';
@@ -38,6 +41,9 @@ const steps = {
   DescribeTraining: describeTraining,
   StartTuning: startTuning,
   DescribeTuning: describeTuning,
+  StartEvaluationTransform: startEvaluationTransform,
+  DescribeEvaluationTransform: describeEvaluationTransform,
+  ComputeEvaluationMetrics: computeEvaluationMetrics,
   EvaluateModel: evaluateModel,
   Deploy: deploy,
   GetEndpointState: getEndpointState,

@@ -10,7 +10,7 @@ import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';
 import { castByRules, contractRules, enumColumns, enumTypesSql, recordRule, typeRules } from '../ingest/contract-rules.js';
 import { checkHeader, firstLine, probeFile, readHeader } from '../ingest/inspect-file.js';
 import type { IngestSqlInput } from '../ingest/ingest-sql.js';
-import { CLASSIFIED_COUNTS_SQL, GOOD_ROWS_RELATION, REJECTS_TABLE, classifySql, curatedCopySql, quarantineCopySql } from '../ingest/ingest-sql.js';
+import { CLASSIFIED_COUNTS_SQL, GOOD_ROWS_RELATION, REJECTS_TABLE, classifySql, curatedColumnRanges, curatedCopySql, quarantineCopySql } from '../ingest/ingest-sql.js';
 import type { PendingIngest } from '../ingest/source-commit.js';
 import { abandonIngest, beginIngest, commitIngest, readSourceRecord, recoverIngest } from '../ingest/source-commit.js';
 import type { Logger } from '../log/logger.js';
@@ -56,7 +56,8 @@ export const validateAndPartitionInputSchema = z.object({ run: runContextSchema,
  * 6. Stages good rows from that table, then commits them all at once: `curated/<pipeline>/ingest_date=…/<partition keys>/
  *    part-<source hash>-N.parquet`, replacing the files an earlier ingest of the same content wrote.
  * 7. Removes the original from the drop zone once it is archived and committed.
- * 5b. Profiles the good rows with the same DuckDB and checks them against the pipeline's constraints and the production
+ * 5b. Profiles the good rows with the same DuckDB, once they are staged (the write returns every number's range, so the
+ *    profile reads the rows once), and checks them against the pipeline's constraints and the production
  *    model's training profile (core/quality/ingest-quality.ts); a violation the spec says quarantines sets the whole
  *    file aside: its good rows join the quarantine file and none is committed.
  * 8. Writes the curated keys to the run's listing of the file (core/manifest/ingest-listing.ts), and returns the
@@ -77,6 +78,7 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
   const local = await deps.store.localCopy(object, scratch);
   let session: DuckDbSession | undefined;
   let classifying: Promise<unknown> | undefined;
+  let uploading: Promise<unknown> | undefined;
   let pending: PendingIngest | undefined;
   let committed = false;
   try {
@@ -110,6 +112,14 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     const sql: IngestSqlInput = { ...classified.value.sql, sourceHash, ingestDate };
     const accepted: RowCounts = { input: counts.read + counts.rejectedLines, valid: counts.read - counts.broken, quarantined: counts.broken + counts.rejectedLines };
     if (accepted.input === 0) throw new UnreadableFileError(`${where} has a header but no rows`);
+    // Staged before the profile, whose numbers' ranges come back with the write (issue 15: one profile scan instead of
+    // two). A file the profile sets aside leaves its staged files unused: they are in scratch, never uploaded.
+    const written = accepted.valid > 0 ? await runIngestSql(db, curatedCopySql(sql), where) : [];
+    const curatedPrefix = lakeLayout.curatedPrefix(spec.name);
+    // The staged files are uploaded while DuckDB profiles the rows: the one waits on the network (or the disk), the
+    // other on the CPU. Files of a file set aside are never moved, and the commit deletes its staging folder.
+    const staging = settle(accepted.valid > 0 ? stageCurated(deps.store, bucket, stagingDir, stagingPrefix, curatedPrefix) : Promise.resolve([]));
+    uploading = staging;
     const checked =
       spec.quality.profile && accepted.valid > 0
         ? await checkIngestQuality({
@@ -122,13 +132,14 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
             sourceHash,
             fileColumns: classified.value.sql.header.filter((name) => spec.contract.columns.some((c) => c.name === name)),
             extraColumns: classified.value.extraColumns,
+            ranges: curatedColumnRanges(written),
             logger: deps.logger,
           })
         : undefined;
     const setAside = checked?.quality.effect === 'quarantine' ? checked.quality.findings.filter((f) => f.effect === 'quarantine') : undefined;
     const rows: RowCounts = setAside ? { input: accepted.input, valid: 0, quarantined: accepted.input } : accepted;
-    if (rows.valid > 0) await runIngestSql(db, curatedCopySql(sql), where);
-    const goodFiles = await listFiles(stagingDir);
+    const staged = await staging;
+    if ('error' in staged) throw staged.error;
 
     let quarantineKey: string | undefined;
     const moves: { from: string; to: string }[] = [];
@@ -145,15 +156,11 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
       await deps.store.putFile(quarantineFile, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
       moves.push({ from: stagedKey, to: quarantineKey });
     }
-    const curatedPrefix = lakeLayout.curatedPrefix(spec.name);
     const curatedKeys: string[] = [];
     if (rows.valid > 0) {
-      for (const file of goodFiles) {
-        const key = curatedPrefix + path.relative(stagingDir, file).split(path.sep).map(hiveSegment).join('/');
-        const stagedKey = `${stagingPrefix}${key}`;
-        await deps.store.putFile(file, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
-        moves.push({ from: stagedKey, to: key });
-        curatedKeys.push(key);
+      for (const move of staged.value) {
+        moves.push(move);
+        curatedKeys.push(move.to);
       }
     }
     // Everything an earlier ingest of the same content wrote is replaced, whichever run and partition it was in.
@@ -208,8 +215,10 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
     recordRows(deps.metrics ?? noMetrics, spec.name, rows);
     return result;
   } finally {
-    // Never close DuckDB under a running query: a failed hash or archive waits for the read to end.
+    // Never close DuckDB under a running query: a failed hash or archive waits for the read to end; nor abandon the
+    // staging folder under a running upload, which would leave files there after it is gone.
     await classifying;
+    await uploading;
     session?.close();
     // A file that failed leaves nothing staged; its raw archive stays, as the README promises.
     if (pending && !committed) await abandonIngest(deps.store, bucket, spec.name, pending);
@@ -301,6 +310,18 @@ export function hiveSegment(segment: string): string {
   if (eq < 0 || segment.endsWith('.parquet')) return segment;
   const value = decodeURIComponent(segment.slice(eq + 1));
   return `${segment.slice(0, eq)}=${value.replace(HIVE_ESCAPED, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;
+}
+
+/** Uploads the curated files DuckDB staged locally to the lake's staging folder; returns the moves that commit them. */
+async function stageCurated(store: ObjectStore, bucket: string, stagingDir: string, stagingPrefix: string, curatedPrefix: string): Promise<{ from: string; to: string }[]> {
+  const moves: { from: string; to: string }[] = [];
+  for (const file of await listFiles(stagingDir)) {
+    const key = curatedPrefix + path.relative(stagingDir, file).split(path.sep).map(hiveSegment).join('/');
+    const stagedKey = `${stagingPrefix}${key}`;
+    await store.putFile(file, { bucket, key: stagedKey }, 'application/vnd.apache.parquet');
+    moves.push({ from: stagedKey, to: key });
+  }
+  return moves;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

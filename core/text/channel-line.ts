@@ -86,7 +86,7 @@ export function channelLineSql(labelColumn: string, textColumn: string): string 
  * always gzip ("Athena uses gzip for the JSON and TEXTFILE formats"; `compression` applies to ORC and Parquet only),
  * the field delimiter defaults to `\001` (irrelevant with one column), and results are written "to multiple files in
  * parallel". BlazingText expects "a single preprocessed text file" per channel (same BlazingText page, Input/Output
- * Interface): GetFeatureQueryState gunzips and concatenates the parts, in name order, into one `data.txt`
+ * Interface): GetFeatureQueryState gunzips and merges the parts (each sorted, not relative to each other) into one `data.txt`
  * (core/features/channel-merge.ts; File mode, `CompressionType` applies to Pipe mode only).
  */
 export function channelSelectSql(featureQuery: string, labelColumn = 'label', textColumn = 'text', carry: readonly string[] = []): string {

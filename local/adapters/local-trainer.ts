@@ -14,9 +14,11 @@ import { readChannel } from '../xgboost/data.js';
 import { evaluatePredictions } from '../xgboost/metrics.js';
 import { loadXgboostModel } from '../xgboost/model.js';
 import { roundProgress, trialProgressLine } from '../xgboost/progress.js';
+import { parseHyperparameters } from '../xgboost/hyperparameters.js';
 import { readSharedChannels } from '../xgboost/shared-channels.js';
 import type { RoundRecord, TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
 import { trainXgboost } from '../xgboost/train.js';
+import { openTrainingSession } from '../xgboost/training-session.js';
 import { LocalJobBoard } from './local-jobs.js';
 
 /** What SageMaker says when a training job reaches its `MaxRuntimeInSeconds` (the job ends `Stopped`). */
@@ -157,10 +159,18 @@ export class LocalTrainer implements Trainer {
 
   /** Trains one model as a SageMaker training job would. */
   private async trainJob(request: TrainingRequest, signal: AbortSignal): Promise<TrainResult> {
+    const trainFiles = [this.localPath(request.trainUri)];
+    const validationFiles = [this.localPath(request.validationUri)];
+    // Read here, where the run's DuckDB is loaded already, into shared memory the worker reads in place: the worker
+    // then loads neither DuckDB nor the reader (parquet-channel.ts loads DuckDB on first use).
+    const data = this.shareData
+      ? await readSharedChannels({ trainFiles, validationFiles, weightColumn: parseHyperparameters(request.hyperparameters).csvWeights })
+      : undefined;
     const result = await this.train(
       {
-        trainFiles: [this.localPath(request.trainUri)],
-        validationFiles: [this.localPath(request.validationUri)],
+        trainFiles,
+        validationFiles,
+        ...(data === undefined ? {} : { data }),
         hyperparameters: request.hyperparameters,
         outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
       },
@@ -177,11 +187,26 @@ export class LocalTrainer implements Trainer {
    */
   private async tune(request: TuningRequest, signal: AbortSignal): Promise<JobStatus> {
     if (request.training.algorithm === 'blazingtext') return this.tuneText(request, signal);
-    const trainTrial: TrainFunction = limitedTrials(this.train, request, signal, (result, trialJob) =>
-      this.log('tuning trial trained', { jobName: trialJob, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) }),
-    );
     const trainFiles = [this.localPath(request.training.trainUri)];
     const validationFiles = [this.localPath(request.training.validationUri)];
+    // The real trainer: every trial in one worker that reads the channels once (shared memory) and builds their
+    // matrices once, instead of a worker, a library load and a DMatrix pair per trial (training-session.ts).
+    // csv_weights is a static hyperparameter: SageMaker's tunable XGBoost hyperparameters do not include it.
+    const session = this.shareData
+      ? openTrainingSession({ data: () => readSharedChannels({ trainFiles, validationFiles, weightColumn: String(request.training.hyperparameters['csv_weights'] ?? '0') === '1' }) })
+      : undefined;
+    try {
+      return await this.tuneTrials(request, signal, trainFiles, validationFiles, session ? (trial, options) => session.train(trial, options) : this.train);
+    } finally {
+      await session?.close();
+    }
+  }
+
+  /** The XGBoost trials of a tuning job, each trained by `train`, and the best one's evaluation and insights. */
+  private async tuneTrials(request: TuningRequest, signal: AbortSignal, trainFiles: string[], validationFiles: string[], train: TrainFunction): Promise<JobStatus> {
+    const trainTrial: TrainFunction = limitedTrials(train, request, signal, (result, trialJob) =>
+      this.log('tuning trial trained', { jobName: trialJob, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) }),
+    );
     const progress = this.progress;
     const trialRounds = new Map<number, (record: RoundRecord) => void>();
     let best;
@@ -197,9 +222,6 @@ export class LocalTrainer implements Trainer {
           validationFiles,
           outputRoot: this.localPath(request.training.outputUri),
           train: trainTrial,
-          // Read and parsed once for every trial, held in shared memory (each trial's worker reads it in place).
-          // csv_weights is a static hyperparameter: SageMaker's tunable XGBoost hyperparameters do not include it.
-          data: !this.shareData ? undefined : () => readSharedChannels({ trainFiles, validationFiles, weightColumn: String(request.training.hyperparameters['csv_weights'] ?? '0') === '1' }),
           ...(progress
             ? {
                 onRound: (trialIndex: number, record: RoundRecord) => {

@@ -24,7 +24,7 @@ export function readChartLibrary(): Promise<string> {
 }
 
 /** What the local run report and the console read beside the lake: the ASL, the step journals, the registry. */
-export function localReportSources(options: { lakeRoot: string; store: FolderObjectStore; bucket: string; projectRoot: string }): Required<ReportSources> {
+export function localReportSources(options: { lakeRoot: string; store: FolderObjectStore; bucket: string; projectRoot: string }): Required<Omit<ReportSources, 'featureFiles' | 'plotsUnavailable'>> {
   const registry = new LocalRegistry(options.store, options.bucket);
   let definition: WorkflowDefinition | undefined;
   return {

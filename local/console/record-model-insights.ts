@@ -1,6 +1,6 @@
 import { readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { binaryCurves, featureImportance, insightsKeyOf, residualSample } from '../../core/report/model-insights.js';
+import { featureImportance, insightsKeyOf, predictionInsights } from '../../core/report/model-insights.js';
 import type { ModelInsights, TuningHistory } from '../../core/report/model-insights.js';
 import { readChannel } from '../xgboost/data.js';
 import { describeBooster, loadBooster } from '../xgboost/model.js';
@@ -39,13 +39,9 @@ export async function recordModelInsights(request: RecordInsightsRequest): Promi
     }
     const names = await featureNames(request.validation);
     const importance = featureImportance(native.boosterFeatureScore(booster, 'gain'), native.boosterFeatureScore(booster, 'weight'), names);
-    const kind = description.objective.startsWith('binary:') ? 'binary' : description.objective.startsWith('multi:') ? 'multiclass' : 'regression';
-    const curves = kind === 'binary' ? binaryCurves(validation.labels, predictions) : undefined;
+    // The curves and residuals are core's, shared with the cloud's ComputeEvaluationMetrics.
     insights = {
-      kind,
-      rows: validation.nRows,
-      ...(curves ? { roc: curves.roc, precisionRecall: curves.precisionRecall } : {}),
-      ...(kind === 'regression' ? { residuals: residualSample(validation.labels, predictions) } : {}),
+      ...predictionInsights(description.objective, validation.labels, predictions),
       importance,
       ...(request.tuning ? { tuning: request.tuning } : {}),
     };

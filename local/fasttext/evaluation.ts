@@ -1,8 +1,8 @@
 /**
  * A text model's evaluation as the training job and the gate record it: the numbers keyed `accuracy`, `macro_f1`,
- * `precision@<label>`, `recall@<label>`, `f1@<label>` (the user's labels), which the evaluate step and the evaluator
- * prefix with `evaluation:`; the confusion matrix is kept in the record (`confusion_matrix`, keyed by the user's
- * labels) but is not a number the gate can compare; `rows` says how many lines were scored.
+ * `precision@<label>`, `recall@<label>`, `f1@<label>` (the user's labels), which EvaluateModel prefixes with
+ * `evaluation:`; the confusion matrix is kept in the record (`confusion_matrix`, keyed by the user's labels) but is not
+ * a number the gate can compare; `rows` says how many lines were scored.
  */
 import type { ClassificationMetrics } from '../../core/text/classification-metrics.js';
 

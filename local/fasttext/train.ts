@@ -1,21 +1,28 @@
 /**
  * One local BlazingText (supervised) training job: Debian's `fasttext supervised` in a child process (off the main
- * thread, killed when the job is stopped), then the validation set scored by the model it wrote, then
- * `model.tar.gz` holding `model.bin` where SageMaker would put it.
+ * thread, killed when the job is stopped), the model it writes streamed into `model.tar.gz` and, at the same time,
+ * into the validation scorer.
  *
  * Primary course:
  * 1. gather each channel folder into one text file (BlazingText reads one file per channel; gzip parts, as Athena's
  *    UNLOAD TEXTFILE writes them, are decompressed; parts are read in name order);
- * 2. run `fasttext supervised` with the BlazingText hyperparameters mapped by `cli.ts`, one seed, the given threads;
- * 3. predict every validation line with the new model (reading only the rows of the model those lines touch, see
- *    `sparse-scorer.ts`) and compute accuracy, per-class precision/recall/F1,
- *    macro-F1 and the confusion matrix in the user's labels (`validation:accuracy` is BlazingText's one metric);
- * 4. write `<outputDir>/model.tar.gz` (deterministic bytes; alongside step 3) and remove the scratch folder.
+ * 2. make `model.bin` a named pipe (`model-pipe.ts`) and `model.vec` a link to /dev/null (word vectors are not part
+ *    of BlazingText's supervised artifact), then run `fasttext supervised` with the BlazingText hyperparameters mapped
+ *    by `cli.ts`, one seed, the given threads;
+ * 3. as fastText saves the model, stream it into `<outputDir>/model.tar.gz` (deterministic bytes, deflated on libuv's
+ *    thread pool) and keep the input rows the validation lines touch (`StreamedScorer`, `sparse-scorer.ts`);
+ * 4. once the model has streamed past (fastText is still writing `model.vec`), predict every validation line and
+ *    compute accuracy, per-class precision/recall/F1, macro-F1 and the confusion matrix in the user's labels
+ *    (`validation:accuracy` is BlazingText's one metric); remove the scratch folder once fastText has exited.
+ *
+ * Why a pipe: with BlazingText's 2,000,000 default buckets `model.bin` is 403 MB; written to disk, then read back to
+ * deflate it and again to score, archive and scoring added about 40% to `fasttext supervised`'s own time. Streamed,
+ * deflating overlaps fastText's own save and `model.vec` computation (docs/research-notes-text.md, section e).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -25,9 +32,10 @@ import { FASTTEXT_LABEL_PREFIX, fromFastTextLabel } from '../../core/text/label-
 import type { RawBlazingTextHyperparameters } from '../../core/training/blazingtext-hyperparameters.js';
 import { DEFAULT_FASTTEXT_BINARY, supervisedArguments } from './cli.js';
 import { FastTextNotInstalledError, FastTextProcessError } from './errors.js';
-import { isGzip, writeFastTextArchive } from './model-archive.js';
+import { archiveModelStream, extractFastTextModel, FASTTEXT_MODEL_FILE, isGzip } from './model-archive.js';
+import { makeModelPipe, receiveModel } from './model-pipe.js';
 import { FastTextPredictor } from './predictor.js';
-import { openSparseScorer } from './sparse-scorer.js';
+import { openSparseScorer, StreamedScorer } from './sparse-scorer.js';
 
 /** What to train on and where to write. */
 export interface FastTextTrainRequest {
@@ -71,26 +79,48 @@ export async function trainFastText(request: FastTextTrainRequest, options: Fast
   const scratch = await mkdtemp(join(request.outputDir, '.fasttext-'));
   try {
     const trainFile = await gatherChannel(request.train, join(scratch, 'train.txt'));
-    const validationFile = request.validation === undefined ? undefined : await gatherChannel(request.validation, join(scratch, 'validation.txt'));
+    const validation = request.validation === undefined ? undefined : await readChannel(await gatherChannel(request.validation, join(scratch, 'validation.txt')));
     const { args, notApplied } = supervisedArguments(
       request.hyperparameters,
       { input: trainFile, outputPrefix: join(scratch, 'model') },
-      { threads, ...(options.seed === undefined ? {} : { seed: options.seed }), hasValidationChannel: validationFile !== undefined },
+      { threads, ...(options.seed === undefined ? {} : { seed: options.seed }), hasValidationChannel: validation !== undefined },
     );
+    const modelPipe = join(scratch, FASTTEXT_MODEL_FILE);
+    await makeModelPipe(modelPipe);
+    await symlink('/dev/null', join(scratch, 'model.vec'));
     const fastTextStarted = performance.now();
-    await run(binary, args, options.signal);
-    const fastTextMs = performance.now() - fastTextStarted;
-    // Scoring (a child process) and archiving (zlib on libuv's pool) both read the model: run them side by side.
-    // allSettled: the scratch folder is removed only once neither reads it any more.
-    const [scored, archived] = await Promise.allSettled([
-      validationFile === undefined ? Promise.resolve(undefined) : evaluateFile(join(scratch, 'model.bin'), validationFile, binary),
-      writeFastTextArchive(request.outputDir, scratch),
-    ]);
-    if (scored.status === 'rejected') throw scored.reason;
-    if (archived.status === 'rejected') throw archived.reason;
-    const validationMetrics = scored.value;
-    const modelArtifact = archived.value;
+    // A reader that fails leaves fastText blocked opening the pipe for its model: stop fastText too.
+    const readerFailed = new AbortController();
+    const exited = run(binary, args, options.signal === undefined ? readerFailed.signal : AbortSignal.any([options.signal, readerFailed.signal]));
+    let fastTextEnded = fastTextStarted;
+    const timed = exited.finally(() => {
+      fastTextEnded = performance.now();
+    });
+    let scorer: StreamedScorer | undefined;
+    const archiving = archiveModelStream(receiveModel(modelPipe, exited), request.outputDir, (header) => {
+      if (validation === undefined) return undefined;
+      scorer = StreamedScorer.create(header, validation.texts, 'the model fastText wrote');
+      return scorer === undefined ? undefined : (chunk, at) => scorer?.take(chunk, at);
+    });
+    archiving.catch((error: unknown) => readerFailed.abort(error));
+    // Scoring starts as soon as the model has streamed past, while fastText still computes and writes model.vec.
+    const scoring = archiving.then(async ({ archive }) => {
+      if (validation === undefined) return { archive, metrics: undefined };
+      const predicted = scorer === undefined ? await predictFromArchive(archive, scratch, validation.texts, binary) : scorer.predict(1).map((answer) => answer.labels[0] ?? '');
+      return { archive, metrics: classificationMetrics(validation.actual, predicted) };
+    });
+    // allSettled: the scratch folder is removed only once neither side uses it any more.
+    const [exit, scored] = await Promise.allSettled([timed, scoring]);
+    const fastTextMs = fastTextEnded - fastTextStarted;
     options.signal?.throwIfAborted();
+    if (exit.status === 'rejected') throw scored.status === 'rejected' && readerFailed.signal.aborted ? scored.reason : exit.reason;
+    const { code, signal: killedBy, stderr } = exit.value;
+    // SIGPIPE: the archive writer stopped reading; its own error says why.
+    if (code !== 0 && !(killedBy === 'SIGPIPE' && scored.status === 'rejected')) {
+      throw new FastTextProcessError(`fasttext supervised failed (${killedBy ?? `exit code ${String(code)}`}): ${stderr.trim() || 'no message'}`);
+    }
+    if (scored.status === 'rejected') throw scored.reason;
+    const { archive: modelArtifact, metrics: validationMetrics } = scored.value;
     return {
       modelArtifact,
       finalMetrics: validationMetrics ? { 'validation:accuracy': validationMetrics.accuracy } : {},
@@ -105,11 +135,17 @@ export async function trainFastText(request: FastTextTrainRequest, options: Fast
   }
 }
 
+/** The truth and the text of every labelled line of a channel file. */
+interface ChannelLines {
+  readonly actual: string[];
+  readonly texts: string[];
+}
+
 /**
- * Scores a channel file with a model: the first `__label__` word of each line is the truth, the rest the text.
- * Lines without a label are skipped (fastText's `test` skips them too).
+ * Reads a channel file: the first `__label__` word of each line is the truth, the rest the text. Lines without a
+ * label are skipped (fastText's `test` skips them too).
  */
-export async function evaluateFile(modelBin: string, channelFile: string, binary = DEFAULT_FASTTEXT_BINARY): Promise<ClassificationMetrics> {
+async function readChannel(channelFile: string): Promise<ChannelLines> {
   const actual: string[] = [];
   const texts: string[] = [];
   for (const line of (await readFile(channelFile, 'utf8')).split('\n')) {
@@ -119,6 +155,23 @@ export async function evaluateFile(modelBin: string, channelFile: string, binary
     actual.push(fromFastTextLabel(label));
     texts.push(words.filter((word) => !word.startsWith(FASTTEXT_LABEL_PREFIX)).join(' '));
   }
+  return { actual, texts };
+}
+
+/** The top label of every text by `fasttext predict-prob` on the archived model: for models the streamed scorer does not reproduce. */
+async function predictFromArchive(archive: string, scratch: string, texts: readonly string[], binary: string): Promise<string[]> {
+  const modelBin = await extractFastTextModel(archive, join(scratch, 'extracted'));
+  const predictor = await FastTextPredictor.open(modelBin, { binary });
+  try {
+    return (await predictor.predict(texts, 1)).map((answer) => answer.labels[0] ?? '');
+  } finally {
+    await predictor.close();
+  }
+}
+
+/** Scores a channel file with a model file (see {@link readChannel} for the lines read). */
+export async function evaluateFile(modelBin: string, channelFile: string, binary = DEFAULT_FASTTEXT_BINARY): Promise<ClassificationMetrics> {
+  const { actual, texts } = await readChannel(channelFile);
   // The sparse scorer reads only the rows these lines touch; models it does not reproduce go to predict-prob.
   const scorer = (await openSparseScorer(modelBin)) ?? (await FastTextPredictor.open(modelBin, { binary }));
   try {
@@ -150,8 +203,16 @@ export async function gatherChannel(path: string, target: string): Promise<strin
   return target;
 }
 
-/** Runs the command to completion; a signal kills it. */
-async function run(binary: string, args: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+/** How the command ended. */
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The end of what it wrote on stderr. */
+  readonly stderr: string;
+}
+
+/** Runs the command to completion; a signal kills it. Rejects only when it cannot start or is aborted. */
+async function run(binary: string, args: readonly string[], signal: AbortSignal | undefined): Promise<Exit> {
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -165,5 +226,5 @@ async function run(binary: string, args: readonly string[], signal: AbortSignal 
     child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
   });
   signal?.throwIfAborted();
-  if (code !== 0) throw new FastTextProcessError(`fasttext supervised failed (${killedBy ?? `exit code ${String(code)}`}): ${stderr.trim() || 'no message'}`);
+  return { code, signal: killedBy, stderr };
 }

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
+import type { ServeRequest } from '../serving/serve-main.js';
 import { currentProcess, isProcessAlive } from './pipeline-lock.js';
 
 /** What a running local endpoint server records about itself in its endpoint folder (and in the user's index). */
@@ -151,38 +153,103 @@ function isServeReport(message: unknown): message is ServeReport {
  * the server's exclusive claim covers any other starter.
  */
 export function detachedServerLauncher(projectRoot: string): ServerLauncher {
-  return async (endpointDir) => {
-    const running = await liveServer(endpointDir);
-    if (running) return running.url;
-    const child = spawn(process.execPath, [serveMainPath(projectRoot), '--endpoint-dir', endpointDir, '--port', '0'], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`The local endpoint server for ${endpointDir} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-        const settle = (outcome: () => void): void => {
-          clearTimeout(timer);
-          outcome();
-        };
-        child.on('message', (message: unknown) => {
-          if (!isServeReport(message)) return;
-          if (message.type === 'failed') settle(() => reject(new Error(`The local endpoint server for ${endpointDir} could not start: ${message.message}`)));
-          else settle(() => resolve(message.url));
-        });
-        child.once('error', (error) => settle(() => reject(error)));
-        child.once('exit', (code, signal) =>
-          settle(() =>
-            reject(new Error(`The local endpoint server for ${endpointDir} exited at start (${signal ?? `code ${code}`}; run \`sluice serve --endpoint-dir ${endpointDir}\` to see why)`)),
-          ),
-        );
-      });
-    } finally {
-      child.removeAllListeners();
-      // The run no longer watches the server: a late error event (a failed disconnect) must not throw in it.
-      child.on('error', () => undefined);
-      if (child.connected) child.disconnect();
-      child.unref();
-    }
+  return warmServerLauncher(projectRoot).launch;
+}
+
+/** A {@link detachedServerLauncher} that can start its server process ahead of the deployment. */
+export interface WarmServerLauncher {
+  /** Finds or starts the endpoint's server (a warm process when one is waiting). */
+  readonly launch: ServerLauncher;
+  /**
+   * Starts the serving process now, without an endpoint (`serve-main --await-endpoint`): it loads the serving code while
+   * the run does other work (its training), and `launch` hands it the endpoint. Once per launcher; a no-op after.
+   */
+  readonly warm: () => void;
+  /**
+   * Lets a warm process that was never used go (it exits when its channel closes): call when the run ends. Resolves
+   * once it has exited (at once when there is none); nothing needs to wait for that but a test.
+   */
+  readonly release: () => Promise<void>;
+}
+
+/**
+ * The launcher a run uses: the same server and reports as {@link detachedServerLauncher}, with {@link WarmServerLauncher.warm}
+ * so a run that will deploy starts the serving process while it trains, off the critical path (about a third of a
+ * second of module loading that Deploy otherwise waits for).
+ */
+export function warmServerLauncher(projectRoot: string): WarmServerLauncher {
+  let warmed = false;
+  let waiting: ChildProcess | undefined;
+  const spawnServer = (args: readonly string[]): ChildProcess =>
+    spawn(process.execPath, [serveMainPath(projectRoot), ...args], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const letGo = (child: ChildProcess): void => {
+    child.removeAllListeners();
+    // The run no longer watches the server: a late error event (a failed disconnect) must not throw in it.
+    child.on('error', () => undefined);
+    if (child.connected) child.disconnect();
+    child.unref();
   };
+  return {
+    warm: () => {
+      if (warmed) return;
+      warmed = true;
+      const child = spawnServer(['--await-endpoint']);
+      // Until it is used, it must not keep the run's process alive, nor fail it.
+      child.on('error', () => undefined);
+      child.once('exit', () => {
+        if (waiting === child) waiting = undefined;
+      });
+      child.unref();
+      child.channel?.unref();
+      waiting = child;
+    },
+    release: () => {
+      const child = waiting;
+      waiting = undefined;
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      letGo(child);
+      return new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    },
+    launch: async (endpointDir) => {
+      const running = await liveServer(endpointDir);
+      if (running) return running.url;
+      let child = waiting;
+      waiting = undefined;
+      if (child?.connected === true) {
+        child.channel?.ref();
+        const request: ServeRequest = { type: 'serve', endpointDir };
+        child.send(request);
+      } else {
+        if (child !== undefined) letGo(child);
+        child = spawnServer(['--endpoint-dir', endpointDir, '--port', '0']);
+      }
+      try {
+        return await serverReport(child, endpointDir);
+      } finally {
+        letGo(child);
+      }
+    },
+  };
+}
+
+/** What the server reports first: its URL (it listens, or another server does), or why it could not start. */
+function serverReport(child: ChildProcess, endpointDir: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The local endpoint server for ${endpointDir} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const settle = (outcome: () => void): void => {
+      clearTimeout(timer);
+      outcome();
+    };
+    child.on('message', (message: unknown) => {
+      if (!isServeReport(message)) return;
+      if (message.type === 'failed') settle(() => reject(new Error(`The local endpoint server for ${endpointDir} could not start: ${message.message}`)));
+      else settle(() => resolve(message.url));
+    });
+    child.once('error', (error) => settle(() => reject(error)));
+    child.once('exit', (code, signal) =>
+      settle(() =>
+        reject(new Error(`The local endpoint server for ${endpointDir} exited at start (${signal ?? `code ${code}`}; run \`sluice serve --endpoint-dir ${endpointDir}\` to see why)`)),
+      ),
+    );
+  });
 }

@@ -25,7 +25,7 @@ import { DuckDbQueryEngine } from '../adapters/duckdb-query-engine.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { LocalCatalog } from '../adapters/local-catalog.js';
 import { LocalJobBoard } from '../adapters/local-jobs.js';
-import type { ModelEvaluator } from '../../core/gate/model-evaluator.js';
+import type { EvaluationTransformDeps } from '../../core/evaluation/evaluation-jobs.js';
 import type { Trainer } from '../../core/ports/trainer.js';
 import { lazyPort } from './lazy-port.js';
 import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET, LOCAL_NAMES } from './local-names.js';
@@ -44,6 +44,7 @@ export type LocalDeps = NormalizeInputDeps &
   FeatureQueryDeps &
   TrainingDeps &
   EvaluateModelDeps &
+  EvaluationTransformDeps &
   DeployDeps &
   ScoringDeps & { lakeRoot: string; logFile: string; catalog: LocalCatalog; queryEngine: DuckDbQueryEngine; jobs: LocalJobBoard; report: ReportSources };
 
@@ -87,12 +88,10 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     },
     { startTraining: true, trainingStatus: true, startTuning: true, tuningStatus: true, stopTraining: true, stopTuning: true },
   );
-  const evaluator = lazyPort<ModelEvaluator>(async () => new (await import('../adapters/local-model-evaluator.js')).LocalModelEvaluator(localPath), { evaluate: true });
   return {
     trainer,
     jobs,
     registry: new LocalRegistry(store, LOCAL_LAKE_BUCKET),
-    evaluator,
     hosting: new LocalHosting(options.lakeRoot, localPath, options.launcher ?? detachedServerLauncher(projectRoot()), {
       registryDirOf: (endpoint) => store.pathOf({ bucket: LOCAL_LAKE_BUCKET, key: `registry/${endpoint.slice(LOCAL_ENDPOINT_PREFIX.length)}` }),
       // A text pipeline's endpoint normalises raw reviews with the pipeline's own feature SQL (local/serving/text-normaliser.ts).
@@ -107,6 +106,7 @@ export function localDeps(options: LocalDepsOptions): LocalDeps {
     catalog,
     // Batch scoring (issue 12): the scoring workflow's tables live in the same catalog; its transform is a local job.
     tables: catalog,
+    // The champion/challenger transforms of a training run (core/evaluation/evaluation-jobs.ts) use the same scorer.
     batchScorer: new LocalBatchScorer(localPath, jobs),
     queryEngine: new DuckDbQueryEngine(options.lakeRoot, catalog, spill, jobs),
     names: LOCAL_NAMES,

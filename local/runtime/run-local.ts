@@ -11,6 +11,8 @@ import type { RowCounts } from '../../core/run/workflow-state.js';
 import type { ServerLauncher } from '../adapters/local-hosting.js';
 import type { LocalJobBoard } from '../adapters/local-jobs.js';
 import { localDistributedMaps } from './distributed-map.js';
+import { warmServerLauncher } from './endpoint-launcher.js';
+import { projectRoot } from './project-root.js';
 import { definitionHash, FailureRecorder, localExecutionArn, recordLocalFailure, saveExecutionRecord } from './failure-recorder.js';
 import { installPromiseWithResolvers } from './polyfills.js';
 import { localBindings } from './local-bindings.js';
@@ -112,18 +114,23 @@ export function timeBasedExecutionName(pipeline: string, now: Date = new Date())
 export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const started = Date.now();
   const executionName = options.executionName ?? timeBasedExecutionName(options.spec.name);
+  // A run that may deploy starts its serving process when it starts training, so the server's module loading overlaps
+  // the training instead of delaying Deploy (endpoint-launcher.ts); an unused one is let go when the run ends.
+  const warm = options.launcher === undefined && options.spec.deployment !== undefined ? warmServerLauncher(projectRoot()) : undefined;
+  const launcher = options.launcher ?? warm?.launch;
   const deps = localDeps({
     lakeRoot: options.lakeRoot,
     specs: options.specs,
     runId: executionName,
     ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
-    ...(options.launcher ? { launcher: options.launcher } : {}),
+    ...(launcher ? { launcher } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   // The step journal (<lake>/logs/<runId>.steps.json) shows the run live in `sluice console` and in its report.
   const journal = stepJournal(options.lakeRoot, options.spec.name, executionName, new Date(started));
   const tracker = new StepTracker((step) => {
     journal(step);
+    if (warm !== undefined && step.status === 'RUNNING' && TRAINING_STARTS.has(step.name)) warm.warm();
     options.onStep?.(step);
   });
   // The engine runs no Distributed Map and no ECS task: distributed-map.ts emulates both, with the definition's choices.
@@ -189,6 +196,8 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   } finally {
     // A failed run can leave a job running (the other split's query, a training past a failed poll): stop it.
     deps.jobs.stopAll();
+    // The unused process exits by itself once its channel closes: nothing to wait for.
+    void warm?.release();
   }
   // The event log can trail the result: read it to the end before asking it what failed.
   await consuming;
@@ -202,6 +211,9 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   }
   return summarize(options, deps.lakeRoot, deps.logFile, executionName, tracker, failure, Date.now() - started);
 }
+
+/** The states that start a model's training: from there on, a run that deploys will want its serving process. */
+const TRAINING_STARTS: ReadonlySet<string> = new Set(['StartTraining', 'StartTuning']);
 
 /**
  * How long each local Wait state waits (ms) before its poll: polls themselves wait for a job to settle (see

@@ -1,6 +1,6 @@
 /**
  * The lean entry of a background endpoint server: `node dist/local/serving/serve-main.js --endpoint-dir DIR
- * [--port N]`. A run's Deploy starts it (local/runtime/endpoint-launcher.ts) instead of a second full `sluice` CLI, so
+ * [--port N]`, or `--await-endpoint` to load first and be told the folder later (see awaitEndpoint). A run's Deploy starts it (local/runtime/endpoint-launcher.ts) instead of a second full `sluice` CLI, so
  * it loads the serving code only (HTTP, the pointer, XGBoost through koffi) and none of the CLI's: no DuckDB, no
  * workflow engine, no pipeline spec loader.
  *
@@ -25,8 +25,50 @@ function report(message: ServeReport): Promise<void> {
   });
 }
 
+/** What a warm server (`--await-endpoint`) waits for on its IPC channel: the endpoint to serve. */
+export interface ServeRequest {
+  readonly type: 'serve';
+  readonly endpointDir: string;
+}
+
+/**
+ * With `--await-endpoint`, the process starts before the endpoint exists (a run starts it while it trains, so this
+ * module loading overlaps the training: local/runtime/endpoint-launcher.ts) and waits for a {@link ServeRequest}.
+ * Resolves with the endpoint folder, or undefined when the launcher lets go of the channel first (its run deployed
+ * nothing): the process then ends.
+ */
+function awaitEndpoint(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) {
+      resolve(undefined);
+      return;
+    }
+    const onMessage = (message: unknown): void => {
+      const request = message as Partial<ServeRequest> | null;
+      if (request?.type !== 'serve' || typeof request.endpointDir !== 'string') return;
+      process.off('disconnect', onDisconnect);
+      process.off('message', onMessage);
+      resolve(request.endpointDir);
+    };
+    const onDisconnect = (): void => {
+      process.off('message', onMessage);
+      resolve(undefined);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', onDisconnect);
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { 'endpoint-dir': { type: 'string' }, port: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { 'endpoint-dir': { type: 'string' }, port: { type: 'string' }, 'await-endpoint': { type: 'boolean' } },
+  });
+  if (values['await-endpoint'] === true && values['endpoint-dir'] === undefined) {
+    const awaited = await awaitEndpoint();
+    if (awaited === undefined) return 0;
+    values['endpoint-dir'] = awaited;
+  }
   const endpointDir = values['endpoint-dir'];
   if (endpointDir === undefined) {
     process.stderr.write('serve-main: give --endpoint-dir DIR\n');

@@ -16,7 +16,9 @@
  *
  * - data: read once for the whole tuning job (`data`, arrays in shared memory) and handed to every trial's worker
  *   without a copy; each trial's worker has exited, its native memory freed, before the next trial starts
- *   (`trainXgboost` settles only then), so a tuning job holds one trial's memory at a time.
+ *   (`trainXgboost` settles only then), so a tuning job holds one trial's memory at a time. The local trainer passes
+ *   a training session's `train` instead (`../xgboost/training-session.ts`): one worker for every trial, the channels
+ *   read and their DMatrix pair built once, each trial's booster freed before the next starts.
  *
  * The trainer's worker reports rounds asynchronously and may run a few more before the abort reaches it, or even
  * finish. The trial still counts as stopped at the round where it was judged, whatever the worker did after, so

@@ -9,7 +9,6 @@
  * Reading runs on DuckDB (`@duckdb/node-api`, already the local engine): it decodes the files in parallel and casts
  * each column in SQL, `CAST(CAST(c AS DOUBLE) AS FLOAT)`, the container's double-then-float32 rounding.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier, quoteLiteral } from '../../core/sql/quote.js';
 import { CsvFormatError, EmptyChannelError } from './errors.js';
@@ -44,6 +43,9 @@ export function isParquetHead(head: Uint8Array): boolean {
  * @throws EmptyChannelError when the files hold no rows
  */
 export async function readParquetFiles(files: readonly string[], options: ParquetReadOptions = {}): Promise<ParquetChannelData> {
+  // Loaded on first use: a training worker handed its channels already read (a tuning job's, a run's training job)
+  // never reads Parquet, and DuckDB's native module costs a worker thread about 0.2 s of CPU to load.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
   const connection = await instance.connect();
   try {

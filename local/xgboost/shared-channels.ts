@@ -2,7 +2,8 @@
  * Channels read once and held in shared memory, for jobs that train many times on the same data (a tuning job's
  * trials). Typed arrays backed by a SharedArrayBuffer cross into a worker thread without a copy (structured clone
  * shares the buffer), so every trial's worker builds its DMatrix from the same bytes instead of re-reading and
- * re-parsing the files (about 3 s per trial at 1M rows).
+ * re-parsing the files (about 3 s per trial at 1M rows). A run's single training job reads through it too, in the
+ * run's thread where DuckDB is loaded already, so its worker loads no Parquet reader.
  *
  * `data.ts` reads them straight into shared memory (`readChannel(paths, { shared: true })`, CSV or Parquet).
  */

@@ -141,7 +141,6 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
   const started = performance.now();
   const config = parseHyperparameters(request.hyperparameters);
   const native = loadXgboostNative(options);
-  const warnings: string[] = [];
 
   const readStarted = performance.now();
   const train = request.data?.train ?? (await readChannel(request.trainFiles, { weightColumn: config.csvWeights }));
@@ -151,27 +150,97 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
       : request.validationFiles.length > 0
         ? await readChannel(request.validationFiles, { weightColumn: config.csvWeights })
         : undefined;
+  const channels: PreloadedChannels = { train, validation };
+  const readDataMs = performance.now() - readStarted;
+  const owned: ChannelMatrices[] = [];
+  try {
+    return await trainOnMatrices(native, request, options, {
+      channels,
+      started,
+      readDataMs,
+      matrices: (threads) => {
+        const built = buildChannelMatrices(native, channels, threads);
+        owned.push(built);
+        return built;
+      },
+    });
+  } finally {
+    for (const matrices of owned) freeChannelMatrices(native, matrices);
+  }
+}
+
+/** The channels as XGBoost matrices, built with `threads` OpenMP threads; freed by {@link freeChannelMatrices}. */
+export interface ChannelMatrices {
+  readonly threads: number;
+  readonly train: DMatrixHandle;
+  readonly validation: DMatrixHandle | undefined;
+}
+
+/** Builds the DMatrix of each channel (label and weights set). */
+export function buildChannelMatrices(native: XgboostNative, channels: PreloadedChannels, threads: number): ChannelMatrices {
+  const { train, validation } = channels;
+  const owned: DMatrixHandle[] = [];
+  try {
+    const dtrain = toDMatrix(native, train, owned, threads);
+    const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, owned, threads);
+    return { threads, train: dtrain, validation: dvalidation };
+  } catch (error) {
+    for (const matrix of owned) native.dmatrixFree(matrix);
+    throw error;
+  }
+}
+
+/** Frees what {@link buildChannelMatrices} built. */
+export function freeChannelMatrices(native: XgboostNative, matrices: ChannelMatrices): void {
+  native.dmatrixFree(matrices.train);
+  if (matrices.validation !== undefined) native.dmatrixFree(matrices.validation);
+}
+
+/** What {@link trainOnMatrices} trains on: channels already read, and where their matrices come from. */
+export interface TrainingInputs {
+  readonly channels: PreloadedChannels;
+  /**
+   * The channels' matrices for a thread count; the caller owns (and frees) them, so a tuning job's trials can share
+   * one pair (a booster keeps no state in the DMatrix it trains on that changes the next booster's model).
+   */
+  readonly matrices: (threads: number) => ChannelMatrices;
+  /** When the job started (performance.now()), and how long reading its channels took. */
+  readonly started: number;
+  readonly readDataMs: number;
+}
+
+/**
+ * Trains one model on channels already read, in this thread; frees every booster it made, never the matrices.
+ * @throws HyperparameterValidationError, XgboostNativeError, TrainingAbortedError (`shouldStop`)
+ */
+export async function trainOnMatrices(
+  native: XgboostNative,
+  request: TrainRequest,
+  options: RunTrainingOptions,
+  inputs: TrainingInputs,
+): Promise<TrainResult> {
+  const config = parseHyperparameters(request.hyperparameters);
+  const warnings: string[] = [];
+  const { train, validation } = inputs.channels;
   if (validation !== undefined && validation.nCols !== train.nCols) {
     throw new CsvFormatError(
       `The validation channel has ${validation.nCols} feature columns, the train channel ${train.nCols}`,
     );
   }
-  const readDataMs = performance.now() - readStarted;
   await mkdir(request.outputDir, { recursive: true });
   const stopIfAsked = (rounds: number): void => {
     if (options.shouldStop?.() === true) throw new TrainingAbortedError(`training stopped after ${rounds} round(s)`);
   };
   stopIfAsked(0);
 
-  const handles: { matrices: DMatrixHandle[]; boosters: BoosterHandle[] } = { matrices: [], boosters: [] };
+  const boosters: BoosterHandle[] = [];
   try {
     const trainStarted = performance.now();
     const nthread = config.params.find(([name]) => name === 'nthread')?.[1];
     const choice = chooseThreads({ rows: train.nRows, cols: train.nCols, requested: nthread === undefined ? undefined : Number(nthread) });
     const threads = choice.threads;
     const threadReason = `${choice.reason}; OpenMP wait policy ${native.openMpWaitPolicy ?? 'default'}`;
-    const dtrain = toDMatrix(native, train, handles.matrices, threads);
-    const dvalidation = validation === undefined ? undefined : toDMatrix(native, validation, handles.matrices, threads);
+    const { train: dtrain, validation: dvalidation } = inputs.matrices(threads);
     const evalMatrices = dvalidation === undefined ? [dtrain] : [dtrain, dvalidation];
     const evalNames = dvalidation === undefined ? ['train'] : ['train', 'validation'];
     const trainEveryRound = dvalidation === undefined || options.evaluateTrainEveryRound === true;
@@ -179,7 +248,7 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
     const roundNames = trainEveryRound ? evalNames : ['validation'];
 
     const booster = native.boosterCreate(evalMatrices);
-    handles.boosters.push(booster);
+    boosters.push(booster);
     // Before the spec's parameters, so a spec `nthread` is what the booster ends with.
     native.boosterSetParam(booster, 'nthread', String(threads));
     for (const [name, value] of config.params) native.boosterSetParam(booster, name, value);
@@ -206,12 +275,12 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
       // EarlyStopping(save_best=True).after_training: model[: best_iteration + 1] (attributes are not copied).
       const best = Number(native.boosterGetAttr(booster, 'best_iteration'));
       model = native.boosterSlice(booster, 0, best + 1, 1);
-      handles.boosters.push(model);
+      boosters.push(model);
     }
     const bestIteration = setBestAttributes(native, model);
     // xgb.train returns bst.copy(): a serialize/unserialize round trip, which resets the training state.
     const copy = native.boosterCreate([]);
-    handles.boosters.push(copy);
+    boosters.push(copy);
     native.boosterUnserialize(copy, native.boosterSerialize(model));
     const trainMs = performance.now() - trainStarted;
 
@@ -243,14 +312,13 @@ export async function runTraining(request: TrainRequest, options: RunTrainingOpt
       finalMetrics,
       validationMetrics,
       warnings,
-      timings: { readDataMs, trainMs, saveMs },
-      durationMs: performance.now() - started,
+      timings: { readDataMs: inputs.readDataMs, trainMs, saveMs },
+      durationMs: performance.now() - inputs.started,
       threads,
       threadReason,
     };
   } finally {
-    for (const booster of handles.boosters) native.boosterFree(booster);
-    for (const matrix of handles.matrices) native.dmatrixFree(matrix);
+    for (const booster of boosters) native.boosterFree(booster);
   }
 }
 

@@ -33,8 +33,6 @@ export interface TrainOptions {
   readonly evaluateTrainEveryRound?: boolean | undefined;
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-
 /**
  * Trains an XGBoost model like SageMaker's built-in algorithm (`1.7-1`) would, and writes
  * `<outputDir>/model.tar.gz`. Resolves when the job ends and its worker has exited; jobs started while another runs
@@ -57,17 +55,28 @@ export function trainXgboost(request: TrainRequest, options: TrainOptions = {}):
   } catch (error) {
     return Promise.reject(error);
   }
+  return inTrainingQueue(() => runInWorker(input, options), options.signal);
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `start` when every training queued before it has settled, so two trainings never hold native memory (or
+ * XGBoost's OpenMP threads) at once in this process: `trainXgboost`'s jobs and a training session's trials share
+ * this one queue. A job aborted while it waits is rejected at once and skipped when its turn comes; a running one
+ * settles when `start`'s promise does (its worker has stopped), so whoever aborted it cannot start the next job over
+ * it.
+ */
+export function inTrainingQueue<T>(start: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   let started = false;
   const job = queue.then(() => {
     started = true;
-    return runInWorker(input, options);
+    if (signal?.aborted) return Promise.reject(new TrainingAbortedError('training aborted before it started', { cause: signal.reason }));
+    return start();
   });
   queue = job.catch(() => undefined);
-  const { signal } = options;
   if (signal === undefined) return job;
-  // A queued job is rejected at once on abort and skipped when its turn comes. A running one is not: it settles
-  // when its worker has stopped and exited, so whoever aborted it cannot start the next job over it.
-  return new Promise<TrainResult>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       if (!started) reject(new TrainingAbortedError('training aborted before it started', { cause: signal.reason }));
     };

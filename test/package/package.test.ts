@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CHART_LIBRARY_ASSET } from '../../aws/wiring/run-report.js';
 import { rollbackAlarmNames } from '../../aws/wiring/sagemaker.js';
 import { VARIANT_NAME } from '../../aws/adapters/sagemaker-endpoints.js';
 import { catalogResources } from '../../deploy/catalog.js';
@@ -46,11 +47,22 @@ const CHILD_NODE_TIMEOUT_MS = 120_000;
 // bytes), and the run report and notification code in record-run and record-failure (record-failure 380,637 bytes in
 // all). 400 KB keeps the guard's purpose: an orchestration bundle that pulls in a whole SDK or DuckDB fails it.
 const ORCHESTRATION_ZIP_LIMIT = 400 * 1024;
+/**
+ * Files shipped beside the bundle and read by path (deploy/functions.js `assets`): Chart.js's UMD bundle, which the run
+ * report inlines (aws/wiring/run-report.ts). Data, not code: the 400 KB guard is on the code, the asset is checked
+ * apart (80,497 bytes deflated, measured with osls package).
+ */
+const REPORT_ASSET = CHART_LIBRARY_ASSET;
+const REPORT_WRITERS: readonly string[] = ['record-run', 'record-failure'];
+/** Chart.js 4's minified UMD bundle is about 210 KB, 80 KB deflated: a guard against shipping the whole package. */
+const REPORT_ASSET_LIMIT = 120 * 1024;
 
 /** The function that runs DuckDB; every other function orchestrates and must stay small. */
 const DUCKDB_FUNCTION = 'validate-and-partition';
 /** Batch scoring's functions that run DuckDB (issue 12, deploy/scoring.js). */
 const SCORING_DUCKDB_FUNCTIONS: readonly string[] = ['validate-scoring-file', 'write-predictions'];
+/** Champion/challenger's functions that write the transform input on DuckDB (issue 12, deploy/evaluation.js). */
+const EVALUATION_DUCKDB_FUNCTIONS: readonly string[] = ['start-evaluation-transform', 'describe-evaluation-transform'];
 /** The functions that read pipeline specs from `$LAMBDA_TASK_ROOT/pipelines`. */
 const SPEC_READERS = [
   'start-run',
@@ -65,6 +77,9 @@ const SPEC_READERS = [
   'start-tuning',
   'describe-tuning',
   'evaluate-model',
+  'start-evaluation-transform',
+  'describe-evaluation-transform',
+  'compute-evaluation-metrics',
   'deploy',
   'promote-model',
 ];
@@ -195,6 +210,19 @@ const TRANSFORM_PERMISSIONS: Record<string, string[]> = {
   'iam:PassRole': [`${MODEL_ROLE}.Arn`],
 };
 
+/** Champion/challenger (issue 12, deploy/evaluation.js): each pipeline's validation sets and evaluation prefix. */
+const FEATURE_SETS = PIPELINES.map((p) => objects(`features/${p.name}/`));
+const EVALUATIONS = PIPELINES.map((p) => objects(`scoring/${p.name}/evaluations/`));
+/** Each pipeline's candidate insights.json, beside its artifact: ComputeEvaluationMetrics writes it, RecordRun reads it (issue 14). */
+const INSIGHTS_KEYS = PIPELINES.map((p) => `models/${p.name}/*/output/insights.json`);
+/** StartEvaluationTransform and DescribeEvaluationTransform: a transform's permissions, the channel read, the input written. */
+const EVALUATION_TRANSFORM_PERMISSIONS: Record<string, string[]> = {
+  ...TRANSFORM_PERMISSIONS,
+  's3:GetObject': FEATURE_SETS,
+  's3:ListBucket': [BUCKET],
+  's3:PutObject': EVALUATIONS,
+};
+
 /** What each function may do besides writing its own log group, as `action -> resources`. */
 const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   // The drain of the coalescing queue: receives, deletes and releases its messages, and starts a pipeline's run only when
@@ -232,19 +260,24 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   // RecordRun and RecordFailure read back each file's curated keys from its listing (issue 10, item 5).
   // ingest/_map-runs/: the IngestFiles map run's results, where its ResultWriter put them.
   // Both publish the run's notification to the stage's topic (issue 13).
+  // The run report beside the manifest: quarantine samples, the feature sets' listing and the registry's versions.
   'record-run': {
     's3:PutObject': [objects('runs/')],
-    's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/')],
+    's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/'), objects('quarantine/'), ...INSIGHTS_KEYS.map(objects)],
     's3:ListBucket': [BUCKET],
     'sns:Publish': ['Ref(RunNotificationsTopic)'],
+    'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+    'sagemaker:ListModelPackages': ['*'],
   },
   // A promoted candidate whose deployment failed is rejected. RecordFailure runs on the failed-execution rule: it reads
   // the execution's history, the manifest (to skip a second delivery) and stops the run's jobs (issue 10, items 3 and 4).
   'record-failure': {
     's3:PutObject': [objects('runs/')],
-    's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/'), objects('runs/')],
+    's3:GetObject': [objects('ingest/_map-runs/'), objects('ingest/_runs/'), objects('quarantine/'), objects('runs/'), ...INSIGHTS_KEYS.map(objects)],
     's3:ListBucket': [BUCKET],
     'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
+    'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+    'sagemaker:ListModelPackages': ['*'],
     'states:GetExecutionHistory': [stackArn('states', 'execution:sluice-dev:*')],
     // A failed IngestFiles map run's children (issue 10): listed by map run, described one by one.
     'states:ListExecutions': [stackArn('states', 'mapRun:sluice-dev/*')],
@@ -342,6 +375,9 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
   'get-scoring-query-state': SCORING_QUERY_PERMISSIONS,
   'start-batch-transform': TRANSFORM_PERMISSIONS,
   'describe-batch-transform': TRANSFORM_PERMISSIONS,
+  'start-evaluation-transform': EVALUATION_TRANSFORM_PERMISSIONS,
+  'describe-evaluation-transform': EVALUATION_TRANSFORM_PERMISSIONS,
+  'compute-evaluation-metrics': { 's3:GetObject': EVALUATIONS, 's3:ListBucket': [BUCKET], 's3:PutObject': INSIGHTS_KEYS.map(objects) },
   'write-predictions': { 's3:GetObject': [objects('scoring/')], 's3:PutObject': [objects('predictions/')], 's3:ListBucket': [BUCKET] },
   'catalog-predictions': {
     'glue:GetTable': scoringTables('predictions'),
@@ -375,13 +411,17 @@ const EXPECTED_LISTINGS: Record<string, string[]> = {
   'get-feature-query-state': ['curated/', 'features/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'smoke-test': ['features/'],
   // Each file's listing of curated keys (issue 10, item 5).
-  'record-run': ['ingest/_map-runs/', 'ingest/_runs/'],
-  'record-failure': ['ingest/_map-runs/', 'ingest/_runs/', 'runs/'],
+  // The run report lists the feature sets (core/report/run-view.ts, `featureFiles: 'list'`) and reads quarantine files.
+  'record-run': ['features/', 'ingest/_map-runs/', 'ingest/_runs/', 'quarantine/', ...INSIGHTS_KEYS],
+  'record-failure': ['features/', 'ingest/_map-runs/', 'ingest/_runs/', 'quarantine/', 'runs/', ...INSIGHTS_KEYS],
   'normalize-scoring-input': ['score/'],
   'validate-scoring-file': ['score/', 'scoring/'],
   'start-scoring-query': ['scoring/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'get-scoring-query-state': ['scoring/', ...FEATURED.map((p) => `athena/${p.name}/`)],
   'write-predictions': ['predictions/', 'scoring/'],
+  'start-evaluation-transform': PIPELINES.map((p) => `features/${p.name}/`),
+  'describe-evaluation-transform': PIPELINES.map((p) => `features/${p.name}/`),
+  'compute-evaluation-metrics': PIPELINES.map((p) => `scoring/${p.name}/evaluations/`),
 };
 
 /** What each function finds in its environment besides LAKE_BUCKET (intrinsics as describeRef prints them). */
@@ -395,7 +435,7 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'start-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'describe-tuning': { SAGEMAKER_ROLE_ARN: `${SAGEMAKER_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'record-failure': { RESOURCE_PREFIX: PREFIX, NOTIFICATION_TOPIC_ARN: 'Ref(RunNotificationsTopic)' },
-  'record-run': { NOTIFICATION_TOPIC_ARN: 'Ref(RunNotificationsTopic)' },
+  'record-run': { RESOURCE_PREFIX: PREFIX, NOTIFICATION_TOPIC_ARN: 'Ref(RunNotificationsTopic)' },
   'evaluate-model': { RESOURCE_PREFIX: PREFIX },
   'deploy': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   // GetEndpointState reads the endpoint named in its state; PromoteModel approves and cleans up, and creates no model
@@ -410,6 +450,8 @@ const EXPECTED_ENVIRONMENT: Record<string, Record<string, string>> = {
   'get-scoring-query-state': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
   'start-batch-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'describe-batch-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'start-evaluation-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
+  'describe-evaluation-transform': { SAGEMAKER_MODEL_ROLE_ARN: `${MODEL_ROLE}.Arn`, RESOURCE_PREFIX: PREFIX },
   'catalog-predictions': { GLUE_DATABASE: DATABASE, ATHENA_WORKGROUP_PREFIX: PREFIX },
 };
 
@@ -793,7 +835,10 @@ describe('serverless.yml', () => {
       expect(sizes['infer']).toEqual({ memory: 1769, timeout: 30, disk: 512 });
       // Batch scoring validates the file and writes the predictions on DuckDB, sized as the ingest (issue 12).
       for (const folder of SCORING_DUCKDB_FUNCTIONS) expect(sizes[folder]).toEqual({ memory: 1769, timeout: 900, disk: 10240 });
-      for (const folder of folders.filter((f) => f !== DUCKDB_FUNCTION && f !== 'get-feature-query-state' && f !== 'infer' && !SCORING_DUCKDB_FUNCTIONS.includes(f))) {
+      // Champion/challenger writes the transform input from the validation set on DuckDB, sized as WritePredictions.
+      for (const folder of EVALUATION_DUCKDB_FUNCTIONS) expect(sizes[folder]).toEqual({ memory: 1769, timeout: 900, disk: 10240 });
+      const duckdbSized = [DUCKDB_FUNCTION, 'get-feature-query-state', 'infer', ...SCORING_DUCKDB_FUNCTIONS, ...EVALUATION_DUCKDB_FUNCTIONS];
+      for (const folder of folders.filter((f) => !duckdbSized.includes(f))) {
         expect(sizes[folder]).toEqual({ memory: expect.any(Number), timeout: expect.any(Number), disk: 512 });
         expect(sizes[folder]?.memory).toBeLessThanOrEqual(512);
         expect(sizes[folder]?.timeout).toBeLessThanOrEqual(60);
@@ -1142,7 +1187,7 @@ describe('serverless.yml', () => {
       // SmokeTest redeploys the production model when the new one answers wrongly.
       // DescribeTraining and DescribeTuning start a new job in a redriven execution (issue 10, item 3).
       // Batch scoring's transform functions create the transform's model, which runs as the model role (issue 12).
-      const starters = ['start-training', 'describe-training', 'start-tuning', 'describe-tuning', 'deploy', 'smoke-test', 'start-batch-transform', 'describe-batch-transform'].map((folder) =>
+      const starters = ['start-training', 'describe-training', 'start-tuning', 'describe-tuning', 'deploy', 'smoke-test', 'start-batch-transform', 'describe-batch-transform', 'start-evaluation-transform', 'describe-evaluation-transform'].map((folder) =>
         roleIdOf(lambdaFunction(template, folder)),
       );
 
@@ -1854,16 +1899,35 @@ describe('serverless.yml', () => {
       expect(metafiles).toEqual([]);
     });
 
-    it.each(functionFolders().filter((f) => f !== DUCKDB_FUNCTION && f !== 'infer' && !SCORING_DUCKDB_FUNCTIONS.includes(f)))('keeps %s under 400 KB with no node_modules when bundled', (folder) => {
+    it.each(functionFolders().filter((f) => f !== DUCKDB_FUNCTION && f !== 'infer' && !SCORING_DUCKDB_FUNCTIONS.includes(f) && !EVALUATION_DUCKDB_FUNCTIONS.includes(f)))('keeps %s under 400 KB with no node_modules when bundled', (folder) => {
       // Prepare
       const zip = path.join(outDir, `${functionKey(folder)}.zip`);
 
       // Act
-      const [size, names] = [statSync(zip).size, new ZipArchive(zip).names()];
+      const archive = new ZipArchive(zip);
+      const assets = archive.entries.filter((e) => REPORT_WRITERS.includes(folder) && e.name === REPORT_ASSET);
+      const size = statSync(zip).size - assets.reduce((sum, e) => sum + e.compressedSize, 0);
 
       // Assess
-      expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual([]);
+      expect(archive.names().filter((n) => n.startsWith('node_modules/') && !assets.some((a) => a.name === n))).toEqual([]);
       expect(size).toBeLessThan(ORCHESTRATION_ZIP_LIMIT);
+    });
+
+    it.each(REPORT_WRITERS)('ships Chart.js for the run report in %s, beside a bundle under 400 KB, when packaged', (folder) => {
+      // Prepare
+      const zip = path.join(outDir, `${functionKey(folder)}.zip`);
+      const library = readFileSync(path.join(ROOT, REPORT_ASSET));
+
+      // Act
+      const archive = new ZipArchive(zip);
+      const asset = archive.entries.find((e) => e.name === REPORT_ASSET);
+      const bundle = archive.entries.find((e) => e.name === `functions/${folder}/handler.js`);
+
+      // Assess
+      expect(asset).toBeDefined();
+      expect(archive.read(REPORT_ASSET).equals(library)).toBe(true);
+      expect(asset?.compressedSize).toBeLessThan(REPORT_ASSET_LIMIT);
+      expect(bundle?.compressedSize).toBeLessThan(ORCHESTRATION_ZIP_LIMIT);
     });
 
     it('ships DuckDB with its Linux x64 binding in validate-and-partition and infer only when packaged', () => {
@@ -1879,7 +1943,7 @@ describe('serverless.yml', () => {
 
       // Assess
       // Raw-record inference runs the pipeline's feature SQL on DuckDB too (issue 12).
-      expect([...withDuckdb].sort()).toEqual(['infer', DUCKDB_FUNCTION, ...SCORING_DUCKDB_FUNCTIONS].sort());
+      expect([...withDuckdb].sort()).toEqual(['infer', DUCKDB_FUNCTION, ...SCORING_DUCKDB_FUNCTIONS, ...EVALUATION_DUCKDB_FUNCTIONS].sort());
       expect(duckdb.names()).toEqual(
         expect.arrayContaining([
           DUCKDB_BINDING,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detachedServerLauncher, listServers, liveServer, stopServer } from '../../../local/runtime/endpoint-launcher.js';
+import { detachedServerLauncher, listServers, liveServer, stopServer, warmServerLauncher } from '../../../local/runtime/endpoint-launcher.js';
 import { writeModelPointer } from '../../../local/serving/model-pointer.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 import { trainTinyModel } from './tiny-models.js';
@@ -72,6 +72,40 @@ describe('detachedServerLauncher', () => {
       // Assess
       await expect(launch).rejects.toThrow(/could not start: ServeRefusedError: nothing to serve/);
       expect(await liveServer(dir)).toBeUndefined();
+    });
+  });
+
+  describe('a server started ahead of the deployment', () => {
+    it('serves the endpoint from the warm process when warm ran before the launch', async () => {
+      // Prepare
+      const dir = join(lake, 'endpoints', 'sluice-local-warm');
+      await writeModelPointer(join(dir, 'pointer.json'), { version: 7, modelArtifact: artifact });
+      const launcher = warmServerLauncher(REPO_ROOT);
+      launcher.warm();
+
+      // Act
+      const url = await launcher.launch(dir);
+
+      // Assess: the process serving is the one started without an endpoint, and nothing is left waiting
+      const ping = (await (await fetch(`${url}/ping`)).json()) as { modelVersion: number };
+      expect(ping.modelVersion).toBe(7);
+      const record = await liveServer(dir);
+      const argv = readFileSync(`/proc/${record?.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toContain('--await-endpoint');
+      await launcher.release();
+    });
+
+    it('ends the warm process when the run releases it unused', async () => {
+      // Prepare
+      const launcher = warmServerLauncher(REPO_ROOT);
+      launcher.warm();
+      const before = await listServers(lake);
+
+      // Act
+      await launcher.release();
+
+      // Assess: it exited (release resolves on its exit) and recorded no server
+      expect(await listServers(lake)).toEqual(before);
     });
   });
 });

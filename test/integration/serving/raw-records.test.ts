@@ -200,7 +200,7 @@ describe('raw records on the local endpoint', () => {
 
   describe('no training/serving skew', () => {
     it('gives every customer the prediction the evaluation\'s model gives the run\'s feature rows when all are posted raw', async () => {
-      // Prepare: the evaluation's computation (local-model-evaluator.ts) over both feature sets of the run.
+      // Prepare: the trainer's evaluation computation (in-process XGBoost prediction) over both feature sets of the run.
       const model = loadXgboostModel(artifact);
       const fromChannels: number[] = [];
       for (const channel of [features.train, features.validation]) {

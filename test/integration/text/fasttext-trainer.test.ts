@@ -6,7 +6,6 @@ import * as tar from 'tar';
 import { majorityBaselineAccuracy } from '../../../core/text/classification-metrics.js';
 import { fromFastTextLabel } from '../../../core/text/label-mapping.js';
 import { LocalJobBoard } from '../../../local/adapters/local-jobs.js';
-import { LocalModelEvaluator } from '../../../local/adapters/local-model-evaluator.js';
 import { LocalBlazingTextTrainer } from '../../../local/fasttext/fasttext-trainer.js';
 import type { BlazingTextTrainingRequest } from '../../../local/fasttext/fasttext-trainer.js';
 import { extractFastTextModel } from '../../../local/fasttext/model-archive.js';
@@ -84,24 +83,6 @@ describe('LocalBlazingTextTrainer', () => {
       expect(accuracy).toBeGreaterThan(majorityBaselineAccuracy(labelsOf(reviewsValidation)));
       // eslint-disable-next-line no-console
       console.info(`reviews: accuracy ${accuracy.toFixed(4)} macro-F1 ${Number(evaluation['macro_f1']).toFixed(4)} baseline ${majorityBaselineAccuracy(labelsOf(reviewsValidation)).toFixed(4)}`);
-    });
-
-    it('scores the model with the evaluator as its training job did when the gate evaluates it on the validation channel', async () => {
-      // Prepare
-      const board = new LocalJobBoard();
-      const trainer = new LocalBlazingTextTrainer(localPath, { board });
-      await trainer.startTraining(request('reviews-gate', 'reviews'));
-      const status = await settled(trainer, board, 'reviews-gate');
-
-      // Act
-      const metrics = await new LocalModelEvaluator(localPath).evaluate(status.modelArtifact ?? '', 'lake://reviews/validation/');
-
-      // Assess
-      const evaluation = status.evaluation ?? {};
-      expect(metrics['evaluation:accuracy']).toBe(evaluation['accuracy']);
-      expect(metrics['evaluation:macro_f1']).toBe(evaluation['macro_f1']);
-      expect(metrics['evaluation:f1@great']).toBe(evaluation['f1@great']);
-      expect(metrics).not.toHaveProperty('evaluation:rows');
     });
 
     it('writes the same archive bytes when the same job is trained twice with one thread', async () => {

@@ -9,6 +9,7 @@ import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { DuckDbQueryEngine } from '../../../local/adapters/duckdb-query-engine.js';
 import type { GlueTableRecord } from '../../../local/adapters/local-catalog.js';
 import { LocalCatalog } from '../../../local/adapters/local-catalog.js';
+import { LocalJobBoard } from '../../../local/adapters/local-jobs.js';
 import { LOCAL_LAKE_BUCKET, LOCAL_NAMES } from '../../../local/runtime/local-deps.js';
 import { freshLake, lakePath, runOnContent, runWithInput, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
@@ -22,7 +23,11 @@ const churn = untunedChurnSpec();
 /** The rows of one feature set (`split=<split>/` of the run's features), each as `label,feature,…` text. */
 async function featureLines(lake: string, pipeline: string, runId: string, split: string): Promise<string[]> {
   const dir = lakePath(lake, `features/${pipeline}/${runId}/split=${split}`);
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dir, f));
+  // In name order, as the trainer reads a channel's files (local/xgboost/data.ts, listChannelFiles).
+  const files = (await readdir(dir))
+    .filter((f) => f.endsWith('.parquet'))
+    .sort()
+    .map((f) => path.join(dir, f));
   const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') });
   try {
     const reader = await db.connection.runAndReadAll(`SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false)`);
@@ -41,14 +46,15 @@ async function pipelineDir(spec: string, features: string): Promise<ReturnType<t
 }
 
 /** Runs `query` on the local engine of `lake`, wrapped as the feature step wraps it, to its end. */
-async function runFeatureQuery(lake: string, query: string, run = 'hostile', threads = 1): Promise<QueryStatus> {
+async function runFeatureQuery(lake: string, query: string, run = 'hostile', threads = 1, splitKey: readonly string[] = ['id']): Promise<QueryStatus> {
   const limits = { threads, memoryLimit: '256MB', tempDirectory: path.join(lake, '.work', 'spill') };
-  const engine = new DuckDbQueryEngine(lake, new LocalCatalog(lake, limits), limits);
+  // Any table is sharded here: the tests' tables are far below the size from which sharding pays off.
+  const engine = new DuckDbQueryEngine(lake, new LocalCatalog(lake, limits), limits, new LocalJobBoard(), { minTableBytes: 0 });
   const sql = featureUnloadSql({
     query,
     database: LOCAL_NAMES.database,
     table: 'orders',
-    splitKey: ['id'],
+    splitKey,
     validationRatio: 0.5,
     target: `s3://${LOCAL_LAKE_BUCKET}/features/orders/${run}/`,
     columns: [
@@ -202,27 +208,57 @@ describe('local workflow: catalog and features', () => {
       }
     });
 
-    it('writes byte-identical files in the same row order when the same query runs twice on several threads', async () => {
-      // Prepare: more rows than one DuckDB vector, so that threads could interleave them
-      const many = await freshLake();
-      const spec = await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders');
-      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},${i % 3 === 0 ? 'closed' : 'open'},${i * 1.5}`).join('\n');
-      expect((await runOnContent(spec, many, 'many.csv', `id,status,amount\n${rows}\n`)).error).toBeUndefined();
+    describe('on several threads', () => {
+      let many: string;
 
-      // Act
-      const first = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-1', 2);
-      const second = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-2', 2);
+      beforeAll(async () => {
+        // More rows than one DuckDB vector, in two partition files (status), so that two threads could interleave them
+        many = await freshLake();
+        const spec = await pipelineDir(ordersSpec(), 'SELECT amount, id FROM orders');
+        const rows = Array.from({ length: 20_000 }, (_, i) => `${i},${i % 3 === 0 ? 'closed' : 'open'},${i * 1.5}`).join('\n');
+        expect((await runOnContent(spec, many, 'many.csv', `id,status,amount\n${rows}\n`)).error).toBeUndefined();
+      });
 
-      // Assess
-      expect([first.state, second.state]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-      for (const split of ['train', 'validation']) {
-        const a = await readFile(lakePath(many, `features/orders/again-1/split=${split}/part-00000.parquet`));
-        const b = await readFile(lakePath(many, `features/orders/again-2/split=${split}/part-00000.parquet`));
-        expect(a.equals(b)).toBe(true);
+      /** Each set's files, by name, with their bytes. */
+      async function featureFiles(run: string): Promise<Map<string, Buffer>> {
+        const files = new Map<string, Buffer>();
+        for (const split of ['train', 'validation']) {
+          const dir = lakePath(many, `features/orders/${run}/split=${split}`);
+          for (const name of (await readdir(dir)).sort()) files.set(`split=${split}/${name}`, await readFile(path.join(dir, name)));
+        }
+        return files;
       }
-      const train = await featureLines(many, 'orders', 'again-1', 'train');
-      const validation = await featureLines(many, 'orders', 'again-1', 'validation');
-      expect(train.length + validation.length).toBe(20_000);
+
+      it('writes byte-identical files, one per thread, holding the one-thread rows in their order when a row-wise query runs twice', async () => {
+        // Act
+        const first = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-1', 2);
+        const second = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'again-2', 2);
+        const single = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'single', 1);
+
+        // Assess: each thread wrote its share of the table's files (the status=closed and status=open files)
+        expect([first.state, second.state, single.state]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+        const [a, b] = [await featureFiles('again-1'), await featureFiles('again-2')];
+        expect([...a.keys()]).toEqual(['split=train/part-00000.parquet', 'split=train/part-00010.parquet', 'split=validation/part-00000.parquet', 'split=validation/part-00010.parquet']);
+        expect([...b.keys()]).toEqual([...a.keys()]);
+        for (const [name, bytes] of a) expect({ name, same: b.get(name)?.equals(bytes) }).toEqual({ name, same: true });
+        for (const split of ['train', 'validation']) {
+          expect(await featureLines(many, 'orders', 'again-1', split)).toEqual(await featureLines(many, 'orders', 'single', split));
+        }
+        const rows = (await featureLines(many, 'orders', 'again-1', 'train')).length + (await featureLines(many, 'orders', 'again-1', 'validation')).length;
+        expect(rows).toBe(20_000);
+      });
+
+      it('writes one byte-identical file per set on one thread when the row-based split ranks the whole table', async () => {
+        // Act: no split key: each row's split comes from a window over the whole table, which no shard could compute
+        const first = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'rows-1', 2, []);
+        const second = await runFeatureQuery(many, 'SELECT amount, id FROM orders', 'rows-2', 2, []);
+
+        // Assess
+        expect([first.state, second.state]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+        const [a, b] = [await featureFiles('rows-1'), await featureFiles('rows-2')];
+        expect([...a.keys()]).toEqual(['split=train/part-00000.parquet', 'split=validation/part-00000.parquet']);
+        for (const [name, bytes] of a) expect({ name, same: b.get(name)?.equals(bytes) }).toEqual({ name, same: true });
+      });
     });
 
     it.each([

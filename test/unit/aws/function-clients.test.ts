@@ -35,6 +35,11 @@ const EXPECTED: Record<string, readonly ClientName[]> = {
   'start-tuning': ['SageMakerClient'],
   'describe-tuning': ['SageMakerClient'],
   // The lake: the training set's profile and bias metrics recorded with the version (issue 15).
+  // Champion/challenger (issue 12): the transform input written from the validation channel, the jobs on SageMaker;
+  // the metrics from the outputs in S3 only.
+  'start-evaluation-transform': ['S3Client', 'SageMakerClient'],
+  'describe-evaluation-transform': ['S3Client', 'SageMakerClient'],
+  'compute-evaluation-metrics': ['S3Client'],
   'evaluate-model': ['S3Client', 'SageMakerClient'],
   deploy: ['SageMakerClient'],
   'get-endpoint-state': ['SageMakerClient'],
@@ -44,7 +49,8 @@ const EXPECTED: Record<string, readonly ClientName[]> = {
   // Raw-record inference: the pipeline's endpoint, invoked through the runtime; the specs ship in its zip (no S3).
   infer: ['SageMakerRuntimeClient'],
   // The stage's topic: every finished run's notification (issue 13).
-  'record-run': ['S3Client', 'SNSClient'],
+  // SageMaker: the run report's versions over time, read from the model registry (aws/wiring/run-report.ts).
+  'record-run': ['S3Client', 'SNSClient', 'SageMakerClient'],
   'record-failure': ['AthenaClient', 'S3Client', 'SFNClient', 'SNSClient', 'SageMakerClient'],
   // Batch scoring (issue 12).
   // The scoring rule's target: starts the scoring state machine, named after the object version.

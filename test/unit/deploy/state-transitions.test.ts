@@ -116,6 +116,12 @@ function costRows(): CostRow[] {
   return rows;
 }
 
+/**
+ * Polls of the evaluation transforms in a cloud run (docs/cost.md, "Polls assumed"): SageMaker training reports no full
+ * evaluation, so the candidate is always scored and the loop always runs.
+ */
+const EVALUATION_POLLS = 12;
+
 function happyRun(row: CostRow): HappyRun {
   const tuned = row.label.includes('tuning');
   return {
@@ -125,9 +131,16 @@ function happyRun(row: CostRow): HappyRun {
       FeatureQueryFinished: row.features,
       TrainingFinished: row.training,
       TuningFinished: row.training,
+      EvaluationTransformFinished: EVALUATION_POLLS,
       EndpointReady: row.endpoint,
     },
-    branch: { HasNewData: 'IngestFiles', HasFeatures: 'StartFeatureQuery', TrainOrTune: tuned ? 'StartTuning' : 'StartTraining', ShouldDeploy: 'Deploy' },
+    branch: {
+      HasNewData: 'IngestFiles',
+      HasFeatures: 'StartFeatureQuery',
+      TrainOrTune: tuned ? 'StartTuning' : 'StartTraining',
+      EvaluationTransformStarted: 'WaitForEvaluationTransform',
+      ShouldDeploy: 'Deploy',
+    },
   };
 }
 

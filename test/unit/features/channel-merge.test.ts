@@ -24,7 +24,7 @@ describe('mergeChannelParts', () => {
   });
 
   describe('a channel of gzip parts, as Athena writes TEXTFILE', () => {
-    it('writes one plain data.txt with the parts gunzipped in key order and deletes the parts when the query wrote several', async () => {
+    it('writes one plain data.txt with the parts gunzipped and deletes the parts when the query wrote several', async () => {
       // Prepare: the parts' names out of order on purpose; one part is not gzip (a plain part is taken as it is).
       const lines = orderChannelLines(['__label__great tasty !', '__label__other "stale" , sadly', '__label__great a\u0001b']);
       const expected = channelFile(lines.map((line) => ({ label: line.slice('__label__'.length).split(' ')[0] ?? '', text: line.split(' ').slice(1).join(' ') })));
@@ -38,9 +38,28 @@ describe('mergeChannelParts', () => {
 
       // Assess
       expect(merge.parts).toEqual([`${FOLDER}a-part.gz`, `${FOLDER}b-part.gz`, `${FOLDER}c-part`]);
+      // The parts' names are out of the lines' order: the merge follows the lines, not the names.
       expect(await readFile(path.join(root, BUCKET, FOLDER, 'data.txt'), 'utf8')).toBe(expected);
       expect(merge.bytes).toBe(Buffer.byteLength(expected));
       expect(await readdir(path.join(root, BUCKET, FOLDER))).toEqual(['data.txt']);
+    });
+
+    it('writes the lines in the channel order of all the parts when each part is sorted but the parts interleave', async () => {
+      // Prepare: what Athena's parallel writers give for an ORDER BY, each file sorted, the files not relative to
+      // each other (https://docs.aws.amazon.com/athena/latest/ug/unload.html); a duplicated line and a line without a
+      // final newline at the end of a part, too.
+      const words = ['tasty', 'stale', 'fine', 'bad', 'sweet', 'salty', 'cheap', 'fresh', 'odd', 'crisp', 'soft', 'dry', 'tasty'];
+      const all = orderChannelLines(words.map((word, i) => `__label__${i % 2 === 0 ? 'great' : 'other'} ${word}`));
+      const parts = [all.filter((_, i) => i % 3 === 0), all.filter((_, i) => i % 3 === 1), all.filter((_, i) => i % 3 === 2)];
+      await writeFile(path.join(root, BUCKET, FOLDER, 'z-part.gz'), gzipSync(Buffer.from(parts[0]?.map((line) => `${line}\n`).join('') ?? '')));
+      await writeFile(path.join(root, BUCKET, FOLDER, 'm-part.gz'), gzipSync(Buffer.from(parts[1]?.map((line) => `${line}\n`).join('') ?? '')));
+      await writeFile(path.join(root, BUCKET, FOLDER, 'a-part.gz'), gzipSync(Buffer.from(parts[2]?.join('\n') ?? '')));
+
+      // Act
+      await mergeChannelParts(store, BUCKET, FOLDER, 'data.txt');
+
+      // Assess: one sorted file, as the local engine writes the whole channel
+      expect(await readFile(path.join(root, BUCKET, FOLDER, 'data.txt'), 'utf8')).toBe(all.map((line) => `${line}\n`).join(''));
     });
 
     it('leaves data.txt as it is when a retry finds the parts already merged', async () => {

@@ -1,5 +1,5 @@
 import { contractRules } from '../../../core/ingest/contract-rules.js';
-import { classifySql, curatedCopySql, quarantineCopySql, readerSql } from '../../../core/ingest/ingest-sql.js';
+import { classifySql, curatedColumnRanges, curatedCopySql, quarantineCopySql, readerSql } from '../../../core/ingest/ingest-sql.js';
 import type { IngestSqlInput } from '../../../core/ingest/ingest-sql.js';
 import { SMALL_SPEC_YAML, specFrom } from '../../support/spec-fixtures.js';
 
@@ -55,6 +55,40 @@ describe('ingest SQL', () => {
       expect(sql).toContain(`CAST('2026-11-21' AS VARCHAR) AS "ingest_date"`);
       expect(sql.startsWith('COPY (SELECT "id", "status", "amount", "code", "note", ')).toBe(true);
       expect(sql).not.toContain('read_csv');
+      expect(sql).toContain('RETURN_STATS true');
+    });
+  });
+
+  describe('statistics the curated copy returns', () => {
+    it('gives each numeric column its range over every file, leaving out text, empty columns and NaN when read', () => {
+      // Prepare: two files' rows as DuckDB returns them (column names quoted, every value as text)
+      const stat = (entries: Record<string, string>) => Object.entries(entries).map(([key, value]) => ({ key, value }));
+      const rows = [
+        {
+          filename: 'a.parquet',
+          column_statistics: [
+            { key: '"amount"', value: stat({ min: '1.5', max: '10.0', null_count: '0', has_nan: 'false' }) },
+            { key: '"id"', value: stat({ min: '3', max: '9', null_count: '0' }) },
+            { key: '"code"', value: stat({ min: 'ABC', max: 'XYZ', null_count: '0' }) },
+            { key: '"we""ird"', value: stat({ min: '-2', max: '2', null_count: '0' }) },
+            { key: '"note"', value: stat({ null_count: '4' }) },
+          ],
+        },
+        {
+          filename: 'b.parquet',
+          column_statistics: [
+            { key: '"amount"', value: stat({ min: '0.25', max: '4.0', null_count: '1', has_nan: 'false' }) },
+            { key: '"id"', value: stat({ min: '1', max: '5', null_count: '0' }) },
+            { key: '"ratio"', value: stat({ min: '0.0', max: '1.0', null_count: '0', has_nan: 'true' }) },
+          ],
+        },
+      ];
+
+      // Act
+      const ranges = curatedColumnRanges(rows);
+
+      // Assess
+      expect(Object.fromEntries(ranges)).toEqual({ amount: { min: 0.25, max: 10 }, id: { min: 1, max: 9 }, 'we"ird': { min: -2, max: 2 } });
     });
   });
 

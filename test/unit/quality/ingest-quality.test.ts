@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { fixedSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
+import { biasCountsSql, mergeBiasCounts, parseBiasCounts } from '../../../core/quality/bias.js';
 import { suggestConstraints } from '../../../core/quality/constraints.js';
+import { biasCountsAggregate } from '../../../core/quality/ingest-quality.js';
 import type { ConstraintViolations, Statistics } from '../../../core/quality/model-monitor-formats.js';
 import { suggestTableConstraints } from '../../../core/quality/training-quality.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
@@ -95,6 +97,33 @@ describe('ingest data quality', () => {
         expect(rows[0]).toEqual({ record: '{"id":1,"status":"open","amount":10.0,"code":"ABC","note":null}', errors: 'data quality: categorical_values_check (code)' });
       } finally {
         db.close();
+      }
+    });
+  });
+
+  describe('bias counts taken in the profile\'s scan', () => {
+    it('are the counts the portable GROUP BY gives when computed over the same rows', async () => {
+      // Prepare: NULL facets and labels are left out by both; one facet by values with a grouping column, one by range
+      const table = `(SELECT * FROM (VALUES (1, 70, 'Yes', 'M'), (1, 71, 'No', 'Y'), (0, 30, 'Yes', 'M'), (0, 31, 'No', 'M'), (0, 32, 'No', 'Y'), (NULL, 50, 'Yes', 'M'), (0, 36, NULL, 'M')) AS t(senior, age, churn, contract))`;
+      const label = { column: 'churn', positive: ['Yes'] };
+      const facets = [{ column: 'senior', values: [1], group: 'contract' }, { column: 'age', min: 60 }];
+      const root = await mkdtemp(path.join(tmpdir(), 'sluice-dq-bias-'));
+      const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: path.join(root, 'spill') });
+      try {
+        for (const facet of facets) {
+          const expected = mergeBiasCounts([parseBiasCounts(await db.rows(biasCountsSql(table, label, facet)))]);
+
+          // Act
+          const [row] = await db.rows(`SELECT ${biasCountsAggregate(label, facet)} AS "b" FROM ${table}`);
+          const counts = mergeBiasCounts([parseBiasCounts(((row?.b ?? []) as { key: Record<string, unknown>; value: unknown }[]).map((e) => ({ ...e.key, n: e.value })))]);
+
+          // Assess
+          expect(counts).toEqual(expected);
+          expect(counts.length).toBeGreaterThan(1);
+        }
+      } finally {
+        db.close();
+        await rm(root, { recursive: true, force: true });
       }
     });
   });

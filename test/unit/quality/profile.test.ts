@@ -6,7 +6,7 @@ import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { cdfAt, checkStatistics, distance, suggestConstraints } from '../../../core/quality/constraints.js';
 import { mergeStatistics } from '../../../core/quality/merge-statistics.js';
 import type { Statistics } from '../../../core/quality/model-monitor-formats.js';
-import { profileRelation } from '../../../core/quality/profile.js';
+import { profileRelation, profileWith } from '../../../core/quality/profile.js';
 
 const COLUMNS = [
   { name: 'tenure', type: 'integer' as const },
@@ -53,6 +53,67 @@ describe('data profiles', () => {
         distinct_count: 3,
         distribution: { categorical: { buckets: [{ value: 'card', count: 34 }, { value: 'bank', count: 33 }, { value: 'check', count: 33 }] } },
       });
+    });
+  });
+
+  describe('a table whose numbers\' ranges are known before it is read', () => {
+    it('writes the same statistics as when it finds the ranges itself when given the true ranges', async () => {
+      // Prepare
+      const found = await profileRelation(db, TABLE, COLUMNS);
+      const ranges = new Map([
+        ['tenure', { min: 0, max: 99 }],
+        ['charges', { min: 0, max: 49 }],
+      ]);
+
+      // Act
+      const known = await profileRelation(db, TABLE, COLUMNS, { ranges });
+
+      // Assess
+      expect(known).toEqual(found);
+    });
+
+    it('reads the rows once, plus a narrow count of a string the contract does not list, with its caller\'s aggregates in that scan when every range is known', async () => {
+      // Prepare: count the statements the session runs
+      const statements: string[] = [];
+      const counting: DuckDbSession = { ...db, rows: (sql) => (statements.push(sql), db.rows(sql)) };
+      const ranges = new Map([
+        ['tenure', { min: 0, max: 99 }],
+        ['charges', { min: 0, max: 49 }],
+      ]);
+
+      // Act
+      const { statistics, extra } = await profileWith(counting, TABLE, COLUMNS, { ranges, extra: { odd: 'count(*) FILTER (WHERE tenure % 2 = 1)' } });
+
+      // Assess: the three-valued method is counted in the same scan only when the contract lists its values
+      expect(statements).toHaveLength(2);
+      expect(extra).toEqual({ odd: '50' });
+      expect(statistics.features[0]?.numerical_statistics?.distribution.kll.buckets[0]).toEqual({ lower_bound: 0, upper_bound: 9.9, count: 10 });
+      statements.length = 0;
+      await profileWith(counting, TABLE, COLUMNS.map((c) => (c.name === 'method' ? { ...c, fewValues: true } : c)), { ranges });
+      expect(statements).toHaveLength(1);
+    });
+
+    it('buckets numbers counted by value exactly as numbers bucketed row by row when the contract lists their values', async () => {
+      // Prepare: whole and fractional numbers, with the maximum in the last bucket
+      const byRow = await profileRelation(db, TABLE, COLUMNS);
+
+      // Act
+      const byValue = await profileRelation(db, TABLE, COLUMNS.map((c) => ({ ...c, fewValues: true })));
+
+      // Assess
+      expect(byValue).toEqual(byRow);
+      // charges: 90 halves from 0 to 49 (every tenth missing), 9 in each bucket of width 4.9, 49 in the last
+      expect(byValue.features[1]?.numerical_statistics?.distribution.kll.buckets.map((b) => b.count)).toEqual(Array.from({ length: 10 }, () => 9));
+    });
+
+    it('buckets the numbers over the given range when one is given', async () => {
+      // Act: a range wider than the data's
+      const stats = await profileRelation(db, TABLE, COLUMNS, { ranges: new Map([['tenure', { min: 0, max: 199 }]]) });
+
+      // Assess
+      const tenure = stats.features[0]?.numerical_statistics;
+      expect(tenure).toMatchObject({ min: 0, max: 199 });
+      expect(tenure?.distribution.kll.buckets.map((b) => b.count)).toEqual([20, 20, 20, 20, 20, 0, 0, 0, 0, 0]);
     });
   });
 

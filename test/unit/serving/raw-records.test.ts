@@ -100,3 +100,142 @@ describe('RawFeaturizer', () => {
     });
   });
 });
+
+/** A contract with every column type, each nullable, and a query reading every one of them. */
+const EVERY_TYPE: RawServingSpec = {
+  pipeline: 'every-type',
+  relation: '"__sluice_raw_records"',
+  scoringSql: [
+    'SELECT "__sluice_record", CAST(NULL AS INTEGER) AS label,',
+    '  n, x, IF(b, 1, 0) AS b, length(s) AS s_length, s IS NULL AS s_missing,',
+    '  date_diff(\'day\', DATE \'2020-01-01\', d) AS days, epoch(ts) AS seconds',
+    'FROM "__sluice_raw_records"',
+  ].join('\n'),
+  nullValues: [''],
+  algorithm: 'xgboost',
+  unknownColumns: 'reject',
+  labelColumns: [],
+  columns: [
+    { name: 'n', type: 'integer', nullable: true },
+    { name: 'x', type: 'double', nullable: true },
+    { name: 'b', type: 'boolean', nullable: true },
+    { name: 's', type: 'string', nullable: true },
+    { name: 'd', type: 'date', nullable: true },
+    { name: 'ts', type: 'timestamp', nullable: true },
+  ],
+};
+
+/** Records of every type, a NULL in a different column of each (and one record with none). */
+const TYPED_RECORDS: readonly Record<string, unknown>[] = Array.from({ length: 14 }, (_, i) => {
+  const record: Record<string, unknown> = { n: i * 7 - 20, x: i / 3, b: i % 2 === 0, s: 'x'.repeat(i), d: `2021-0${(i % 9) + 1}-1${i % 10}`, ts: `2022-03-0${(i % 9) + 1} 1${i % 10}:15:30` };
+  const names = Object.keys(record);
+  const nulled = names[i % (names.length + 1)];
+  if (nulled !== undefined) record[nulled] = null;
+  return record;
+});
+
+describe('RawFeaturizer with NULLs, dates and timestamps', () => {
+  describe('one record per request through VALUES, against all records through the appender', () => {
+    it('gives the same features to the float when records hold NULLs in every column type', async () => {
+      // Prepare
+      const viaValues = await RawFeaturizer.open(EVERY_TYPE, { mode: 'values' });
+      const viaAppender = await RawFeaturizer.open(EVERY_TYPE, { mode: 'appender' });
+
+      try {
+        // Act: one by one, so the VALUES statement runs again after every pattern of NULLs.
+        const single: number[] = [];
+        for (const record of TYPED_RECORDS) single.push(...(await viaValues.featurize(checkRawRecords(EVERY_TYPE, [record], 'json'))).values);
+        const all = await viaAppender.featurize(checkRawRecords(EVERY_TYPE, TYPED_RECORDS, 'json'));
+
+        // Assess
+        expect(all.nRows).toBe(TYPED_RECORDS.length);
+        expect(single).toEqual([...all.values]);
+        // A NULL integer, double, string, date or timestamp is a missing feature (NaN); a NULL boolean is IF's 0.
+        expect(single.filter((v) => Number.isNaN(v))).toHaveLength(10);
+        expect(all.values[6]).toBe(Math.fround(Date.UTC(2022, 2, 1, 10, 15, 30) / 1000));
+      } finally {
+        await Promise.all([viaValues.close(), viaAppender.close()]);
+      }
+    });
+  });
+});
+
+describe('RawFeaturizer connections', () => {
+  describe('requests waiting while a connection is busy', () => {
+    it('opens a second connection and answers each request its own record when 40 single-record requests arrive at once', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn, { connections: 2 });
+      const tenures = Array.from({ length: 40 }, (_, i) => i + 1);
+
+      try {
+        // Act: the first request holds the first connection, the others wait, which opens the second; rounds of 40
+        // requests go on (each awaited, no timer) until it is open, a bounded number of times.
+        const answered: number[][] = [];
+        for (let round = 0; round < 500 && featurizer.connections < 2; round++) {
+          const answers = await Promise.all(tenures.map((tenure) => featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure, total_charges: round === 0 ? null : tenure * 10 }], 'json'))));
+          answered.push(...answers.map((a, i) => [a.nRows, a.values[4] ?? -1, a.values[8] ?? -1, tenures[i] ?? 0, round]));
+        }
+        const afterwards = await Promise.all(tenures.map((tenure) => featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure, total_charges: tenure }], 'json'))));
+
+        // Assess: tenure is the 5th feature, total_charges the 9th (0 when NULL).
+        expect(featurizer.connections).toBe(2);
+        expect(answered.map(([rows, tenure, charges]) => [rows, tenure, charges])).toEqual(answered.map(([, , , t = 0, round]) => [1, t, round === 0 ? 0 : t * 10]));
+        expect(afterwards.map((a) => [a.values[4], a.values[8]])).toEqual(tenures.map((t) => [t, t]));
+      } finally {
+        await featurizer.close();
+      }
+    });
+
+    it('keeps one connection when requests come one at a time', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn, { connections: 2 });
+
+      try {
+        // Act
+        for (const tenure of [1, 2, 3]) await featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure }], 'json'));
+
+        // Assess
+        expect(featurizer.connections).toBe(1);
+      } finally {
+        await featurizer.close();
+      }
+    });
+  });
+
+  describe('the default pool', () => {
+    it('keeps one connection and batches waiting requests on it when 40 requests arrive at once', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn);
+      const tenures = Array.from({ length: 40 }, (_, i) => i + 1);
+
+      try {
+        // Act
+        const answers = await Promise.all(tenures.map((tenure) => featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure }], 'json'))));
+
+        // Assess
+        expect(featurizer.connections).toBe(1);
+        expect(answers.map((a) => a.values[4])).toEqual(tenures);
+      } finally {
+        await featurizer.close();
+      }
+    });
+  });
+
+  describe('a query that repeats a record', () => {
+    it('refuses the request naming the record when a join gives it two rows', async () => {
+      // Prepare
+      const joined: RawServingSpec = { ...EVERY_TYPE, scoringSql: `${EVERY_TYPE.scoringSql.replace('FROM "__sluice_raw_records"', 'FROM "__sluice_raw_records" CROSS JOIN (VALUES (1), (2)) AS twice(k)')}` };
+      const featurizer = await RawFeaturizer.open(joined);
+
+      try {
+        // Act
+        const featurized = featurizer.featurize(checkRawRecords(joined, [TYPED_RECORDS[0]], 'json'));
+
+        // Assess
+        await expect(featurized).rejects.toThrow(/record 0: the feature query returned more than one row/);
+      } finally {
+        await featurizer.close();
+      }
+    });
+  });
+});

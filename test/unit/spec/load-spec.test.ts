@@ -31,6 +31,17 @@ describe('loadPipelineSpec', () => {
       }).toThrow(TypeError);
     });
 
+    it('keeps the bias facets when their column and grouping column are contract columns', () => {
+      // Prepare
+      const yaml = `${SMALL_SPEC_YAML}quality:\n  label: { column: status, positive: [closed] }\n  facets:\n    - { column: amount, min: 10, group: code }\n`;
+
+      // Act
+      const spec = specFrom(yaml);
+
+      // Assess
+      expect(spec.quality.facets).toEqual([expect.objectContaining({ column: 'amount', min: 10, group: 'code' })]);
+    });
+
     it('loads the shipped churn pipeline by name', () => {
       // Act
       const spec = loadPipelineSpec('churn', path.join(REPO_ROOT, 'pipelines'));
@@ -56,6 +67,21 @@ describe('loadPipelineSpec', () => {
       ['a duplicated column', SMALL_SPEC_YAML.replace('name: note', 'name: amount'), /contract\.columns\.4\.name: "amount" is declared twice/],
       ['min above max', SMALL_SPEC_YAML.replace('min: 0 }', 'min: 5, max: 1 }'), /contract\.columns\.2: min is greater than max/],
       ['a broken regular expression', SMALL_SPEC_YAML.replace('"[A-Z]{3}"', '"[A-Z"'), /contract\.columns\.3\.pattern: must be a valid regular expression/],
+      [
+        'a bias facet on an unknown column',
+        `${SMALL_SPEC_YAML}quality:\n  label: { column: status, positive: [closed] }\n  facets:\n    - { column: region, values: [north] }\n`,
+        /quality\.facets\.0\.column: the facet's column "region" is not a contract column/,
+      ],
+      [
+        'a bias facet grouped by an unknown column',
+        `${SMALL_SPEC_YAML}quality:\n  label: { column: status, positive: [closed] }\n  facets:\n    - { column: code, values: [ABC] }\n    - { column: amount, min: 10, group: region }\n`,
+        /quality\.facets\.1\.group: grouping column "region" of the facet on "amount" is not a contract column/,
+      ],
+      [
+        'a quality label that is not a contract column',
+        `${SMALL_SPEC_YAML}quality:\n  label: { column: outcome, positive: [yes] }\n`,
+        /quality\.label\.column: "outcome" is not a contract column/,
+      ],
     ];
     it.each(cases)('names the file and the path when the spec has %s', (_label, yaml, expected) => {
       // Act

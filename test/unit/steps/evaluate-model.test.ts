@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ModelEvaluator } from '../../../core/gate/model-evaluator.js';
+import type { EvaluationJobs } from '../../../core/evaluation/evaluation-state.js';
 import { silentLogger } from '../../../core/log/logger.js';
 import { folderSpecCatalog } from '../../../core/pipelines/spec-catalog.js';
 import type { Candidate, ModelRegistry, ModelVersion } from '../../../core/ports/model-registry.js';
@@ -44,29 +44,32 @@ function recordingRegistry(current: ModelVersion | undefined) {
   return { registry, decisions, registered };
 }
 
-function depsWith(registry: ModelRegistry, evaluator?: ModelEvaluator) {
-  return { registry, specs: folderSpecCatalog(path.join(REPO_ROOT, 'pipelines')), logger: silentLogger, modelImage: 'img', ...(evaluator ? { evaluator } : {}) };
+function depsWith(registry: ModelRegistry) {
+  return { registry, specs: folderSpecCatalog(path.join(REPO_ROOT, 'pipelines')), logger: silentLogger, modelImage: 'img' };
+}
+
+/** ComputeEvaluationMetrics' result: the given models' full evaluations on this run's validation set. */
+function scoredJobs(results: EvaluationJobs['results']): EvaluationJobs {
+  return { state: 'Scored', jobs: [], attempt: 1, maxAttempts: 10, pollSeconds: 30, redriveCount: 0, results };
 }
 
 describe('evaluateModel', () => {
   describe('the production model scored on the candidate\'s validation set', () => {
-    it('gates on the same set and records both numbers when an evaluator scores production', async () => {
+    it('gates on the same set and records both numbers when the evaluation transform scored production', async () => {
       // Prepare: production scored 0.90 on its own set, but 0.85 on this run's
       const { registry } = recordingRegistry(production);
-      const scored: string[] = [];
-      const evaluator: ModelEvaluator = { evaluate: async (artifact, location) => { scored.push(`${artifact} on ${location}`); return { 'evaluation:auc': 0.85 }; } };
+      const evaluationJobs = scoredJobs({ production: { version: 4, evaluation: { kind: 'binary', auc: 0.85, rows: 1400, confusionMatrix: { truePositives: 1 } } } });
 
       // Act
-      const evaluation = await evaluateModel({ run, features, training }, depsWith(registry, evaluator));
+      const evaluation = await evaluateModel({ run, features, training, evaluationJobs }, depsWith(registry));
 
       // Assess
-      expect(scored).toEqual([`${production.modelArtifact} on ${features.validation.location}`]);
       expect(evaluation.decision).toMatchObject({ promote: true, metric: 'validation:auc', candidate: 0.86, production: 0.85 });
       expect(evaluation.decision.reasons).toContain("production version 4 was scored on this run's validation set: validation:auc 0.85 (0.9 on its own run's validation set)");
-      expect(evaluation.production?.metrics).toMatchObject({ 'validation:auc': 0.9, 'candidateSet:evaluation:auc': 0.85 });
+      expect(evaluation.production?.metrics).toEqual({ 'validation:auc': 0.9, 'evaluation:auc': 0.9, 'candidateSet:evaluation:auc': 0.85 });
     });
 
-    it('gates on the registered numbers and says why when there is no evaluator (the cloud, until batch scoring)', async () => {
+    it('gates on the registered numbers and says why when no evaluation transform ran', async () => {
       // Prepare
       const { registry } = recordingRegistry(production);
 
@@ -76,8 +79,40 @@ describe('evaluateModel', () => {
       // Assess
       expect(evaluation.decision).toMatchObject({ promote: false, candidate: 0.86, production: 0.9 });
       expect(evaluation.decision.reasons.at(-1)).toBe(
-        "production version 4's validation:auc 0.9 was measured on its own run's validation set, not this run's: scoring the production model on this run's set needs batch scoring, which this deployment does not have yet",
+        "production version 4's validation:auc 0.9 was measured on its own run's validation set, not this run's: it could not be scored on this run's set (no evaluation transform ran)",
       );
+    });
+
+    it('does not compare on the set when the transform scored another version than the production one', async () => {
+      // Prepare: version 3 was scored, version 4 was promoted meanwhile
+      const { registry } = recordingRegistry(production);
+      const evaluationJobs = scoredJobs({ production: { version: 3, evaluation: { auc: 0.5 } } });
+
+      // Act
+      const evaluation = await evaluateModel({ run, features, training, evaluationJobs }, depsWith(registry));
+
+      // Assess
+      expect(evaluation.decision).toMatchObject({ candidate: 0.86, production: 0.9 });
+      expect(evaluation.production?.metrics).not.toHaveProperty('candidateSet:evaluation:auc');
+      expect(evaluation.decision.reasons.at(-1)).toContain('the evaluation transform scored version 3, not the production version 4');
+    });
+  });
+
+  describe('a candidate without an evaluation of its own (SageMaker training)', () => {
+    it('registers and gates the full evaluation ComputeEvaluationMetrics computed when the trainer gave none', async () => {
+      // Prepare: only the container's final metric, and the transform's full binary set
+      const { registry, registered } = recordingRegistry(undefined);
+      const { evaluation: _own, ...cloudTraining } = training;
+      const full = { kind: 'binary', rows: 1400, auc: 0.87, logloss: 0.3, precision: 0.7, recall: 0.6, specificity: 0.9, f1: 0.65, accuracy: 0.8, confusionMatrix: { truePositives: 1, falsePositives: 2, trueNegatives: 3, falseNegatives: 4 } };
+
+      // Act
+      const evaluation = await evaluateModel({ run, features, training: cloudTraining, evaluationJobs: scoredJobs({ candidate: { evaluation: full } }) }, depsWith(registry));
+
+      // Assess
+      expect(evaluation.decision.candidate).toBe(0.87);
+      expect(registered[0]?.evaluation).toEqual(full);
+      expect(registered[0]?.metrics).toMatchObject({ 'validation:auc': 0.8, 'evaluation:auc': 0.87, 'evaluation:specificity': 0.9, 'evaluation:f1': 0.65 });
+      expect(registered[0]?.metrics).not.toHaveProperty('evaluation:rows');
     });
   });
 

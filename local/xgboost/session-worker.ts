@@ -1,0 +1,88 @@
+/**
+ * Worker-thread entry of a training session (`training-session.ts`): one worker for all the trainings of a tuning
+ * job. It loads XGBoost once, builds the channels' DMatrix pair once from the shared arrays it was started with, and
+ * trains each `train` message in turn, freeing that training's boosters before it reports; `close` frees the
+ * matrices and ends the thread. Started by `training-session.ts`, never imported.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from './errors.js';
+import { loadXgboostNative } from './native.js';
+import type { XgboostNative } from './native.js';
+import { buildChannelMatrices, freeChannelMatrices, trainOnMatrices } from './train-core.js';
+import type { ChannelMatrices, PreloadedChannels, TrainRequest } from './train-core.js';
+import type { TrainWorkerMessage } from './train-worker.js';
+
+/** What the parent passes as `workerData`. */
+export interface SessionWorkerInput {
+  readonly libraryPath: string;
+  readonly expectedVersion: string | null;
+  /** The channels, in SharedArrayBuffer-backed arrays (no copy reaches the worker). */
+  readonly data: PreloadedChannels;
+  /**
+   * One Int32 in a SharedArrayBuffer: the parent sets it to 1 to stop the current training at its next round
+   * boundary (the worker is in native code and reads no messages until the round ends) and back to 0 before the next.
+   */
+  readonly stopFlag: Int32Array;
+}
+
+/** Messages the parent posts: one training at a time (the next only after the last one's result), then `close`. */
+export type SessionWorkerRequest =
+  | {
+      readonly type: 'train';
+      /** `data` is not sent: the session's channels are the worker's. */
+      readonly request: Omit<TrainRequest, 'data'>;
+      readonly evaluateTrainEveryRound?: boolean | undefined;
+    }
+  | { readonly type: 'close' };
+
+const port = parentPort;
+if (port !== null) {
+  const input = workerData as SessionWorkerInput;
+  const post = (message: TrainWorkerMessage): void => port.postMessage(message);
+  let native: XgboostNative | undefined;
+  let matrices: ChannelMatrices | undefined;
+
+  // Built for the first training's thread count and kept; a training that asks for other threads (a tuned
+  // `nthread`) gets its own pair, as it would have in a worker of its own.
+  const matricesFor = (library: XgboostNative, threads: number): ChannelMatrices => {
+    if (matrices?.threads !== threads) {
+      if (matrices !== undefined) freeChannelMatrices(library, matrices);
+      matrices = undefined;
+      matrices = buildChannelMatrices(library, input.data, threads);
+    }
+    return matrices;
+  };
+
+  const train = async (message: Extract<SessionWorkerRequest, { type: 'train' }>): Promise<void> => {
+    const started = performance.now();
+    try {
+      native ??= loadXgboostNative({ libraryPath: input.libraryPath, expectedVersion: input.expectedVersion });
+      const library = native;
+      const result = await trainOnMatrices(
+        library,
+        message.request,
+        {
+          onRound: (record) => post({ type: 'round', record }),
+          shouldStop: () => Atomics.load(input.stopFlag, 0) !== 0,
+          evaluateTrainEveryRound: message.evaluateTrainEveryRound,
+        },
+        { channels: input.data, started, readDataMs: 0, matrices: (threads) => matricesFor(library, threads) },
+      );
+      post({ type: 'result', result });
+    } catch (error) {
+      post({ type: 'error', error: serializeError(error) });
+    }
+  };
+
+  port.on('message', (message: SessionWorkerRequest) => {
+    if (message.type === 'train') {
+      void train(message);
+      return;
+    }
+    if (native !== undefined && matrices !== undefined) freeChannelMatrices(native, matrices);
+    matrices = undefined;
+    // Nothing else keeps the thread's event loop alive: it ends, and the parent sees 'exit'.
+    port.close();
+  });
+}

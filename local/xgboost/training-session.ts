@@ -1,0 +1,176 @@
+/**
+ * Many trainings on the same channels (a tuning job's trials) in one worker thread.
+ *
+ * `trainXgboost` starts a worker per job: that worker boots Node, loads the trainer's modules and XGBoost, and builds
+ * the channels' DMatrix pair before its first round, about half a second of CPU on this machine whatever the data
+ * size, paid again by every trial of a tuning job. A session pays it once: its worker loads XGBoost and builds the
+ * matrices on the first trial and keeps them; each trial creates its booster, trains, writes its model, and frees
+ * the booster before it reports, so between trials the session holds the channels (as a single training does) and
+ * nothing of the trial before. The models are those `trainXgboost` writes: same calls, same matrices, same threads.
+ *
+ * Trials go through the same queue as `trainXgboost`'s jobs (one training at a time in this process), are stopped
+ * the same way (a shared flag read between rounds, never `terminate()` mid-training), and reject with
+ * TrainingAbortedError when their signal aborts. `close()` frees the matrices and resolves once the thread is gone.
+ */
+import { deserializeError, TrainingAbortedError } from './errors.js';
+import { parseHyperparameters } from './hyperparameters.js';
+import { loadLocalSettings } from '../../core/config/runtime-config.js';
+import { releaseFreedNativeMemory, resolveXgboostLibrary } from './native.js';
+import type { PreloadedChannels } from './train-core.js';
+import { inTrainingQueue } from './train.js';
+import type { TrainOptions, TrainRequest, TrainResult } from './train.js';
+import type { SessionWorkerInput, SessionWorkerRequest } from './session-worker.js';
+import type { TrainWorkerMessage } from './train-worker.js';
+import { siblingModule, startModuleWorker } from './worker-runtime.js';
+import type { Worker } from 'node:worker_threads';
+
+/** Trainings on one pair of channels, in one worker. */
+export interface TrainingSession {
+  /**
+   * Trains one model on the session's channels (`request.trainFiles` / `validationFiles` / `data` are not read: the
+   * session's channels are used). Queued behind any training running in this process.
+   * @throws HyperparameterValidationError at once, before queueing
+   * @throws XgboostNativeError from the training
+   * @throws TrainingAbortedError when `options.signal` aborts or the worker dies
+   */
+  train(request: TrainRequest, options?: TrainOptions): Promise<TrainResult>;
+  /** Frees the channels' matrices and ends the worker; resolves once it has exited. Trainings after it reject. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openTrainingSession}. */
+export interface TrainingSessionOptions extends Pick<TrainOptions, 'libraryPath' | 'expectedVersion'> {
+  /** Reads the channels (into SharedArrayBuffer-backed arrays); called once, on the first training. */
+  readonly data: () => Promise<PreloadedChannels>;
+}
+
+interface RunningTraining {
+  readonly resolve: (result: TrainResult) => void;
+  readonly reject: (error: unknown) => void;
+  readonly options: TrainOptions;
+}
+
+interface SessionWorker {
+  readonly worker: Worker;
+  readonly stopFlag: Int32Array;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Opens a training session; nothing starts until the first `train`.
+ * @throws XgboostNotInstalledError at once when the library cannot be found
+ */
+export function openTrainingSession(options: TrainingSessionOptions): TrainingSession {
+  const libraryPath = resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary);
+  const expectedVersion = options.expectedVersion === undefined ? '1.7' : options.expectedVersion;
+  let data: Promise<PreloadedChannels> | undefined;
+  let current: SessionWorker | undefined;
+  let running: RunningTraining | undefined;
+  let closed = false;
+
+  const settle = (outcome: { result: TrainResult } | { error: unknown }): void => {
+    const training = running;
+    if (training === undefined) return;
+    running = undefined;
+    // The worker freed the training's boosters before it reported: give those pages back before the next trial.
+    releaseFreedNativeMemory();
+    const { signal } = training.options;
+    if (signal?.aborted) {
+      // Aborted means no model, even when the last round ended before the flag was read.
+      const how = 'error' in outcome && outcome.error instanceof TrainingAbortedError ? outcome.error.message : 'before the worker stopped';
+      training.reject(new TrainingAbortedError(`training aborted: ${how}`, { cause: signal.reason }));
+    } else if ('result' in outcome) {
+      training.resolve(outcome.result);
+    } else {
+      training.reject(outcome.error);
+    }
+  };
+
+  const startWorker = (channels: PreloadedChannels): SessionWorker => {
+    const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const workerData: SessionWorkerInput = { libraryPath, expectedVersion, data: channels, stopFlag };
+    const worker = startModuleWorker(siblingModule('session-worker'), { workerData });
+    worker.on('message', (message: TrainWorkerMessage) => {
+      switch (message.type) {
+        case 'round':
+          if (running !== undefined && running.options.signal?.aborted !== true) running.options.onRound?.(message.record);
+          break;
+        case 'result':
+          settle({ result: message.result });
+          break;
+        case 'error':
+          settle({ error: deserializeError(message.error) });
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      settle({ error: new TrainingAbortedError(`training worker failed: ${error.message}`, { cause: error }) });
+    });
+    const exited = new Promise<void>((resolve) => {
+      worker.once('exit', (code) => {
+        // A worker that died takes no more trainings: the next one starts a fresh worker.
+        if (current?.worker === worker) current = undefined;
+        releaseFreedNativeMemory();
+        settle({ error: new TrainingAbortedError(`training worker exited (code ${code}) without a result`) });
+        resolve();
+      });
+    });
+    return { worker, stopFlag, exited };
+  };
+
+  const runOne = async (request: TrainRequest, trainOptions: TrainOptions): Promise<TrainResult> => {
+    if (closed) throw new TrainingAbortedError('the training session is closed');
+    data ??= options.data();
+    const channels = await data;
+    const session = (current ??= startWorker(channels));
+    return new Promise<TrainResult>((resolve, reject) => {
+      const { signal } = trainOptions;
+      if (signal?.aborted) {
+        reject(new TrainingAbortedError('training aborted before it started', { cause: signal.reason }));
+        return;
+      }
+      Atomics.store(session.stopFlag, 0, 0);
+      const onAbort = (): void => {
+        Atomics.store(session.stopFlag, 0, 1);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      running = {
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        options: trainOptions,
+      };
+      const { data: _preloaded, ...sent } = request;
+      const message: SessionWorkerRequest = { type: 'train', request: sent, evaluateTrainEveryRound: trainOptions.evaluateTrainEveryRound };
+      session.worker.postMessage(message);
+    });
+  };
+
+  return {
+    train: (request, trainOptions = {}) => {
+      try {
+        // Fail fast, before waiting in the queue, as trainXgboost does.
+        parseHyperparameters(request.hyperparameters);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return inTrainingQueue(() => runOne(request, trainOptions), trainOptions.signal);
+    },
+    close: async () => {
+      closed = true;
+      // Behind any training still queued or running, so the matrices are never freed under one.
+      await inTrainingQueue(async () => {
+        const session = current;
+        if (session === undefined) return;
+        const message: SessionWorkerRequest = { type: 'close' };
+        session.worker.postMessage(message);
+        await session.exited;
+      }, undefined);
+    },
+  };
+}
