@@ -32,6 +32,7 @@ export function formatSummary(summary: RunSummary): string {
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
     lines.push(`  split:      ${split.trainRows} train, ${split.validationRows} validation rows (${pct(split.validationShare)} validation, ${pct(split.askedShare)} asked)`);
   }
+  lines.push(...formatQuality(summary));
   const model = summary.model;
   if (model) {
     const shown = Object.entries(model.metrics).filter(([k]) => !k.startsWith('train:')).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
@@ -44,6 +45,20 @@ export function formatSummary(summary: RunSummary): string {
   if (summary.outputs.report) lines.push(`  report:     ${summary.outputs.report}`);
   lines.push(`  log:        ${summary.outputs.log}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The data-quality lines: the strongest effect, then each finding with its columns, its effect and its violations
+ * file. A clean profile says so in one line; an unprofiled run prints nothing.
+ */
+function formatQuality(summary: RunSummary): string[] {
+  const quality = summary.quality;
+  if (!quality) return [];
+  if (quality.findings.length === 0) return ['  quality:    no violations'];
+  const effect = { warn: 'warned', block: 'promotion blocked', quarantine: 'file quarantined', none: 'no effect' }[quality.effect];
+  const lines = [`  quality:    ${quality.findings.length} violation kind(s), ${effect}`];
+  for (const f of quality.findings) lines.push(`    ${f.kind} on ${f.features.join(', ')}: ${f.effect} (${path.basename(f.file)}; ${f.violations})`);
+  return lines;
 }
 
 function formatMs(ms: number): string {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { RunQuality } from '../../core/quality/ingest-quality-schema.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { parquetRowCount } from '../../core/features/feature-rows.js';
 import { describeError } from '../../core/errors.js';
@@ -63,6 +64,11 @@ export interface RunSummary {
     /** Where the promoted model serves (a local URL). */
     endpoint?: string;
   };
+  /**
+   * The data-quality findings of the run's files, when any was profiled: the strongest effect and each violation kind
+   * with its columns, effect and violations file (docs/data-quality.md).
+   */
+  quality?: RunQuality;
   durationMs: number;
 }
 
@@ -343,6 +349,7 @@ function summarize(
       ...(manifest && existsSync(local(`runs/${options.spec.name}/${runId}.html`)) ? { report: local(`runs/${options.spec.name}/${runId}.html`) } : {}),
       log: logFile,
     },
+    ...(manifest?.quality ? { quality: manifest.quality } : {}),
     durationMs,
   };
   const evaluation = manifest?.stages.evaluation;
@@ -370,6 +377,7 @@ interface ManifestView {
     evaluation?: { promote: boolean; decision: { reasons: string[] }; candidate: { version: number; metrics: Record<string, number>; status: string } };
     promotion?: { endpoint: string };
   };
+  quality?: RunQuality;
 }
 
 /** How a run's rows were split: the rows on each side, the validation share achieved and the share the spec asked. */

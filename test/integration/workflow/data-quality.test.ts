@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConstraintViolations, Statistics } from '../../../core/quality/model-monitor-formats.js';
 import { parsePipelineSpec } from '../../../core/spec/load-spec.js';
+import { formatSummary } from '../../../local/cli/format.js';
 import { freshLake, lakePath, runOnContent } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
@@ -79,6 +80,11 @@ describe('local workflow: data quality', () => {
           expect.objectContaining({ kind: 'categorical_values_check', features: ['payment_method'], effect: 'warn' }),
         ]),
       );
+      // The run summary says it too, as `sluice run` prints it.
+      expect(second.quality).toEqual(manifest.quality);
+      const printed = formatSummary(second);
+      expect(printed).toMatch(/ {2}quality: {4}\d+ violation kind\(s\), promotion blocked/);
+      expect(printed).toMatch(/categorical_values_check on payment_method: warn \(telco_churn_drifted\.csv; /);
       const violationsKey = manifest.quality.findings[0]?.violations ?? '';
       const { violations } = await read<ConstraintViolations>(violationsKey);
       expect(violations).toEqual(
