@@ -376,6 +376,8 @@ const FUNCTIONS = {
       // The run's jobs and query still running when it failed (issue 10, item 4).
       allow(['sagemaker:StopTrainingJob'], trainingJobs(stage)),
       allow(['sagemaker:StopHyperParameterTuningJob'], tuningJobs(stage)),
+      // The evaluation transforms still running (core/evaluation/evaluation-jobs.ts names them with the stage's prefix).
+      allow(['sagemaker:StopTransformJob'], [arn('sagemaker', `transform-job/${stage.names.resourcePrefix}*`)]),
       ...allowOn(['athena:StopQueryExecution'], workgroups(stage)),
       // The failed run's report: the registry's versions.
       ...reportRegistryStatements(stage),

@@ -1,3 +1,5 @@
+import type { BatchScorer } from '../ports/batch-scorer.js';
+import { evaluationJobsSchema } from '../evaluation/evaluation-state.js';
 import * as z from 'zod';
 import { withCuratedKeys } from '../manifest/ingest-listing.js';
 import type { FailedIngest } from '../manifest/ingest-results.js';
@@ -24,6 +26,8 @@ import { describeCaughtError, evaluationSchema, featureProgressSchema, ingestSec
 export interface RecordFailureDeps extends RecordRunDeps {
   trainer?: Pick<Trainer, 'stopTraining' | 'stopTuning'>;
   queryEngine?: Pick<QueryEngine, 'stopQuery'>;
+  /** Stops the run's evaluation transforms (Batch Transform in AWS, local jobs locally) still running. */
+  batchScorer?: Pick<BatchScorer, 'stopTransform'>;
   /** Failures by state and the failed run's duration (core/ports/metrics.ts); none recorded when absent. */
   metrics?: RunMetrics;
 }
@@ -49,6 +53,7 @@ const failedStateSchema = z
     evaluation: evaluationSchema.optional(),
     features: featureProgressSchema.optional(),
     training: trainingProgressSchema.optional(),
+    evaluationJobs: evaluationJobsSchema.optional(),
   })
   .passthrough();
 
@@ -62,8 +67,8 @@ const failedStateSchema = z
  *    input (the workflow state) and the error.
  * 2. Does nothing when the manifest already records this failure (same execution, same redrive count): the status
  *    event is delivered at least once.
- * 3. Stops the run's training or tuning job and its feature queries that are still running: they would otherwise run
- *    and bill on.
+ * 3. Stops the run's training or tuning job, its feature queries and its evaluation transforms that are still
+ *    running: they would otherwise run and bill on.
  * 4. Rejects a candidate the gate let through but that never reached production, with the error as the reason.
  * 5. Writes the failed run's manifest (last: it is the record that the work above is done), with the error, the
  *    curated keys of the files ingested before the failure (core/manifest/ingest-listing.ts), each failed file's key
@@ -225,15 +230,22 @@ async function alreadyRecorded(key: string, execution: { arn: string; redriveCou
   return recorded.status === 'FAILED' && recorded.execution?.arn === execution.arn && recorded.execution.redriveCount === execution.redriveCount;
 }
 
-/** Stops the run's training or tuning job and its feature queries that had not ended when the execution did. */
+/**
+ * Stops the run's training or tuning job, its feature queries and its evaluation transforms that had not ended when
+ * the execution did.
+ */
 async function stopRunJobs(state: z.infer<typeof failedStateSchema>, deps: RecordFailureDeps): Promise<void> {
   const stops: Promise<void>[] = [];
-  const { training, features } = state;
+  const { training, features, evaluationJobs } = state;
   if (deps.trainer && training && training.state !== 'Completed') {
     stops.push(training.mode === 'tune' ? deps.trainer.stopTuning(training.jobName) : deps.trainer.stopTraining(training.jobName));
   }
   if (deps.queryEngine && features && (features.query.state === 'QUEUED' || features.query.state === 'RUNNING')) {
     stops.push(deps.queryEngine.stopQuery(features.query.queryId));
+  }
+  const batchScorer = deps.batchScorer;
+  if (batchScorer && evaluationJobs) {
+    for (const job of evaluationJobs.jobs) if (job.state === 'InProgress') stops.push(batchScorer.stopTransform(job.jobName));
   }
   await Promise.all(stops);
   if (stops.length > 0) deps.logger.info('stopped the run jobs still running', { jobs: stops.length });

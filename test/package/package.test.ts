@@ -284,6 +284,7 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, string[]>> = {
     'states:DescribeExecution': [stackArn('states', 'execution:sluice-dev:*'), stackArn('states', 'execution:sluice-dev/*')],
     'sagemaker:StopTrainingJob': [TRAINING_JOBS],
     'sagemaker:StopHyperParameterTuningJob': [TUNING_JOBS],
+    'sagemaker:StopTransformJob': [TRANSFORM_JOBS],
     'athena:StopQueryExecution': WORKGROUPS,
     'sns:Publish': ['Ref(RunNotificationsTopic)'],
   },

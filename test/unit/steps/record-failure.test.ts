@@ -192,6 +192,34 @@ describe('recordFailure', () => {
       // Assess
       expect(stopped).toEqual(['query q-1']);
     });
+
+    it('stops the evaluation transforms still running and none that ended when the execution failed while they ran', async () => {
+      // Prepare
+      const { deps } = await depsIn();
+      const stopped: string[] = [];
+      const batchScorer = { stopTransform: async (name: string) => void stopped.push(`transform ${name}`) };
+      const job = { modelArtifact: 's3://lake/models/churn/job/output/model.tar.gz', image: 'xgboost:1.7-1', output: 's3://lake/scoring/churn/evaluations/run-7/transform-output/' };
+      const evaluationJobs = {
+        state: 'InProgress',
+        jobs: [
+          { role: 'production', version: 1, jobName: 'sluice-dev-churn-evaluate-production-0123', state: 'InProgress', ...job },
+          { role: 'candidate', jobName: 'sluice-dev-churn-evaluate-candidate-0123', state: 'Completed', ...job },
+        ],
+        attempt: 4,
+        maxAttempts: 60,
+        pollSeconds: 60,
+        redriveCount: 0,
+      };
+
+      // Act
+      await recordFailure(
+        failureOf({ run, training: { ...training, state: 'Completed' }, evaluationJobs }, { Error: 'States.Timeout' }, { status: 'TIMED_OUT', failedState: 'WaitForEvaluationTransform' }),
+        { ...deps, batchScorer },
+      );
+
+      // Assess
+      expect(stopped).toEqual(['transform sluice-dev-churn-evaluate-production-0123']);
+    });
   });
 
   describe('the same failure delivered twice, and a redriven execution failing again', () => {
