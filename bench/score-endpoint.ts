@@ -9,12 +9,10 @@
  * one record through each way of feeding rows (`values` and `appender`, core/serving/raw-featurizer.ts), to keep the
  * faster one as the default.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { RawFeaturizer } from '../core/serving/raw-featurizer.js';
 import type { RawFeedMode } from '../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../core/serving/raw-records.js';
@@ -24,9 +22,9 @@ import type { RawServingSpec } from '../core/serving/raw-serving-spec.js';
 import { loadPipelineSpec } from '../core/spec/load-spec.js';
 import { writeModelPointer } from '../local/serving/model-pointer.js';
 import { trainXgboost } from '../local/xgboost/train.js';
-import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../local/xgboost/worker-runtime.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from './support/paired-runs.js';
-import { stopChild } from './support/stop-child.js';
+import { runAutocannon, startServerChild } from './serve/server-child.js';
+import type { AutocannonReport } from './serve/server-child.js';
 
 /** Options of {@link runScoreEndpointBench}. */
 export interface ScoreEndpointBenchOptions {
@@ -100,18 +98,18 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
       throw new Error(`raw and featurized answers differ: ${rawAnswer} / ${featurizedAnswer}`);
     }
     // Warm-up: the first raw request opens the model's featurizer.
-    await runAutocannon(server.url, rawBody, 'application/json', 1);
-    await runAutocannon(server.url, featurizedBody, 'text/csv', 1);
+    await runAutocannon(server.url, rawBody, { connections: CONNECTIONS, seconds: 1, contentType: 'application/json' });
+    await runAutocannon(server.url, featurizedBody, { connections: CONNECTIONS, seconds: 1, contentType: 'text/csv' });
     const p99 = { featurized: [] as number[], raw: [] as number[] };
     const result = await runPaired<RunDetail, RunDetail>({
       repeats,
       baseline: async () => {
-        const report = await runAutocannon(server.url, featurizedBody, 'text/csv', durationSeconds);
+        const report = await runAutocannon(server.url, featurizedBody, { connections: CONNECTIONS, seconds: durationSeconds, contentType: 'text/csv' });
         p99.featurized.push(report.latency.p99);
         return { value: report['2xx'] / report.duration, detail: detailOf(report) };
       },
       sluice: async () => {
-        const report = await runAutocannon(server.url, rawBody, 'application/json', durationSeconds);
+        const report = await runAutocannon(server.url, rawBody, { connections: CONNECTIONS, seconds: durationSeconds, contentType: 'application/json' });
         p99.raw.push(report.latency.p99);
         return { value: report['2xx'] / report.duration, detail: detailOf(report) };
       },
@@ -168,55 +166,7 @@ async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<s
   return { openMs, perRecord };
 }
 
-interface AutocannonReport {
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly '2xx': number;
-  readonly latency: { readonly p50: number; readonly p99: number };
-}
-
 function detailOf(report: AutocannonReport): RunDetail {
   return { p99: report.latency.p99, p50: report.latency.p50, failed: report.non2xx + report.errors + report.timeouts };
 }
 
-function runAutocannon(url: string, bodyFile: string, contentType: string, seconds: number): Promise<AutocannonReport> {
-  const args = [require.resolve('autocannon'), '--json', '--connections', String(CONNECTIONS), '--duration', String(seconds), '--method', 'POST', '--headers', `Content-Type=${contentType}`, '--input', bodyFile, `${url}/invocations`];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout) => {
-      if (error) {
-        reject(error);
-        return;
-      }
-      const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Partial<AutocannonReport>;
-      if (typeof report.duration !== 'number' || report.latency === undefined) reject(new Error('unexpected autocannon output'));
-      else resolve(report as AutocannonReport);
-    });
-  });
-}
-
-/** The serve bench's server child (bench/serve/serve-child.ts), on the pointer: the server in its own process. */
-async function startServerChild(pointerFile: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = path.join(__dirname, 'serve', RUNNING_FROM_TYPESCRIPT ? 'serve-child.ts' : 'serve-child.js');
-  const argument = JSON.stringify({ modelSource: { pointerFile }, port: 0 });
-  const args = RUNNING_FROM_TYPESCRIPT
-    ? ['-e', `${typescriptRequireHook()}\nprocess.argv.splice(1, 0, ${JSON.stringify(child)});\nrequire(${JSON.stringify(child)});`, argument]
-    : [child, argument];
-  const server = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  if (server.stdout === null) throw new Error('server child has no stdout');
-  const lines = createInterface({ input: server.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server child did not start within 60 s')), 60_000);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line);
-    });
-    server.once('exit', (code) => reject(new Error(`the server child exited (code ${code})`)));
-  });
-  const { url } = JSON.parse(first) as { url: string };
-  return {
-    url,
-    stop: () => stopChild(server),
-  };
-}

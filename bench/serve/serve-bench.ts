@@ -1,19 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { writeModelPointer } from '../../local/serving/model-pointer.js';
 import { loadServingModel } from '../../local/serving/serving-model.js';
 import type { XgboostModel } from '../../local/xgboost/model.js';
 import { trainXgboost } from '../../local/xgboost/train.js';
-import { RUNNING_FROM_TYPESCRIPT, typescriptRequireHook } from '../../local/xgboost/worker-runtime.js';
 import { mulberry32 } from '../../core/support/mulberry32.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import type { PairedResult, SampleSummary } from '../support/paired-runs.js';
-import { stopChild } from '../support/stop-child.js';
+import { runAutocannon, startServerChild } from './server-child.js';
 
 /** Options of {@link runServeBench}. */
 export interface ServeBenchOptions {
@@ -116,92 +112,6 @@ function rate(model: XgboostModel, rows: Float32Array, nRows: number, nCols: num
   return (calls * nRows) / (elapsed / 1000);
 }
 
-interface ServerChild {
-  readonly url: string;
-  /** The server process's CPU time so far, in µs. */
-  cpuMicros(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startServerChild(pointerFile: string): Promise<ServerChild> {
-  const child = path.join(__dirname, RUNNING_FROM_TYPESCRIPT ? 'serve-child.ts' : 'serve-child.js');
-  const argument = JSON.stringify({ modelSource: { pointerFile }, port: 0 });
-  const args = RUNNING_FROM_TYPESCRIPT
-    ? ['-e', `${typescriptRequireHook()}\nprocess.argv.splice(1, 0, ${JSON.stringify(child)});\nrequire(${JSON.stringify(child)});`, argument]
-    : [child, argument];
-  const process_: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const stdout = process_.stdout;
-  if (stdout === null) throw new Error('server child has no stdout');
-  const lines = createInterface({ input: stdout });
-  const waiting: Array<(line: string) => void> = [];
-  lines.on('line', (text) => waiting.shift()?.(text));
-  const nextLine = (what: string): Promise<string> =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server child did not answer (${what}) within 60 s`)), 60_000);
-      waiting.push((text) => {
-        clearTimeout(timer);
-        resolve(text);
-      });
-    });
-  const exited = new Promise<never>((_, reject) => {
-    process_.once('exit', (code) => reject(new Error(`the server child exited (code ${code})`)));
-  });
-  exited.catch(() => undefined);
-  const { url } = JSON.parse(await Promise.race([nextLine('listening'), exited])) as { url: string };
-  return {
-    url,
-    cpuMicros: async () => {
-      const answer = nextLine('cpu usage');
-      process_.kill('SIGUSR2');
-      return (JSON.parse(await Promise.race([answer, exited])) as { cpuMicros: number }).cpuMicros;
-    },
-    stop: () => stopChild(process_),
-  };
-}
-
-/** The fields of autocannon's `--json` report that the bench reads. */
-interface AutocannonReport {
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly '2xx': number;
-  readonly latency: { readonly p50: number; readonly p99: number; readonly average: number; readonly max: number };
-}
-
-function runAutocannon(url: string, bodyFile: string, connections: number, seconds: number): Promise<AutocannonReport> {
-  const args = [
-    require.resolve('autocannon'),
-    '--json',
-    '--connections',
-    String(connections),
-    '--duration',
-    String(seconds),
-    '--method',
-    'POST',
-    '--headers',
-    'Content-Type=text/csv',
-    '--input',
-    bodyFile,
-    `${url}/invocations`,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout) => {
-      if (error) {
-        reject(error);
-        return;
-      }
-      const last = stdout.trim().split('\n').pop() ?? '{}';
-      const report = JSON.parse(last) as Partial<AutocannonReport>;
-      if (typeof report.duration !== 'number' || report.latency === undefined) {
-        reject(new Error(`unexpected autocannon output: ${last.slice(0, 200)}`));
-        return;
-      }
-      resolve(report as AutocannonReport);
-    });
-  });
-}
-
 async function checkAnswer(url: string, body: string, rows: number): Promise<void> {
   const response = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body });
   const text = await response.text();
@@ -277,7 +187,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<ServeBe
       const bodyFile = path.join(options.workDir, `body-${scenario.rows}.csv`);
       await writeFile(bodyFile, body);
       await checkAnswer(server.url, body, scenario.rows);
-      await runAutocannon(server.url, bodyFile, connections, 1);
+      await runAutocannon(server.url, bodyFile, { connections, seconds: 1, contentType: 'text/csv' });
       const p99s: number[] = [];
       const cpuPerRequest: number[] = [];
       let failedRequests = 0;
@@ -286,7 +196,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<ServeBe
         baseline: async () => ({ value: rate(model, matrix, scenario.rows, features, Math.min(durationSeconds, 2) * 1000) }),
         sluice: async () => {
           const cpuBefore = await server.cpuMicros();
-          const report = await runAutocannon(server.url, bodyFile, connections, durationSeconds);
+          const report = await runAutocannon(server.url, bodyFile, { connections, seconds: durationSeconds, contentType: 'text/csv' });
           const serverCpu = (await server.cpuMicros()) - cpuBefore;
           const requestsPerSecond = report['2xx'] / report.duration;
           const detail: EndpointRunDetail = {

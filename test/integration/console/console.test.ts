@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { stepJournal } from '../../../local/console/step-journal.js';
 import type { RunSummary } from '../../../local/runtime/run-local.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
+import { smallReviewsSpec } from '../../support/reviews-spec.js';
 
 /** Debian's Chromium (scripts/install-system-deps.sh installs it; CI runs it). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -37,19 +38,6 @@ function smallTunedChurn(): PipelineSpec {
   return parsePipelineSpec(String(document), file);
 }
 
-/** The shipped reviews spec made small, as test/integration/text/reviews-pipeline.test.ts makes it. */
-async function smallReviews(dir: string): Promise<PipelineSpec> {
-  const reviews = path.join(REPO_ROOT, 'pipelines/reviews');
-  const yml = (await readFile(path.join(reviews, 'pipeline.yml'), 'utf8'))
-    .replace('epochs: 10', 'epochs: 5')
-    .replace('buckets: 200000', 'buckets: 20000')
-    .replace(/maxJobs: 4\b/, 'maxJobs: 2')
-    .replace('min: 5, max: 15', 'min: 3, max: 6')
-    .replace('min: 32, max: 300', 'min: 16, max: 50');
-  await writeFile(path.join(dir, 'pipeline.yml'), yml);
-  await writeFile(path.join(dir, 'features.sql'), await readFile(path.join(reviews, 'features.sql')));
-  return parsePipelineSpec(yml, path.join(dir, 'pipeline.yml'));
-}
 
 async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SHOTS, `${name}.png`);
@@ -83,7 +71,7 @@ describeInBrowser('sluice console', () => {
     const telco = await readFile(path.join(REPO_ROOT, 'pipelines/churn/data/telco_churn.csv'), 'utf8');
     const bad = '"No",1,0,1,0,500,0,"No phone service","DSL","No","Yes","No","No","No","No","Month-to-month",1,"Electronic check",29.85,29.85\n"Maybe",1,0,1,0,3,0,"No phone service","DSL","No","Yes","No","No","No","No","Month-to-month",1,"Electronic check",29.85,29.85\n';
     churn = await runOnContent(smallTunedChurn(), lake, 'telco_churn.csv', telco + bad);
-    reviews = await runOnContent(await smallReviews(work), lake, 'reviews.csv', await readFile(path.join(REPO_ROOT, 'pipelines/reviews/data/fine_foods_reviews_train.csv')));
+    reviews = await runOnContent(await smallReviewsSpec(work), lake, 'reviews.csv', await readFile(path.join(REPO_ROOT, 'pipelines/reviews/data/fine_foods_reviews_train.csv')));
     app = await startConsole({ lakeRoot: lake, port: 0, projectRoot: REPO_ROOT, pollMs: 200 });
     const { chromium } = await import('playwright-core');
     // The flags the machine notes give for headless Chromium as root on a closed network.

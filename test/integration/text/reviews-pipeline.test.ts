@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parsePipelineSpec } from '../../../core/spec/load-spec.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 import { LocalRegistry } from '../../../local/adapters/local-registry.js';
@@ -20,21 +19,10 @@ import { freshLake, lakePath, runOnContent, testServers } from '../../support/lo
 import { featureRows, trainTinyModel } from '../serving/tiny-models.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
 import { parseCsvRows } from './csv-rows.js';
+import { smallReviewsSpec } from '../../support/reviews-spec.js';
 
 const REVIEWS = path.join(REPO_ROOT, 'pipelines/reviews');
 
-/** The shipped reviews spec, made small: few epochs, 2 trials, small hash tables (the model, not the pipeline, shrinks). */
-async function smallReviewsSpec(dir: string): Promise<PipelineSpec> {
-  const yml = (await readFile(path.join(REVIEWS, 'pipeline.yml'), 'utf8'))
-    .replace('epochs: 10', 'epochs: 5')
-    .replace('buckets: 200000', 'buckets: 20000')
-    .replace(/maxJobs: 4\b/, 'maxJobs: 2')
-    .replace('min: 5, max: 15', 'min: 3, max: 6')
-    .replace('min: 32, max: 300', 'min: 16, max: 50');
-  await writeFile(path.join(dir, 'pipeline.yml'), yml);
-  await writeFile(path.join(dir, 'features.sql'), await readFile(path.join(REVIEWS, 'features.sql')));
-  return parsePipelineSpec(yml, path.join(dir, 'pipeline.yml'));
-}
 
 describe('reviews pipeline (text, local runtime)', () => {
   let work: string;

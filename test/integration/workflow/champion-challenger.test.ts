@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { evaluatePredictions } from '../../../core/evaluation/model-metrics.js';
-import { loadPipelineSpec, parsePipelineSpec } from '../../../core/spec/load-spec.js';
-import type { PipelineSpec } from '../../../core/spec/load-spec.js';
+import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { FolderObjectStore } from '../../../local/adapters/folder-object-store.js';
 import { readChannel } from '../../../local/xgboost/data.js';
 import { loadXgboostModel } from '../../../local/xgboost/index.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
+import { smallReviewsSpec } from '../../support/reviews-spec.js';
 
 afterAll(() => testServers.closeAll());
 
@@ -103,17 +103,3 @@ describe('champion/challenger evaluation transforms', () => {
     });
   });
 });
-
-/** The shipped reviews spec, made small (the model, not the pipeline, shrinks; test/integration/text/reviews-pipeline.test.ts). */
-async function smallReviewsSpec(dir: string): Promise<PipelineSpec> {
-  const reviews = path.join(REPO_ROOT, 'pipelines/reviews');
-  const yml = (await readFile(path.join(reviews, 'pipeline.yml'), 'utf8'))
-    .replace('epochs: 10', 'epochs: 5')
-    .replace('buckets: 200000', 'buckets: 20000')
-    .replace(/maxJobs: 4\b/, 'maxJobs: 2')
-    .replace('min: 5, max: 15', 'min: 3, max: 6')
-    .replace('min: 32, max: 300', 'min: 16, max: 50');
-  await writeFile(path.join(dir, 'pipeline.yml'), yml);
-  await writeFile(path.join(dir, 'features.sql'), await readFile(path.join(reviews, 'features.sql')));
-  return parsePipelineSpec(yml, path.join(dir, 'pipeline.yml'));
-}
