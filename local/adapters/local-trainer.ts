@@ -11,7 +11,7 @@ import type { TuningHistory } from '../../core/report/model-insights.js';
 import { recordModelInsights, recordTextInsights } from '../console/record-model-insights.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
 import { readChannel } from '../xgboost/data.js';
-import { evaluatePredictions } from '../xgboost/metrics.js';
+import { evaluatePredictions } from '../../core/evaluation/model-metrics.js';
 import { loadXgboostModel } from '../xgboost/model.js';
 import { roundProgress, trialProgressLine } from '../xgboost/progress.js';
 import { parseHyperparameters } from '../xgboost/hyperparameters.js';

@@ -43,8 +43,8 @@ import {
 import type { EarlyStoppingState } from './eval-log.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameters.js';
-import { evaluatePredictions } from './metrics.js';
-import type { ModelMetrics } from './metrics.js';
+import { evaluatePredictions } from '../../core/evaluation/model-metrics.js';
+import type { ModelMetrics } from '../../core/evaluation/model-metrics.js';
 import { writeModelArchive } from './model-archive.js';
 import { loadXgboostNative } from './native.js';
 import { chooseThreads } from './threads.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModelBytes } from '../../../local/xgboost/model-archive.js';
 import { loadXgboostModel } from '../../../local/xgboost/model.js';
-import { binaryMetrics } from '../../../local/xgboost/metrics.js';
+import { binaryMetrics } from '../../../core/evaluation/model-metrics.js';
 import { parseCsvText } from '../../../local/xgboost/data.js';
 import { trainXgboost } from '../../../local/xgboost/train.js';
 import type { TrainResult } from '../../../local/xgboost/train.js';

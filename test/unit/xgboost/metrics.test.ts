@@ -4,7 +4,7 @@ import {
   multiclassMetrics,
   regressionMetrics,
   rocAuc,
-} from '../../../local/xgboost/metrics.js';
+} from '../../../core/evaluation/model-metrics.js';
 
 describe('metrics', () => {
   describe('binary classification', () => {
