@@ -5,7 +5,12 @@
  * back on it, so ids of any type never pass through a CSV the container parses).
  *
  * - XGBoost: `text/csv` without a header, gzip (Athena's TEXTFILE UNLOAD "uses gzip for the JSON and TEXTFILE
- *   formats", https://docs.aws.amazon.com/athena/latest/ug/unload.html): `source_row,label,f1,…`. SageMaker's XGBoost
+ *   formats", https://docs.aws.amazon.com/athena/latest/ug/unload.html): `source_row,label,f1,…`, each line built as
+ *   text in SQL with a NULL as an empty field. Athena writes TEXTFILE with the Lazy Simple SerDe, whose NULL is `\N`
+ *   unless `serialization.null.format` says otherwise (Athena user guide, "Lazy Simple SerDe"; UNLOAD has no property
+ *   for it), and the container cannot read `\N`: its CSV decoder turns only an empty field into `nan`
+ *   (`_clean_csv_string` in sagemaker_xgboost_container/encoder.py, then `np.array(...).astype(dtype)`), so a row with a
+ *   missing feature would fail the whole transform. SageMaker's XGBoost
  *   container takes `text/csv` for inference, without a header, features only (SageMaker developer guide, XGBoost
  *   algorithm, "Input/Output Interface": "For CSV inference, the algorithm assumes that CSV input does not have the
  *   label column"); `InputFilter` `$[2:]` drops the row number and the label ("Examples: "$", "$[1:]"", API reference,
@@ -41,7 +46,8 @@ export interface ScoringFormat {
 const XGBOOST_FORMAT: ScoringFormat = {
   contentType: 'text/csv',
   accept: 'text/csv',
-  unloadOptions: "format = 'TEXTFILE', field_delimiter = ','",
+  // One column (the line built by transformInputSql): no field delimiter is written.
+  unloadOptions: "format = 'TEXTFILE'",
   inputFilter: '$[2:]',
   outputFilter: (valuesPerRow) => (valuesPerRow > 1 ? '$' : '$[0,-1]'),
 };
@@ -70,11 +76,18 @@ export function jsonStringBodySql(expression: string): string {
 }
 
 /**
- * The SELECT the scoring UNLOAD writes, over the scoring query (`scoringSelectSql` with `source_row` as its one id):
- * XGBoost, the query as it is (`source_row`, label, features); BlazingText, one JSON line per row (see above).
+ * The SELECT the scoring UNLOAD writes, over the scoring query (`scoringSelectSql` with `source_row` as its one id),
+ * whose `columnCount` columns are `source_row`, the label, then the features. One text column per row:
+ * XGBoost, the CSV line `source_row,label,f1,…` with every NULL as an empty field (see above); BlazingText, one JSON
+ * line. The columns are reached by position through a column alias list (`AS scoring(c0, …)`, which Trino and DuckDB
+ * both take), so a feature without a name of its own needs none.
  */
-export function transformInputSql(algorithm: 'xgboost' | 'blazingtext', scoringQuery: string): string {
-  if (algorithm !== 'blazingtext') return scoringQuery;
+export function transformInputSql(algorithm: 'xgboost' | 'blazingtext', scoringQuery: string, columnCount: number): string {
+  if (algorithm !== 'blazingtext') {
+    const columns = Array.from({ length: columnCount }, (_, i) => `c${i}`);
+    const fields = columns.map((c, i) => (i === 0 ? `CAST(${c} AS VARCHAR)` : `COALESCE(CAST(${c} AS VARCHAR), '')`));
+    return `SELECT ${fields.join(" || ',' || ")} AS line\nFROM (\n${scoringQuery}\n) AS scoring(${columns.join(', ')})`;
+  }
   const line = `'{"source_row":' || CAST(source_row AS VARCHAR) || ',"features":{"source":"' || ${jsonStringBodySql('text')} || '"}}'`;
   return `SELECT ${line} AS line\nFROM (\n${scoringQuery}\n) AS scoring`;
 }

@@ -4,13 +4,14 @@
  * (core/scoring/scoring-format.ts). One UNLOAD, the same SQL on Athena and on the local engine, as training's.
  */
 import { TerminalStepError } from '../errors.js';
+import { featureColumnNames, readFeatureQuery } from '../features/feature-sql.js';
 import { scoringSelectSql } from '../features/scoring-sql.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import type { ResourceNames } from '../run/naming.js';
-import { workgroupName } from '../run/naming.js';
+import { tableName, workgroupName } from '../run/naming.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import { SOURCE_ROW_COLUMN } from '../spec/scoring-rules.js';
 import { quoteIdentifier, quoteLiteral } from '../sql/quote.js';
@@ -46,7 +47,8 @@ export function scoringUnloadSql(spec: PipelineSpec, database: string, scoreRunI
   const relation = `(SELECT * FROM ${quoteIdentifier(database)}.${quoteIdentifier(scoringInputTableName(spec.name))} WHERE ${quoteIdentifier(SCORE_RUN_COLUMN)} = ${quoteLiteral(scoreRunId)}) AS scoring_input`;
   const query = scoringSelectSql(spec, relation, { idColumns: [SOURCE_ROW_COLUMN], labelPresent: true });
   const algorithm = scoringAlgorithm(spec);
-  return `UNLOAD (${transformInputSql(algorithm, query)}\n) TO ${quoteLiteral(target)} WITH (${scoringFormat(algorithm).unloadOptions})`;
+  const columnCount = 1 + featureColumnNames(readFeatureQuery(spec, tableName(spec.name)), spec.contract.columns.map((c) => c.name)).length;
+  return `UNLOAD (${transformInputSql(algorithm, query, columnCount)}\n) TO ${quoteLiteral(target)} WITH (${scoringFormat(algorithm).unloadOptions})`;
 }
 
 /** Starts the run's scoring query (the target emptied first: UNLOAD refuses a folder holding data). */

@@ -17,9 +17,29 @@ export interface XgboostBatchJob {
   batchSize?: number;
 }
 
-/** A CSV field as a feature: empty, or Hive's `\N` NULL of a TEXTFILE, is missing (NaN), as XGBoost reads it. */
-function feature(field: string): number {
-  return field === '' || field === '\\N' ? Number.NaN : Number(field);
+/** A record the XGBoost container would refuse: a field that is neither a number nor empty. */
+export class TransformInputError extends Error {
+  public override readonly name = 'TransformInputError';
+}
+
+/** Python's `float()` spellings of NaN and infinity, which the container's decoder also takes. */
+const PYTHON_NAN = /^\s*[+-]?nan\s*$/i;
+const PYTHON_INFINITY = /^\s*([+-]?)inf(inity)?\s*$/i;
+
+/**
+ * A CSV field as a feature, read as the SageMaker XGBoost container reads `text/csv` for inference: an empty field is
+ * missing (NaN), anything else must be a number (`_clean_csv_string` then `np.array(...).astype(dtype)` in
+ * sagemaker_xgboost_container/encoder.py). Any other text fails the job, as it fails the container's, instead of being
+ * scored as a missing value here only.
+ */
+export function containerCsvFeature(field: string, line: string): number {
+  if (field === '') return Number.NaN;
+  const value = Number(field);
+  if (!Number.isNaN(value) && field.trim() !== '') return value;
+  if (PYTHON_NAN.test(field)) return Number.NaN;
+  const infinity = PYTHON_INFINITY.exec(field);
+  if (infinity) return infinity[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  throw new TransformInputError(`the field '${field.slice(0, 40)}' of the input line '${line.slice(0, 200)}' is not a number: the XGBoost container reads text/csv fields as numbers, an empty field as missing`);
 }
 
 /** Scores every file of the job; returns the number of records scored. */
@@ -34,7 +54,7 @@ export async function scoreXgboostFiles(job: XgboostBatchJob): Promise<number> {
       rows.forEach((row, r) => {
         if (row.length !== nCols) throw new RangeError(`record ${r + 1} of a batch has ${row.length} features where the first has ${nCols}`);
         row.forEach((value, c) => {
-          matrix[r * nCols + c] = feature(value);
+          matrix[r * nCols + c] = containerCsvFeature(value, lines[r] ?? '');
         });
       });
       const predictions = model.predict(matrix, rows.length, nCols);

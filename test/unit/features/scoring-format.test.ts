@@ -4,13 +4,14 @@ import { predictionColumns, readPredictionLine } from '../../../core/scoring/pre
 import type { PredictionShape } from '../../../core/scoring/prediction-rows.js';
 import { jsonStringBodySql, transformInputSql } from '../../../core/scoring/scoring-format.js';
 import { installTrinoCompat, translateTrinoSql } from '../../../core/sql/trino-compat.js';
+import { containerCsvFeature, TransformInputError } from '../../../local/scoring/xgboost-batch.js';
 
 describe('scoring formats', () => {
   describe('the BlazingText transform input', () => {
     it('writes one JSON line per row that parses back to source_row and the text when the text holds quotes, backslashes and control characters', async () => {
       // Prepare
       const text = `she said "great" \\ ok${String.fromCharCode(1)}${String.fromCharCode(31)} é`;
-      const sql = transformInputSql('blazingtext', `SELECT 7 AS source_row, 'x' AS label, '${text.replaceAll("'", "''")}' AS text`);
+      const sql = transformInputSql('blazingtext', `SELECT 7 AS source_row, 'x' AS label, '${text.replaceAll("'", "''")}' AS text`, 3);
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
 
@@ -34,6 +35,46 @@ describe('scoring formats', () => {
 
       // Assess
       expect(sql).not.toMatch(/regexp|json_/);
+    });
+  });
+
+  describe('the XGBoost transform input', () => {
+    it('writes one CSV line per row with a NULL label and feature as empty fields when features are missing', async () => {
+      // Prepare
+      const query = 'SELECT 7 AS source_row, CAST(NULL AS INTEGER) AS label, 1.5 AS tenure, CAST(NULL AS DOUBLE) AS total_charges, 2 * 3';
+      const sql = transformInputSql('xgboost', query, 5);
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+
+      // Act
+      let rows: unknown[][];
+      try {
+        await installTrinoCompat(connection);
+        rows = (await connection.runAndReadAll(translateTrinoSql(sql))).getRowsJS();
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+
+      // Assess
+      expect(rows).toEqual([['7,,1.5,,6']]);
+    });
+
+    it('reads an empty field as missing and a number as itself when the local scorer parses a line', () => {
+      // Act
+      const values = ['', '1.5', '-2e3', 'NaN', '-inf'].map((field) => containerCsvFeature(field, 'a line'));
+
+      // Assess
+      expect(values).toEqual([Number.NaN, 1.5, -2000, Number.NaN, Number.NEGATIVE_INFINITY]);
+    });
+
+    it("refuses Hive's \\N NULL and other text, naming the field and its line, when a field is not a number", () => {
+      // Act
+      const act = () => containerCsvFeature('\\N', '7,,\\N,2');
+
+      // Assess
+      expect(act).toThrow(TransformInputError);
+      expect(act).toThrow("the field '\\N' of the input line '7,,\\N,2' is not a number");
     });
   });
 
