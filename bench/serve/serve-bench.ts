@@ -36,6 +36,11 @@ export interface EndpointRunDetail {
   readonly errors: number;
   /** CPU time the server process spent per answered request (its capacity on a core of its own). */
   readonly serverCpuMicrosPerRequest: number;
+  /**
+   * autocannon's CPU time over the run's wall time, in % of one core (its start-up included): near 100 the load
+   * generator, not the server, set the pace.
+   */
+  readonly loadGeneratorCpuPercent: number;
 }
 
 /** One request size: endpoint rows/s (Sluice side) against in-process `predict` rows/s (baseline), paired. */
@@ -48,6 +53,8 @@ export interface ServeBenchScenario {
   readonly p99Ms: SampleSummary;
   /** Server CPU µs per request of every endpoint run. */
   readonly serverCpuMicros: SampleSummary;
+  /** autocannon's CPU, % of one core, of every endpoint run. */
+  readonly loadGeneratorCpuPercent: SampleSummary;
   readonly failedRequests: number;
 }
 
@@ -138,6 +145,7 @@ function printResult(result: ServeBenchResult): void {
     console.log(formatSummaryLine(`${scenario.name}: in-process predict rows/s (baseline)`, paired.baseline, 'rows/s', 0));
     console.log(formatSummaryLine(`${scenario.name}: endpoint p99 latency`, scenario.p99Ms, 'ms', 1));
     console.log(formatSummaryLine(`${scenario.name}: server CPU per request`, scenario.serverCpuMicros, 'µs', 0));
+    console.log(formatSummaryLine(`${scenario.name}: load generator CPU (autocannon)`, scenario.loadGeneratorCpuPercent, '%', 0));
     console.log(
       `    ratio of medians (endpoint / in-process) ${paired.ratioOfMedians.toFixed(2)}; server capacity on a free core ` +
         `${fmt(1e6 / Math.max(1, scenario.serverCpuMicros.median))} req/s; failed requests ${scenario.failedRequests}`,
@@ -190,6 +198,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<ServeBe
       await runAutocannon(server.url, bodyFile, { connections, seconds: 1, contentType: 'text/csv' });
       const p99s: number[] = [];
       const cpuPerRequest: number[] = [];
+      const loadGeneratorCpu: number[] = [];
       let failedRequests = 0;
       const result = await runPaired<undefined, EndpointRunDetail>({
         repeats,
@@ -205,15 +214,25 @@ export async function runServeBench(options: ServeBenchOptions): Promise<ServeBe
             non2xx: report.non2xx,
             errors: report.errors + report.timeouts,
             serverCpuMicrosPerRequest: serverCpu / Math.max(1, report['2xx'] + report.non2xx),
+            loadGeneratorCpuPercent: report.loadGeneratorCpuMicros / (report.duration * 1e4),
           };
           p99s.push(detail.latencyMs.p99);
           cpuPerRequest.push(detail.serverCpuMicrosPerRequest);
+          loadGeneratorCpu.push(detail.loadGeneratorCpuPercent);
           failedRequests += detail.non2xx + detail.errors;
           return { value: requestsPerSecond * scenario.rows, detail };
         },
         onSample: (side, run, value) => process.stderr.write(`  ${scenario.name}: ${side === 'sluice' ? 'endpoint' : 'in-process'} #${run + 1} ${fmt(value)} rows/s\n`),
       });
-      scenarios.push({ name: scenario.name, rowsPerRequest: scenario.rows, result, p99Ms: summarize(p99s), serverCpuMicros: summarize(cpuPerRequest), failedRequests });
+      scenarios.push({
+        name: scenario.name,
+        rowsPerRequest: scenario.rows,
+        result,
+        p99Ms: summarize(p99s),
+        serverCpuMicros: summarize(cpuPerRequest),
+        loadGeneratorCpuPercent: summarize(loadGeneratorCpu),
+        failedRequests,
+      });
     }
   } finally {
     model.free();

@@ -53,21 +53,39 @@ export async function startServerChild(pointerFile: string): Promise<ServerChild
   };
 }
 
-/** The fields of autocannon's `--json` report that the benches read. */
+/** The fields of autocannon's `--json` report that the benches read, and the CPU time autocannon itself used. */
 export interface AutocannonReport {
+  /** Seconds the load ran. */
   readonly duration: number;
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
   readonly '2xx': number;
   readonly latency: { readonly p50: number; readonly p99: number; readonly average: number; readonly max: number };
+  /**
+   * CPU time (user + system, µs) of the autocannon process over its whole run, warm-up and start included: not a field
+   * of autocannon's report, but its `process.cpuUsage()` at exit. Near `duration` seconds means the load generator, not
+   * the server, set the pace (both share this machine's cores).
+   */
+  readonly loadGeneratorCpuMicros: number;
 }
+
+/** Marks the line autocannon's process writes its CPU time on (stderr, at exit). */
+const CPU_LINE = 'sluice-load-generator-cpu ';
 
 /** Runs autocannon in a child process: POSTs `bodyFile` to `<url>/invocations` as `contentType` for `seconds`. */
 export function runAutocannon(url: string, bodyFile: string, options: { connections: number; seconds: number; contentType: string }): Promise<AutocannonReport> {
   const { connections, seconds, contentType } = options;
+  // autocannon's CLI entry, run by `node -e` so that the process can report its own CPU time when it exits.
+  const cli = require.resolve('autocannon');
+  const script =
+    `process.once('exit', () => { const { user, system } = process.cpuUsage(); process.stderr.write('\\n${CPU_LINE}' + (user + system) + '\\n'); });\n` +
+    `const autocannon = require(${JSON.stringify(cli)});\nautocannon.start(autocannon.parseArguments(process.argv.slice(1)));`;
   const args = [
-    require.resolve('autocannon'),
+    '-e',
+    script,
+    // What follows is autocannon's, not node's: `process.argv.slice(1)` in the script.
+    '--',
     '--json',
     '--connections',
     String(connections),
@@ -82,18 +100,20 @@ export function runAutocannon(url: string, bodyFile: string, options: { connecti
     `${url}/invocations`,
   ];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
       if (error) {
         reject(error);
         return;
       }
       const last = stdout.trim().split('\n').pop() ?? '{}';
       const report = JSON.parse(last) as Partial<AutocannonReport>;
-      if (typeof report.duration !== 'number' || report.latency === undefined) {
+      const cpuLine = stderr.split('\n').find((line) => line.startsWith(CPU_LINE));
+      const loadGeneratorCpuMicros = Number(cpuLine?.slice(CPU_LINE.length));
+      if (typeof report.duration !== 'number' || report.latency === undefined || !Number.isFinite(loadGeneratorCpuMicros)) {
         reject(new Error(`unexpected autocannon output: ${last.slice(0, 200)}`));
         return;
       }
-      resolve(report as AutocannonReport);
+      resolve({ ...(report as Omit<AutocannonReport, 'loadGeneratorCpuMicros'>), loadGeneratorCpuMicros });
     });
   });
 }

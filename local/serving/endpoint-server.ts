@@ -6,8 +6,9 @@
  * Why no framework: three routes, one body format per route, and the hot path is "read the body, predict, write a
  * string"; a router or body-parser middleware would add per-request work and a dependency for nothing.
  *
- * Predictions run in the event loop, synchronously, one request at a time, with all rows of a request in one
- * XGBoost call (a one-row prediction takes tens of microseconds; see `bench/serve`). The model comes from a pointer
+ * Predictions run in the event loop, synchronously, with all rows of a request in one XGBoost call; small requests
+ * whose bodies completed in the same loop turn share one call (`prediction-batcher.ts`: a one-row call costs far more
+ * than its row; see `bench/serve`). The model comes from a pointer
  * file that the server follows: when the pointer changes the new model is loaded in full, then made current in one
  * assignment (a text model loads asynchronously, a fastText process starting; a later pointer change wins over a load
  * still in progress, whose model is then closed unused); requests that arrived earlier finish on the model they started with, which is freed once the last of
@@ -15,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isFastTextModel } from '../fasttext/model-archive.js';
@@ -26,7 +27,7 @@ import {
   parseContentType,
   parseFeatures,
 } from './contract.js';
-import type { ResponseFormat } from './contract.js';
+import type { FeatureMatrix, RequestFormat, ResponseFormat } from './contract.js';
 import {
   FeatureCountError,
   InvocationError,
@@ -43,6 +44,7 @@ import type { PointerWatcher } from './pointer-watcher.js';
 import { readRawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import { RawRecordsRoute } from './raw-route.js';
+import { PredictionBatcher } from './prediction-batcher.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
 import { checkTextContentType, formatTextAnswer, parseTextRequest } from './text-contract.js';
@@ -167,9 +169,19 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
     follower?.refresh(true);
   }
 
-  const server = http.createServer((request, response) => {
-    route(request, response, { slot, maxPayloadBytes, defaultAccept, emit, noModel: () => follower?.problem(), raw });
-  });
+  // One context for the server's life: the request handler allocates nothing of its own before the body is read.
+  const context: RouteContext = {
+    slot,
+    maxPayloadBytes,
+    defaultAccept,
+    emit,
+    countAnswers: options.onEvent !== undefined,
+    noModel: () => follower?.problem(),
+    raw,
+    formats: new HeaderMemo(),
+    batcher: new PredictionBatcher(),
+  };
+  const server = http.createServer((request, response) => route(request, response, context));
   // The container's gunicorn keeps idle connections 60 s; Node's default (5 s) would make clients reconnect.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
@@ -399,10 +411,47 @@ interface RouteContext {
   readonly maxPayloadBytes: number;
   readonly defaultAccept: ResponseFormat;
   readonly emit: (event: EndpointEvent) => void;
+  /** Whether anyone listens for `request-answered` (else the event is not even built). */
+  readonly countAnswers: boolean;
   /** Why there is no model (pointer mode), or undefined. */
   readonly noModel: () => string | undefined;
   /** Raw-record requests (raw-route.ts). */
   readonly raw?: RawRecordsRoute;
+  readonly formats: HeaderMemo;
+  /** Tabular predictions of the requests completing together, in one call (prediction-batcher.ts). */
+  readonly batcher: PredictionBatcher;
+}
+
+/**
+ * The last `Content-Type` and `Accept` headers read, with what they meant. A client sends the same headers on every
+ * request of a connection (and a load of clients the same ones), so the hot path compares two strings instead of
+ * splitting and lower-casing them each time. Only successful readings are kept: a bad header is refused every time.
+ */
+class HeaderMemo {
+  private contentType: string | undefined = '';
+  private requestFormat: RequestFormat = 'csv';
+  private accept: string | undefined = '';
+  private acceptDefault: ResponseFormat = 'text/csv';
+  private responseFormat: ResponseFormat = 'text/csv';
+
+  /** `parseContentType` of the header. @throws UnsupportedContentTypeError (415) */
+  public requestFormatOf(header: string | undefined): RequestFormat {
+    if (header !== this.contentType) {
+      this.requestFormat = parseContentType(header);
+      this.contentType = header;
+    }
+    return this.requestFormat;
+  }
+
+  /** `negotiateAccept` of the header. @throws NotAcceptableError (406) */
+  public responseFormatOf(header: string | undefined, defaultFormat: ResponseFormat): ResponseFormat {
+    if (header !== this.accept || defaultFormat !== this.acceptDefault) {
+      this.responseFormat = negotiateAccept(header, defaultFormat);
+      this.accept = header;
+      this.acceptDefault = defaultFormat;
+    }
+    return this.responseFormat;
+  }
 }
 
 function route(request: IncomingMessage, response: ServerResponse, context: RouteContext): void {
@@ -467,10 +516,13 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     return;
   }
   // One listener per request on this hot path: it frees the model and, when the answer was sent whole with a success
-  // status (every answer path, tabular, text or raw, ends the response), counts it once.
-  response.once('close', () => {
+  // status (every answer path, tabular, text or raw, ends the response), counts it once. `on`, not `once`: a response
+  // closes once, and `once` would wrap the listener in two more objects.
+  response.on('close', () => {
     lease.release();
-    if (response.writableFinished && response.statusCode < 400) context.emit({ type: 'request-answered', statusCode: response.statusCode });
+    if (context.countAnswers && response.writableFinished && response.statusCode < 400) {
+      context.emit({ type: 'request-answered', statusCode: response.statusCode });
+    }
   });
   // Too large: answer 413 at once. The rest of the body is read and dropped (Node drains an unread request, and
   // the data handler below ignores what comes after the limit) rather than the socket being closed under the
@@ -480,26 +532,30 @@ function invoke(request: IncomingMessage, response: ServerResponse, context: Rou
     reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context);
     return;
   }
-  const chunks: Buffer[] = [];
+  // A small body comes in one chunk: it is kept as it is, and a list (then Buffer.concat) is made only from a second one.
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
   let size = 0;
   let tooLarge = false;
-  // A client that disconnects mid-body makes the request emit 'error' (ECONNRESET); the response's 'close' then
-  // releases the lease, and nothing else is owed to a client that left.
-  request.on('error', () => undefined);
+  // A client that disconnects mid-body: the response's 'close' releases the lease, and nothing else is owed to a client
+  // that left. No 'error' listener on the request: Node emits a request's 'error' "only if there are listeners attached
+  // to the event" (lib/_http_incoming.js, onError), so none is needed to keep an abort from throwing.
   request.on('data', (chunk: Buffer) => {
     if (tooLarge) return;
     size += chunk.length;
     if (size > context.maxPayloadBytes) {
       tooLarge = true;
-      chunks.length = 0;
+      first = undefined;
+      more = undefined;
       reject(response, new PayloadTooLargeError(context.maxPayloadBytes), context);
       return;
     }
-    chunks.push(chunk);
+    if (first === undefined) first = chunk;
+    else (more ??= [first]).push(chunk);
   });
   request.on('end', () => {
     if (tooLarge) return;
-    const body = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size);
+    const body = more !== undefined ? Buffer.concat(more, size) : (first ?? EMPTY);
     answer(request, response, lease, body, context);
   });
 }
@@ -523,23 +579,39 @@ function answer(
     answerText(request, response, model, body, context);
     return;
   }
+  let features: FeatureMatrix;
   try {
-    const features = parseFeatures(body, parseContentType(request.headers['content-type']));
+    features = parseFeatures(body, context.formats.requestFormatOf(request.headers['content-type']));
     if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
-    let predictions: Float32Array;
-    try {
-      predictions = model.predict(features.values, features.nRows, features.nCols);
-    } catch (cause) {
-      throw new PredictionFailedError(firstLine((cause as Error).message), { cause });
-    }
-    // Checked after predicting, as the container does: a bad Accept is a 406 only for an otherwise good request.
-    const format = negotiateAccept(request.headers.accept, context.defaultAccept);
-    const text = formatPredictions(predictions, features.nRows, format);
-    send(response, 200, format === 'text/csv' ? 'text/csv; charset=utf-8' : 'application/json', text);
   } catch (error) {
-    if (error instanceof InvocationError) reject(response, error, context);
-    else send(response, 500, TEXT, `Internal error: ${(error as Error).message}`);
+    fail(response, error, context);
+    return;
   }
+  const { nRows } = features;
+  context.batcher.predict({
+    model,
+    values: features.values,
+    nRows,
+    nCols: features.nCols,
+    settle: (predictions, cause) => {
+      try {
+        if (predictions === undefined) throw new PredictionFailedError(firstLine((cause as Error).message), { cause });
+        // Checked after predicting, as the container does: a bad Accept is a 406 only for an otherwise good request.
+        const format = context.formats.responseFormatOf(request.headers.accept, context.defaultAccept);
+        // The answer is ASCII (digits, signs, `.`, `e`, `,`, `NaN`, `inf`, JSON punctuation): its length is its byte count.
+        const text = formatPredictions(predictions, nRows, format);
+        sendAscii(response, 200, format === 'text/csv' ? CSV : JSON_TYPE, text);
+      } catch (error) {
+        fail(response, error, context);
+      }
+    },
+  });
+}
+
+/** An invocation's failure as its answer: the contract's status for a known error, else 500. */
+function fail(response: ServerResponse, error: unknown, context: Pick<RouteContext, 'emit'>): void {
+  if (error instanceof InvocationError) reject(response, error, context);
+  else send(response, 500, TEXT, `Internal error: ${(error as Error).message}`);
 }
 
 /**
@@ -574,11 +646,26 @@ function methodNotAllowed(response: ServerResponse, allow: string): void {
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  sendAscii(response, status, contentType, body, Buffer.byteLength(body));
+}
+
+/**
+ * Writes a whole answer. The headers go as `writeHead`'s flat `[name, value, ...]` array (Node 14.14+, "headers may
+ * be an Array where the keys and values are in the same list", nodejs/node#35274): Node writes them as given, without
+ * building and walking an object. Node still adds `Date` (cached per second) and the keep-alive headers, as the
+ * container's gunicorn sends them.
+ */
+function sendAscii(response: ServerResponse, status: number, contentType: string, body: string, byteLength = body.length): void {
   if (response.headersSent) return;
-  const headers: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
-  response.writeHead(status, headers);
+  response.writeHead(status, ['Content-Type', contentType, 'Content-Length', byteLength]);
+  // end(body), not write(body) then end(): Node sends the headers and the body as one string either way, and write()
+  // would also cork the socket and schedule a tick to uncork it (lib/_http_outgoing.js, write_).
   response.end(body);
 }
+
+const CSV = 'text/csv; charset=utf-8';
+const JSON_TYPE = 'application/json';
+const EMPTY = Buffer.alloc(0);
 
 function firstLine(message: string): string {
   const end = message.indexOf('\n');

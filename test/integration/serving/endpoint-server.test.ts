@@ -141,6 +141,85 @@ describe('startEndpointServer', () => {
       expect(JSON.parse(response.text)).toEqual({ predictions: Array.from(expected, (score) => ({ score })) });
     });
 
+    it('answers each request in the formats its own headers name when consecutive requests change them', async () => {
+      // Prepare: the server remembers the last headers it read; every change (and every refusal) must still count
+      const line = rows[0] ?? '';
+      const json = JSON.stringify({ instances: [{ features: line.split(',').map(Number) }] });
+      const [score = Number.NaN] = reference(binary, [line]);
+      const sequence: Array<[string, Record<string, string>]> = [
+        [line, { 'Content-Type': 'text/csv', Accept: 'application/json' }],
+        [line, { 'Content-Type': 'text/csv' }],
+        [json, { 'Content-Type': 'application/json', Accept: 'text/csv' }],
+        [line, { 'Content-Type': 'text/libsvm' }],
+        [line, { 'Content-Type': 'text/libsvm' }],
+        [line, { 'Content-Type': 'text/csv', Accept: 'application/xml' }],
+        [line, { 'Content-Type': 'text/csv', Accept: 'application/xml' }],
+        [line, { 'Content-Type': 'text/csv', Accept: 'application/json' }],
+      ];
+
+      // Act
+      const answers: Array<{ status: number; text: string; contentType: string | null }> = [];
+      for (const [body, headers] of sequence) answers.push(await invoke(server, body, headers));
+
+      // Assess
+      const json200 = { status: 200, contentType: 'application/json' };
+      const csv200 = { status: 200, contentType: 'text/csv; charset=utf-8' };
+      expect(answers.map(({ status, contentType }) => ({ status, contentType }))).toEqual([
+        json200,
+        csv200,
+        csv200,
+        { status: 415, contentType: 'text/plain; charset=utf-8' },
+        { status: 415, contentType: 'text/plain; charset=utf-8' },
+        { status: 406, contentType: 'text/plain; charset=utf-8' },
+        { status: 406, contentType: 'text/plain; charset=utf-8' },
+        json200,
+      ]);
+      expect(Number(answers[1]?.text)).toBeCloseTo(score, 6);
+      expect(answers[0]?.text).toBe(answers[7]?.text);
+    });
+
+    it('answers a body that arrives in several chunks as it answers the same body sent whole', async () => {
+      // Prepare
+      const body = `${rows.join('\n')}\n`;
+      const whole = await invoke(server, body);
+      const half = body.indexOf('\n', body.length >> 1) + 1;
+
+      // Act: the second part is sent only once the server holds the request, so it arrives as a chunk of its own
+      const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = http.request(`${server.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, agent: false }, (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => (text += part));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+        request.on('error', reject);
+        request.write(body.slice(0, half));
+        waitFor(() => (server.activeRequests === 1 ? true : undefined)).then(() => request.end(body.slice(half)), reject);
+      });
+
+      // Assess
+      expect(chunked.status).toBe(200);
+      expect(chunked.text).toBe(whole.text);
+      expect(chunked.text.trimEnd().split('\n')).toHaveLength(rows.length);
+    });
+
+    it('reports each answered request once as an event when the answer is sent', async () => {
+      // Prepare: earlier answers have all closed (a lease is released just before its answer is counted)
+      await waitFor(() => (server.activeRequests === 0 ? true : undefined));
+      const before = events.length;
+
+      // Act
+      const response = await invoke(server, rows[0] ?? '');
+      const answered = await waitFor(() => {
+        const found = events.slice(before).filter((event) => event.type === 'request-answered');
+        return found.length > 0 ? found : undefined;
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(answered).toEqual([{ type: 'request-answered', statusCode: 200 }]);
+    });
+
     it('reports GET /execution-parameters like the container with one transform when asked', async () => {
       // Prepare: the server allows 64 KiB payloads
 

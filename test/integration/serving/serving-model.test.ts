@@ -72,6 +72,25 @@ describe('loadServingModel', () => {
       reference.free();
     });
 
+    it('returns answers that later predictions leave unchanged when XGBoost reuses its output buffer', () => {
+      // Prepare
+      const reference = loadXgboostModel(multiclass);
+      const serving = loadServingModel(multiclass);
+      const one = rowsWithMissing(3, 51);
+      const other = rowsWithMissing(3, 52);
+      const expected = reference.predict(one, 3, FEATURES);
+
+      // Act
+      const kept = serving.predict(one, 3, FEATURES);
+      const later = serving.predict(other, 3, FEATURES);
+
+      // Assess
+      expect(later).not.toEqual(kept);
+      expect(kept).toEqual(expected);
+      serving.free();
+      reference.free();
+    });
+
     it('describes the model like loadXgboostModel when loaded', () => {
       // Prepare
       const reference = loadXgboostModel(multiclass);
