@@ -5,16 +5,19 @@
  * 10 keep-alive connections, against the server in another process. Target: raw single-row p99 within 2× the
  * featurized one.
  *
- * Before the load, the featurizer alone in-process: DuckDB open + prepare (what a cold model version pays once), and
- * one record through each way of feeding rows (`values` and `appender`, core/serving/raw-featurizer.ts), to keep the
- * faster one as the default.
+ * Before the load, the featurizer alone in-process: DuckDB open + prepare (what a cold model version pays once), one
+ * record through each way of feeding rows (`values` and `appender`, core/serving/raw-featurizer.ts), to keep the
+ * faster one as the default, and the CPU time of a one-record query with its rows returned as the query's own columns
+ * against one FLOAT list per row (core/serving/feature-list-sql.ts), interleaved rounds. During the load, the server's
+ * CPU time per answered request (user + system, from the server process), the figure that load on a shared machine
+ * disturbs least.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RawFeaturizer } from '../core/serving/raw-featurizer.js';
-import type { RawFeedMode } from '../core/serving/raw-featurizer.js';
+import type { RawFeedMode, RawResultShape } from '../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../core/serving/raw-records.js';
 import { parseCsv } from '../core/serving/raw-request.js';
 import { rawServingSpecOf } from '../core/serving/raw-serving-spec-of.js';
@@ -23,6 +26,7 @@ import { loadPipelineSpec } from '../core/spec/load-spec.js';
 import { writeModelPointer } from '../local/serving/model-pointer.js';
 import { trainXgboost } from '../local/xgboost/train.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from './support/paired-runs.js';
+import type { SampleSummary } from './support/paired-runs.js';
 import { runAutocannon, startServerChild } from './serve/server-child.js';
 import type { AutocannonReport } from './serve/server-child.js';
 
@@ -45,6 +49,8 @@ interface RunDetail {
   readonly p99: number;
   readonly p50: number;
   readonly failed: number;
+  /** The server's CPU time per answered request, in µs. */
+  readonly cpuMicrosPerRequest: number;
 }
 
 const CONNECTIONS = 10;
@@ -101,18 +107,23 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
     await runAutocannon(server.url, rawBody, { connections: CONNECTIONS, seconds: 1, contentType: 'application/json' });
     await runAutocannon(server.url, featurizedBody, { connections: CONNECTIONS, seconds: 1, contentType: 'text/csv' });
     const p99 = { featurized: [] as number[], raw: [] as number[] };
+    const cpu = { featurized: [] as number[], raw: [] as number[] };
+    const measure = async (side: 'featurized' | 'raw'): Promise<{ value: number; detail: RunDetail }> => {
+      const before = await server.cpuMicros();
+      const report = await runAutocannon(server.url, side === 'raw' ? rawBody : featurizedBody, {
+        connections: CONNECTIONS,
+        seconds: durationSeconds,
+        contentType: side === 'raw' ? 'application/json' : 'text/csv',
+      });
+      const detail = detailOf(report, ((await server.cpuMicros()) - before) / Math.max(1, report['2xx']));
+      p99[side].push(report.latency.p99);
+      cpu[side].push(detail.cpuMicrosPerRequest);
+      return { value: report['2xx'] / report.duration, detail };
+    };
     const result = await runPaired<RunDetail, RunDetail>({
       repeats,
-      baseline: async () => {
-        const report = await runAutocannon(server.url, featurizedBody, { connections: CONNECTIONS, seconds: durationSeconds, contentType: 'text/csv' });
-        p99.featurized.push(report.latency.p99);
-        return { value: report['2xx'] / report.duration, detail: detailOf(report) };
-      },
-      sluice: async () => {
-        const report = await runAutocannon(server.url, rawBody, { connections: CONNECTIONS, seconds: durationSeconds, contentType: 'application/json' });
-        p99.raw.push(report.latency.p99);
-        return { value: report['2xx'] / report.duration, detail: detailOf(report) };
-      },
+      baseline: () => measure('featurized'),
+      sluice: () => measure('raw'),
       onSample: (side, run, value) => process.stderr.write(`  single row: ${side === 'sluice' ? 'raw JSON' : 'featurized CSV'} #${run + 1} ${value.toFixed(0)} req/s\n`),
     });
     const featurizedP99 = summarize(p99.featurized);
@@ -127,11 +138,17 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
           Object.entries(featurizerFigures.perRecord)
             .map(([mode, s]) => `${mode} median ${s.median.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms`)
             .join('; '),
+        `featurizer in-process CPU per one-record query (user + system, ${featurizerFigures.rounds} interleaved rounds): ` +
+          Object.entries(featurizerFigures.cpuMicros)
+            .map(([shape, s]) => `rows as ${shape === 'list' ? 'one FLOAT list' : 'the query\'s columns'} median ${s.median.toFixed(0)} µs (${s.min.toFixed(0)}-${s.max.toFixed(0)})`)
+            .join('; '),
         formatSummaryHeader(),
         formatSummaryLine('single row, featurized CSV (req/s)', result.baseline, 'req/s', 0),
         formatSummaryLine('single row, raw JSON record (req/s)', result.sluice, 'req/s', 0),
         formatSummaryLine('single row, featurized CSV p99 (autocannon, 1 ms steps)', featurizedP99, 'ms', 0),
         formatSummaryLine('single row, raw JSON record p99', rawP99, 'ms', 0),
+        formatSummaryLine('single row, featurized CSV: server CPU per request', summarize(cpu.featurized), 'µs', 0),
+        formatSummaryLine('single row, raw JSON record: server CPU per request', summarize(cpu.raw), 'µs', 0),
         `  raw / featurized: req/s ${result.ratioOfMedians.toFixed(2)}, p99 ${ratio.toFixed(2)} (target p99 within ${TARGET_P99_RATIO}x, ` +
           `the featurized p99 floored at autocannon's 1 ms resolution); failed requests ${failed}: ` +
           `${ratio <= TARGET_P99_RATIO && failed === 0 ? 'target met' : 'TARGET MISSED'}`,
@@ -142,7 +159,18 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
   }
 }
 
-async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<{ openMs: number; perRecord: Record<RawFeedMode, { median: number; p99: number }> }> {
+/** What the featurizer costs in-process. */
+interface FeaturizerFigures {
+  readonly openMs: number;
+  readonly perRecord: Record<RawFeedMode, { median: number; p99: number }>;
+  /** CPU µs per one-record query, per shape of the rows returned, one sample per round. */
+  readonly cpuMicros: Record<RawResultShape, SampleSummary>;
+  readonly rounds: number;
+}
+
+const CPU_ROUNDS = 5;
+
+async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<FeaturizerFigures> {
   const perRecord = {} as Record<RawFeedMode, { median: number; p99: number }>;
   let openMs = 0;
   for (const mode of ['values', 'appender'] as const) {
@@ -163,10 +191,32 @@ async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<s
     times.sort((a, b) => a - b);
     perRecord[mode] = { median: times[Math.floor(times.length / 2)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0 };
   }
-  return { openMs, perRecord };
+  return { openMs, perRecord, cpuMicros: await measureResultShapes(raw, records, count), rounds: CPU_ROUNDS };
 }
 
-function detailOf(report: AutocannonReport): RunDetail {
-  return { p99: report.latency.p99, p50: report.latency.p50, failed: report.non2xx + report.errors + report.timeouts };
+/** CPU time per one-record query (this process: DuckDB runs its queries on node-api's threads), both shapes in turn. */
+async function measureResultShapes(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<Record<RawResultShape, SampleSummary>> {
+  const shapes: readonly RawResultShape[] = ['columns', 'list'];
+  const featurizers = await Promise.all(shapes.map((results) => RawFeaturizer.open(raw, { results })));
+  const checked = records.slice(0, Math.max(1, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const samples: Record<RawResultShape, number[]> = { columns: [], list: [] };
+  try {
+    for (const featurizer of featurizers) for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      for (const [s, featurizer] of featurizers.entries()) {
+        const started = process.cpuUsage();
+        for (const one of checked) await featurizer.featurize(one);
+        const used = process.cpuUsage(started);
+        samples[shapes[s] ?? 'list'].push((used.user + used.system) / checked.length);
+      }
+    }
+  } finally {
+    await Promise.all(featurizers.map((f) => f.close()));
+  }
+  return { columns: summarize(samples.columns), list: summarize(samples.list) };
+}
+
+function detailOf(report: AutocannonReport, cpuMicrosPerRequest: number): RunDetail {
+  return { p99: report.latency.p99, p50: report.latency.p50, failed: report.non2xx + report.errors + report.timeouts, cpuMicrosPerRequest };
 }
 

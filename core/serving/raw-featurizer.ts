@@ -22,11 +22,25 @@
  * - One record as a projection of its parameters instead of a one-row `VALUES` list: 0.5-0.8 ms against 0.8-2.7 ms
  *   (three paired runs, always lower).
  * - `runAndReadAll().getRowsJS()` fetched each chunk of the materialized result with one more trip to DuckDB's
- *   thread: the chunks are read synchronously instead, converted by the same JS converter (see {@link rowsOf}).
+ *   thread: the chunks are read synchronously instead (see `Lane.rowsOf`), one trip per query.
  * Together, one record per request, HEAD's featurizer against this one in one process, five interleaved runs each:
  * median CPU per record 4.1 ms before, 2.0 ms after (and 4.8 against 2.0 in a second session); the same floats
  * (checked on 2,000 churn records, by the NULL test in test/unit/serving/raw-records.test.ts and by
  * test/integration/serving/raw-records.test.ts).
+ * - Then the result's shape: DuckDB's cost per query is mostly per result column (a vector in the result collection
+ *   and a conversion in node-api for each), so the query's rows come back as ONE column, a FLOAT list per row holding
+ *   the record's number and the features, each cast in SQL to the float the per-column conversion gave
+ *   (core/serving/feature-list-sql.ts says why each cast is exact; text pipelines and non-numeric features keep the
+ *   query's columns). Churn, one record per query, five interleaved rounds of 400 in-process at load average 6-8:
+ *   median 0.89-1.24 ms of CPU against 1.06-1.65 ms with 27 columns; ten records per query 1.37 against 2.41 ms. The
+ *   same floats: 200,000 features of 2,000 churn records (one per query, 16 per query, 40 at once, all through the
+ *   appender) against HEAD's featurizer, and test/unit/serving/feature-list-sql.test.ts at a float's edges.
+ * - Checked, not a cost: these statements are not re-planned per execution. A profile of 4,000 one-record queries shows
+ *   no Binder, ExpressionRewriter or optimizer samples (`RequireRebind` is 0.04% and answers false). What remains of a
+ *   query's cost (perf with DWARF call graphs of the endpoint under load) is about half the executor's per-query set-up
+ *   and tear-down (`PipelineExecutor`: operator states, a 2,048-row vector per expression and column, expression
+ *   states), a quarter the execution itself, and the rest parameter binding and beginning the query; jemalloc's decay
+ *   purges (`madvise`) and the page faults that follow add kernel time. None of it is per row: batching amortizes it.
  *
  * Row order: the record's number travels through the query as its id column; a query that drops a record (a WHERE)
  * or repeats one (a join) is refused for that record, since an answer must have one prediction per record.
@@ -39,7 +53,7 @@
  * of node-api's threads; the default is one connection ({@link DEFAULT_FEATURIZER_CONNECTIONS} says why).
  * A batch whose query fails is retried request by request, so one request's failure is never another's.
  */
-import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBValueConverter, JS } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBListVector, DuckDBMaterializedResult, DuckDBPreparedStatement, DuckDBValueConverter, JS } from '@duckdb/node-api';
 import { TerminalStepError } from '../errors.js';
 import { COLUMN_TYPES } from '../spec/schema.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -48,6 +62,7 @@ import { explainDuckDbError, installTrinoCompat, translateTrinoSql } from '../sq
 import type { CheckedRecords, RawValue } from './raw-records.js';
 import type { RawColumn, RawServingSpec } from './raw-serving-spec.js';
 import { RAW_ROW_COLUMN } from './raw-serving-spec.js';
+import { FLOAT_EXACT_RECORDS, featureListSql } from './feature-list-sql.js';
 
 /** The feature query could not turn a request's records into features (it failed, or dropped a record). */
 export class RawFeatureQueryError extends TerminalStepError {
@@ -88,7 +103,15 @@ export interface RawFeaturizerOptions {
   readonly mode?: RawFeedMode;
   /** Connections opened at most, each running one batch at a time (default {@link DEFAULT_FEATURIZER_CONNECTIONS}). */
   readonly connections?: number;
+  /**
+   * How a query's rows come back (default `list` when every feature is numeric, see {@link featureListSql}): `list`,
+   * one FLOAT list per row (the record's number, then the features); `columns`, the query's own columns.
+   */
+  readonly results?: RawResultShape;
 }
+
+/** How a featurizing query's rows come back: one FLOAT list per row, or the feature query's own columns. */
+export type RawResultShape = 'list' | 'columns';
 
 /**
  * One model version's featurizer: dynamic batches over a small pool of connections of one in-memory database.
@@ -125,16 +148,21 @@ export class RawFeaturizer {
    */
   public static async open(spec: RawServingSpec, options: RawFeaturizerOptions = {}): Promise<RawFeaturizer> {
     // Loaded here, not at the top: an endpoint that never sees a raw record never loads DuckDB.
-    const { DuckDBInstance: Instance, JSDuckDBValueConverter } = await import('@duckdb/node-api');
+    const { DuckDBInstance: Instance, DuckDBListVector: ListVector, JSDuckDBValueConverter } = await import('@duckdb/node-api');
     const instance = await Instance.create(':memory:', { threads: '1' });
     try {
-      const lane = await Lane.open(instance, spec, options.mode, JSDuckDBValueConverter);
+      const lane = await Lane.open(instance, spec, { mode: options.mode, results: options.results, converter: JSDuckDBValueConverter, ListVector });
       const labelNames = spec.labelSql === undefined ? undefined : await learnLabelNames(lane.connection, spec, spec.labelSql);
       return new RawFeaturizer(spec, instance, lane, Math.max(1, Math.floor(options.connections ?? DEFAULT_FEATURIZER_CONNECTIONS)), labelNames);
     } catch (error) {
       instance.closeSync();
       throw error;
     }
+  }
+
+  /** How the queries' rows come back: one FLOAT list per row, or the feature query's own columns (see the options). */
+  public get results(): RawResultShape {
+    return this.lanes[0]?.listed === true ? 'list' : 'columns';
   }
 
   /** Connections open now (one until requests have had to wait for the first). */
@@ -176,7 +204,7 @@ export class RawFeaturizer {
     }
     const first = this.lanes[0];
     if (first !== undefined && this.pending.length > 0 && !this.closed && this.opening === undefined && this.lanes.length < this.maxLanes) {
-      this.opening = Lane.open(this.instance, this.spec, first.mode, first.converter).then(
+      this.opening = Lane.open(this.instance, this.spec, first.setup).then(
         (lane) => {
           this.lanes.push(lane);
           this.idle.push(lane);
@@ -203,7 +231,7 @@ export class RawFeaturizer {
   }
 
   private async runBatch(lane: Lane, batch: readonly Waiting[]): Promise<void> {
-    let rows: unknown[][];
+    let rows: ScoredRows;
     try {
       rows = await this.query(lane, batch.length === 1 ? (batch[0]?.rows ?? []) : batch.flatMap((waiting) => waiting.rows));
     } catch (error) {
@@ -233,30 +261,41 @@ export class RawFeaturizer {
   }
 
   /** The rows of one request, records `offset` to `offset + n` of the batch, in record order. */
-  private answerOf(rows: readonly unknown[][], offset: number, n: number): RawFeatures {
-    const own: (unknown[] | undefined)[] = new Array<unknown[] | undefined>(n);
-    for (const row of rows) {
-      const record = Number(row[0]) - offset;
+  private answerOf(rows: ScoredRows, offset: number, n: number): RawFeatures {
+    // Result row of each of the request's records.
+    const at = new Int32Array(n).fill(-1);
+    for (const [k, number] of rows.records.entries()) {
+      const record = number - offset;
       if (!(record >= 0 && record < n)) continue;
-      if (own[record] !== undefined) throw new RawFeatureQueryError(`record ${record}: the feature query returned more than one row for it (a join repeated it): each record needs one row to be scored`);
-      own[record] = row;
+      if ((at[record] ?? -1) >= 0) throw new RawFeatureQueryError(`record ${record}: the feature query returned more than one row for it (a join repeated it): each record needs one row to be scored`);
+      at[record] = k;
     }
-    const ordered: unknown[][] = [];
-    for (let i = 0; i < n; i++) {
-      const row = own[i];
-      if (row === undefined) throw new RawFeatureQueryError(`record ${i}: the feature query returned no row for it (a WHERE dropped it): each record needs one row to be scored`);
-      ordered.push(row);
-    }
-    return this.spec.algorithm === 'blazingtext' ? textsOf(ordered) : featuresOf(ordered);
+    const missing = at.indexOf(-1);
+    if (missing >= 0) throw new RawFeatureQueryError(`record ${missing}: the feature query returned no row for it (a WHERE dropped it): each record needs one row to be scored`);
+    if (this.spec.algorithm === 'blazingtext') return { values: new Float32Array(0), nRows: n, nCols: 0, texts: Array.from(at, (k) => rows.texts[k] ?? '') };
+    const { nCols } = rows;
+    const values = new Float32Array(n * nCols);
+    for (const [record, k] of at.entries()) values.set(rows.values.subarray(k * nCols, (k + 1) * nCols), record * nCols);
+    return { values, nRows: n, nCols, texts: [] };
   }
 
-  private async query(lane: Lane, values: readonly (readonly RawValue[])[]): Promise<unknown[][]> {
+  private async query(lane: Lane, values: readonly (readonly RawValue[])[]): Promise<ScoredRows> {
     try {
       return await lane.query(values);
     } catch (error) {
       throw explainDuckDbError(error, this.spec.scoringSql);
     }
   }
+}
+
+/** What every connection of a featurizer is opened with. */
+interface LaneSetup {
+  readonly mode: RawFeedMode | undefined;
+  readonly results: RawResultShape | undefined;
+  /** `getRowsJS`'s own converter (BIGINT as bigint, DECIMAL as number, …), applied to each chunk. */
+  readonly converter: DuckDBValueConverter<JS>;
+  /** node-api's list vector class, loaded with node-api (see {@link RawFeaturizer.open}). */
+  readonly ListVector: typeof DuckDBListVector;
 }
 
 /**
@@ -274,14 +313,14 @@ class Lane {
     private readonly columns: readonly RawColumn[],
     /** Parameter of each column's null flag, relative to its row's first parameter (0: the column is not nullable). */
     private readonly nullFlags: readonly number[],
-    public readonly mode: RawFeedMode | undefined,
-    /** `getRowsJS`'s own converter (BIGINT as bigint, DECIMAL as number, …), applied to each chunk. */
-    public readonly converter: DuckDBValueConverter<JS>,
+    public readonly setup: LaneSetup,
+    /** The scoring query as one FLOAT list per row (feature-list-sql.ts); undefined: its own columns. */
+    private readonly asList: ((query: string) => string) | undefined,
   ) {
     this.width = columns.length + 1 + nullFlags.filter((f) => f > 0).length;
   }
 
-  public static async open(instance: DuckDBInstance, spec: RawServingSpec, mode: RawFeedMode | undefined, converter: DuckDBValueConverter<JS>): Promise<Lane> {
+  public static async open(instance: DuckDBInstance, spec: RawServingSpec, setup: LaneSetup): Promise<Lane> {
     const connection = await instance.connect();
     try {
       await installTrinoCompat(connection);
@@ -289,21 +328,31 @@ class Lane {
       const columns = spec.columns.filter((c) => !label.has(c.name));
       const definition = [`${quoteIdentifier(RAW_ROW_COLUMN)} BIGINT`, ...columns.map((c) => `${quoteIdentifier(c.name)} ${COLUMN_TYPES[c.type]}`)].join(', ');
       await connection.run(`CREATE TEMP TABLE ${spec.relation} (${definition})`);
-      // Prepared once here to refuse a query DuckDB cannot run when the model loads, not on its first request.
-      (await prepare(connection, spec.scoringSql, spec.scoringSql)).destroySync();
+      // Prepared once here to refuse a query DuckDB cannot run when the model loads, not on its first request, and
+      // to learn its column types.
+      const checked = await prepare(connection, spec.scoringSql, spec.scoringSql);
+      const types = Array.from({ length: checked.columnCount }, (_, i) => checked.columnType(i).toString());
+      checked.destroySync();
+      const asList = spec.algorithm === 'xgboost' && setup.results !== 'columns' ? featureListSql(types) : undefined;
       // A row's parameters: its number, one value per column, then one null flag per nullable column.
       let flag = columns.length + 1;
       const nullFlags = columns.map((c) => (c.nullable ? ++flag - 1 : 0));
-      return new Lane(connection, spec, columns, nullFlags, mode, converter);
+      return new Lane(connection, spec, columns, nullFlags, setup, asList);
     } catch (error) {
       connection.closeSync();
       throw error;
     }
   }
 
-  public async query(values: readonly (readonly RawValue[])[]): Promise<unknown[][]> {
-    const mode = this.mode ?? (values.length <= VALUES_MAX_ROWS ? 'values' : 'appender');
-    return mode === 'values' ? rowsOf(await this.viaValues(values), this.converter) : this.viaAppender(values);
+  /** Whether the queries return one FLOAT list per row. */
+  public get listed(): boolean {
+    return this.asList !== undefined;
+  }
+
+  public async query(values: readonly (readonly RawValue[])[]): Promise<ScoredRows> {
+    const mode = this.setup.mode ?? (values.length <= VALUES_MAX_ROWS ? 'values' : 'appender');
+    if (mode === 'appender') return this.viaAppender(values);
+    return this.rowsOf(await this.viaValues(values), this.asList !== undefined);
   }
 
   public close(): void {
@@ -333,7 +382,7 @@ class Lane {
         single !== undefined && rowsOfCells.length === 1
           ? `SELECT ${single.map((cell, k) => `${cell} AS ${names[k] ?? ''}`).join(', ')}`
           : `SELECT * FROM (VALUES ${rowsOfCells.map((cells) => `(${cells.join(', ')})`).join(', ')}) AS t(${names.join(', ')})`;
-      const sql = `WITH ${this.spec.relation} AS (${relation})\n${this.spec.scoringSql}`;
+      const sql = `WITH ${this.spec.relation} AS (${relation})\n${this.asList?.(this.spec.scoringSql) ?? this.spec.scoringSql}`;
       statement = await prepare(this.connection, sql, this.spec.scoringSql);
       this.byRows.set(values.length, statement);
     }
@@ -350,7 +399,7 @@ class Lane {
     return statement.run();
   }
 
-  private async viaAppender(values: readonly (readonly RawValue[])[]): Promise<unknown[][]> {
+  private async viaAppender(values: readonly (readonly RawValue[])[]): Promise<ScoredRows> {
     await this.connection.run(`DELETE FROM ${this.spec.relation}`);
     const appender = await this.connection.createAppender(this.spec.relation.slice(1, -1).replaceAll('""', '"'));
     try {
@@ -366,13 +415,65 @@ class Lane {
     // Planned now, over the rows just appended: a plan made over other rows would keep their statistics, and DuckDB
     // folds `x IS NULL` to false for a column whose statistics hold no NULL (a plan prepared over the empty table
     // answered `IS NULL` false for a NULL: RawFeaturizer's test 'NULLs in every column type' catches it).
-    const statement = await prepare(this.connection, this.spec.scoringSql, this.spec.scoringSql);
+    const asList = values.length < FLOAT_EXACT_RECORDS ? this.asList : undefined;
+    const statement = await prepare(this.connection, asList?.(this.spec.scoringSql) ?? this.spec.scoringSql, this.spec.scoringSql);
     try {
-      return rowsOf(await statement.run(), this.converter);
+      return this.rowsOf(await statement.run(), asList !== undefined);
     } finally {
       statement.destroySync();
     }
   }
+
+  /**
+   * The rows of a materialized result, read synchronously chunk by chunk. Why not streamed: streaming costs less CPU
+   * (0.55-1.4 ms against 0.65-2.1 ms per one-record query, three paired runs) but takes three trips to DuckDB's
+   * thread (execute, a chunk, the end) where this takes one, and on a loaded machine each trip waits for a time slice:
+   * at load average 13-15, 200 sequential one-record requests to the endpoint answered p90 18.6 / 23.9 ms materialized
+   * against 39.0 / 40.5 ms streamed (two paired runs each).
+   */
+  private rowsOf(result: DuckDBMaterializedResult, listed: boolean): ScoredRows {
+    if (listed) return listRowsOf(result, this.setup.ListVector);
+    // The query's own columns, converted as `getRowsJS` converts them (the same converter).
+    const rows: unknown[][] = [];
+    for (let k = 0; k < result.chunkCount; k++) {
+      for (const row of result.getChunk(k).convertRows(this.setup.converter)) rows.push(row);
+    }
+    return this.spec.algorithm === 'blazingtext' ? textRowsOf(rows) : featureRowsOf(rows);
+  }
+}
+
+/** A query's rows in the order DuckDB returned them: each row's record number and its features or text. */
+interface ScoredRows {
+  readonly records: readonly number[];
+  /** Tabular: `nCols` features per row, row-major (float32, NULL as NaN). */
+  readonly values: Float32Array;
+  readonly nCols: number;
+  /** Text pipelines: each row's text. */
+  readonly texts: readonly string[];
+}
+
+/** Rows of one FLOAT list each (feature-list-sql.ts): the record's number, then the features. */
+function listRowsOf(result: DuckDBMaterializedResult, ListVector: typeof DuckDBListVector): ScoredRows {
+  const records: number[] = [];
+  let values = new Float32Array(0);
+  let nCols = 0;
+  for (let k = 0; k < result.chunkCount; k++) {
+    const chunk = result.getChunk(k);
+    const lists = chunk.getColumnVector(0);
+    if (!(lists instanceof ListVector)) throw new RawFeatureQueryError('the feature query did not return its features as one list per row');
+    const items = lists.childVector;
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const at = lists.getEntryOffset(r);
+      if (records.length === 0) {
+        nCols = lists.getEntryLength(r) - 1;
+        values = new Float32Array(result.rowCount * nCols);
+      }
+      const base = records.length * nCols;
+      records.push(toNumber(items.getItem(at)));
+      for (let j = 0; j < nCols; j++) values[base + j] = toNumber(items.getItem(at + 1 + j));
+    }
+  }
+  return { records, values, nCols, texts: [] };
 }
 
 /**
@@ -387,22 +488,6 @@ const PLACEHOLDER: Readonly<Record<RawColumn['type'], RawValue>> = {
   date: '1970-01-01',
   timestamp: '1970-01-01 00:00:00',
 };
-
-/**
- * The rows of a materialized result, read synchronously chunk by chunk and converted as `getRowsJS` converts them
- * (the same converter). Why not streamed: streaming costs less CPU (0.55-1.4 ms against 0.65-2.1 ms per one-record
- * query, three paired runs) but takes three trips to DuckDB's thread (execute, a chunk, the end) where this takes one,
- * and on a loaded machine each trip waits for a time slice: at load average 13-15, 200 sequential one-record requests
- * to the endpoint answered p90 18.6 / 23.9 ms materialized against 39.0 / 40.5 ms streamed (two paired runs each).
- */
-function rowsOf(result: DuckDBMaterializedResult, converter: DuckDBValueConverter<JS>): unknown[][] {
-  const rows: unknown[][] = [];
-  const chunks = result.chunkCount;
-  for (let k = 0; k < chunks; k++) {
-    for (const row of result.getChunk(k).convertRows(converter)) rows.push(row);
-  }
-  return rows;
-}
 
 /** A request waiting for its features. */
 interface Waiting {
@@ -442,19 +527,24 @@ function appendValue(appender: Appender, value: RawValue, column: RawColumn): vo
   else appender.appendValue(String(value));
 }
 
-/** Tabular rows: the record's number, the label, then the features (float32, NULL as NaN). */
-function featuresOf(rows: readonly unknown[][]): RawFeatures {
+/** Tabular rows as the query returns them: the record's number, the label, then the features (float32, NULL as NaN). */
+function featureRowsOf(rows: readonly unknown[][]): ScoredRows {
   const nCols = Math.max(0, (rows[0]?.length ?? 2) - 2);
   const values = new Float32Array(rows.length * nCols);
   for (const [r, row] of rows.entries()) {
     for (let j = 0; j < nCols; j++) values[r * nCols + j] = toNumber(row[j + 2]);
   }
-  return { values, nRows: rows.length, nCols, texts: [] };
+  return { records: rows.map((row) => Number(row[0])), values, nCols, texts: [] };
 }
 
 /** Text rows: the record's number, the label, the text as a channel line holds it. */
-function textsOf(rows: readonly unknown[][]): RawFeatures {
-  return { values: new Float32Array(0), nRows: rows.length, nCols: 0, texts: rows.map((row) => (row[2] === null || row[2] === undefined ? '' : String(row[2]))) };
+function textRowsOf(rows: readonly unknown[][]): ScoredRows {
+  return {
+    records: rows.map((row) => Number(row[0])),
+    values: new Float32Array(0),
+    nCols: 0,
+    texts: rows.map((row) => (row[2] === null || row[2] === undefined ? '' : String(row[2]))),
+  };
 }
 
 function toNumber(value: unknown): number {
