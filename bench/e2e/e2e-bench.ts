@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseDocument } from 'yaml';
-import { formatSummaryHeader, formatSummaryLine, runPaired } from '../support/paired-runs.js';
+import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import type { PairedResult } from '../support/paired-runs.js';
 
 /** Options of {@link runE2eBench}. */
@@ -26,6 +27,12 @@ export interface E2eScenario {
   readonly hog: boolean;
   readonly targetSeconds: number;
   readonly result: PairedResult<undefined, RunDetail>;
+  /**
+   * CPU seconds (user + system) of each Sluice run: its process and the children it waited for (the training worker is
+   * a thread of the process; the endpoint server it leaves running is not counted). Less noisy than wall time on a
+   * shared machine. Empty where /proc is missing.
+   */
+  readonly cpuSeconds: readonly number[];
 }
 
 /** What one Sluice run reported. */
@@ -34,6 +41,8 @@ export interface RunDetail {
   readonly decision: string;
   /** The run's own duration (`durationMs` of its summary), without process start and module loading. */
   readonly runSeconds: number;
+  /** CPU seconds of the run's process and the children it waited for, when /proc tells. */
+  readonly cpuSeconds?: number;
 }
 
 /** Boosting rounds of the untuned run: test/fixtures/untuned-churn.ts's choice (clears the gate's AUC 0.75). */
@@ -65,9 +74,31 @@ async function churnVariant(projectRoot: string, workDir: string, name: string, 
   return dir;
 }
 
-/** Runs a process to its end; resolves with its wall time in seconds and its stdout. */
-function timed(args: readonly string[], cwd: string): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
+/**
+ * CPU seconds of this process's children that have ended and been waited for (`cutime` + `cstime` of /proc/self/stat,
+ * proc(5), in clock ticks of sysconf(_SC_CLK_TCK), which is Linux's USER_HZ, 100: `getconf CLK_TCK`); undefined
+ * without /proc.
+ */
+function endedChildrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // The fields after the command name (in parentheses, which may hold spaces): state is the first, cutime the 14th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a process to its end; resolves with its wall time in seconds, its CPU seconds (it and the children it waited
+ * for; one process at a time runs under this bench, so the change of this process's ended-children CPU is its) and its
+ * stdout.
+ */
+function timed(args: readonly string[], cwd: string): Promise<{ seconds: number; cpuSeconds: number | undefined; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    const cpuBefore = endedChildrenCpuSeconds();
     const started = performance.now();
     const child = spawn(process.execPath, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -75,9 +106,11 @@ function timed(args: readonly string[], cwd: string): Promise<{ seconds: number;
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.once('error', reject);
-    child.once('close', (code) =>
-      resolve({ seconds: (performance.now() - started) / 1000, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    child.once('close', (code) => {
+      const cpuAfter = endedChildrenCpuSeconds();
+      const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+      resolve({ seconds: (performance.now() - started) / 1000, cpuSeconds, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
   });
 }
 
@@ -99,10 +132,20 @@ async function sluiceRun(options: E2eBenchOptions, file: string, pipelineDir: st
     if (summary.status !== 'SUCCEEDED') {
       throw new Error(`sluice run ${summary.status ?? '?'} in ${summary.error?.state ?? '?'}: ${summary.error?.name ?? ''} ${summary.error?.message ?? ''}`);
     }
-    return { value: run.seconds, detail: { status: summary.status, decision: summary.model?.decision ?? 'no model', runSeconds: (summary.durationMs ?? 0) / 1000 } };
+    return {
+      value: run.seconds,
+      detail: {
+        status: summary.status,
+        decision: summary.model?.decision ?? 'no model',
+        runSeconds: (summary.durationMs ?? 0) / 1000,
+        ...(run.cpuSeconds === undefined ? {} : { cpuSeconds: run.cpuSeconds }),
+      },
+    };
   } finally {
     await timed([bin, 'stop', '--all', '--lake', lake], options.workDir);
-    await rm(lake, { recursive: true, force: true });
+    // `stop` signals the server and returns; the server may still be removing its record from the endpoint folder, so
+    // a removal racing it meets ENOTEMPTY: fs.rm retries that (`maxRetries`, Node's fs.rm documentation).
+    await rm(lake, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -161,14 +204,19 @@ export async function runE2eBench(options: E2eBenchOptions): Promise<E2eScenario
   const scenarios: E2eScenario[] = [];
   for (const step of plan) {
     const hogs = step.hog ? startHogs(cpus().length) : undefined;
+    const cpuSeconds: number[] = [];
     try {
       const result = await runPaired<undefined, RunDetail>({
         repeats,
         baseline: bare,
-        sluice: () => sluiceRun(options, file, step.dir),
+        sluice: async () => {
+          const run = await sluiceRun(options, file, step.dir);
+          if (run.detail.cpuSeconds !== undefined) cpuSeconds.push(run.detail.cpuSeconds);
+          return run;
+        },
         onSample: (side, run, value) => process.stderr.write(`  ${step.name}: ${side} #${run + 1} ${value.toFixed(2)} s\n`),
       });
-      scenarios.push({ name: step.name, hog: step.hog, targetSeconds: step.targetSeconds, result });
+      scenarios.push({ name: step.name, hog: step.hog, targetSeconds: step.targetSeconds, result, cpuSeconds });
     } finally {
       await hogs?.stop();
     }
@@ -193,6 +241,7 @@ function printE2e(scenarios: readonly E2eScenario[], repeats: number, loadBefore
       `    ratio of medians ${result.ratioOfMedians.toFixed(1)}x the bare start; median run's own time ${detail?.runSeconds.toFixed(2) ?? '?'} s, ` +
         `model ${detail?.decision ?? '?'}`,
     );
+    if (scenario.cpuSeconds.length > 0) console.log(formatSummaryLine(`${scenario.name}: CPU, process + children`, summarize(scenario.cpuSeconds), 's'));
   }
   for (const [quiet, hog] of [
     [scenarios[0], scenarios[1]],

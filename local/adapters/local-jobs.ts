@@ -1,7 +1,11 @@
 import { EventEmitter } from 'node:events';
 
-/** A job the local runtime runs in the background: its work, started with a signal that stops it. */
-export type LocalJobWork<S> = (signal: AbortSignal) => Promise<S>;
+/**
+ * A job the local runtime runs in the background: its work, started with a signal that stops it. It ends with the
+ * job's status; work that still has cleanup to do once its result is known (a training worker to shut down) may hand
+ * the status to `settle` first, so a poll sees the job done without waiting for the cleanup.
+ */
+export type LocalJobWork<S> = (signal: AbortSignal, settle: (status: S) => void) => Promise<S>;
 
 /** How a local job ends when it outlives its limit. */
 export interface LocalJobLimit<S> {
@@ -27,8 +31,9 @@ export class LocalJobBoard {
   }
 
   /**
-   * Runs `work` in the background and returns at once; `onSettled` receives its status when it ends. A `limit`
-   * aborts the work once its seconds have passed and settles the job with the limit's status.
+   * Runs `work` in the background and returns at once; `onSettled` receives its status when it ends (or when the work
+   * hands it over earlier, see {@link LocalJobWork}). A `limit` aborts the work once its seconds have passed and settles
+   * the job with the limit's status.
    */
   public launch<S>(work: LocalJobWork<S>, onSettled: (status: S) => void, fail: (error: unknown) => S, limit?: LocalJobLimit<S>): void {
     const controller = new AbortController();
@@ -52,7 +57,8 @@ export class LocalJobBoard {
     timer?.unref();
     // A microtask later, so the caller's Start step returns before any of the work runs.
     queueMicrotask(() => {
-      const running = work(controller.signal).then(settle, (error: unknown) => settle(fail(error)));
+      // A status handed over early settles the job; the work's own end then settles nothing more (settle is once).
+      const running = work(controller.signal, settle).then(settle, (error: unknown) => settle(fail(error)));
       // A job can settle (its limit passed) before its work has wound down; idle() waits for the work itself.
       this.working.add(running);
       void running.finally(() => {

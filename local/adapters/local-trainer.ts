@@ -1,25 +1,27 @@
 import type { JobStatus, Trainer, TrainingRequest, TuningRequest } from '../../core/ports/trainer.js';
 import type { ClassificationMetrics } from '../../core/text/classification-metrics.js';
-import { textEvaluation } from '../fasttext/evaluation.js';
-import { LocalBlazingTextTrainer } from '../fasttext/fasttext-trainer.js';
+import type { LocalBlazingTextTrainer } from '../fasttext/fasttext-trainer.js';
 import type { FastTextTrainFunction } from '../fasttext/fasttext-trainer.js';
-import { trainFastText } from '../fasttext/train.js';
-import { textTrialRunner } from '../tuning/text-trial-runner.js';
 import { tuneLocally } from '../tuning/tuner.js';
 import type { TrialRunner, TuningTrial } from '../tuning/tuner.js';
-import type { TuningHistory } from '../../core/report/model-insights.js';
-import { recordModelInsights, recordTextInsights } from '../console/record-model-insights.js';
 import { trialJobName, xgboostTrialRunner } from '../tuning/xgboost-trial-runner.js';
+import { textEvaluation } from '../fasttext/evaluation.js';
 import { readChannel } from '../xgboost/data.js';
+import type { TuningHistory } from '../../core/report/model-insights.js';
 import { evaluatePredictions } from '../../core/evaluation/model-metrics.js';
-import { loadXgboostModel } from '../xgboost/model.js';
 import { roundProgress, trialProgressLine } from '../xgboost/progress.js';
 import { parseHyperparameters } from '../xgboost/hyperparameters.js';
 import { readSharedChannels } from '../xgboost/shared-channels.js';
 import type { RoundRecord, TrainOptions, TrainRequest, TrainResult } from '../xgboost/train.js';
+import type { PreloadedChannels } from '../xgboost/train-core.js';
 import { trainXgboost } from '../xgboost/train.js';
 import { openTrainingSession } from '../xgboost/training-session.js';
+import type { ModelScores } from '../xgboost/training-insights.js';
+import { modelInsights, writeModelInsights } from '../xgboost/training-insights.js';
 import { LocalJobBoard } from './local-jobs.js';
+
+// fastText, the text tuner and the model loader (with tar) are loaded by the jobs that use them (`import()`): a run's
+// single XGBoost training job needs none of them, and loading them cost its StartTraining about 0.15 s (issue 16).
 
 /** What SageMaker says when a training job reaches its `MaxRuntimeInSeconds` (the job ends `Stopped`). */
 export const MAX_RUNTIME_EXCEEDED = 'MaxRuntimeExceeded';
@@ -65,8 +67,8 @@ export class LocalTrainer implements Trainer {
   private readonly jobs = new Map<string, JobStatus>();
   private readonly board: LocalJobBoard;
   private readonly train: TrainFunction;
-  /** BlazingText jobs: fastText, on the same board (so a poll, a stop and the run's end reach them too). */
-  private readonly text: LocalBlazingTextTrainer;
+  /** BlazingText jobs: fastText, on the same board (so a poll, a stop and the run's end reach them too); made on first use. */
+  private textTrainer: Promise<LocalBlazingTextTrainer> | undefined;
   private readonly textJobs = new Set<string>();
   private readonly trainText: FastTextTrainFunction;
   private readonly fastTextOptions: { threads: number; binary?: string };
@@ -84,25 +86,37 @@ export class LocalTrainer implements Trainer {
     this.log = options.log ?? (() => undefined);
     this.progress = options.progress;
     this.shareData = options.train === undefined;
-    this.trainText = options.trainText ?? trainFastText;
+    this.trainText = options.trainText ?? (async (...args) => (await import('../fasttext/train.js')).trainFastText(...args));
     this.fastTextOptions = { threads: options.fastTextThreads ?? 1, ...(options.fastTextBinary === undefined ? {} : { binary: options.fastTextBinary }) };
-    this.text = new LocalBlazingTextTrainer(localPath, { board: this.board, train: this.trainText, log: this.log, ...this.fastTextOptions });
+  }
+
+  /** The BlazingText trainer, its module (fastText's) loaded by the first text job. */
+  private text(): Promise<LocalBlazingTextTrainer> {
+    this.textTrainer ??= import('../fasttext/fasttext-trainer.js').then(
+      ({ LocalBlazingTextTrainer }) => new LocalBlazingTextTrainer(this.localPath, { board: this.board, train: this.trainText, log: this.log, ...this.fastTextOptions }),
+    );
+    return this.textTrainer;
   }
 
   public async startTraining(request: TrainingRequest): Promise<{ jobName: string }> {
     if (this.jobs.has(request.jobName) || this.textJobs.has(request.jobName)) return { jobName: request.jobName };
     if (request.algorithm === 'blazingtext') {
       this.textJobs.add(request.jobName);
-      return this.text.startTraining({ ...request, algorithm: 'blazingtext' });
+      return (await this.text()).startTraining({ ...request, algorithm: 'blazingtext' });
     }
     this.jobs.set(request.jobName, { state: 'InProgress' });
     // Report the artifact where SageMaker would: the registry and the deployment address the lake, not a disk path.
     const artifact = `${request.outputUri}${request.jobName}/output/model.tar.gz`;
     this.log('training job started', { jobName: request.jobName, maxRuntimeSeconds: request.maxRuntimeSeconds });
     this.board.launch<JobStatus>(
-      async (signal) => {
-        const status = { ...completed(await this.trainJob(request, signal)), modelArtifact: artifact };
-        await this.recordInsights(artifact, request.validationUri);
+      async (signal, settle) => {
+        const { result, scores, closed } = await this.trainJob(request, signal);
+        const status = { ...completed(result), modelArtifact: artifact };
+        await this.recordInsights(artifact, request.validationUri, undefined, scores);
+        // The model and its insights are written: the job is done for whoever polls it, while its worker shuts down
+        // (thread exit, native memory handed back: tens of milliseconds the run need not wait for).
+        settle(status);
+        await closed;
         return status;
       },
       (status) => this.settle(request.jobName, status),
@@ -113,7 +127,7 @@ export class LocalTrainer implements Trainer {
   }
 
   public async trainingStatus(jobName: string): Promise<JobStatus> {
-    if (this.textJobs.has(jobName)) return this.text.trainingStatus(jobName);
+    if (this.textJobs.has(jobName)) return (await this.text()).trainingStatus(jobName);
     return this.jobs.get(jobName) ?? { state: 'Failed', failureReason: `Could not find training job "${jobName}"` };
   }
 
@@ -143,7 +157,7 @@ export class LocalTrainer implements Trainer {
    * has one training or tuning job, so stopping the board's jobs stops this one; an ended job is left as it is.
    */
   public async stopTraining(jobName: string): Promise<void> {
-    const status = this.textJobs.has(jobName) ? await this.text.trainingStatus(jobName) : this.jobs.get(jobName);
+    const status = this.textJobs.has(jobName) ? await (await this.text()).trainingStatus(jobName) : this.jobs.get(jobName);
     if (status?.state === 'InProgress') this.board.stopAll(`training job ${jobName} stopped`);
   }
 
@@ -157,28 +171,43 @@ export class LocalTrainer implements Trainer {
     this.log('job ended', { jobName, state: status.state, ...(status.failureReason ? { failureReason: status.failureReason } : {}), ...(status.secondaryStatus ? { secondaryStatus: status.secondaryStatus } : {}) });
   }
 
-  /** Trains one model as a SageMaker training job would. */
-  private async trainJob(request: TrainingRequest, signal: AbortSignal): Promise<TrainResult> {
+  /**
+   * Trains one model as a SageMaker training job would. The real trainer runs it as a session of one training
+   * (training-session.ts): its worker starts and loads XGBoost while this thread reads the channels (here, where the
+   * run's DuckDB is loaded already, into shared memory the worker reads in place), and it returns the saved model's
+   * validation scores, from which the model's insights are recorded without scoring it a second time.
+   */
+  private async trainJob(request: TrainingRequest, signal: AbortSignal): Promise<{ result: TrainResult; scores?: ModelScores; closed: Promise<void> }> {
     const trainFiles = [this.localPath(request.trainUri)];
     const validationFiles = [this.localPath(request.validationUri)];
-    // Read here, where the run's DuckDB is loaded already, into shared memory the worker reads in place: the worker
-    // then loads neither DuckDB nor the reader (parquet-channel.ts loads DuckDB on first use).
-    const data = this.shareData
-      ? await readSharedChannels({ trainFiles, validationFiles, weightColumn: parseHyperparameters(request.hyperparameters).csvWeights })
-      : undefined;
-    const result = await this.train(
-      {
-        trainFiles,
-        validationFiles,
-        ...(data === undefined ? {} : { data }),
-        hyperparameters: request.hyperparameters,
-        outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`),
-      },
-      // The signal is the job's limit and the run's stop: the worker stops at its next round boundary.
-      { signal, ...(this.progress ? { onRound: roundProgress(`training ${request.jobName}`, { write: this.progress }) } : {}) },
-    );
+    const trainRequest: TrainRequest = { trainFiles, validationFiles, hyperparameters: request.hyperparameters, outputDir: this.localPath(`${request.outputUri}${request.jobName}/output/`) };
+    // The signal is the job's limit and the run's stop: the worker stops at its next round boundary.
+    const options: TrainOptions = { signal, ...(this.progress ? { onRound: roundProgress(`training ${request.jobName}`, { write: this.progress }) } : {}) };
+    let result: TrainResult;
+    let channels: PreloadedChannels | undefined;
+    let closed = Promise.resolve();
+    if (this.shareData) {
+      const weightColumn = parseHyperparameters(request.hyperparameters).csvWeights;
+      const session = openTrainingSession({ data: async () => (channels = await readSharedChannels({ trainFiles, validationFiles, weightColumn })) });
+      try {
+        result = await session.train(trainRequest, { ...options, scoreValidation: true });
+      } catch (error) {
+        await session.close();
+        throw error;
+      }
+      // Not awaited here: the caller settles the job first, then waits for the worker to be gone.
+      closed = session.close();
+    } else {
+      result = await this.train(trainRequest, options);
+    }
     this.log('training job trained', { jobName: request.jobName, threads: result.threads, threadReason: result.threadReason, rounds: result.rounds, durationMs: Math.round(result.durationMs) });
-    return result;
+    const scored = result.validationScores;
+    const validation = channels?.validation;
+    return {
+      result,
+      closed,
+      ...(scored && validation ? { scores: { ...scored, labels: validation.labels, featureNames: validation.columns?.slice(1) ?? [] } } : {}),
+    };
   }
 
   /**
@@ -271,6 +300,7 @@ export class LocalTrainer implements Trainer {
       this.log('tuning trial trained', { jobName: trialJob, algorithm: 'blazingtext', threads: result.threads, durationMs: Math.round(result.durationMs) });
       if (result.validationMetrics) evaluations.set(result.modelArtifact, result.validationMetrics);
     });
+    const { textTrialRunner } = await import('../tuning/text-trial-runner.js');
     const runner: TrialRunner = textTrialRunner({
       tuningJobName: request.jobName,
       objectiveMetric: request.objective.metric,
@@ -298,6 +328,7 @@ export class LocalTrainer implements Trainer {
     const evaluation = best.modelArtifact === undefined ? undefined : evaluations.get(best.modelArtifact);
     const textArtifact = `${request.training.outputUri}${bestJob}/output/model.tar.gz`;
     // The console's tuning plot; the per-class table is the evaluation's. A record that fails to write costs no model.
+    const { recordTextInsights } = await import('../console/record-model-insights.js');
     await recordTextInsights(this.localPath(textArtifact), evaluation?.rows ?? 0, tuningHistory(request, trials)).catch((error: unknown) =>
       this.log('model insights not recorded', { modelArtifact: textArtifact, error: error instanceof Error ? error.message : String(error) }),
     );
@@ -313,11 +344,17 @@ export class LocalTrainer implements Trainer {
 
   /**
    * Records the model's plot data beside its artifact (`insights.json`: curves, importance, trials) for the console and
-   * the run report. Not part of what SageMaker's job writes, so a failure to record it is logged and costs no model.
+   * the run report: from the training's own `scores` when it has them, else by scoring the saved model on the validation
+   * set. Not part of what SageMaker's job writes, so a failure to record it is logged and costs no model.
    */
-  private async recordInsights(modelArtifact: string, validationUri: string, tuning?: TuningHistory): Promise<void> {
+  private async recordInsights(modelArtifact: string, validationUri: string, tuning?: TuningHistory, scores?: ModelScores): Promise<void> {
     try {
-      await recordModelInsights({ modelArtifact: this.localPath(modelArtifact), validation: this.localPath(validationUri), ...(tuning ? { tuning } : {}) });
+      if (scores !== undefined) {
+        await writeModelInsights(this.localPath(modelArtifact), modelInsights(scores, tuning));
+      } else {
+        const { recordModelInsights } = await import('../console/record-model-insights.js');
+        await recordModelInsights({ modelArtifact: this.localPath(modelArtifact), validation: this.localPath(validationUri), ...(tuning ? { tuning } : {}) });
+      }
     } catch (error) {
       this.log('model insights not recorded', { modelArtifact, error: error instanceof Error ? error.message : String(error) });
     }
@@ -325,7 +362,7 @@ export class LocalTrainer implements Trainer {
 
   /** The best model's own evaluation on the validation set, as a single training job reports it. */
   private async evaluate(modelArtifact: string, validationUri: string): Promise<Record<string, unknown>> {
-    const validation = await readChannel([this.localPath(validationUri)]);
+    const [validation, { loadXgboostModel }] = await Promise.all([readChannel([this.localPath(validationUri)]), import('../xgboost/model.js')]);
     const model = loadXgboostModel(this.localPath(modelArtifact));
     try {
       const predictions = model.predict(validation.features, validation.nRows, validation.nCols);

@@ -101,11 +101,10 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: give --pipeline, and at most one FILE\n\n${USAGE}`);
     return 2;
   }
-  const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { objectKeyProblem }, { runLocal, timeBasedExecutionName }] = await Promise.all([
+  const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { objectKeyProblem }] = await Promise.all([
     import('../../core/pipelines/spec-catalog.js'),
     import('../../core/spec/load-spec.js'),
     import('../../core/trigger/object-key.js'),
-    import('../runtime/run-local.js'),
   ]);
   const root = projectRoot();
   const pipelinesDir = path.join(root, 'pipelines');
@@ -119,6 +118,12 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: ${file} is not a file\n`);
     return 2;
   }
+  // A pipeline that deploys starts its serving process now, before this process loads the runner and its engines
+  // (about 0.5 s on one core): the server loads its code on the other core meanwhile, instead of during the training,
+  // and the run's Deploy finds it ready (issue 16). The run lets it go if it never deploys.
+  const warmLauncher = spec.deployment === undefined ? undefined : (await import('../runtime/endpoint-launcher.js')).warmServerLauncher(root);
+  warmLauncher?.warm();
+  const { runLocal, timeBasedExecutionName } = await import('../runtime/run-local.js');
   const executionName = timeBasedExecutionName(spec.name);
   const bucketDir = path.join(lakeRoot, LOCAL_LAKE_BUCKET);
   const inLake = path.relative(bucketDir, path.resolve(file));
@@ -136,6 +141,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
     const problem = objectKeyProblem(key);
     if (problem !== undefined || !target.startsWith(dropZone + path.sep)) {
       process.stderr.write(`sluice run: refusing to write ${target}: the key "${key}" ${problem ?? 'resolves outside the drop zone'}\n`);
+      void warmLauncher?.release();
       return 2;
     }
     dropFolder = path.dirname(target);
@@ -152,6 +158,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
     lakeRoot,
     input: { pipeline: spec.name, key },
     executionName,
+    ...(warmLauncher ? { warmLauncher } : {}),
     ...(json ? {} : { onStep: (step) => { if (step.status !== 'RUNNING') process.stdout.write(`${formatStep(step)}\n`); } }),
     ...(json ? {} : { onProgress: (line: string) => process.stdout.write(`    ${line}\n`) }),
   });

@@ -1,10 +1,10 @@
-import { readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { featureImportance, insightsKeyOf, predictionInsights } from '../../core/report/model-insights.js';
 import type { ModelInsights, TuningHistory } from '../../core/report/model-insights.js';
 import { readChannel } from '../xgboost/data.js';
 import { describeBooster, loadBooster } from '../xgboost/model.js';
 import { loadXgboostNative } from '../xgboost/native.js';
+import { modelInsights, writeModelInsights } from '../xgboost/training-insights.js';
 
 /** What {@link recordModelInsights} scores and where. */
 export interface RecordInsightsRequest {
@@ -37,31 +37,29 @@ export async function recordModelInsights(request: RecordInsightsRequest): Promi
     } finally {
       native.dmatrixFree(matrix);
     }
-    const names = await featureNames(request.validation);
-    const importance = featureImportance(native.boosterFeatureScore(booster, 'gain'), native.boosterFeatureScore(booster, 'weight'), names);
-    // The curves and residuals are core's, shared with the cloud's ComputeEvaluationMetrics.
-    insights = {
-      ...predictionInsights(description.objective, validation.labels, predictions),
-      importance,
-      ...(request.tuning ? { tuning: request.tuning } : {}),
-    };
+    const featureNamesOfSet = await featureNames(request.validation);
+    // The curves and residuals are core's, shared with the cloud's ComputeEvaluationMetrics; a run's training job
+    // builds the same insights from its worker's scores (training-insights.ts) without this second scoring.
+    insights = modelInsights(
+      {
+        objective: description.objective,
+        labels: validation.labels,
+        predictions,
+        gain: native.boosterFeatureScore(booster, 'gain'),
+        weight: native.boosterFeatureScore(booster, 'weight'),
+        featureNames: featureNamesOfSet,
+      },
+      request.tuning,
+    );
   } finally {
     native.boosterFree(booster);
   }
-  return writeInsights(request.modelArtifact, insights);
+  return writeModelInsights(request.modelArtifact, insights);
 }
 
 /** Records a text model's tuning trials (its per-class table is in the manifest's evaluation already). */
 export async function recordTextInsights(modelArtifact: string, rows: number, tuning: TuningHistory): Promise<string> {
-  return writeInsights(modelArtifact, { kind: 'text', rows, tuning });
-}
-
-async function writeInsights(modelArtifact: string, insights: ModelInsights): Promise<string> {
-  const target = insightsKeyOf(modelArtifact);
-  const partial = `${target}.partial`;
-  await writeFile(partial, `${JSON.stringify(insights)}\n`);
-  await rename(partial, target);
-  return target;
+  return writeModelInsights(modelArtifact, { kind: 'text', rows, tuning });
 }
 
 /**

@@ -13,6 +13,7 @@ import type { ServerLauncher } from '../adapters/local-hosting.js';
 import type { LocalJobBoard } from '../adapters/local-jobs.js';
 import { localDistributedMaps } from './distributed-map.js';
 import { warmServerLauncher } from './endpoint-launcher.js';
+import type { WarmServerLauncher } from './endpoint-launcher.js';
 import { projectRoot } from './project-root.js';
 import { definitionHash, FailureRecorder, localExecutionArn, recordLocalFailure, saveExecutionRecord } from './failure-recorder.js';
 import { installPromiseWithResolvers } from './polyfills.js';
@@ -21,7 +22,7 @@ import type { JSONValue } from './local-bindings.js';
 import { LOCAL_LAKE_BUCKET, localDeps } from './local-deps.js';
 import { loadDefinition, taskStateNames } from './resolve-definition.js';
 import { StepTracker } from './step-tracker.js';
-import { stepJournal } from '../console/step-journal.js';
+import { coalescedStepJournal } from './run-journal.js';
 import type { StepRecord } from './step-tracker.js';
 import { validationCacheDir } from './validation-cache-dir.js';
 
@@ -93,6 +94,12 @@ export interface LocalRunOptions {
   memoryLimit?: string;
   /** How endpoint servers are started (default: a detached lean serving process per endpoint). */
   launcher?: ServerLauncher;
+  /**
+   * The run's serving launcher when its caller made one (and may have warmed it already: `sluice run` starts the
+   * serving process before it loads this runner, local/cli/main.ts). Default: one made here for a pipeline that deploys,
+   * warmed when training starts. Released when the run ends either way.
+   */
+  warmLauncher?: WarmServerLauncher;
   /** Receives progress lines of long jobs (training rounds, tuning trials) while their step waits: live progress. */
   onProgress?: (line: string) => void;
   /**
@@ -122,7 +129,7 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   const executionName = options.executionName ?? timeBasedExecutionName(options.spec.name);
   // A run that may deploy starts its serving process when it starts training, so the server's module loading overlaps
   // the training instead of delaying Deploy (endpoint-launcher.ts); an unused one is let go when the run ends.
-  const warm = options.launcher === undefined && options.spec.deployment !== undefined ? warmServerLauncher(projectRoot()) : undefined;
+  const warm = options.warmLauncher ?? (options.launcher === undefined && options.spec.deployment !== undefined ? warmServerLauncher(projectRoot()) : undefined);
   const launcher = options.launcher ?? warm?.launch;
   const deps = localDeps({
     lakeRoot: options.lakeRoot,
@@ -133,9 +140,9 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   // The step journal (<lake>/logs/<runId>.steps.json) shows the run live in `sluice console` and in its report.
-  const journal = stepJournal(options.lakeRoot, options.spec.name, executionName, new Date(started));
+  const journal = coalescedStepJournal(options.lakeRoot, options.spec.name, executionName, new Date(started));
   const tracker = new StepTracker((step) => {
-    journal(step);
+    journal.record(step);
     if (warm !== undefined && step.status === 'RUNNING' && TRAINING_STARTS.has(step.name)) warm.warm();
     options.onStep?.(step);
   });
@@ -158,7 +165,20 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   });
   const definition = distributed.definition;
   const stepBindings = localBindings(deps);
-  const bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = { ...stepBindings, ...distributed.bind(stepBindings) };
+  // Every Task first writes the journal's pending states, so a step that reads it (RecordRun's report) sees them.
+  const bindings: Record<string, (input: JSONValue) => Promise<JSONValue>> = Object.fromEntries(
+    Object.entries({ ...stepBindings, ...distributed.bind(stepBindings) }).map(([name, task]) => [
+      name,
+      (input: JSONValue) => {
+        try {
+          journal.flush();
+        } catch {
+          // A journal that cannot be written fails the run when it ends (its last flush), not this state.
+        }
+        return task(input);
+      },
+    ]),
+  );
   const unbound = taskStateNames(definition).filter((name) => !(name in bindings));
   if (unbound.length > 0) throw new Error(`Task states with no local binding (they would call AWS): ${unbound.join(', ')}`);
   const waitMs = options.waitMs ?? DEFAULT_LOCAL_WAIT_MS;
@@ -207,6 +227,7 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   }
   // The event log can trail the result: read it to the end before asking it what failed.
   await consuming;
+  journal.flush();
   if (failure) failure = tracker.executionError() ?? failure;
   const record = { lakeRoot: deps.lakeRoot, pipeline: options.spec.name, specFile: options.spec.file, definitionHash: definitionHash(generated), executionInput };
   const failed = recorder.failure({ name: executionName, startTime, redriveCount });

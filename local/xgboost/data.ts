@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { CsvFormatError, EmptyChannelError } from './errors.js';
-import { isParquetHead, readParquetFiles } from './parquet-channel.js';
 
 /** A channel parsed into dense arrays. */
 export interface CsvDataset {
@@ -31,6 +30,8 @@ export interface CsvDataset {
   readonly nCols: number;
   /** The files read, in order. */
   readonly files: readonly string[];
+  /** The columns' names, label first, when the files name them (Parquet); a CSV channel has no header. */
+  readonly columns?: readonly string[] | undefined;
 }
 
 /** How to read the channel. */
@@ -46,6 +47,11 @@ export interface ReadCsvOptions {
 
 /** The format of a channel's files. */
 export type ChannelFileFormat = 'parquet' | 'csv';
+
+/** True when the file starts with Parquet's magic bytes `PAR1`. */
+export function isParquetHead(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31;
+}
 
 /** The format of `files`, from their first bytes (`PAR1` is Parquet); a channel mixing both is refused. */
 export async function channelFileFormat(files: readonly string[]): Promise<ChannelFileFormat> {
@@ -70,11 +76,37 @@ export async function readChannel(paths: readonly string[], options: ReadCsvOpti
   const files = await listChannelFiles(paths);
   if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
   if ((await channelFileFormat(files)) === 'parquet') {
+    // Loaded here, on a Parquet channel's first read: its SQL quoting pulls the spec schema (zod) in, about 0.15 s of
+    // loading that a training worker handed its channels already read (train-core.ts imports this module) never needs.
+    const { readParquetFiles } = await import('./parquet-channel.js');
     const data = await readParquetFiles(files, { shared: options.shared === true });
-    return { features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files };
+    return { features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files, columns: data.columns };
   }
   const dataset = await readCsvFiles(files, paths, options);
   return options.shared === true ? toShared(dataset) : dataset;
+}
+
+/**
+ * Reads several channels as {@link readChannel} reads each (a training job's train and validation sets), Parquet ones
+ * in one DuckDB instance (parquet-channel.ts, `readParquetChannels`), so the sets cost one engine start between them.
+ * @throws CsvFormatError, EmptyChannelError as {@link readChannel}, for the first channel that has the problem
+ */
+export async function readChannels(channels: readonly (readonly string[])[], options: ReadCsvOptions = {}): Promise<CsvDataset[]> {
+  const listed: string[][] = [];
+  for (const paths of channels) {
+    const files = await listChannelFiles(paths);
+    if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
+    listed.push(files);
+  }
+  const formats = await Promise.all(listed.map((files) => channelFileFormat(files)));
+  if (listed.length < 2 || formats.some((format) => format !== 'parquet')) {
+    const read: CsvDataset[] = [];
+    for (const paths of channels) read.push(await readChannel(paths, options));
+    return read;
+  }
+  const { readParquetChannels } = await import('./parquet-channel.js');
+  const read = await readParquetChannels(listed, { shared: options.shared === true });
+  return read.map((data, i) => ({ features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files: listed[i] ?? [], columns: data.columns }));
 }
 
 /** Expands folders into their files (recursively, sorted by name, hidden files skipped); files are kept as given. */

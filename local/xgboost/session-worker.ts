@@ -1,8 +1,9 @@
 /**
  * Worker-thread entry of a training session (`training-session.ts`): one worker for all the trainings of a tuning
- * job. It loads XGBoost once, builds the channels' DMatrix pair once from the shared arrays it was started with, and
- * trains each `train` message in turn, freeing that training's boosters before it reports; `close` frees the
- * matrices and ends the thread. Started by `training-session.ts`, never imported.
+ * job, or the one training of a run's job. It loads XGBoost as soon as it starts (while its parent still reads the
+ * channels), takes the channels in a `data` message (shared arrays, no copy), builds their DMatrix pair once on the
+ * first training and trains each `train` message in turn, freeing that training's boosters before it reports; `close`
+ * frees the matrices and ends the thread. Started by `training-session.ts`, never imported.
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -17,8 +18,6 @@ import type { TrainWorkerMessage } from './train-worker.js';
 export interface SessionWorkerInput {
   readonly libraryPath: string;
   readonly expectedVersion: string | null;
-  /** The channels, in SharedArrayBuffer-backed arrays (no copy reaches the worker). */
-  readonly data: PreloadedChannels;
   /**
    * One Int32 in a SharedArrayBuffer: the parent sets it to 1 to stop the current training at its next round
    * boundary (the worker is in native code and reads no messages until the round ends) and back to 0 before the next.
@@ -26,13 +25,22 @@ export interface SessionWorkerInput {
   readonly stopFlag: Int32Array;
 }
 
-/** Messages the parent posts: one training at a time (the next only after the last one's result), then `close`. */
+/**
+ * Messages the parent posts: the channels once, before the first training; one training at a time (the next only
+ * after the last one's result); then `close`.
+ */
 export type SessionWorkerRequest =
+  | {
+      readonly type: 'data';
+      /** The channels, in SharedArrayBuffer-backed arrays (no copy reaches the worker). */
+      readonly data: PreloadedChannels;
+    }
   | {
       readonly type: 'train';
       /** `data` is not sent: the session's channels are the worker's. */
       readonly request: Omit<TrainRequest, 'data'>;
       readonly evaluateTrainEveryRound?: boolean | undefined;
+      readonly scoreValidation?: boolean | undefined;
     }
   | { readonly type: 'close' };
 
@@ -41,15 +49,24 @@ if (port !== null) {
   const input = workerData as SessionWorkerInput;
   const post = (message: TrainWorkerMessage): void => port.postMessage(message);
   let native: XgboostNative | undefined;
+  let nativeError: unknown;
+  let channels: PreloadedChannels | undefined;
   let matrices: ChannelMatrices | undefined;
+  // At once, before any message: the library loads while the parent reads the channels. A library that cannot load
+  // fails the first training with its error, as a load at that training would.
+  try {
+    native = loadXgboostNative({ libraryPath: input.libraryPath, expectedVersion: input.expectedVersion });
+  } catch (error) {
+    nativeError = error;
+  }
 
   // Built for the first training's thread count and kept; a training that asks for other threads (a tuned
   // `nthread`) gets its own pair, as it would have in a worker of its own.
-  const matricesFor = (library: XgboostNative, threads: number): ChannelMatrices => {
+  const matricesFor = (library: XgboostNative, data: PreloadedChannels, threads: number): ChannelMatrices => {
     if (matrices?.threads !== threads) {
       if (matrices !== undefined) freeChannelMatrices(library, matrices);
       matrices = undefined;
-      matrices = buildChannelMatrices(library, input.data, threads);
+      matrices = buildChannelMatrices(library, data, threads);
     }
     return matrices;
   };
@@ -57,8 +74,16 @@ if (port !== null) {
   const train = async (message: Extract<SessionWorkerRequest, { type: 'train' }>): Promise<void> => {
     const started = performance.now();
     try {
+      if (nativeError !== undefined) {
+        // Reported once: the next training tries to load the library again, as it would have without the early load.
+        const error = nativeError;
+        nativeError = undefined;
+        throw error;
+      }
       native ??= loadXgboostNative({ libraryPath: input.libraryPath, expectedVersion: input.expectedVersion });
       const library = native;
+      const data = channels;
+      if (data === undefined) throw new Error('the training session sent no channels before its first training');
       const result = await trainOnMatrices(
         library,
         message.request,
@@ -66,8 +91,9 @@ if (port !== null) {
           onRound: (record) => post({ type: 'round', record }),
           shouldStop: () => Atomics.load(input.stopFlag, 0) !== 0,
           evaluateTrainEveryRound: message.evaluateTrainEveryRound,
+          scoreValidation: message.scoreValidation,
         },
-        { channels: input.data, started, readDataMs: 0, matrices: (threads) => matricesFor(library, threads) },
+        { channels: data, started, readDataMs: 0, matrices: (threads) => matricesFor(library, data, threads) },
       );
       post({ type: 'result', result });
     } catch (error) {
@@ -76,6 +102,10 @@ if (port !== null) {
   };
 
   port.on('message', (message: SessionWorkerRequest) => {
+    if (message.type === 'data') {
+      channels = message.data;
+      return;
+    }
     if (message.type === 'train') {
       void train(message);
       return;

@@ -7,7 +7,7 @@
  *
  * `data.ts` reads them straight into shared memory (`readChannel(paths, { shared: true })`, CSV or Parquet).
  */
-import { readChannel } from './data.js';
+import { readChannel, readChannels } from './data.js';
 import type { PreloadedChannels } from './train-core.js';
 
 /** What to read. */
@@ -25,7 +25,8 @@ export interface SharedChannelsRequest {
  */
 export async function readSharedChannels(request: SharedChannelsRequest): Promise<PreloadedChannels> {
   const options = { weightColumn: request.weightColumn, shared: true };
-  const train = await readChannel(request.trainFiles, options);
-  const validation = request.validationFiles.length > 0 ? await readChannel(request.validationFiles, options) : undefined;
+  if (request.validationFiles.length === 0) return { train: await readChannel(request.trainFiles, options), validation: undefined };
+  const [train, validation] = await readChannels([request.trainFiles, request.validationFiles], options);
+  if (train === undefined || validation === undefined) throw new Error('readChannels returned fewer channels than it was given');
   return { train, validation };
 }

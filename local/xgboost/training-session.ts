@@ -1,12 +1,14 @@
 /**
- * Many trainings on the same channels (a tuning job's trials) in one worker thread.
+ * Many trainings on the same channels (a tuning job's trials, or a run's one training job) in one worker thread.
  *
  * `trainXgboost` starts a worker per job: that worker boots Node, loads the trainer's modules and XGBoost, and builds
  * the channels' DMatrix pair before its first round, about half a second of CPU on this machine whatever the data
- * size, paid again by every trial of a tuning job. A session pays it once: its worker loads XGBoost and builds the
- * matrices on the first trial and keeps them; each trial creates its booster, trains, writes its model, and frees
- * the booster before it reports, so between trials the session holds the channels (as a single training does) and
- * nothing of the trial before. The models are those `trainXgboost` writes: same calls, same matrices, same threads.
+ * size, paid again by every trial of a tuning job. A session pays it once: its worker starts on the first trial,
+ * before the channels are read, so its start and XGBoost's loading overlap the reading (on another core); it takes
+ * the channels once read, builds the matrices on the first trial and keeps them; each trial creates its booster,
+ * trains, writes its model, and frees the booster before it reports, so between trials the session holds the channels
+ * (as a single training does) and nothing of the trial before. The models are those `trainXgboost` writes: same
+ * calls, same matrices, same threads.
  *
  * Trials go through the same queue as `trainXgboost`'s jobs (one training at a time in this process), are stopped
  * the same way (a shared flag read between rounds, never `terminate()` mid-training), and reject with
@@ -33,7 +35,7 @@ export interface TrainingSession {
    * @throws XgboostNativeError from the training
    * @throws TrainingAbortedError when `options.signal` aborts or the worker dies
    */
-  train(request: TrainRequest, options?: TrainOptions): Promise<TrainResult>;
+  train(request: TrainRequest, options?: SessionTrainOptions): Promise<TrainResult>;
   /** Frees the channels' matrices and ends the worker; resolves once it has exited. Trainings after it reject. */
   close(): Promise<void>;
 }
@@ -42,6 +44,15 @@ export interface TrainingSession {
 export interface TrainingSessionOptions extends Pick<TrainOptions, 'libraryPath' | 'expectedVersion'> {
   /** Reads the channels (into SharedArrayBuffer-backed arrays); called once, on the first training. */
   readonly data: () => Promise<PreloadedChannels>;
+}
+
+/** Options of one training of a session: {@link TrainOptions}, and whether to score the validation channel. */
+export interface SessionTrainOptions extends TrainOptions {
+  /**
+   * Return the saved model's validation predictions and importance (`TrainResult.validationScores`), from which the
+   * caller records the model's insights without loading the model again (training-insights.ts).
+   */
+  readonly scoreValidation?: boolean | undefined;
 }
 
 interface RunningTraining {
@@ -54,6 +65,8 @@ interface SessionWorker {
   readonly worker: Worker;
   readonly stopFlag: Int32Array;
   readonly exited: Promise<void>;
+  /** Whether this worker has the channels (a worker that died is replaced by one that needs them again). */
+  hasData: boolean;
 }
 
 /**
@@ -86,9 +99,9 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
     }
   };
 
-  const startWorker = (channels: PreloadedChannels): SessionWorker => {
+  const startWorker = (): SessionWorker => {
     const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const workerData: SessionWorkerInput = { libraryPath, expectedVersion, data: channels, stopFlag };
+    const workerData: SessionWorkerInput = { libraryPath, expectedVersion, stopFlag };
     const worker = startModuleWorker(siblingModule('session-worker'), { workerData });
     worker.on('message', (message: TrainWorkerMessage) => {
       switch (message.type) {
@@ -115,14 +128,21 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
         resolve();
       });
     });
-    return { worker, stopFlag, exited };
+    return { worker, stopFlag, exited, hasData: false };
   };
 
-  const runOne = async (request: TrainRequest, trainOptions: TrainOptions): Promise<TrainResult> => {
+  const runOne = async (request: TrainRequest, trainOptions: SessionTrainOptions): Promise<TrainResult> => {
     if (closed) throw new TrainingAbortedError('the training session is closed');
+    // The worker first: it boots and loads XGBoost while this thread reads the channels.
+    const session = (current ??= startWorker());
     data ??= options.data();
     const channels = await data;
-    const session = (current ??= startWorker(channels));
+    if (current !== session) throw new TrainingAbortedError('the training worker exited before it had its channels');
+    if (!session.hasData) {
+      const message: SessionWorkerRequest = { type: 'data', data: channels };
+      session.worker.postMessage(message);
+      session.hasData = true;
+    }
     return new Promise<TrainResult>((resolve, reject) => {
       const { signal } = trainOptions;
       if (signal?.aborted) {
@@ -146,7 +166,7 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
         options: trainOptions,
       };
       const { data: _preloaded, ...sent } = request;
-      const message: SessionWorkerRequest = { type: 'train', request: sent, evaluateTrainEveryRound: trainOptions.evaluateTrainEveryRound };
+      const message: SessionWorkerRequest = { type: 'train', request: sent, evaluateTrainEveryRound: trainOptions.evaluateTrainEveryRound, scoreValidation: trainOptions.scoreValidation };
       session.worker.postMessage(message);
     });
   };

@@ -7,6 +7,8 @@ import { readSharedChannels } from '../../../local/xgboost/shared-channels.js';
 import { trainXgboost } from '../../../local/xgboost/train.js';
 import type { TrainRequest } from '../../../local/xgboost/train.js';
 import { openTrainingSession } from '../../../local/xgboost/training-session.js';
+import { modelInsights, writeModelInsights } from '../../../local/xgboost/training-insights.js';
+import { recordModelInsights } from '../../../local/console/record-model-insights.js';
 import type { TrainingSession } from '../../../local/xgboost/training-session.js';
 import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
@@ -87,6 +89,35 @@ describe('openTrainingSession', () => {
       // Assess
       await expect(act).rejects.toThrow(HyperparameterValidationError);
       expect(reads).toBe(0);
+    });
+  });
+
+  describe('a training that scores its validation set', () => {
+    it('gives the insights that scoring the saved model gives when asked for its validation scores', async () => {
+      // Prepare
+      const sharing = open();
+      const channels = await readSharedChannels({ trainFiles: [data.trainDir], validationFiles: [data.validationFile], weightColumn: false });
+      const trained = await trainXgboost(request('rescored', trials[1] ?? base));
+      const rescored = await readFile(await recordModelInsights({ modelArtifact: trained.modelArtifact, validation: data.validationFile }), 'utf8');
+
+      // Act
+      const result = await sharing.train(request('scored', trials[1] ?? base), { scoreValidation: true });
+
+      // Assess: the same model, and from its scores the same insights.json, byte for byte
+      expect(await readFile(result.modelArtifact)).toEqual(await readFile(trained.modelArtifact));
+      const scores = result.validationScores;
+      if (scores === undefined || channels.validation === undefined) throw new Error('no validation scores');
+      expect(scores.predictions).toHaveLength(channels.validation.nRows);
+      const written = await writeModelInsights(result.modelArtifact, modelInsights({ ...scores, labels: channels.validation.labels, featureNames: [] }));
+      expect(await readFile(written, 'utf8')).toBe(rescored);
+    });
+
+    it('returns no validation scores when not asked', async () => {
+      // Act
+      const result = await open().train(request('unscored', trials[0] ?? base));
+
+      // Assess
+      expect(result.validationScores).toBeUndefined();
     });
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseCsvText, readChannel } from '../../../local/xgboost/data.js';
+import { parseCsvText, readChannel, readChannels } from '../../../local/xgboost/data.js';
 import { openDuckDb } from '../../../core/duckdb/open-duckdb.js';
 import { CsvFormatError, EmptyChannelError } from '../../../local/xgboost/errors.js';
 
@@ -264,6 +264,41 @@ describe('readChannel', () => {
 
       // Assess
       expect(data.nRows).toBe(6);
+    });
+
+    it('names the columns, label first, when the files are Parquet', async () => {
+      // Act
+      const data = await readChannel([dir]);
+
+      // Assess
+      expect(data.columns).toEqual(['label', 'x', 'n', 'd']);
+    });
+
+    it('reads each channel as readChannel does when readChannels reads two at once', async () => {
+      // Prepare
+      const first = join(dir, 'part-00000.parquet');
+      const second = join(dir, 'part-00001.parquet');
+      const alone = [await readChannel([first], { shared: true }), await readChannel([second], { shared: true })];
+
+      // Act
+      const together = await readChannels([[first], [second]], { shared: true });
+
+      // Assess
+      expect(together.map((d) => ({ ...d, features: [...d.features], labels: [...d.labels] }))).toEqual(
+        alone.map((d) => ({ ...d, features: [...d.features], labels: [...d.labels] })),
+      );
+      expect(together.map((d) => d.features.buffer)).toEqual([expect.any(SharedArrayBuffer), expect.any(SharedArrayBuffer)]);
+    });
+
+    it('names the channel whose path is missing when readChannels is given one', async () => {
+      // Prepare
+      const missing = join(dir, 'no-such-folder');
+
+      // Act
+      const act = readChannels([[dir], [missing]]);
+
+      // Assess
+      await expect(act).rejects.toThrow(`Channel path ${missing} does not exist`);
     });
   });
 });
