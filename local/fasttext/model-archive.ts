@@ -6,8 +6,10 @@
  * `.vec` word vectors are not needed to serve, and the label mapping is the dictionary's own labels (decoded by
  * `core/text/label-mapping.ts`, which needs no state).
  *
- * Deterministic bytes: one entry with a fixed mtime (the epoch), mode 0644, no owner (tar's `portable`), and a gzip
- * header without a time (Node's zlib writes MTIME 0).
+ * Deterministic bytes: one entry with a fixed mtime (the epoch), mode 0644, no owner (tar's `portable`): the tar stream
+ * is byte for byte what `tar.create({ portable: true, mtime: new Date(0) })` writes for the file; gzipped as one member
+ * with no time in its header, deflated in fixed 8 MiB blocks on two thread-pool threads at once (`parallel-gzip.ts`),
+ * so the bytes do not depend on timing.
  *
  * Deflate with zlib's `Z_RLE` strategy (level 1): `model.bin` is mostly the input matrix, buckets × dim float32s, of
  * which the rows no n-gram reached keep fastText's initial values; with one thread fastText 0.9.2 initialises only the
@@ -16,15 +18,17 @@
  * keeps ("Z_RLE is designed to be almost as fast as Z_HUFFMAN_ONLY, but give better compression for PNG image data",
  * zlib manual, deflateInit2, https://www.zlib.net/manual.html). Measured on the reviews model with BlazingText's
  * 2,000,000 buckets (403 MB): level 1 default strategy 58.5 MB in 4.8-6.0 s, Z_RLE 57.1 MB in 1.5-2.8 s, stored
- * (level 0) 403 MB. Still a standard gzip stream: any gunzip (and SageMaker) reads it.
+ * (level 0) 403 MB. In 8 MiB blocks two at a time: 57.14 MB, 0.65-0.78 CPU s plus 0.08 s of CRC (measured, section g
+ * of docs/research-notes-text.md). Still a standard gzip stream: any gunzip (and SageMaker) reads it.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createGzip } from 'node:zlib';
 import * as tar from 'tar';
 import { FastTextError, FastTextProcessError } from './errors.js';
+import { writeParallelGzip } from './parallel-gzip.js';
+import type { ParallelGzipOptions } from './parallel-gzip.js';
 import { modelFileSize, parseModelHeader } from './sparse-scorer.js';
 import type { ModelHeader } from './sparse-scorer.js';
 
@@ -34,62 +38,17 @@ export const FASTTEXT_MODEL_FILE = 'model.bin';
 /** The fixed mtime of every archive entry. */
 const EPOCH = new Date(0);
 
-/** The deflate settings of every archive (see the module comment). */
-const GZIP_OPTIONS = { level: 1, strategy: zlibConstants.Z_RLE } as const;
-
 /** A tar block: entries and their data are padded to it, and two zero blocks end the archive (POSIX ustar). */
 const TAR_BLOCK = 512;
 
-/** Writes `<outputDir>/model.tar.gz` holding `<sourceDir>/model.bin`; returns the archive path. */
-export async function writeFastTextArchive(outputDir: string, sourceDir: string): Promise<string> {
-  await mkdir(outputDir, { recursive: true });
-  const archive = join(outputDir, 'model.tar.gz');
-  await tar.create({ gzip: GZIP_OPTIONS, file: archive, cwd: sourceDir, portable: true, mtime: EPOCH, noDirRecurse: true }, [FASTTEXT_MODEL_FILE]);
+/**
+ * Writes `<outputDir>/model.tar.gz` holding `<sourceDir>/model.bin`; returns the archive path. The same bytes as
+ * {@link archiveModelStream} writes when the model is streamed.
+ * @throws FastTextProcessError when the file is not a whole fastText model
+ */
+export async function writeFastTextArchive(outputDir: string, sourceDir: string, gzip: ParallelGzipOptions = {}): Promise<string> {
+  const { archive } = await archiveModelStream(createReadStream(join(sourceDir, FASTTEXT_MODEL_FILE), { highWaterMark: 1 << 20 }), outputDir, () => undefined, gzip);
   return archive;
-}
-
-/**
- * Bytes handed to zlib at a time, and its output buffer: a pipe delivers 64 KiB at a time, and each zlib write is a
- * thread-pool round trip; 1 MiB slices cut them sixteenfold (measured: 1.35-1.42 CPU s against 1.48-1.64 to deflate
- * the 403 MB model). The deflate stream is the same whatever the slices (no flush between them).
- */
-const DEFLATE_SLICE = 1 << 20;
-
-/** The chunks copied into slices of {@link DEFLATE_SLICE} bytes (the last one shorter). */
-async function* coalesce(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let slice = Buffer.allocUnsafe(DEFLATE_SLICE);
-  let filled = 0;
-  for await (const chunk of chunks) {
-    for (let from = 0; from < chunk.length; ) {
-      const copied = chunk.copy(slice, filled, from);
-      from += copied;
-      filled += copied;
-      if (filled === DEFLATE_SLICE) {
-        yield slice;
-        slice = Buffer.allocUnsafe(DEFLATE_SLICE);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) yield slice.subarray(0, filled);
-}
-
-/** The gzip header's OS byte (RFC 1952, 2.3: offset 9). */
-const GZIP_OS_OFFSET = 9;
-/** "255 - unknown" (RFC 1952, 2.3.1), what `tar`'s `portable` writes there; Node's zlib writes 3 (Unix). */
-const GZIP_OS_UNKNOWN = 0xff;
-
-/**
- * Sets the gzip header's OS byte to "unknown", as `tar.create({ portable: true })` does, so a streamed archive has
- * the very bytes {@link writeFastTextArchive} writes for the same model. The header carries no checksum (no FHCRC).
- */
-async function* portableGzipHeader(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let at = 0;
-  for await (const chunk of chunks) {
-    if (at <= GZIP_OS_OFFSET && at + chunk.length > GZIP_OS_OFFSET) chunk[GZIP_OS_OFFSET - at] = GZIP_OS_UNKNOWN;
-    at += chunk.length;
-    yield chunk;
-  }
 }
 
 /** What {@link archiveModelStream} wrote. */
@@ -99,19 +58,21 @@ export interface StreamedArchive {
 }
 
 /**
- * Writes `<outputDir>/model.tar.gz` from a `model.bin` streamed once, as fastText writes it (`model-pipe.ts`): the
- * same bytes as {@link writeFastTextArchive} gives for that file (the tar header is `tar`'s own for the entry, the
- * deflate settings are the same), without the model ever being a file. The tar header needs the entry's size before
- * its data, and a fastText model's size follows from its header (`modelFileSize`), so the first bytes are held until
- * the header has arrived. Deflate runs on libuv's thread pool (Node's zlib stream), so the main thread stays free to
- * score while the model streams; `observe` is told the header once, and may return a function that sees every chunk
- * with its offset in `model.bin` (the validation scorer keeps the rows it needs from them).
+ * Writes `<outputDir>/model.tar.gz` from a `model.bin` read once, as fastText writes it (`model-follow.ts`): the same
+ * bytes as {@link writeFastTextArchive} gives for that file (the tar header is `tar`'s own for the entry). The tar
+ * header needs the entry's size before its data, and a fastText model's size follows from its header
+ * (`modelFileSize`), so the first bytes are held until the header has arrived, and reading stops once that many bytes
+ * have come. Deflate runs on libuv's thread pool, several blocks at once (`parallel-gzip.ts`; `gzip` sets the
+ * blocks), so the main thread stays free to score while the model streams; `observe` is told the header once, and may
+ * return a function that sees every chunk with its offset in `model.bin` (the validation scorer keeps the rows it
+ * needs from them). Chunks may be reused by the source once the next one is asked for: what is kept is copied.
  * @throws FastTextProcessError when the stream is not a whole fastText model (it ended early or ran long)
  */
 export async function archiveModelStream(
   model: AsyncIterable<Buffer>,
   outputDir: string,
   observe: (header: ModelHeader) => ((chunk: Buffer, at: number) => void) | undefined = () => undefined,
+  gzip: ParallelGzipOptions = {},
 ): Promise<StreamedArchive> {
   await mkdir(outputDir, { recursive: true });
   const archive = join(outputDir, 'model.tar.gz');
@@ -146,16 +107,21 @@ export async function archiveModelStream(
     for await (const chunk of chunks) {
       if (header !== undefined) {
         yield data(chunk);
+        // Every byte the header promises has arrived: stop reading (a followed file ends only when its writer exits).
+        if (at === size) break;
         continue;
       }
-      held.push(chunk);
+      // Kept past the next read, which may reuse the chunk's memory (`model-follow.ts`): a copy.
+      held.push(Buffer.from(chunk));
       heldBytes += chunk.length;
       if (heldBytes < parseAt) continue;
       const bytes = Buffer.concat(held, heldBytes);
       held = [bytes];
       parseAt = heldBytes * 2;
       for (const block of start(bytes)) yield block;
-      if (header !== undefined) yield data(bytes);
+      if (header === undefined) continue;
+      yield data(bytes);
+      if (at === size) break;
     }
     if (header === undefined) {
       for (const block of start(Buffer.concat(held, heldBytes))) yield block;
@@ -167,7 +133,7 @@ export async function archiveModelStream(
     yield Buffer.alloc(((TAR_BLOCK - (size % TAR_BLOCK)) % TAR_BLOCK) + 2 * TAR_BLOCK);
   }
   try {
-    await pipeline(model, tarEntry, coalesce, createGzip({ ...GZIP_OPTIONS, chunkSize: DEFLATE_SLICE }), portableGzipHeader, createWriteStream(archive));
+    await pipeline(model, tarEntry, async (entry: AsyncIterable<Buffer>) => writeParallelGzip(entry, archive, gzip));
   } catch (error) {
     await rm(archive, { force: true });
     throw error;

@@ -1,23 +1,24 @@
 /**
  * One local BlazingText (supervised) training job: Debian's `fasttext supervised` in a child process (off the main
- * thread, killed when the job is stopped), the model it writes streamed into `model.tar.gz` and, at the same time,
- * into the validation scorer.
+ * thread, killed when the job is stopped), the model it writes read as it is written into `model.tar.gz` and, at the
+ * same time, into the validation scorer.
  *
  * Primary course:
  * 1. gather each channel folder into one text file (BlazingText reads one file per channel; gzip parts, as Athena's
  *    UNLOAD TEXTFILE writes them, are decompressed; parts are read in name order);
- * 2. make `model.bin` a named pipe (`model-pipe.ts`) and `model.vec` a link to /dev/null (word vectors are not part
- *    of BlazingText's supervised artifact), then run `fasttext supervised` with the BlazingText hyperparameters mapped
- *    by `cli.ts`, one seed, the given threads;
- * 3. as fastText saves the model, stream it into `<outputDir>/model.tar.gz` (deterministic bytes, deflated on libuv's
- *    thread pool) and keep the input rows the validation lines touch (`StreamedScorer`, `sparse-scorer.ts`);
+ * 2. make `model.vec` a link to /dev/null (word vectors are not part of BlazingText's supervised artifact), then run
+ *    `fasttext supervised` with the BlazingText hyperparameters mapped by `cli.ts`, one seed, the given threads;
+ * 3. as fastText saves `model.bin`, follow the file (`model-follow.ts`) into `<outputDir>/model.tar.gz`
+ *    (deterministic bytes, deflated in parallel blocks on libuv's thread pool, `parallel-gzip.ts`) and keep the input
+ *    rows the validation lines touch (`StreamedScorer`, `sparse-scorer.ts`);
  * 4. once the model has streamed past (fastText is still writing `model.vec`), predict every validation line and
  *    compute accuracy, per-class precision/recall/F1, macro-F1 and the confusion matrix in the user's labels
  *    (`validation:accuracy` is BlazingText's one metric); remove the scratch folder once fastText has exited.
  *
- * Why a pipe: with BlazingText's 2,000,000 default buckets `model.bin` is 403 MB; written to disk, then read back to
- * deflate it and again to score, archive and scoring added about 40% to `fasttext supervised`'s own time. Streamed,
- * deflating overlaps fastText's own save and `model.vec` computation (docs/research-notes-text.md, section e).
+ * Why follow the file: with BlazingText's 2,000,000 default buckets `model.bin` is 403 MB; read back after fastText
+ * exits, to deflate it and again to score, archive and scoring added about 40% to `fasttext supervised`'s own time.
+ * Followed, deflating overlaps fastText's own save and `model.vec` computation (docs/research-notes-text.md,
+ * sections e and g).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,7 +34,7 @@ import type { RawBlazingTextHyperparameters } from '../../core/training/blazingt
 import { DEFAULT_FASTTEXT_BINARY, supervisedArguments } from './cli.js';
 import { FastTextNotInstalledError, FastTextProcessError } from './errors.js';
 import { archiveModelStream, extractFastTextModel, FASTTEXT_MODEL_FILE, isGzip } from './model-archive.js';
-import { makeModelPipe, receiveModel } from './model-pipe.js';
+import { followModel } from './model-follow.js';
 import { FastTextPredictor } from './predictor.js';
 import { openSparseScorer, StreamedScorer } from './sparse-scorer.js';
 
@@ -85,11 +86,10 @@ export async function trainFastText(request: FastTextTrainRequest, options: Fast
       { input: trainFile, outputPrefix: join(scratch, 'model') },
       { threads, ...(options.seed === undefined ? {} : { seed: options.seed }), hasValidationChannel: validation !== undefined },
     );
-    const modelPipe = join(scratch, FASTTEXT_MODEL_FILE);
-    await makeModelPipe(modelPipe);
+    const modelFile = join(scratch, FASTTEXT_MODEL_FILE);
     await symlink('/dev/null', join(scratch, 'model.vec'));
     const fastTextStarted = performance.now();
-    // A reader that fails leaves fastText blocked opening the pipe for its model: stop fastText too.
+    // A reader that fails leaves nobody to use what fastText makes: stop fastText too.
     const readerFailed = new AbortController();
     const exited = run(binary, args, options.signal === undefined ? readerFailed.signal : AbortSignal.any([options.signal, readerFailed.signal]));
     let fastTextEnded = fastTextStarted;
@@ -97,7 +97,7 @@ export async function trainFastText(request: FastTextTrainRequest, options: Fast
       fastTextEnded = performance.now();
     });
     let scorer: StreamedScorer | undefined;
-    const archiving = archiveModelStream(receiveModel(modelPipe, exited), request.outputDir, (header) => {
+    const archiving = archiveModelStream(followModel(modelFile, exited), request.outputDir, (header) => {
       if (validation === undefined) return undefined;
       scorer = StreamedScorer.create(header, validation.texts, 'the model fastText wrote');
       return scorer === undefined ? undefined : (chunk, at) => scorer?.take(chunk, at);
@@ -115,8 +115,7 @@ export async function trainFastText(request: FastTextTrainRequest, options: Fast
     options.signal?.throwIfAborted();
     if (exit.status === 'rejected') throw scored.status === 'rejected' && readerFailed.signal.aborted ? scored.reason : exit.reason;
     const { code, signal: killedBy, stderr } = exit.value;
-    // SIGPIPE: the archive writer stopped reading; its own error says why.
-    if (code !== 0 && !(killedBy === 'SIGPIPE' && scored.status === 'rejected')) {
+    if (code !== 0) {
       throw new FastTextProcessError(`fasttext supervised failed (${killedBy ?? `exit code ${String(code)}`}): ${stderr.trim() || 'no message'}`);
     }
     if (scored.status === 'rejected') throw scored.reason;

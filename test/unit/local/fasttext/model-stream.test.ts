@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as tar from 'tar';
 import { FastTextProcessError } from '../../../../local/fasttext/errors.js';
 import { archiveModelStream, extractFastTextModel, writeFastTextArchive } from '../../../../local/fasttext/model-archive.js';
-import { makeModelPipe, receiveModel } from '../../../../local/fasttext/model-pipe.js';
+import { followModel } from '../../../../local/fasttext/model-follow.js';
 import { openSparseScorer, StreamedScorer } from '../../../../local/fasttext/sparse-scorer.js';
 import type { ModelHeader } from '../../../../local/fasttext/sparse-scorer.js';
 import { LOSS_HS, LOSS_SOFTMAX, tinyModel } from './tiny-model.js';
@@ -15,10 +15,18 @@ async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
 
+/** The chunks joined; each is copied as it comes, since a source may reuse its buffer for the next one. */
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   const all: Buffer[] = [];
-  for await (const chunk of chunks) all.push(chunk);
+  for await (const chunk of chunks) all.push(Buffer.from(chunk));
   return Buffer.concat(all);
+}
+
+/** The bytes of the uncompressed tarball `tar` itself writes for `<dir>/model.bin`, as the archive writer must. */
+async function tarOf(dir: string): Promise<Buffer> {
+  const file = join(dir, 'reference.tar');
+  await tar.create({ file, cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true }, ['model.bin']);
+  return readFileSync(file);
 }
 
 describe('archiveModelStream', () => {
@@ -26,20 +34,38 @@ describe('archiveModelStream', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   describe('a whole model streamed in small chunks', () => {
-    it('writes the very bytes writeFastTextArchive writes for the same model.bin when the header spans chunks', async () => {
+    it('writes a gzip of the very tarball tar writes, with the bytes writeFastTextArchive writes, when the header spans chunks', async () => {
       // Prepare
       const model = tinyModel(LOSS_SOFTMAX, 2);
       const source = mkdtempSync(join(root, 'file-'));
       writeFileSync(join(source, 'model.bin'), model);
+      const reference = await tarOf(source);
       const fromFile = readFileSync(await writeFastTextArchive(mkdtempSync(join(root, 'a-')), source));
 
       // Act
       const streamed = await archiveModelStream(chunked(model, 7), mkdtempSync(join(root, 'b-')));
 
       // Assess
-      expect(readFileSync(streamed.archive).equals(fromFile)).toBe(true);
+      const bytes = readFileSync(streamed.archive);
+      expect(gunzipSync(bytes).equals(reference)).toBe(true);
+      expect(bytes.equals(fromFile)).toBe(true);
       expect(streamed.header.labels).toEqual(['pos', 'Twitter%20for%20iPhone'].map((label) => `__label__${label}`));
       const extracted = await extractFastTextModel(streamed.archive, mkdtempSync(join(root, 'x-')));
+      expect(readFileSync(extracted).equals(model)).toBe(true);
+    });
+
+    it('writes the same bytes whatever the chunks and however many blocks deflate at once when the archive spans several blocks', async () => {
+      // Prepare: 256-byte blocks cut the tarball (header, model, padding) into many
+      const model = tinyModel(LOSS_SOFTMAX, 2);
+
+      // Act
+      const one = await archiveModelStream(chunked(model, 7), mkdtempSync(join(root, 'c-')), () => undefined, { blockSize: 256, concurrency: 1 });
+      const three = await archiveModelStream(chunked(model, 1000), mkdtempSync(join(root, 'd-')), () => undefined, { blockSize: 256, concurrency: 3 });
+
+      // Assess
+      const bytes = readFileSync(one.archive);
+      expect(readFileSync(three.archive).equals(bytes)).toBe(true);
+      const extracted = await extractFastTextModel(one.archive, mkdtempSync(join(root, 'y-')));
       expect(readFileSync(extracted).equals(model)).toBe(true);
     });
   });
@@ -112,41 +138,77 @@ describe('StreamedScorer', () => {
   });
 });
 
-describe('receiveModel', () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-model-pipe-'));
+describe('followModel', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-model-follow-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  describe('a writer that opens and closes the path first, as fastText checks it, then writes the model', () => {
-    it('yields the bytes of the connection that carries them when the writer exits', async () => {
-      // Prepare
-      const fifo = join(root, 'fasttext-like.bin');
-      await makeModelPipe(fifo);
-      const writer = spawn('sh', ['-c', 'exec 3>"$0"; exec 3>&-; printf "the model" > "$0"', fifo], { stdio: 'ignore' });
-      const exited = once(writer, 'close');
+  describe('a file its writer appends to while it is read', () => {
+    it('yields the bytes as they are written and ends once the writer has exited when it is read to the end', async () => {
+      // Prepare: the writer creates the file empty first, as fastText does when it checks the output path
+      const file = join(root, 'growing.bin');
+      writeFileSync(file, '');
+      let exit = (): void => undefined;
+      const exited = new Promise<void>((resolve) => {
+        exit = resolve;
+      });
+      const reader = followModel(file, exited);
 
-      // Act
-      const bytes = await collect(receiveModel(fifo, exited));
+      // Act: the second part is written only once the first has been read
+      appendFileSync(file, 'the first part, ');
+      const first = await reader.next();
+      const firstText = first.done === true ? '' : first.value.toString();
+      appendFileSync(file, 'then the rest');
+      exit();
+      const rest = await collect(reader);
 
       // Assess
-      expect(bytes.toString()).toBe('the model');
-      expect(await exited).toEqual([0, null]);
+      expect(firstText).toBe('the first part, ');
+      expect(rest.toString()).toBe('then the rest');
+    });
+  });
+
+  describe('a file that appears after the reader has started', () => {
+    it('waits for it and yields its bytes when the writer creates it late', async () => {
+      // Prepare
+      const file = join(root, 'late.bin');
+      let exit = (): void => undefined;
+      const exited = new Promise<void>((resolve) => {
+        exit = resolve;
+      });
+      const reader = followModel(file, exited);
+      const first = reader.next();
+
+      // Act
+      writeFileSync(file, 'the model');
+      const result = await first;
+      exit();
+      const rest = await collect(reader);
+
+      // Assess
+      expect(result.done === true ? '' : result.value.toString()).toBe('the model');
+      expect(rest.length).toBe(0);
     });
   });
 
   describe('a writer that exits before writing', () => {
-    it('ends with nothing when the process that would write is gone', async () => {
-      // Prepare
-      const fifo = join(root, 'failed.bin');
-      await makeModelPipe(fifo);
-      const writer = spawn('sh', ['-c', 'exit 3'], { stdio: 'ignore' });
-      const exited = once(writer, 'close');
-
+    it('ends with nothing when the file was never created', async () => {
       // Act
-      const bytes = await collect(receiveModel(fifo, exited));
+      const bytes = await collect(followModel(join(root, 'never.bin'), Promise.resolve()));
 
       // Assess
       expect(bytes.length).toBe(0);
-      expect(await exited).toEqual([3, null]);
+    });
+
+    it('ends with nothing when the writer fails after creating the file empty', async () => {
+      // Prepare
+      const file = join(root, 'empty.bin');
+      writeFileSync(file, '');
+
+      // Act
+      const bytes = await collect(followModel(file, Promise.reject(new Error('fastText failed'))));
+
+      // Assess
+      expect(bytes.length).toBe(0);
     });
   });
 });
