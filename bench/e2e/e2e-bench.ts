@@ -142,10 +142,9 @@ async function sluiceRun(options: E2eBenchOptions, file: string, pipelineDir: st
       },
     };
   } finally {
+    // `stop` returns once the server's process is gone, so the next measured run does not share the CPU with its exit.
     await timed([bin, 'stop', '--all', '--lake', lake], options.workDir);
-    // `stop` signals the server and returns; the server may still be removing its record from the endpoint folder, so
-    // a removal racing it meets ENOTEMPTY: fs.rm retries that (`maxRetries`, Node's fs.rm documentation).
-    await rm(lake, { recursive: true, force: true, maxRetries: 5 });
+    await rm(lake, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@ import type { PipelineSpec } from '../../core/spec/load-spec.js';
 import { FolderObjectStore } from '../adapters/folder-object-store.js';
 import { endpointDir, pointerFile, readPointer, writePointer } from '../adapters/local-hosting.js';
 import { LocalRegistry } from '../adapters/local-registry.js';
-import { listServers, liveServer, serverRecordFile, stopServer } from '../runtime/endpoint-launcher.js';
+import { listServers, liveServer, serverRecordFile, stopServerAndWait } from '../runtime/endpoint-launcher.js';
 import { LOCAL_ENDPOINT_PREFIX, LOCAL_LAKE_BUCKET } from '../runtime/local-names.js';
 import { projectRoot } from '../runtime/project-root.js';
 import type { ModelSource } from '../serving/endpoint-server.js';
@@ -112,8 +112,10 @@ export async function stopCommand(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { pipeline: { type: 'string' }, lake: { type: 'string' }, all: { type: 'boolean', default: false } } });
   if (values.all === true) {
     const servers = await listServers(values.lake === undefined ? undefined : lakeOf(values.lake));
+    // One after another: each is stopped when its process is gone, so the report is true when printed.
     for (const server of servers) {
-      if (stopServer(server)) process.stdout.write(`sluice: stopped ${server.url} (${server.endpointDir}, process ${server.pid})\n`);
+      const how = await stopServerAndWait(server);
+      if (how !== false) process.stdout.write(`sluice: ${how} ${server.url} (${server.endpointDir}, process ${server.pid})\n`);
     }
     if (servers.length === 0) process.stdout.write('sluice: no endpoint is running\n');
     return 0;
@@ -128,8 +130,8 @@ export async function stopCommand(args: readonly string[]): Promise<number> {
     process.stdout.write(`sluice: no endpoint of "${spec.name}" is running${stale ? ' (removed the record of a server that is gone; no process was signalled)' : ''}\n`);
     return 0;
   }
-  stopServer(running);
-  process.stdout.write(`sluice: stopped the endpoint at ${running.url}\n`);
+  const how = await stopServerAndWait(running);
+  process.stdout.write(how === false ? `sluice: the endpoint at ${running.url} had already stopped\n` : `sluice: ${how} the endpoint at ${running.url}\n`);
   return 0;
 }
 

@@ -129,6 +129,39 @@ export function stopServer(record: ServerRecord): boolean {
   return true;
 }
 
+/** Options of {@link stopServerAndWait}. */
+export interface StopOptions {
+  /** How long a signalled server may take to exit before it is killed (default 10 s: a hang guard, a server exits in ms). */
+  readonly graceMs?: number;
+}
+
+/** How often a stopper looks whether the server is gone: a process that is not our child sends us no exit event. */
+const STOP_POLL_MS = 10;
+
+/**
+ * Stops a server (see {@link stopServer}) and resolves once its process is gone, so "stopped" means that its port,
+ * memory and record are released; a server still there after the grace period is killed. Returns how it ended, or
+ * false when the record named no live sluice server (nothing was signalled).
+ */
+export async function stopServerAndWait(record: ServerRecord, options: StopOptions = {}): Promise<'stopped' | 'killed' | false> {
+  if (!stopServer(record)) return false;
+  const graceMs = options.graceMs ?? 10_000;
+  if (await goneWithin(record, graceMs)) return 'stopped';
+  if (isOurServer(record)) process.kill(record.pid, 'SIGKILL');
+  await goneWithin(record, graceMs);
+  return 'killed';
+}
+
+/** Whether the server's process is gone within `ms` (a zombie counts as gone: its command line is empty). */
+async function goneWithin(record: ServerRecord, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isOurServer(record)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
+  }
+  return true;
+}
+
 /** A hang guard, not a pace: the launcher answers on the server's own report. */
 const START_TIMEOUT_MS = 20_000;
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { claimEndpoint, listServers, releaseEndpoint, serverIndexDir, serverRecordFile, stopServer } from '../../../local/runtime/endpoint-launcher.js';
+import { claimEndpoint, isOurServer, listServers, releaseEndpoint, serverIndexDir, serverRecordFile, stopServer, stopServerAndWait } from '../../../local/runtime/endpoint-launcher.js';
 import type { ServerRecord } from '../../../local/runtime/endpoint-launcher.js';
 import { processStartTicks } from '../../../local/runtime/pipeline-lock.js';
 
@@ -98,6 +98,51 @@ describe('endpoint server records', () => {
       // Assess
       expect(signalled).toBe(true);
       expect(await exited(server)).toBe('SIGTERM');
+    });
+  });
+
+  describe('stopServerAndWait', () => {
+    it('resolves once the server process is gone when the server exits on SIGTERM', async () => {
+      // Prepare
+      const server = await idleProcess([path.join(lake, 'bin', 'sluice.js'), 'serve', '--endpoint-dir', endpointDir]);
+      children.push(server);
+      const record = recordOf(server, endpointDir);
+
+      // Act
+      const how = await stopServerAndWait(record);
+
+      // Assess: gone when the promise resolves, not merely signalled
+      expect(how).toBe('stopped');
+      expect(isOurServer(record)).toBe(false);
+      expect(await exited(server)).toBe('SIGTERM');
+    });
+
+    it('kills the server after the grace period when it ignores SIGTERM', async () => {
+      // Prepare: a server that never exits on SIGTERM, and a grace period it cannot use
+      const server = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); process.stdout.write('ready'); setInterval(() => {}, 1 << 30)", path.join(lake, 'bin', 'sluice.js'), 'serve'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      children.push(server);
+      await new Promise((resolve) => server.stdout.once('data', resolve));
+      const record = recordOf(server as ChildProcess & { pid: number }, endpointDir);
+
+      // Act
+      const how = await stopServerAndWait(record, { graceMs: 50 });
+
+      // Assess
+      expect(how).toBe('killed');
+      expect(await exited(server)).toBe('SIGKILL');
+    });
+
+    it('signals nothing and returns false when the record names no live sluice server', async () => {
+      // Prepare
+      const unrelated = await idleProcess(['--some-other-program']);
+      children.push(unrelated);
+
+      // Act
+      const how = await stopServerAndWait(recordOf(unrelated, endpointDir));
+
+      // Assess
+      expect(how).toBe(false);
+      expect(unrelated.signalCode).toBeNull();
     });
   });
 
