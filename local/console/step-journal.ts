@@ -1,9 +1,11 @@
 import { readFile, readdir } from 'node:fs/promises';
-import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StepOutcome } from '../../core/report/workflow-graph.js';
 
-/** What the journal holds: the run's states so far, rewritten whole on every change. */
+/**
+ * What the journal holds: the run's states so far, rewritten whole as they change (the runner's writer is
+ * local/runtime/run-journal.ts), so the console shows a run in progress and the run report the states' outcomes.
+ */
 export interface StepJournalRecord {
   readonly runId: string;
   readonly pipeline: string;
@@ -17,24 +19,6 @@ const SUFFIX = '.steps.json';
 /** `<lake>/logs/<runId>.steps.json`, beside the run's log. */
 export function stepJournalFile(lakeRoot: string, runId: string): string {
   return path.join(lakeRoot, 'logs', `${runId}${SUFFIX}`);
-}
-
-/**
- * Keeps a run's states on disk while it runs, so the console shows a run in progress and the run report the
- * states' outcomes and durations (the step tracker's records, local/runtime/step-tracker.ts, which it mutates in
- * place: the journal keeps the same objects and rewrites the file on each of the tracker's calls).
- * Written to a temporary name and renamed, so a reader never sees half a file.
- */
-export function stepJournal(lakeRoot: string, pipeline: string, runId: string, startedAt: Date = new Date()): (step: StepOutcome) => void {
-  const file = stepJournalFile(lakeRoot, runId);
-  const steps: StepOutcome[] = [];
-  return (step) => {
-    if (!steps.includes(step)) steps.push(step);
-    const body: StepJournalRecord = { runId, pipeline, startedAt: startedAt.toISOString(), updatedAt: new Date().toISOString(), steps };
-    // Synchronous: the tracker calls back from the engine's event loop, and a state's record is a few hundred bytes.
-    writeFileSync(`${file}.partial`, JSON.stringify(body));
-    renameSync(`${file}.partial`, file);
-  };
 }
 
 /** A run's journal, or undefined when it has none (a run recorded in the cloud, or before the console existed). */

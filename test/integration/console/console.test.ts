@@ -8,7 +8,7 @@ import { parsePipelineSpec } from '../../../core/spec/load-spec.js';
 import type { PipelineSpec } from '../../../core/spec/load-spec.js';
 import { startConsole } from '../../../local/console/console-server.js';
 import type { ConsoleServer } from '../../../local/console/console-server.js';
-import { stepJournal } from '../../../local/console/step-journal.js';
+import { coalescedStepJournal } from '../../../local/runtime/run-journal.js';
 import type { RunSummary } from '../../../local/runtime/run-local.js';
 import { freshLake, lakePath, runOnContent, testServers } from '../../support/local-run.js';
 import { REPO_ROOT } from '../../support/spec-fixtures.js';
@@ -130,7 +130,9 @@ describeInBrowser('sluice console', () => {
       const runId = 'churn-20991231T000000Z-abcdef';
 
       // Act: what the local runner's journal holds while a run is in ValidateAndPartition
-      stepJournal(lake, 'churn', runId)({ name: 'ValidateAndPartition', status: 'RUNNING', durationMs: 0, retries: 0 });
+      const journal = coalescedStepJournal(lake, 'churn', runId, new Date());
+      journal.record({ name: 'ValidateAndPartition', status: 'RUNNING', durationMs: 0, retries: 0 });
+      journal.flush();
       await page.waitForSelector(`table.runs tr:has-text("${runId}")`);
 
       // Assess
