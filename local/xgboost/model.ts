@@ -69,18 +69,25 @@ export type ModelDescription = Pick<XgboostModel, 'objective' | 'numClass' | 'nu
  */
 export function describeBooster(native: XgboostNative, booster: BoosterHandle): ModelDescription {
   const config = native.boosterJsonConfig(booster) as LearnerConfig;
+  return { ...describeConfig(config), numFeatures: native.boosterNumFeature(booster), rounds: native.boosterBoostedRounds(booster), attributes: attributesOf(native, booster) };
+}
+
+/** A booster's objective as XGBoost names it (`learner.objective.name` of its configuration), e.g. `binary:logistic`. */
+export function boosterObjective(native: XgboostNative, booster: BoosterHandle): string {
+  return describeConfig(native.boosterJsonConfig(booster) as LearnerConfig).objective;
+}
+
+function describeConfig(config: LearnerConfig): Pick<ModelDescription, 'objective' | 'numClass'> {
+  return { objective: config.learner?.objective?.name ?? 'unknown', numClass: Number(config.learner?.learner_model_param?.num_class ?? 0) };
+}
+
+function attributesOf(native: XgboostNative, booster: BoosterHandle): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const key of ['best_iteration', 'best_ntree_limit', 'best_score']) {
     const value = native.boosterGetAttr(booster, key);
     if (value !== undefined) attributes[key] = value;
   }
-  return {
-    objective: config.learner?.objective?.name ?? 'unknown',
-    numClass: Number(config.learner?.learner_model_param?.num_class ?? 0),
-    numFeatures: native.boosterNumFeature(booster),
-    rounds: native.boosterBoostedRounds(booster),
-    attributes,
-  };
+  return attributes;
 }
 
 interface LearnerConfig {

@@ -46,6 +46,7 @@ import type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameter
 import { evaluatePredictions } from '../../core/evaluation/model-metrics.js';
 import type { ModelMetrics } from '../../core/evaluation/model-metrics.js';
 import { writeModelArchive } from './model-archive.js';
+import { boosterObjective } from './model.js';
 import { loadXgboostNative } from './native.js';
 import { chooseThreads } from './threads.js';
 import type { FeatureScores } from './training-insights.js';
@@ -317,7 +318,7 @@ export async function trainOnMatrices(
     const validationScores: ValidationScores | undefined =
       options.scoreValidation === true && predictions !== undefined
         ? {
-            objective: objectiveName(native.boosterJsonConfig(copy)),
+            objective: boosterObjective(native, copy),
             predictions,
             gain: native.boosterFeatureScore(copy, 'gain'),
             weight: native.boosterFeatureScore(copy, 'weight'),
@@ -427,11 +428,6 @@ interface BoosterConfig {
       gbtree_train_param?: { num_parallel_tree?: string };
     };
   };
-}
-
-/** The objective's name in a booster's configuration (`describeBooster` in model.ts reads a loaded model's the same way). */
-function objectiveName(rawConfig: unknown): string {
-  return (rawConfig as { learner?: { objective?: { name?: string } } }).learner?.objective?.name ?? 'unknown';
 }
 
 /** `_get_booster_layer_trees` of Python XGBoost 1.7: trees added per round. */
