@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseDocument } from 'yaml';
+import { endedChildrenCpuSeconds } from '../support/children-cpu.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import type { PairedResult } from '../support/paired-runs.js';
 
@@ -72,23 +72,6 @@ async function churnVariant(projectRoot: string, workDir: string, name: string, 
   await writeFile(path.join(dir, 'pipeline.yml'), String(document));
   await copyFile(path.join(source, 'features.sql'), path.join(dir, 'features.sql'));
   return dir;
-}
-
-/**
- * CPU seconds of this process's children that have ended and been waited for (`cutime` + `cstime` of /proc/self/stat,
- * proc(5), in clock ticks of sysconf(_SC_CLK_TCK), which is Linux's USER_HZ, 100: `getconf CLK_TCK`); undefined
- * without /proc.
- */
-function endedChildrenCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // The fields after the command name (in parentheses, which may hold spaces): state is the first, cutime the 14th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[13]) + Number(fields[14]);
-    return Number.isFinite(ticks) ? ticks / 100 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -15,7 +15,6 @@
  * Each side's CPU is this process's own (`process.cpuUsage`, thread pool included) plus that of the children it
  * waited for (`cutime` + `cstime` of /proc/self/stat, proc(5): the fastText processes), over the run; Linux only.
  */
-import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +30,7 @@ import { extractFastTextModel } from '../../local/fasttext/model-archive.js';
 import { FastTextPredictor } from '../../local/fasttext/predictor.js';
 import { trainFastText } from '../../local/fasttext/train.js';
 import type { FastTextTrainResult } from '../../local/fasttext/train.js';
+import { endedChildrenCpuSeconds } from '../support/children-cpu.js';
 import { formatSummaryHeader, formatSummaryLine, runPaired, summarize } from '../support/paired-runs.js';
 import type { PairedResult, SampleSummary } from '../support/paired-runs.js';
 
@@ -185,16 +185,11 @@ export function formatTextBench(result: TextBenchResult): string {
   ].join('\n');
 }
 
-/**
- * CPU seconds so far of this process (all its threads, `process.cpuUsage`) and of the children it has waited for
- * (`cutime` and `cstime`, fields 16 and 17 of /proc/self/stat, in clock ticks: proc(5); 100 per second on Linux).
- */
+/** CPU seconds so far of this process (all its threads, `process.cpuUsage`) and of the children it has waited for. */
 function cpuSeconds(): number {
   const own = process.cpuUsage();
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces: field 3 is the first of them.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const children = (Number(fields[13]) + Number(fields[14])) / 100;
+  const children = endedChildrenCpuSeconds();
+  if (children === undefined) throw new Error('the text bench reads its children\'s CPU time from /proc/self/stat (Linux only)');
   return (own.user + own.system) / 1e6 + children;
 }
 
