@@ -73,40 +73,41 @@ export async function channelFileFormat(files: readonly string[]): Promise<Chann
  * @throws EmptyChannelError when the channel has no files or no rows
  */
 export async function readChannel(paths: readonly string[], options: ReadCsvOptions = {}): Promise<CsvDataset> {
-  const files = await listChannelFiles(paths);
-  if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
-  if ((await channelFileFormat(files)) === 'parquet') {
-    // Loaded here, on a Parquet channel's first read: its SQL quoting pulls the spec schema (zod) in, about 0.15 s of
-    // loading that a training worker handed its channels already read (train-core.ts imports this module) never needs.
-    const { readParquetFiles } = await import('./parquet-channel.js');
-    const data = await readParquetFiles(files, { shared: options.shared === true });
-    return { features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files, columns: data.columns };
-  }
-  const dataset = await readCsvFiles(files, paths, options);
-  return options.shared === true ? toShared(dataset) : dataset;
+  const [dataset] = await readChannels([paths], options);
+  if (dataset === undefined) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
+  return dataset;
 }
 
 /**
- * Reads several channels as {@link readChannel} reads each (a training job's train and validation sets), Parquet ones
- * in one DuckDB instance (parquet-channel.ts, `readParquetChannels`), so the sets cost one engine start between them.
+ * Reads several channels as {@link readChannel} reads each (a training job's train and validation sets), the Parquet
+ * ones in one DuckDB instance (parquet-channel.ts, `readParquetChannels`), so the sets cost one engine start between them.
  * @throws CsvFormatError, EmptyChannelError as {@link readChannel}, for the first channel that has the problem
  */
 export async function readChannels(channels: readonly (readonly string[])[], options: ReadCsvOptions = {}): Promise<CsvDataset[]> {
-  const listed: string[][] = [];
+  const listed: { paths: readonly string[]; files: string[]; format: ChannelFileFormat }[] = [];
   for (const paths of channels) {
     const files = await listChannelFiles(paths);
     if (files.length === 0) throw new EmptyChannelError(`No files in channel ${paths.join(', ')}`);
-    listed.push(files);
+    listed.push({ paths, files, format: await channelFileFormat(files) });
   }
-  const formats = await Promise.all(listed.map((files) => channelFileFormat(files)));
-  if (listed.length < 2 || formats.some((format) => format !== 'parquet')) {
-    const read: CsvDataset[] = [];
-    for (const paths of channels) read.push(await readChannel(paths, options));
-    return read;
+  const parquet = listed.filter((channel) => channel.format === 'parquet');
+  // Loaded on a Parquet channel's first read: its SQL quoting pulls the spec schema (zod) in, about 0.15 s of loading
+  // that a training worker handed its channels already read (train-core.ts imports this module) never needs.
+  const parquetData =
+    parquet.length === 0 ? [] : await (await import('./parquet-channel.js')).readParquetChannels(parquet.map((channel) => channel.files), { shared: options.shared === true });
+  const read: CsvDataset[] = [];
+  let nextParquet = 0;
+  for (const { paths, files, format } of listed) {
+    if (format === 'parquet') {
+      const data = parquetData[nextParquet++];
+      if (data === undefined) throw new EmptyChannelError(`No data rows in channel ${files.join(', ')}`);
+      read.push({ features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files, columns: data.columns });
+      continue;
+    }
+    const dataset = await readCsvFiles(files, paths, options);
+    read.push(options.shared === true ? toShared(dataset) : dataset);
   }
-  const { readParquetChannels } = await import('./parquet-channel.js');
-  const read = await readParquetChannels(listed, { shared: options.shared === true });
-  return read.map((data, i) => ({ features: data.features, labels: data.labels, weights: undefined, nRows: data.nRows, nCols: data.nCols, files: listed[i] ?? [], columns: data.columns }));
+  return read;
 }
 
 /** Expands folders into their files (recursively, sorted by name, hidden files skipped); files are kept as given. */

@@ -30,28 +30,19 @@ export interface ParquetChannelData {
   readonly columns: readonly string[];
 }
 
-/** How {@link readParquetFiles} allocates its arrays. */
+/** How {@link readParquetChannels} allocates its arrays. */
 export interface ParquetReadOptions {
   /** Back the arrays by SharedArrayBuffer, so worker threads can read them without a copy. */
   readonly shared?: boolean;
 }
 
 /**
- * Reads Parquet files (in the order given) into a row-major feature matrix and a label vector.
- * @throws CsvFormatError naming the file of a column that is not numeric, or of a missing label
- * @throws EmptyChannelError when the files hold no rows
- */
-export async function readParquetFiles(files: readonly string[], options: ParquetReadOptions = {}): Promise<ParquetChannelData> {
-  const [data] = await readParquetChannels([files], options);
-  if (data === undefined) throw new EmptyChannelError(`No data rows in channel ${files.join(', ')}`);
-  return data;
-}
-
-/**
- * Reads several channels (each a list of Parquet files, read as {@link readParquetFiles} reads one), one after the other,
- * in one DuckDB instance: a training job's train and validation sets cost one instance's start and close (tens of
- * milliseconds each, on the run's critical path) instead of two.
- * @throws CsvFormatError, EmptyChannelError as {@link readParquetFiles}, for the first channel that has the problem
+ * Reads channels, each a list of Parquet files (in the order given), into a row-major feature matrix and a label
+ * vector each, one after the other in one DuckDB instance: a training job's train and validation sets cost one
+ * instance's start and close (tens of milliseconds each, on the run's critical path) instead of two.
+ * @throws CsvFormatError naming the file of a column that is not numeric, or of a missing label, for the first channel
+ *   that has the problem
+ * @throws EmptyChannelError when a channel's files hold no rows
  */
 export async function readParquetChannels(channels: readonly (readonly string[])[], options: ParquetReadOptions = {}): Promise<ParquetChannelData[]> {
   const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'true' });
