@@ -9,6 +9,7 @@ import { openDuckDb } from '../duckdb/open-duckdb.js';
 import { AllRowsRejectedError, UnreadableFileError } from '../errors.js';
 import { castByRules, contractRules, enumColumns, enumTypesSql, recordRule, typeRules } from '../ingest/contract-rules.js';
 import { checkHeader, firstLine, probeFile, readHeader } from '../ingest/inspect-file.js';
+import { ingestThreads, readableBytes } from '../ingest/ingest-threads.js';
 import type { IngestSqlInput } from '../ingest/ingest-sql.js';
 import { CLASSIFIED_COUNTS_SQL, GOOD_ROWS_RELATION, REJECTS_TABLE, classifySql, curatedColumnRanges, curatedCopySql, quarantineCopySql } from '../ingest/ingest-sql.js';
 import type { PendingIngest } from '../ingest/source-commit.js';
@@ -19,7 +20,7 @@ import type { SpecCatalog } from '../pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import type { MetricsDeps } from '../ports/metrics.js';
 import { METRIC_NAMES, noMetrics } from '../ports/metrics.js';
-import type { ObjectStore } from '../ports/object-store.js';
+import type { LocalCopy, ObjectStore } from '../ports/object-store.js';
 import { checkIngestQuality, writeSourceProfile } from '../quality/ingest-quality.js';
 import { lakeLayout } from '../run/lake-layout.js';
 import { runContextSchema, runObjectSchema } from '../run/run-context.js';
@@ -73,20 +74,40 @@ export async function validateAndPartition(rawInput: unknown, deps: ValidateAndP
 
   const scratch = path.join(deps.workDir, run.runId, createHash('sha256').update(`${object.bucket}/${object.key}`).digest('hex').slice(0, 16));
   const stagingDir = path.join(scratch, 'staging');
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(stagingDir, { recursive: true });
-  const local = await deps.store.localCopy(object, scratch);
+  // DuckDB builds its catalog (about 20 ms) on a pool thread while this one clears the scratch folder and fetches the
+  // file; it creates its spill folder only when it first spills, so clearing the scratch folder meanwhile is safe.
+  const opening = settle(openDuckDb({ ...deps.duckdb, threads: 1, tempDirectory: path.join(scratch, 'spill') }));
+  let local: LocalCopy;
+  try {
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(stagingDir, { recursive: true });
+    local = await deps.store.localCopy(object, scratch);
+  } catch (error) {
+    const opened = await opening;
+    if ('value' in opened) opened.value.close();
+    throw error;
+  }
   let session: DuckDbSession | undefined;
   let classifying: Promise<unknown> | undefined;
   let uploading: Promise<unknown> | undefined;
   let pending: PendingIngest | undefined;
   let committed = false;
   try {
-    const db = (session = await openDuckDb({ ...deps.duckdb, tempDirectory: path.join(scratch, 'spill') }));
+    const opened = await opening;
+    if ('error' in opened) throw opened.error;
+    const db = (session = opened.value);
+    // Threads by the file's size: a small file is read by one scanner, and a second thread only adds work (ingest-threads.ts).
+    const threads = ingestThreads(await readableBytes(local.path, isGzip(object.key)), deps.duckdb.threads);
+    if (threads > 1) await db.connection.run(`SET threads = ${threads}`);
     // DuckDB reads the file on its own threads while this one hashes it and archives it: the file is read for its rows
     // and for its identity at the same time (issue 16). A file DuckDB cannot read is refused after it is archived.
-    const reading = settle(classifyFile(db, spec, local.path, object.key, where, stagingDir, deps.logger));
+    let readStarted = (): void => {};
+    const handedOver = new Promise<void>((resolve) => (readStarted = resolve));
+    const reading = settle(classifyFile(db, spec, local.path, object.key, where, stagingDir, deps.logger, readStarted));
     classifying = reading;
+    // The hash and the archive start once DuckDB has the read (or the file was refused before it): before, their turns
+    // on this thread delayed the checks that precede the read, so the read started later than it had to.
+    await Promise.race([handedOver, reading]);
     const contentHash = await sha256File(local.path);
     const sourceHash = contentHash.slice(0, 16);
     await recoverIngest(deps.store, bucket, spec.name, { sourceHash, runId: run.runId, inputKey: object.key, now: new Date(), logger: deps.logger });
@@ -237,7 +258,7 @@ interface ClassifiedFile {
 
 /**
  * Steps 3 and 4: refuses a file that cannot be read as the declared format, then reads it once into DuckDB's table of
- * classified rows (`classifySql`) and counts them.
+ * classified rows (`classifySql`) and counts them. `started` is called once the read is handed to DuckDB.
  */
 async function classifyFile(
   session: DuckDbSession,
@@ -247,8 +268,9 @@ async function classifyFile(
   where: string,
   stagingDir: string,
   logger: Logger,
+  started: () => void,
 ): Promise<ClassifiedFile> {
-  await probeFile(file, where, /\.gz$/i.test(key));
+  await probeFile(file, where, isGzip(key));
   const fileHeader = await readHeader(session, spec, file, where);
   const { header, sourceNames, unknown } = checkHeader(spec, fileHeader, where);
   if (unknown.length > 0) logger.warn('unknown columns dropped', { columns: unknown, object: where });
@@ -256,7 +278,9 @@ async function classifyFile(
   const present = spec.contract.columns.filter((c) => header.includes(c.name));
   const format = spec.source.format;
   const csv = format === 'csv';
-  if (csv) for (const statement of enumTypesSql(spec.contract.columns)) await session.connection.run(statement);
+  // One script for every type: one trip through the binding, not one per enum column.
+  const types = csv ? enumTypesSql(spec.contract.columns) : [];
+  if (types.length > 0) await session.connection.run(types.join(';\n'));
   const fromText = present.filter((c) => castByRules(c, format));
   const valueRules = contractRules(spec.contract.columns, {
     castFromText: fromText.map((c) => c.name),
@@ -266,10 +290,17 @@ async function classifyFile(
   const rules = csv ? [...valueRules, ...typed] : [recordRule(valueRules.length + typed.length + 1), ...valueRules, ...typed];
   const sql = { spec, rules, header, sourceNames, inputPath: file, stagingDir };
   // Neither the hash nor the date is part of the table: the curated copy adds them once they are known.
-  await runIngestSql(session, classifySql({ ...sql, sourceHash: '', ingestDate: '' }), where);
+  const read = runIngestSql(session, classifySql({ ...sql, sourceHash: '', ingestDate: '' }), where);
+  started();
+  await read;
   const [classified] = await session.rows(CLASSIFIED_COUNTS_SQL);
   const [rejected] = await session.rows(`SELECT count(DISTINCT line) AS n FROM ${REJECTS_TABLE}`);
   return { sql, extraColumns: unknown, counts: { read: Number(classified?.read ?? 0), broken: Number(classified?.broken ?? 0), rejectedLines: Number(rejected?.n ?? 0) } };
+}
+
+/** A gzip file, by its name: DuckDB's CSV reader decompresses it by its extension too. */
+function isGzip(key: string): boolean {
+  return /\.gz$/i.test(key);
 }
 
 /** A promise that never rejects: its outcome, to act on once the work that must come first is done. */

@@ -85,7 +85,11 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   private async run(request: QueryRequest, signal: AbortSignal): Promise<void> {
-    const session = await openDuckDb(this.duckdb);
+    // Tables too small to shard (sharding.minTableBytes) are written on one thread (writeUnload, writeSharded): such a
+    // session opens with one, rather than starting a second thread to stop it (`SET threads = 1`: 5-13 ms here) and
+    // planning a sharding that the table's size then refuses (EXPLAIN, json_serialize_sql, glob: 10-20 ms of CPU).
+    const oneThread = this.duckdb.threads < 2 || (await this.tablesBelowShardingSize(request.database));
+    const session = await openDuckDb(oneThread ? { ...this.duckdb, threads: 1 } : this.duckdb);
     // Stopping the job interrupts the statements DuckDB is running (this session's and its shards'); they then fail
     // and the sessions close.
     const sessions = [session];
@@ -93,7 +97,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     signal.addEventListener('abort', interrupt, { once: true });
     try {
       signal.throwIfAborted();
-      await installTrinoCompat(session.connection);
+      // Only the macros this query names (and their helpers): the rest would cost the session their creation.
+      await installTrinoCompat(session.connection, request.sql);
       const tables = await this.createViews(session, request.database);
       const unload = parseUnload(request.sql);
       if (!unload) {
@@ -111,7 +116,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       // A partitioned Parquet UNLOAD is partitioned COPYs that keep their order only on one thread each (writeUnload).
       const shardDirs = isPartitionedParquet(unload) ? Array.from({ length: Math.max(1, this.duckdb.threads) }, (_, k) => shardDir(dir, k)) : [];
       if (isPartitionedParquet(unload)) {
-        await session.connection.run('SET threads = 1');
+        if (!oneThread) await session.connection.run('SET threads = 1');
         // The partitioned COPY checks the folder itself ("Cannot access file …/<runId>"), which allowed_directories
         // (a prefix ending in a separator) leaves out; allowed_paths lets that one path (or one shard's), and no
         // sibling, through (https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview,
@@ -121,7 +126,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       // The UNLOAD wrapper is not SQL DuckDB knows: DuckDB checks the author's SELECT alone (one SELECT, nothing
       // else), then the statements Sluice wraps it in. Confined, it reads only the tables and writes only this folder.
       await confineDuckDb(session.connection, [...tables, dir]);
-      const shards = isPartitionedParquet(unload) ? await this.shardsOf(session, unload, request.database) : undefined;
+      const shards = isPartitionedParquet(unload) && !oneThread ? await this.shardsOf(session, unload, request.database) : undefined;
       if (shards === undefined) {
         await writeUnload(session.connection, unload, dir);
         return;
@@ -131,6 +136,23 @@ export class DuckDbQueryEngine implements QueryEngine {
       signal.removeEventListener('abort', interrupt);
       sessions.forEach((s) => s.close());
     }
+  }
+
+  /**
+   * True when the Parquet under the folders of every table of the database (no table of it can hold more) stays under
+   * `sharding.minTableBytes`; it stops counting at the first folder that reaches it. A file another run's ingest
+   * replaces meanwhile counts as empty: this only chooses the threads.
+   */
+  private async tablesBelowShardingSize(database: string): Promise<boolean> {
+    const folders = (await this.catalog.tables(database)).map((table) => this.localPath(table.StorageDescriptor.Location));
+    let bytes = 0;
+    for (const folder of folders) {
+      const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+      const sizes = await Promise.all(entries.filter((e) => e.isFile() && e.name.endsWith('.parquet')).map(async (e) => (await stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size));
+      bytes += sizes.reduce((sum, size) => sum + size, 0);
+      if (bytes >= this.sharding.minTableBytes) return false;
+    }
+    return bytes < this.sharding.minTableBytes;
   }
 
   /**
@@ -180,7 +202,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       if (k > 0) {
         shard = await openDuckDb({ ...this.duckdb, threads: 1, tempDirectory: path.join(this.duckdb.tempDirectory, `shard-${k}`) });
         sessions.push(shard);
-        await installTrinoCompat(shard.connection);
+        await installTrinoCompat(shard.connection, unload.select);
         await this.createViews(shard, database, { table: shards.table.Name, files });
         await shard.connection.run('SET preserve_insertion_order = true');
         await shard.connection.run(`SET allowed_paths = [${quoteLiteral(path.resolve(shardDir(dir, k)))}]`);

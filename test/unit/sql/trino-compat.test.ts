@@ -4,6 +4,7 @@ import {
   FeatureQueryError,
   TRINO_COMPAT_MACROS,
   TRINO_EMULATED_FUNCTIONS,
+  TRINO_SESSION_SETTINGS,
   TRINO_UNSUPPORTED_FUNCTIONS,
   UnsupportedSqlFunctionError,
   explainDuckDbError,
@@ -659,6 +660,81 @@ describe('trino-compat', () => {
       expect(explained).toBeInstanceOf(UnsupportedSqlFunctionError);
       expect((explained as UnsupportedSqlFunctionError).functionNames).toEqual(['bar_baz']);
       expect(explained.cause).toBe(thrown);
+    });
+  });
+
+  describe('installTrinoCompat', () => {
+    it('sends the session settings and every macro, in order, in one script when it installs', async () => {
+      // Prepare
+      const sent: string[] = [];
+      const recorder = { run: async (sql: string) => (sent.push(sql), connection.run('SELECT 1')) };
+
+      // Act
+      await installTrinoCompat(recorder);
+
+      // Assess
+      expect(sent).toEqual([[...TRINO_SESSION_SETTINGS, ...TRINO_COMPAT_MACROS].join(';\n')]);
+    });
+
+    it('creates the last macro of the script when it runs on a fresh connection', async () => {
+      // Prepare
+      const fresh = await instance.connect();
+      const last = TRINO_COMPAT_MACROS.at(-1)?.match(/MACRO (\w+)/)?.[1];
+
+      // Act
+      await installTrinoCompat(fresh);
+      const reader = await fresh.runAndReadAll(`SELECT count(*) AS n FROM duckdb_functions() WHERE function_name = '${last ?? ''}'`);
+      fresh.closeSync();
+
+      // Assess
+      expect(last).toBeDefined();
+      expect(Number(reader.getRowObjectsJson()[0]?.n)).toBeGreaterThan(0);
+    });
+  });
+
+  describe('installTrinoCompat given the query', () => {
+    /** A connection of its own (TEMP macros live on one connection), with the macros `query` needs. */
+    const connectionFor = async (query: string): Promise<DuckDBConnection> => {
+      const own = await instance.connect();
+      await installTrinoCompat(own, query);
+      return own;
+    };
+
+    it.each(ALL_CASES)('gives the documented value with only the macros the query names when it $title', async ({ query, expected }) => {
+      // Prepare
+      const own = await connectionFor(query);
+
+      // Act
+      const reader = await runTrinoQuery(own, query).finally(() => own.closeSync());
+
+      // Assess
+      expect(reader.getRowObjectsJson()[0]?.['v']).toEqual(expected);
+    });
+
+    it('creates the macro a query calls and its helper, and no other, when the query calls date_add', async () => {
+      // Prepare
+      const query = "SELECT date_add('day', 1, DATE '2020-01-01') AS v";
+
+      // Act
+      const own = await connectionFor(query);
+      const reader = await own.runAndReadAll("SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name LIKE 'trino\\_%' ESCAPE '\\' OR function_name = 'regexp_like' ORDER BY 1");
+      own.closeSync();
+
+      // Assess
+      expect(reader.getRowObjectsJson().map((row) => row['function_name'])).toEqual(['trino_date_add', 'trino_interval']);
+    });
+
+    it('creates a macro named as a quoted identifier when the query calls it so', async () => {
+      // Prepare
+      const query = `SELECT "regexp_like"('abc', 'b') AS v`;
+
+      // Act
+      const own = await connectionFor(query);
+      const reader = await own.runAndReadAll(query);
+      own.closeSync();
+
+      // Assess
+      expect(reader.getRowObjectsJson()[0]?.['v']).toBe(true);
     });
   });
 
