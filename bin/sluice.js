@@ -11,9 +11,11 @@ const dist = path.join(__dirname, '..', 'dist');
 const entry = path.join(dist, 'local', 'cli', 'main.js');
 let cli;
 try {
-  // Before anything loads the workflow engine: the modules it requires but a local run never calls load on first use.
+  // Before anything loads the workflow engine or zod: the modules they require but a local run does not call load on
+  // first use.
   const deferred = require(path.join(dist, 'local', 'runtime', 'deferred-modules.js'));
   deferred.deferModules('aws-local-stepfunctions', deferred.WORKFLOW_ENGINE_UNUSED_MODULES);
+  deferred.deferModules('zod', deferred.ZOD_UNUSED_MODULES, { esModule: true });
   cli = require(entry);
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).split('\n')[0].includes(dist)) {

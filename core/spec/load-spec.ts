@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -10,6 +10,11 @@ import { trainingSectionProblems } from './training-rules.js';
 import { workflowLimitProblems } from './workflow-limits.js';
 import { scoringSectionProblems } from './scoring-rules.js';
 import { qualityContractProblems } from '../quality/quality-spec.js';
+import { deepFreeze, resolveSpecFile } from './spec-file.js';
+
+// Where a spec file is found lives in spec-file.ts, which loads no parser: a run whose spec passed before finds it without
+// yaml and zod (local/runtime/validated-spec.ts).
+export { resolveSpecFile } from './spec-file.js';
 
 /** A validated, frozen pipeline spec, with the derived drop prefix and the folder it was read from. */
 export type PipelineSpec = DeepReadonly<
@@ -28,22 +33,6 @@ export type DeepReadonly<T> = T extends (infer E)[]
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
-
-const SPEC_FILE = 'pipeline.yml';
-
-/**
- * Resolves a pipeline reference to its spec file: a name under `pipelinesDir`, a folder holding `pipeline.yml`,
- * or the YAML file itself.
- */
-export function resolveSpecFile(nameOrPath: string, pipelinesDir: string): string {
-  const candidates = [nameOrPath, path.join(nameOrPath, SPEC_FILE), path.join(pipelinesDir, nameOrPath, SPEC_FILE)];
-  for (const candidate of candidates) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return path.resolve(candidate);
-  }
-  throw new PipelineSpecError(
-    `No pipeline "${nameOrPath}": looked for ${candidates.map((c) => path.resolve(c)).join(', ')}`,
-  );
-}
 
 /**
  * Reads, validates and freezes a pipeline spec; every problem is reported with the file and the path inside it. Beyond
@@ -155,12 +144,4 @@ function crossFieldProblems(spec: z.output<typeof pipelineSpecSchema>, prefix: s
 
 function formatPath(issuePath: readonly PropertyKey[]): string {
   return issuePath.length === 0 ? '(top level)' : issuePath.map(String).join('.');
-}
-
-function deepFreeze<T>(value: T): DeepReadonly<T> {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value as DeepReadonly<T>;
 }

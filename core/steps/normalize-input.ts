@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { InvalidRunInputError, ObjectNotFoundError } from '../errors.js';
 import type { SpecCatalog } from '../pipelines/spec-catalog.js';
-import { matchPipeline } from '../pipelines/spec-catalog.js';
+import { matchPipeline } from '../pipelines/spec-match.js';
 import { objectListKey, writeObjectList } from '../manifest/object-list.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RunContext, RunObject } from '../run/run-context.js';

@@ -101,16 +101,18 @@ async function runCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sluice run: give --pipeline, and at most one FILE\n\n${USAGE}`);
     return 2;
   }
-  const [{ fixedSpecCatalog, folderSpecCatalog }, { loadPipelineSpec }, { objectKeyProblem }] = await Promise.all([
-    import('../../core/pipelines/spec-catalog.js'),
-    import('../../core/spec/load-spec.js'),
+  const [{ fixedSpecCatalog }, { loadValidatedSpec, specValidationCacheDir, validatedFolderCatalog }, { objectKeyProblem }] = await Promise.all([
+    import('../../core/pipelines/spec-match.js'),
+    import('../runtime/validated-spec.js'),
     import('../../core/trigger/object-key.js'),
   ]);
   const root = projectRoot();
   const pipelinesDir = path.join(root, 'pipelines');
-  const spec = loadPipelineSpec(values.pipeline, pipelinesDir);
+  // Validated once per version of the spec (and of the code that validates it): an unchanged spec loads no parser.
+  const { spec } = await loadValidatedSpec(values.pipeline, pipelinesDir, specValidationCacheDir(root));
   const builtIn = path.dirname(spec.file) === path.join(pipelinesDir, spec.name);
-  const specs = builtIn ? folderSpecCatalog(pipelinesDir) : fixedSpecCatalog([spec]);
+  // A built-in pipeline's run reads the other built-in specs too: each validated once per version as well.
+  const specs = builtIn ? await validatedFolderCatalog(pipelinesDir, specValidationCacheDir(root)) : fixedSpecCatalog([spec]);
   const lakeRoot = path.resolve(values.lake ?? 'sluice-lake');
   if (file === undefined) return (await import('./retrain-command.js')).retrainCommand({ projectRoot: root, spec, specs, lakeRoot, json: values.json === true });
   const fileInfo = await stat(file).catch(() => undefined);
