@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { ModelFormatError } from './errors.js';
+import { MODEL_ARCHIVE_NAME, MODEL_FILE_NAME } from './model-files.js';
 
-/** The name of the model file inside the archive (the container's `MODEL_NAME`). */
-export const MODEL_FILE_NAME = 'xgboost-model';
+export { MODEL_FILE_NAME } from './model-files.js';
 
 /** The modification time every archive entry gets (pacote's choice: zip tools are confused by the epoch). */
 const ARCHIVE_MTIME = new Date('1985-10-26T08:15:00.000Z');
@@ -19,7 +19,7 @@ export async function writeModelArchive(outputDir: string, modelBytes: Uint8Arra
   const staging = await mkdtemp(join(outputDir, '.model-staging-'));
   try {
     await writeFile(join(staging, MODEL_FILE_NAME), modelBytes);
-    const archive = join(outputDir, 'model.tar.gz');
+    const archive = join(outputDir, MODEL_ARCHIVE_NAME);
     // Byte-identical archives for identical models: `portable` drops uid, gid, owner names, atime and ctime but
     // keeps mtime, so mtime is pinned too (node-tar's `mtime` option, as npm's pacote does for reproducible
     // packages: https://isaacs.github.io/node-tar/interfaces/options.TarOptions.html and pacote's

@@ -2,6 +2,7 @@
  * A trained XGBoost model loaded for serving: `predict` runs synchronously in the calling thread (a local
  * endpoint answers one `POST /invocations` at a time with it), through the same library the trainer uses.
  */
+import { describeLearner } from './booster-config.js';
 import { readModelBytes } from './model-archive.js';
 import { ModelFormatError } from './errors.js';
 import { loadXgboostNative } from './native.js';
@@ -68,18 +69,11 @@ export type ModelDescription = Pick<XgboostModel, 'objective' | 'numClass' | 'nu
  * (`best_iteration`, `best_ntree_limit`, `best_score`).
  */
 export function describeBooster(native: XgboostNative, booster: BoosterHandle): ModelDescription {
-  const config = native.boosterJsonConfig(booster) as LearnerConfig;
-  return { ...describeConfig(config), numFeatures: native.boosterNumFeature(booster), rounds: native.boosterBoostedRounds(booster), attributes: attributesOf(native, booster) };
+  return { ...describeLearner(native, booster), numFeatures: native.boosterNumFeature(booster), rounds: native.boosterBoostedRounds(booster), attributes: attributesOf(native, booster) };
 }
 
-/** A booster's objective as XGBoost names it (`learner.objective.name` of its configuration), e.g. `binary:logistic`. */
-export function boosterObjective(native: XgboostNative, booster: BoosterHandle): string {
-  return describeConfig(native.boosterJsonConfig(booster) as LearnerConfig).objective;
-}
-
-function describeConfig(config: LearnerConfig): Pick<ModelDescription, 'objective' | 'numClass'> {
-  return { objective: config.learner?.objective?.name ?? 'unknown', numClass: Number(config.learner?.learner_model_param?.num_class ?? 0) };
-}
+/** A booster's objective (booster-config.ts, where the training worker reads it without loading this module's tar). */
+export { boosterObjective } from './booster-config.js';
 
 function attributesOf(native: XgboostNative, booster: BoosterHandle): Record<string, string> {
   const attributes: Record<string, string> = {};
@@ -88,13 +82,6 @@ function attributesOf(native: XgboostNative, booster: BoosterHandle): Record<str
     if (value !== undefined) attributes[key] = value;
   }
   return attributes;
-}
-
-interface LearnerConfig {
-  learner?: {
-    objective?: { name?: string };
-    learner_model_param?: { num_class?: string };
-  };
 }
 
 /** Frees boosters whose model object was garbage-collected without `free()` (a safety net, not the plan). */

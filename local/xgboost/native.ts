@@ -8,9 +8,9 @@
  * Buffers XGBoost hands back (predictions, model bytes, strings) live in thread-local storage that the next call
  * overwrites: every function here copies them out before returning.
  */
-import { existsSync } from 'node:fs';
 import koffi, { type LibraryHandle } from 'koffi';
 import { XgboostNativeError, XgboostNotInstalledError, XgboostVersionError } from './errors.js';
+import { resolveXgboostLibrary, XGBOOST_INSTALL_HINT } from './library-path.js';
 
 /** An XGBoost `DMatrixHandle`. */
 export type DMatrixHandle = bigint & { readonly __brand: 'DMatrixHandle' };
@@ -102,47 +102,9 @@ export interface XgboostNative {
   boosterFeatureScore(handle: BoosterHandle, importanceType: 'weight' | 'gain' | 'cover' | 'total_gain' | 'total_cover'): { features: string[]; scores: number[] };
 }
 
-/** The message of {@link XgboostNotInstalledError}: how to get the library. */
-export const XGBOOST_INSTALL_HINT =
-  'Install XGBoost 1.7 (the version of SageMaker\'s "1.7-1" container): on Debian/Ubuntu run ' +
-  '`sudo apt-get install libxgboost0` (Debian 12 ships 1.7.4), or point the XGBOOST_LIBRARY environment ' +
-  'variable at a libxgboost.so of version 1.7.x (for example the one inside `pip install xgboost==1.7.4`: ' +
-  '<site-packages>/xgboost/lib/libxgboost.so).';
-
-/** Paths tried, in order, when no explicit library path is given. */
-export const XGBOOST_LIBRARY_CANDIDATES: readonly string[] = [
-  '/usr/lib/x86_64-linux-gnu/libxgboost.so.0',
-  '/usr/lib/x86_64-linux-gnu/libxgboost.so',
-  '/usr/lib/aarch64-linux-gnu/libxgboost.so.0',
-  '/usr/lib/aarch64-linux-gnu/libxgboost.so',
-  '/usr/local/lib/libxgboost.so',
-  '/usr/lib/libxgboost.so',
-  '/usr/lib64/libxgboost.so',
-  '/opt/homebrew/lib/libxgboost.dylib',
-  '/usr/local/lib/libxgboost.dylib',
-];
-
-/** Picks the library file: the explicit path if given (it must exist), else the first candidate that exists. */
-export function resolveXgboostLibrary(
-  libraryPath: string | undefined,
-  candidates: readonly string[] = XGBOOST_LIBRARY_CANDIDATES,
-): string {
-  if (libraryPath !== undefined) {
-    if (!existsSync(libraryPath)) {
-      throw new XgboostNotInstalledError(
-        `XGBoost library not found at ${libraryPath} (given explicitly, e.g. through XGBOOST_LIBRARY). ${XGBOOST_INSTALL_HINT}`,
-      );
-    }
-    return libraryPath;
-  }
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new XgboostNotInstalledError(
-      `XGBoost shared library not found (looked in ${candidates.join(', ')}). ${XGBOOST_INSTALL_HINT}`,
-    );
-  }
-  return found;
-}
+// Where the library is looked for lives in library-path.ts, which loads no koffi: the run's thread resolves the path
+// (to hand it to a training worker) without loading the binding it never calls (about 25 ms at a run's StartTraining).
+export { resolveXgboostLibrary, XGBOOST_INSTALL_HINT, XGBOOST_LIBRARY_CANDIDATES } from './library-path.js';
 
 type KoffiFunction = ReturnType<LibraryHandle['func']>;
 
@@ -203,7 +165,12 @@ export function preferPassiveOpenMp(): string | undefined {
  * Hands memory that native code freed back to the system (glibc's `malloc_trim(0)`, which trims every arena, not
  * only the heap top). A training's DMatrix and Booster are freed when it ends, but glibc keeps freed chunks of a
  * thread's arena for reuse, and its mmap threshold rises after large frees, so a tuning job's next trial (a new
- * worker thread) can land on fresh pages while the last one's stay resident. Returns whether it ran (Linux only).
+ * worker thread) can land on fresh pages while the last one's stay resident. Process-wide and thread-safe ("Since
+ * glibc 2.8 this function frees memory in all arenas", MT-Safe: malloc_trim(3),
+ * https://manpages.ubuntu.com/manpages/noble/en/man3/malloc_trim.3.html), so the training worker
+ * calls it itself once its handles are freed (train-worker.ts, session-worker.ts): the run's thread then never loads
+ * koffi, and never spends the trim's tens of milliseconds between a training's result and the run's next step.
+ * Returns whether it ran (Linux only).
  */
 export function releaseFreedNativeMemory(): boolean {
   if (process.platform !== 'linux') return false;

@@ -2,16 +2,19 @@
  * Worker-thread entry of a training session (`training-session.ts`): one worker for all the trainings of a tuning
  * job, or the one training of a run's job. It loads XGBoost as soon as it starts (while its parent still reads the
  * channels), takes the channels in a `data` message (shared arrays, no copy), builds their DMatrix pair once on the
- * first training and trains each `train` message in turn, freeing that training's boosters before it reports; `close`
- * frees the matrices and ends the thread. Started by `training-session.ts`, never imported.
+ * first training and trains each `train` message in turn, handing each saved model's bytes to the parent to archive
+ * and freeing that training's boosters before it reports; `close` frees the matrices and ends the thread. Started by
+ * `training-session.ts`, never imported.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from './errors.js';
-import { loadXgboostNative } from './native.js';
+import { loadXgboostNative, releaseFreedNativeMemory } from './native.js';
 import type { XgboostNative } from './native.js';
 import { buildChannelMatrices, freeChannelMatrices, trainOnMatrices } from './train-core.js';
 import type { ChannelMatrices, PreloadedChannels, TrainRequest } from './train-core.js';
+import { MODEL_ARCHIVE_NAME } from './model-files.js';
 import type { TrainWorkerMessage } from './train-worker.js';
 
 /** What the parent passes as `workerData`. */
@@ -44,10 +47,22 @@ export type SessionWorkerRequest =
     }
   | { readonly type: 'close' };
 
+/**
+ * Messages the worker posts: a training's rounds, result or error (as a training worker's), and, before a training's
+ * result, its saved model's bytes, which the parent writes as `<outputDir>/model.tar.gz` (with tar, loaded in the
+ * parent while this thread trains) before it hands the result on.
+ */
+export type SessionWorkerMessage = TrainWorkerMessage | { readonly type: 'model'; readonly outputDir: string; readonly bytes: Uint8Array };
+
 const port = parentPort;
 if (port !== null) {
   const input = workerData as SessionWorkerInput;
-  const post = (message: TrainWorkerMessage): void => port.postMessage(message);
+  const post = (message: SessionWorkerMessage): void => port.postMessage(message);
+  // The archive is the parent's to write: this thread goes on to score the model meanwhile, and never loads tar.
+  const handOverModel = (outputDir: string, bytes: Uint8Array): Promise<string> => {
+    post({ type: 'model', outputDir, bytes });
+    return Promise.resolve(join(outputDir, MODEL_ARCHIVE_NAME));
+  };
   let native: XgboostNative | undefined;
   let nativeError: unknown;
   let channels: PreloadedChannels | undefined;
@@ -92,6 +107,7 @@ if (port !== null) {
           shouldStop: () => Atomics.load(input.stopFlag, 0) !== 0,
           evaluateTrainEveryRound: message.evaluateTrainEveryRound,
           scoreValidation: message.scoreValidation,
+          writeModelArchive: handOverModel,
         },
         { channels: data, started, readDataMs: 0, matrices: (threads) => matricesFor(library, data, threads) },
       );
@@ -99,6 +115,9 @@ if (port !== null) {
     } catch (error) {
       post({ type: 'error', error: serializeError(error) });
     }
+    // The training's boosters are freed: give their pages back (process-wide) after the result is on its way, so the
+    // trim costs the run nothing and still comes before the next trial, whose message this thread reads only now.
+    releaseFreedNativeMemory();
   };
 
   port.on('message', (message: SessionWorkerRequest) => {
@@ -112,6 +131,7 @@ if (port !== null) {
     }
     if (native !== undefined && matrices !== undefined) freeChannelMatrices(native, matrices);
     matrices = undefined;
+    releaseFreedNativeMemory();
     // Nothing else keeps the thread's event loop alive: it ends, and the parent sees 'exit'.
     port.close();
   });

@@ -45,8 +45,7 @@ import { parseHyperparameters } from './hyperparameters.js';
 import type { RawHyperparameters, XgboostTrainingConfig } from './hyperparameters.js';
 import { evaluatePredictions } from '../../core/evaluation/model-metrics.js';
 import type { ModelMetrics } from '../../core/evaluation/model-metrics.js';
-import { writeModelArchive } from './model-archive.js';
-import { boosterObjective } from './model.js';
+import { boosterObjective } from './booster-config.js';
 import { loadXgboostNative } from './native.js';
 import { chooseThreads } from './threads.js';
 import type { FeatureScores } from './training-insights.js';
@@ -151,7 +150,21 @@ export interface RunTrainingOptions extends XgboostLibraryOptions {
    * records the model's insights without loading the model and the validation set again (about 0.3 s of a run).
    */
   readonly scoreValidation?: boolean | undefined;
+  /**
+   * Writes `model.tar.gz` from the saved model's bytes and returns its path (default: model-archive.ts, loaded with
+   * tar when the first archive is written). A training session's worker hands the bytes to the run's thread instead,
+   * which loads tar while the worker trains, so the worker neither loads tar before its first round nor writes the
+   * archive before scoring the model (session-worker.ts).
+   */
+  readonly writeModelArchive?: ModelArchiveWriter | undefined;
 }
+
+/** Writes a model's `model.tar.gz` into `outputDir` from the model's bytes; resolves with the archive's path. */
+export type ModelArchiveWriter = (outputDir: string, modelBytes: Uint8Array) => Promise<string>;
+
+// Loaded on the first archive written, not with this module: a training worker loads this module at start, and tar
+// (about 25-35 ms of loading) is not needed until its first model is saved, or at all in a session's worker.
+const writeArchiveWithTar: ModelArchiveWriter = async (outputDir, modelBytes) => (await import('./model-archive.js')).writeModelArchive(outputDir, modelBytes);
 
 /**
  * Runs one training job to the end, in this thread.
@@ -306,7 +319,7 @@ export async function trainOnMatrices(
     const trainMs = performance.now() - trainStarted;
 
     const saveStarted = performance.now();
-    const modelArtifact = await writeModelArchive(request.outputDir, native.boosterSaveModelToBuffer(copy, 'deprecated'));
+    const modelArtifact = await (options.writeModelArchive ?? writeArchiveWithTar)(request.outputDir, native.boosterSaveModelToBuffer(copy, 'deprecated'));
     const saveMs = performance.now() - saveStarted;
 
     // The saved model's own predictions: `copy` is what model.tar.gz holds (saved just above).

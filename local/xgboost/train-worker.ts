@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from './errors.js';
+import { releaseFreedNativeMemory } from './native.js';
 import type { SerializedError } from './errors.js';
 import { runTraining } from './train-core.js';
 import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
@@ -37,8 +38,15 @@ if (port !== null) {
     onRound: (record) => post({ type: 'round', record }),
     shouldStop: () => Atomics.load(input.stopFlag, 0) !== 0,
     evaluateTrainEveryRound: input.evaluateTrainEveryRound,
-  }).then(
-    (result) => post({ type: 'result', result }),
-    (error: unknown) => post({ type: 'error', error: serializeError(error) }),
-  );
+  })
+    .then(
+      (result): TrainWorkerMessage => ({ type: 'result', result }),
+      (error: unknown): TrainWorkerMessage => ({ type: 'error', error: serializeError(error) }),
+    )
+    .then((message) => {
+      // runTraining freed its handles: give the pages back (malloc_trim is process-wide) before reporting, since the
+      // parent terminates this thread on the report, and the next job starts once it is gone.
+      releaseFreedNativeMemory();
+      post(message);
+    });
 }

@@ -8,7 +8,7 @@
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { releaseFreedNativeMemory, resolveXgboostLibrary } from './native.js';
+import { resolveXgboostLibrary } from './library-path.js';
 import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
@@ -131,8 +131,8 @@ function runInWorker(input: Omit<TrainWorkerInput, 'stopFlag'>, options: TrainOp
     // Settle only once the thread is gone, so the next job never overlaps this one.
     worker.on('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
-      // The worker freed its handles; give the pages back before the next job allocates its own.
-      releaseFreedNativeMemory();
+      // The worker freed its handles and gave the pages back before it reported (train-worker.ts), so the next job,
+      // which starts only now, never lands on fresh pages while this one's stay resident.
       const ended = outcome ?? { error: new TrainingAbortedError(`training worker exited (code ${code}) without a result`) };
       if (signal?.aborted) {
         // Aborted means no model, even when the last round ended before the flag was read.

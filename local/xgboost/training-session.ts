@@ -6,9 +6,10 @@
  * size, paid again by every trial of a tuning job. A session pays it once: its worker starts on the first trial,
  * before the channels are read, so its start and XGBoost's loading overlap the reading (on another core); it takes
  * the channels once read, builds the matrices on the first trial and keeps them; each trial creates its booster,
- * trains, writes its model, and frees the booster before it reports, so between trials the session holds the channels
- * (as a single training does) and nothing of the trial before. The models are those `trainXgboost` writes: same
- * calls, same matrices, same threads.
+ * trains, hands its saved model's bytes to this thread (which writes `model.tar.gz`, with tar loaded here while the
+ * worker trains, so the worker loads no tar), and frees the booster before it reports, so between trials the session
+ * holds the channels (as a single training does) and nothing of the trial before. The models are those
+ * `trainXgboost` writes: same calls, same matrices, same threads, same archive writer.
  *
  * Trials go through the same queue as `trainXgboost`'s jobs (one training at a time in this process), are stopped
  * the same way (a shared flag read between rounds, never `terminate()` mid-training), and reject with
@@ -17,12 +18,12 @@
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { releaseFreedNativeMemory, resolveXgboostLibrary } from './native.js';
+import { resolveXgboostLibrary } from './library-path.js';
 import type { PreloadedChannels } from './train-core.js';
 import { inTrainingQueue } from './train.js';
 import type { TrainOptions, TrainRequest, TrainResult } from './train.js';
-import type { SessionWorkerInput, SessionWorkerRequest } from './session-worker.js';
-import type { TrainWorkerMessage } from './train-worker.js';
+import type { SessionWorkerInput, SessionWorkerMessage, SessionWorkerRequest } from './session-worker.js';
+import type * as ModelArchive from './model-archive.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
 import type { Worker } from 'node:worker_threads';
 
@@ -59,6 +60,8 @@ interface RunningTraining {
   readonly resolve: (result: TrainResult) => void;
   readonly reject: (error: unknown) => void;
   readonly options: TrainOptions;
+  /** The training's `model.tar.gz` being written from the bytes the worker handed over (its result waits for it). */
+  archived: Promise<void> | undefined;
 }
 
 interface SessionWorker {
@@ -80,20 +83,38 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
   let current: SessionWorker | undefined;
   let running: RunningTraining | undefined;
   let closed = false;
+  // model-archive.ts (with tar), loaded in this thread while the first training runs in the worker: the worker hands
+  // each saved model's bytes over, and this thread writes model.tar.gz while the worker scores the model.
+  let archiver: Promise<typeof ModelArchive> | undefined;
+  const loadArchiver = (): Promise<typeof ModelArchive> => {
+    archiver ??= import('./model-archive.js');
+    return archiver;
+  };
+  const writeArchive = (outputDir: string, bytes: Uint8Array): Promise<void> => {
+    const written = loadArchiver().then(async (archive) => {
+      await archive.writeModelArchive(outputDir, bytes);
+    });
+    // Observed by the training's result; a training that ends otherwise (aborted, its worker gone) must not leave
+    // the rejection unhandled.
+    written.catch(() => undefined);
+    return written;
+  };
 
   const settle = (outcome: { result: TrainResult } | { error: unknown }): void => {
     const training = running;
     if (training === undefined) return;
     running = undefined;
-    // The worker freed the training's boosters before it reported: give those pages back before the next trial.
-    releaseFreedNativeMemory();
+    // No trim here: the worker freed the training's boosters before it reported and hands the pages back itself
+    // (malloc_trim is process-wide), before it reads the next trial's message (session-worker.ts).
     const { signal } = training.options;
     if (signal?.aborted) {
       // Aborted means no model, even when the last round ended before the flag was read.
       const how = 'error' in outcome && outcome.error instanceof TrainingAbortedError ? outcome.error.message : 'before the worker stopped';
       training.reject(new TrainingAbortedError(`training aborted: ${how}`, { cause: signal.reason }));
     } else if ('result' in outcome) {
-      training.resolve(outcome.result);
+      const { result } = outcome;
+      if (training.archived === undefined) training.resolve(result);
+      else training.archived.then(() => training.resolve(result), training.reject);
     } else {
       training.reject(outcome.error);
     }
@@ -103,10 +124,13 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
     const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const workerData: SessionWorkerInput = { libraryPath, expectedVersion, stopFlag };
     const worker = startModuleWorker(siblingModule('session-worker'), { workerData });
-    worker.on('message', (message: TrainWorkerMessage) => {
+    worker.on('message', (message: SessionWorkerMessage) => {
       switch (message.type) {
         case 'round':
           if (running !== undefined && running.options.signal?.aborted !== true) running.options.onRound?.(message.record);
+          break;
+        case 'model':
+          if (running !== undefined) running.archived = writeArchive(message.outputDir, message.bytes);
           break;
         case 'result':
           settle({ result: message.result });
@@ -123,7 +147,6 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
       worker.once('exit', (code) => {
         // A worker that died takes no more trainings: the next one starts a fresh worker.
         if (current?.worker === worker) current = undefined;
-        releaseFreedNativeMemory();
         settle({ error: new TrainingAbortedError(`training worker exited (code ${code}) without a result`) });
         resolve();
       });
@@ -164,10 +187,13 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
           reject(error);
         },
         options: trainOptions,
+        archived: undefined,
       };
       const { data: _preloaded, ...sent } = request;
       const message: SessionWorkerRequest = { type: 'train', request: sent, evaluateTrainEveryRound: trainOptions.evaluateTrainEveryRound, scoreValidation: trainOptions.scoreValidation };
       session.worker.postMessage(message);
+      // While the worker trains: its model's archive is written here.
+      loadArchiver().catch(() => undefined);
     });
   };
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { binaryCurves, featureImportance, insightsKeyOf, MAX_CURVE_POINTS } from '../../../core/report/model-insights.js';
 import { layoutWorkflow, renderWorkflowSvg } from '../../../core/report/workflow-graph.js';
 import type { WorkflowDefinition } from '../../../core/report/workflow-graph.js';
-import { escapeHtml, scriptJson } from '../../../core/report/html.js';
+import { escapeHtml, formatNumber, scriptJson } from '../../../core/report/html.js';
 
 const asl = JSON.parse(readFileSync(path.join(__dirname, '../../../state-machines/sluice.asl.json'), 'utf8')) as WorkflowDefinition;
 
@@ -101,6 +101,28 @@ describe('report html', () => {
     it('keeps data from closing a script element or an attribute', () => {
       expect(scriptJson({ a: '</script><b>' })).not.toContain('</script');
       expect(escapeHtml('"<a>\'&')).toBe('&quot;&lt;a&gt;&#39;&amp;');
+    });
+  });
+
+  describe('numbers', () => {
+    it('writes integers with en-US grouping, as toLocaleString does, when given integers of any size and sign', () => {
+      // Prepare
+      const integers = [0, -0, 7, -42, 999, 1000, -1000, 1234, -98765, 1234567, 123456789012345, 2 ** 53 - 1, -(2 ** 31), 1e20, 1e21, -3e22];
+
+      // Act
+      const written = integers.map(formatNumber);
+
+      // Assess
+      expect(written).toEqual(integers.map((n) => n.toLocaleString('en-US')));
+      expect(formatNumber(1234567)).toBe('1,234,567');
+    });
+
+    it('keeps 4 significant decimals and leaves non-numbers as text when given fractions and other values', () => {
+      // Act
+      const written = [0.123456, 1234.5678, 2.5, Number.NaN, undefined, null, 'x'].map(formatNumber);
+
+      // Assess
+      expect(written).toEqual(['0.1235', '1234.6', '2.5', 'NaN', '', '', 'x']);
     });
   });
 });

@@ -300,5 +300,27 @@ describe('readChannel', () => {
       // Assess
       await expect(act).rejects.toThrow(`Channel path ${missing} does not exist`);
     });
+
+    it("reports the first channel's problem, not the one found first, when readChannels reads two bad channels at once", async () => {
+      // Prepare: the first channel's problem shows only at its last row (read late), the second's at once (no rows).
+      const late = join(dir, 'bad', 'label-missing-last.parquet');
+      const empty = join(dir, 'bad', 'empty.parquet');
+      await mkdir(join(dir, 'bad'), { recursive: true });
+      const db = await openDuckDb({ threads: 1, memoryLimit: '256MB', tempDirectory: join(dir, 'spill') });
+      await db.connection.run(
+        `COPY (SELECT CASE WHEN i = 49999 THEN NULL ELSE CAST(i % 2 AS INTEGER) END AS label, CAST(i AS DOUBLE) AS x FROM range(0, 50000) t(i)) TO '${late}' (FORMAT parquet)`,
+      );
+      await db.connection.run(`COPY (SELECT 1 AS label, 2.0 AS x WHERE false) TO '${empty}' (FORMAT parquet)`);
+      db.close();
+
+      // Act
+      const lateFirst: unknown = await readChannels([[late], [empty]]).catch((error: unknown) => error);
+      const emptyFirst: unknown = await readChannels([[empty], [late]]).catch((error: unknown) => error);
+
+      // Assess
+      expect(lateFirst).toBeInstanceOf(CsvFormatError);
+      expect((lateFirst as Error).message).toContain('row 50000: the label (column 1) is missing');
+      expect(emptyFirst).toBeInstanceOf(EmptyChannelError);
+    });
   });
 });
