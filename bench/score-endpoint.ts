@@ -8,7 +8,8 @@
  * Before the load, the featurizer alone in-process: DuckDB open + prepare (what a cold model version pays once), one
  * record through each way of feeding rows (`values` and `appender`, core/serving/raw-featurizer.ts), to keep the
  * faster one as the default, and the CPU time of a one-record query with its rows returned as the query's own columns
- * against one FLOAT list per row (core/serving/feature-list-sql.ts), interleaved rounds. During the load, the server's
+ * against one FLOAT list per row (core/serving/feature-list-sql.ts), interleaved rounds, and the CPU time of a
+ * one-record request sent ten at once (sharing a query) against one at a time. During the load, the server's
  * CPU time per answered request (user + system, from the server process), the figure that load on a shared machine
  * disturbs least.
  */
@@ -142,6 +143,10 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
           Object.entries(featurizerFigures.cpuMicros)
             .map(([shape, s]) => `rows as ${shape === 'list' ? 'one FLOAT list' : 'the query\'s columns'} median ${s.median.toFixed(0)} µs (${s.min.toFixed(0)}-${s.max.toFixed(0)})`)
             .join('; '),
+        `featurizer in-process CPU per one-record request, ${AT_ONCE} sent at once against one at a time (${featurizerFigures.rounds} interleaved rounds): ` +
+          `median ${featurizerFigures.shared.together.median.toFixed(0)} µs (${featurizerFigures.shared.together.min.toFixed(0)}-${featurizerFigures.shared.together.max.toFixed(0)}) ` +
+          `against ${featurizerFigures.shared.alone.median.toFixed(0)} µs (${featurizerFigures.shared.alone.min.toFixed(0)}-${featurizerFigures.shared.alone.max.toFixed(0)}); ` +
+          `${featurizerFigures.shared.requests} requests at once took ${featurizerFigures.shared.queries} queries`,
         formatSummaryHeader(),
         formatSummaryLine('single row, featurized CSV (req/s)', result.baseline, 'req/s', 0),
         formatSummaryLine('single row, raw JSON record (req/s)', result.sluice, 'req/s', 0),
@@ -166,6 +171,15 @@ interface FeaturizerFigures {
   /** CPU µs per one-record query, per shape of the rows returned, one sample per round. */
   readonly cpuMicros: Record<RawResultShape, SampleSummary>;
   readonly rounds: number;
+  readonly shared: SharedFigures;
+}
+
+/** CPU µs per one-record request sent alone and {@link AT_ONCE} at once, and the queries the latter took. */
+interface SharedFigures {
+  readonly alone: SampleSummary;
+  readonly together: SampleSummary;
+  readonly queries: number;
+  readonly requests: number;
 }
 
 const CPU_ROUNDS = 5;
@@ -191,7 +205,43 @@ async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<s
     times.sort((a, b) => a - b);
     perRecord[mode] = { median: times[Math.floor(times.length / 2)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0 };
   }
-  return { openMs, perRecord, cpuMicros: await measureResultShapes(raw, records, count), rounds: CPU_ROUNDS };
+  return { openMs, perRecord, cpuMicros: await measureResultShapes(raw, records, count), rounds: CPU_ROUNDS, shared: await measureSharedQueries(raw, records, count) };
+}
+
+/** Requests sent at once in {@link measureSharedQueries}: the endpoint load's connections. */
+const AT_ONCE = CONNECTIONS;
+
+/**
+ * CPU time per one-record request, in-process, sent one at a time and ten at once (interleaved rounds): what a
+ * request costs when its query is shared (core/serving/raw-featurizer.ts, "Gathering"), and how many queries ran.
+ */
+async function measureSharedQueries(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<SharedFigures> {
+  const featurizer = await RawFeaturizer.open(raw);
+  const checked = records.slice(0, Math.max(AT_ONCE, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const alone: number[] = [];
+  const together: number[] = [];
+  let queries = 0;
+  let requests = 0;
+  try {
+    for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      let started = process.cpuUsage();
+      for (const one of checked) await featurizer.featurize(one);
+      let used = process.cpuUsage(started);
+      alone.push((used.user + used.system) / checked.length);
+      const before = featurizer.queries;
+      started = process.cpuUsage();
+      for (let at = 0; at + AT_ONCE <= checked.length; at += AT_ONCE) await Promise.all(checked.slice(at, at + AT_ONCE).map((one) => featurizer.featurize(one)));
+      used = process.cpuUsage(started);
+      const sent = checked.length - (checked.length % AT_ONCE);
+      together.push((used.user + used.system) / sent);
+      queries += featurizer.queries - before;
+      requests += sent;
+    }
+  } finally {
+    await featurizer.close();
+  }
+  return { alone: summarize(alone), together: summarize(together), queries, requests };
 }
 
 /** CPU time per one-record query (this process: DuckDB runs its queries on node-api's threads), both shapes in turn. */

@@ -48,6 +48,19 @@
  * Dynamic batching over a pool of connections: requests that arrive while every connection is busy wait, and the
  * next free connection featurizes all of them at once (up to {@link BATCH_MAX_ROWS} records), each request getting
  * its own rows back. Under concurrent load the per-query cost is then paid once per batch instead of once per request.
+ *
+ * Gathering: how the batches form decides the cost, since a query's cost is mostly fixed. Started the moment a
+ * connection was idle, they formed badly under a closed loop of clients (`npm run bench -- score --part endpoint`,
+ * autocannon at 10 connections, counted per query in the endpoint: of 5,042 queries, 2,699 of one request and 1,956
+ * of nine): the first request back started a query alone, the other nine queued behind it, and every cycle paid two
+ * queries. So a batch starts in the loop
+ * turn's check phase (`setImmediate`, as local/serving/prediction-batcher.ts does), taking every request whose body
+ * was read in that poll phase; and an idle connection waits for as many requests as were lately outstanding
+ * together, at most {@link GATHER_WINDOW_MS} (a timer only then), after which it expects as many as came. A lone
+ * request never waits: one outstanding request is all that is expected. With both, the same bench ran 2,894 of its
+ * 3,479 queries with all ten requests, and the endpoint's CPU per raw request fell from 404-434 µs to 275-319 µs
+ * (two paired runs at load average 7-8.6, docs/scoring.md). The setImmediate alone was not enough: batch sizes
+ * spread from one to ten, with as many queries.
  * With {@link RawFeaturizerOptions.connections} above one, another connection (its own temporary table, macros and
  * prepared statements) is opened only when requests wait while every open one is busy, and runs its batch on another
  * of node-api's threads; the default is one connection ({@link DEFAULT_FEATURIZER_CONNECTIONS} says why).
@@ -84,6 +97,13 @@ export const BATCH_MAX_ROWS = 256;
  */
 export const DEFAULT_FEATURIZER_CONNECTIONS = 1;
 
+/**
+ * Milliseconds an idle connection waits at most for the requests it expects to come together (see the module
+ * comment, "Gathering"). What it costs: nothing to a lone request (one outstanding request is all that is expected);
+ * at most this once each time the concurrency drops, after which fewer are expected.
+ */
+export const GATHER_WINDOW_MS = 1;
+
 /** The model's input for a request: tabular features, or the text column of a text pipeline. */
 export interface RawFeatures {
   /** `nRows * nCols` features, row-major, as float32 (what XGBoost receives; NULL is NaN, a missing value). */
@@ -108,6 +128,8 @@ export interface RawFeaturizerOptions {
    * one FLOAT list per row (the record's number, then the features); `columns`, the query's own columns.
    */
   readonly results?: RawResultShape;
+  /** Milliseconds an idle connection waits at most for the requests expected to come together (default {@link GATHER_WINDOW_MS}; 0: never). */
+  readonly gatherMs?: number;
 }
 
 /** How a featurizing query's rows come back: one FLOAT list per row, or the feature query's own columns. */
@@ -128,12 +150,23 @@ export class RawFeaturizer {
   private readonly running = new Set<Promise<void>>();
   private opening: Promise<void> | undefined;
   private closed = false;
+  /** Whether a dispatch is due in this loop turn's check phase (see {@link RawFeaturizer.schedule}). */
+  private scheduled = false;
+  /** Requests accepted and not yet answered. */
+  private outstanding = 0;
+  /** Queries started (see {@link RawFeaturizer.queries}). */
+  private started = 0;
+  /** How many requests have lately been outstanding together: an idle connection waits for that many (see gather). */
+  private expected = 1;
+  /** The gathering window's timer, while an idle connection waits for the expected requests. */
+  private gathering: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly spec: RawServingSpec,
     private readonly instance: DuckDBInstance,
     first: Lane,
     private readonly maxLanes: number,
+    private readonly gatherMs: number,
     /** The user's value of each class number, when the label comes from one column with an allowed list. */
     public readonly labelNames: ReadonlyMap<number, string> | undefined,
   ) {
@@ -153,7 +186,7 @@ export class RawFeaturizer {
     try {
       const lane = await Lane.open(instance, spec, { mode: options.mode, results: options.results, converter: JSDuckDBValueConverter, ListVector });
       const labelNames = spec.labelSql === undefined ? undefined : await learnLabelNames(lane.connection, spec, spec.labelSql);
-      return new RawFeaturizer(spec, instance, lane, Math.max(1, Math.floor(options.connections ?? DEFAULT_FEATURIZER_CONNECTIONS)), labelNames);
+      return new RawFeaturizer(spec, instance, lane, Math.max(1, Math.floor(options.connections ?? DEFAULT_FEATURIZER_CONNECTIONS)), Math.max(0, options.gatherMs ?? GATHER_WINDOW_MS), labelNames);
     } catch (error) {
       instance.closeSync();
       throw error;
@@ -163,6 +196,11 @@ export class RawFeaturizer {
   /** How the queries' rows come back: one FLOAT list per row, or the feature query's own columns (see the options). */
   public get results(): RawResultShape {
     return this.lanes[0]?.listed === true ? 'list' : 'columns';
+  }
+
+  /** Queries started so far: one per batch, and one per request when a batch's query failed and each ran alone. */
+  public get queries(): number {
+    return this.started;
   }
 
   /** Connections open now (one until requests have had to wait for the first). */
@@ -175,8 +213,23 @@ export class RawFeaturizer {
     if (this.closed) return Promise.reject(new RawFeatureQueryError('the featurizer is closed (its model was replaced)'));
     if (records.rows.length === 0) return Promise.resolve({ values: new Float32Array(0), nRows: 0, nCols: 0, texts: [] });
     return new Promise<RawFeatures>((resolve, reject) => {
-      this.pending.push({ rows: records.rows, resolve, reject });
-      this.pump();
+      this.outstanding += 1;
+      if (this.outstanding > this.expected) this.expected = this.outstanding;
+      const settled = (): void => {
+        this.outstanding -= 1;
+      };
+      this.pending.push({
+        rows: records.rows,
+        resolve: (features) => {
+          settled();
+          resolve(features);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+      });
+      this.schedule();
     });
   }
 
@@ -184,13 +237,55 @@ export class RawFeaturizer {
   public async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
+    // Requests already accepted still get their answers: start them now rather than in the dispatch to come.
+    this.pump();
     while (this.running.size > 0 || this.opening !== undefined) await Promise.allSettled([...this.running, this.opening]);
     for (const lane of this.lanes) lane.close();
     this.instance.closeSync();
   }
 
+  /**
+   * Dispatches the waiting requests in this loop turn's check phase (`setImmediate`), not at once: the requests whose
+   * bodies were read in the same poll phase then share one query instead of the first starting a query alone while
+   * the others queue behind it. A lone request is dispatched in the same loop turn; fewer requests than expected wait
+   * for the others at most the gathering window (see the module comment, "Gathering").
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.dispatch);
+  }
+
+  private readonly dispatch = (): void => {
+    this.scheduled = false;
+    if (this.gatherMs > 0 && !this.closed && this.idle.length > 0 && this.pending.length < this.expected && this.pendingRows() < BATCH_MAX_ROWS) {
+      this.gathering ??= setTimeout(this.gathered, this.gatherMs);
+      return;
+    }
+    this.pump();
+  };
+
+  private pendingRows(): number {
+    let rows = 0;
+    for (const waiting of this.pending) rows += waiting.rows.length;
+    return rows;
+  }
+
+  /** The window closed before the expected requests came: expect as many as came, and run them. */
+  private readonly gathered = (): void => {
+    this.gathering = undefined;
+    this.expected = Math.max(1, this.outstanding);
+    this.pump();
+  };
+
   /** Gives waiting requests to idle connections, a batch each, and opens another connection when requests still wait. */
   private pump(): void {
+    if (this.gathering !== undefined && this.pending.length > 0 && this.idle.length > 0) {
+      clearTimeout(this.gathering);
+      this.gathering = undefined;
+    }
     while (this.pending.length > 0) {
       const lane = this.idle.pop();
       if (lane === undefined) break;
@@ -198,7 +293,9 @@ export class RawFeaturizer {
       const run: Promise<void> = this.runBatch(lane, batch).finally(() => {
         this.running.delete(run);
         this.idle.push(lane);
-        this.pump();
+        // Closing: the requests still waiting start now, before close() frees the connections.
+        if (this.closed) this.pump();
+        else if (this.pending.length > 0) this.schedule();
       });
       this.running.add(run);
     }
@@ -213,7 +310,7 @@ export class RawFeaturizer {
         () => undefined,
       ).finally(() => {
         this.opening = undefined;
-        if (!this.closed) this.pump();
+        if (!this.closed && this.pending.length > 0) this.schedule();
       });
     }
   }
@@ -280,6 +377,7 @@ export class RawFeaturizer {
   }
 
   private async query(lane: Lane, values: readonly (readonly RawValue[])[]): Promise<ScoredRows> {
+    this.started += 1;
     try {
       return await lane.query(values);
     } catch (error) {

@@ -140,7 +140,9 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
   };
   // Text models freed on a swap stop their predictor process asynchronously: close() waits for every one to exit.
   const exiting = new Set<Promise<void>>();
-  const raw = new RawRecordsRoute({ send, reject: (response, error) => reject(response, error, { emit }) });
+  // One batcher for featurized and raw-record predictions: the requests of one featurizing query share one call too.
+  const batcher = new PredictionBatcher();
+  const raw = new RawRecordsRoute({ send, reject: (response, error) => reject(response, error, { emit }) }, batcher);
   const slot = new ModelSlot((model, freed) => {
     raw.release(freed);
     if (isTextModel(freed)) {
@@ -179,7 +181,7 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
     noModel: () => follower?.problem(),
     raw,
     formats: new HeaderMemo(),
-    batcher: new PredictionBatcher(),
+    batcher,
   };
   const server = http.createServer((request, response) => route(request, response, context));
   // The container's gunicorn keeps idle connections 60 s; Node's default (5 s) would make clients reconnect.

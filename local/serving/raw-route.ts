@@ -5,6 +5,10 @@
  * answered with the user's labels (core/serving/raw-answer.ts). Featurized requests never reach this module's DuckDB:
  * {@link RawRecordsRoute.answer} returns false for them after looking at the content type and one character.
  *
+ * The records of the requests featurized in one query are predicted in one XGBoost call too: the route hands its
+ * features to the endpoint's prediction batcher (local/serving/prediction-batcher.ts), and the requests of a query
+ * settle in the same loop turn.
+ *
  * One featurizer per served model: opened with the first raw request to that model (so an endpoint that never sees a
  * raw record never loads DuckDB), its statements prepared once and reused, and closed when the model is freed after a
  * hot swap (the next model gets its own, prepared from its own pointer's spec).
@@ -19,6 +23,7 @@ import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import { FeatureCountError, InvocationError, NotAcceptableError, PredictionFailedError } from './errors.js';
 import { isTextModel } from './model-slot.js';
 import type { SlotModel } from './model-slot.js';
+import type { PredictionBatcher } from './prediction-batcher.js';
 
 /** 400: a raw record breaks the contract, or the feature query cannot score it; the message names record, column and rule. */
 export class RawRecordRejectedError extends InvocationError {
@@ -45,7 +50,15 @@ export class RawRecordsRoute {
   private readonly models = new WeakMap<SlotModel, Attached>();
   private readonly open = new Set<Promise<RawFeaturizer>>();
 
-  public constructor(private readonly io: RawRouteIo) {}
+  /**
+   * @param io how answers are sent
+   * @param batcher the endpoint's prediction batcher: the requests featurized in one query are then predicted in one
+   *   XGBoost call too (they settle in the same loop turn); without it each request is predicted on its own
+   */
+  public constructor(
+    private readonly io: RawRouteIo,
+    private readonly batcher?: PredictionBatcher,
+  ) {}
 
   /** Serves raw records on `model` with its pipeline's spec (from the pointer's `rawRecords`); none: featurized only. */
   public attach(model: SlotModel, spec: RawServingSpec | undefined): void {
@@ -107,15 +120,31 @@ export class RawRecordsRoute {
       return labelledTextPredictions(await model.predict(texts, 1));
     }
     const featurizer = await this.featurizer(attached);
-    const features = await featurizer.featurize(records);
-    if (features.nCols !== model.numFeatures) throw new FeatureCountError(features.nCols, model.numFeatures);
-    let predictions: Float32Array;
-    try {
-      predictions = model.predict(features.values, features.nRows, features.nCols);
-    } catch (cause) {
-      throw new PredictionFailedError((cause as Error).message.split('\n')[0] ?? '', { cause });
+    const { values, nRows, nCols } = await featurizer.featurize(records);
+    if (nCols !== model.numFeatures) throw new FeatureCountError(nCols, model.numFeatures);
+    const { batcher } = this;
+    if (batcher === undefined) {
+      let predictions: Float32Array;
+      try {
+        predictions = model.predict(values, nRows, nCols);
+      } catch (cause) {
+        throw predictionFailed(cause);
+      }
+      return labelledPredictions(predictions, nRows, model.objective, featurizer.labelNames);
     }
-    return labelledPredictions(predictions, features.nRows, model.objective, featurizer.labelNames);
+    return new Promise<RawPrediction[]>((resolve, reject) => {
+      batcher.predict({
+        model,
+        values,
+        nRows,
+        nCols,
+        // The predictions are read here, synchronously, as the batcher requires (it reuses their buffer).
+        settle: (predictions, cause) => {
+          if (predictions === undefined) reject(predictionFailed(cause));
+          else resolve(labelledPredictions(predictions, nRows, model.objective, featurizer.labelNames));
+        },
+      });
+    });
   }
 
   private featurizer(attached: Attached): Promise<RawFeaturizer> {
@@ -138,6 +167,10 @@ export class RawRecordsRoute {
       this.io.reject(response, new RawRecordRejectedError((error as Error).message, { cause: error }));
     } else this.io.send(response, 500, 'text/plain; charset=utf-8', `Internal error: ${(error as Error).message}`);
   }
+}
+
+function predictionFailed(cause: unknown): PredictionFailedError {
+  return new PredictionFailedError((cause as Error).message.split('\n')[0] ?? '', { cause });
 }
 
 /** Raw records are JSON, or CSV whose first character is not one a featurized row starts with. */

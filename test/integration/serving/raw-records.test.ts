@@ -134,6 +134,26 @@ describe('raw records on the local endpoint', () => {
     });
   });
 
+  describe('customers posted at the same time', () => {
+    it('answers each of ten concurrent requests what its customer gets alone when they share queries and prediction calls', async () => {
+      // Prepare
+      const records = rows.slice(40, 50).map((row) => {
+        const record = recordOf(header, row);
+        delete record['churn'];
+        return record;
+      });
+      const alone: unknown[] = [];
+      for (const record of records) alone.push((await invoke(server, JSON.stringify(record), 'application/json')).json().predictions);
+
+      // Act
+      const together = await Promise.all(records.map((record) => invoke(server, JSON.stringify(record), 'application/json')));
+
+      // Assess
+      expect(together.map((answer) => answer.status)).toEqual(records.map(() => 200));
+      expect(together.map((answer) => answer.json().predictions)).toEqual(alone);
+    });
+  });
+
   describe('featurized rows', () => {
     it('answers as the container does when featurized CSV is posted to an endpoint that takes raw records', async () => {
       // Prepare

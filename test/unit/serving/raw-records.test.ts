@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RawFeaturizer } from '../../../core/serving/raw-featurizer.js';
+import { GATHER_WINDOW_MS, RawFeaturizer } from '../../../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../../../core/serving/raw-records.js';
 import { readRawRequest } from '../../../core/serving/raw-request.js';
 import { rawServingSpecOf } from '../../../core/serving/raw-serving-spec-of.js';
@@ -101,6 +101,94 @@ describe('RawFeaturizer', () => {
   });
 });
 
+/** Timers faked, the loop's own turns (setImmediate) and promise jobs real: a wait on the gathering window never ends. */
+const FAKE_TIMERS_ONLY: Parameters<typeof jest.useFakeTimers>[0] = { doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] };
+
+/** Lets a few event-loop turns pass (no timer): enough for a dispatch due in a check phase to have run. */
+async function loopTurns(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+describe('RawFeaturizer gathering', () => {
+  const ask = (featurizer: RawFeaturizer, tenure: number): ReturnType<RawFeaturizer['featurize']> =>
+    featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure }], 'json'));
+  const tenures = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+  afterEach(() => jest.useRealTimers());
+
+  describe('a lone request', () => {
+    it('is featurized without waiting for the window when no other request is outstanding', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn);
+      jest.useFakeTimers(FAKE_TIMERS_ONLY);
+
+      try {
+        // Act: the timers never advance, so a request that waited for the window would never be answered.
+        const answered: number[] = [];
+        for (const tenure of [1, 2, 3]) answered.push((await ask(featurizer, tenure)).values[4] ?? -1);
+
+        // Assess
+        expect(answered).toEqual([1, 2, 3]);
+        expect(featurizer.queries).toBe(3);
+      } finally {
+        await featurizer.close();
+      }
+    });
+  });
+
+  describe('ten requests outstanding together, then nine', () => {
+    it('waits for the tenth and featurizes the ten in one query when it comes within the window', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn);
+      jest.useFakeTimers(FAKE_TIMERS_ONLY);
+      await Promise.all(tenures(10).map((t) => ask(featurizer, t)));
+      const before = featurizer.queries;
+
+      try {
+        // Act
+        const nine = tenures(9).map((t) => ask(featurizer, t));
+        await loopTurns(5);
+        const startedWithNine = featurizer.queries - before;
+        const answers = await Promise.all([...nine, ask(featurizer, 10)]);
+
+        // Assess
+        expect(startedWithNine).toBe(0);
+        expect(featurizer.queries - before).toBe(1);
+        expect(answers.map((a) => a.values[4])).toEqual(tenures(10));
+      } finally {
+        await featurizer.close();
+      }
+    });
+
+    it('featurizes the nine when the window closes, and then expects nine, when the tenth does not come', async () => {
+      // Prepare
+      const featurizer = await RawFeaturizer.open(churn);
+      jest.useFakeTimers(FAKE_TIMERS_ONLY);
+      await Promise.all(tenures(10).map((t) => ask(featurizer, t)));
+      const before = featurizer.queries;
+
+      try {
+        // Act
+        const nine = tenures(9).map((t) => ask(featurizer, t));
+        await loopTurns(5);
+        const startedBeforeTheWindow = featurizer.queries - before;
+        jest.advanceTimersByTime(GATHER_WINDOW_MS);
+        const answers = await Promise.all(nine);
+        // Nine again: now expected, they run without the window (the timers stay where they are).
+        const again = await Promise.all(tenures(9).map((t) => ask(featurizer, t)));
+
+        // Assess
+        expect(startedBeforeTheWindow).toBe(0);
+        expect(answers.map((a) => a.values[4])).toEqual(tenures(9));
+        expect(again.map((a) => a.values[4])).toEqual(tenures(9));
+        expect(featurizer.queries - before).toBe(2);
+      } finally {
+        await featurizer.close();
+      }
+    });
+  });
+});
+
 /** A contract with every column type, each nullable, and a query reading every one of them. */
 const EVERY_TYPE: RawServingSpec = {
   pipeline: 'every-type',
@@ -162,17 +250,22 @@ describe('RawFeaturizer with NULLs, dates and timestamps', () => {
 
 describe('RawFeaturizer connections', () => {
   describe('requests waiting while a connection is busy', () => {
-    it('opens a second connection and answers each request its own record when 40 single-record requests arrive at once', async () => {
+    it('opens a second connection and answers each request its own record when 39 single-record requests arrive while the first one\'s query runs', async () => {
       // Prepare
       const featurizer = await RawFeaturizer.open(churn, { connections: 2 });
       const tenures = Array.from({ length: 40 }, (_, i) => i + 1);
+      const ask = (tenure: number, round: number): ReturnType<RawFeaturizer['featurize']> =>
+        featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure, total_charges: round === 0 ? null : tenure * 10 }], 'json'));
 
       try {
-        // Act: the first request holds the first connection, the others wait, which opens the second; rounds of 40
-        // requests go on (each awaited, no timer) until it is open, a bounded number of times.
+        // Act: the first request holds the first connection (its query starts in the loop turn it came in), the
+        // others then wait, which opens the second; rounds of 40 requests go on (each awaited) until it is open, a
+        // bounded number of times. (Forty arriving in one turn would share one query and wait for nothing.)
         const answered: number[][] = [];
         for (let round = 0; round < 500 && featurizer.connections < 2; round++) {
-          const answers = await Promise.all(tenures.map((tenure) => featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure, total_charges: round === 0 ? null : tenure * 10 }], 'json'))));
+          const first = ask(1, round);
+          await loopTurns(1);
+          const answers = await Promise.all([first, ...tenures.slice(1).map((tenure) => ask(tenure, round))]);
           answered.push(...answers.map((a, i) => [a.nRows, a.values[4] ?? -1, a.values[8] ?? -1, tenures[i] ?? 0, round]));
         }
         const afterwards = await Promise.all(tenures.map((tenure) => featurizer.featurize(checkRawRecords(churn, [{ ...CUSTOMER, tenure, total_charges: tenure }], 'json'))));
