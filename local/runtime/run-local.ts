@@ -14,6 +14,7 @@ import type { LocalJobBoard } from '../adapters/local-jobs.js';
 import { localDistributedMaps } from './distributed-map.js';
 import { warmServerLauncher } from './endpoint-launcher.js';
 import type { WarmServerLauncher } from './endpoint-launcher.js';
+import type * as SpareSessionWorker from '../xgboost/spare-session-worker.js';
 import { projectRoot } from './project-root.js';
 import { definitionHash, FailureRecorder, localExecutionArn, recordLocalFailure, saveExecutionRecord } from './failure-recorder.js';
 import { installPromiseWithResolvers } from './polyfills.js';
@@ -141,9 +142,21 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
   });
   // The step journal (<lake>/logs/<runId>.steps.json) shows the run live in `sluice console` and in its report.
   const journal = coalescedStepJournal(options.lakeRoot, options.spec.name, executionName, new Date(started));
+  // An XGBoost run starts its training worker while its features are made, so the worker's boot and library load
+  // overlap the feature query (on the other core) instead of delaying the training (spare-session-worker.ts).
+  let spareWorker: Promise<typeof SpareSessionWorker | undefined> | undefined;
   const tracker = new StepTracker((step) => {
     journal.record(step);
     if (warm !== undefined && step.status === 'RUNNING' && TRAINING_STARTS.has(step.name)) warm.warm();
+    if (spareWorker === undefined && step.status === 'RUNNING' && step.name === FEATURES_START && options.spec.training?.algorithm === 'xgboost') {
+      spareWorker = import('../xgboost/spare-session-worker.js').then(
+        (module) => {
+          module.prestartSessionWorker();
+          return module;
+        },
+        () => undefined,
+      );
+    }
     options.onStep?.(step);
   });
   // The engine runs no Distributed Map and no ECS task: distributed-map.ts emulates both, with the definition's choices.
@@ -224,6 +237,8 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
     deps.jobs.stopAll();
     // The unused process exits by itself once its channel closes: nothing to wait for.
     void warm?.release();
+    // A training worker no training took (the run failed or skipped training) holds nothing: end it.
+    void spareWorker?.then((module) => module?.releaseSpareSessionWorker()).catch(() => undefined);
   }
   // The event log can trail the result: read it to the end before asking it what failed.
   await consuming;
@@ -241,6 +256,9 @@ export async function runLocal(options: LocalRunOptions): Promise<RunSummary> {
 
 /** The states that start a model's training: from there on, a run that deploys will want its serving process. */
 const TRAINING_STARTS: ReadonlySet<string> = new Set(['StartTraining', 'StartTuning']);
+
+/** The state whose start says training follows soon (the feature query is being made). */
+const FEATURES_START = 'StartFeatureQuery';
 
 /**
  * How long each local Wait state waits (ms) before its poll: polls themselves wait for a job to settle (see

@@ -22,9 +22,9 @@ import { resolveXgboostLibrary } from './library-path.js';
 import type { PreloadedChannels } from './train-core.js';
 import { inTrainingQueue } from './train.js';
 import type { TrainOptions, TrainRequest, TrainResult } from './train.js';
-import type { SessionWorkerInput, SessionWorkerMessage, SessionWorkerRequest } from './session-worker.js';
+import type { SessionWorkerMessage, SessionWorkerRequest } from './session-worker.js';
 import type * as ModelArchive from './model-archive.js';
-import { siblingModule, startModuleWorker } from './worker-runtime.js';
+import { bootSessionWorker, DEFAULT_EXPECTED_XGBOOST, takeSpareSessionWorker } from './spare-session-worker.js';
 import type { Worker } from 'node:worker_threads';
 
 /** Trainings on one pair of channels, in one worker. */
@@ -78,7 +78,7 @@ interface SessionWorker {
  */
 export function openTrainingSession(options: TrainingSessionOptions): TrainingSession {
   const libraryPath = resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary);
-  const expectedVersion = options.expectedVersion === undefined ? '1.7' : options.expectedVersion;
+  const expectedVersion = options.expectedVersion === undefined ? DEFAULT_EXPECTED_XGBOOST : options.expectedVersion;
   let data: Promise<PreloadedChannels> | undefined;
   let current: SessionWorker | undefined;
   let running: RunningTraining | undefined;
@@ -121,9 +121,8 @@ export function openTrainingSession(options: TrainingSessionOptions): TrainingSe
   };
 
   const startWorker = (): SessionWorker => {
-    const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const workerData: SessionWorkerInput = { libraryPath, expectedVersion, stopFlag };
-    const worker = startModuleWorker(siblingModule('session-worker'), { workerData });
+    // A worker the run started ahead of training (spare-session-worker.ts) when there is one for this library.
+    const { worker, stopFlag } = takeSpareSessionWorker(libraryPath, expectedVersion) ?? bootSessionWorker(libraryPath, expectedVersion);
     worker.on('message', (message: SessionWorkerMessage) => {
       switch (message.type) {
         case 'round':

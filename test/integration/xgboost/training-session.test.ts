@@ -10,6 +10,9 @@ import { openTrainingSession } from '../../../local/xgboost/training-session.js'
 import { modelInsights, writeModelInsights } from '../../../local/xgboost/training-insights.js';
 import { recordModelInsights } from '../../../local/console/record-model-insights.js';
 import type { TrainingSession } from '../../../local/xgboost/training-session.js';
+import { prestartSessionWorker, releaseSpareSessionWorker, takeSpareSessionWorker, DEFAULT_EXPECTED_XGBOOST } from '../../../local/xgboost/spare-session-worker.js';
+import { resolveXgboostLibrary } from '../../../local/xgboost/library-path.js';
+import { loadLocalSettings } from '../../../core/config/runtime-config.js';
 import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
 
@@ -141,6 +144,54 @@ describe('openTrainingSession', () => {
       expect(rounds).toBeLessThan(80);
       await expect(next).resolves.toMatchObject({ rounds: 3 });
       expect(reads).toBe(1);
+    });
+  });
+
+  describe('a worker started before its session', () => {
+    const libraryPath = (): string => resolveXgboostLibrary(loadLocalSettings().xgboostLibrary);
+
+    afterEach(async () => {
+      await releaseSpareSessionWorker();
+    });
+
+    it('trains in the spare worker, with the same model bytes, when a session opens after prestartSessionWorker', async () => {
+      // Prepare
+      const alone = await trainXgboost(request('spare-alone', trials[0] ?? base));
+      prestartSessionWorker();
+
+      // Act
+      const result = await open().train(request('spare-shared', trials[0] ?? base));
+
+      // Assess: the session took the spare (none is left to take) and trained the same model
+      expect(takeSpareSessionWorker(libraryPath(), DEFAULT_EXPECTED_XGBOOST)).toBeUndefined();
+      expect(await readFile(result.modelArtifact)).toEqual(await readFile(alone.modelArtifact));
+    });
+
+    it('leaves the spare alone when it was started for another XGBoost version', async () => {
+      // Prepare
+      prestartSessionWorker({ expectedVersion: null });
+
+      // Act
+      const taken = takeSpareSessionWorker(libraryPath(), DEFAULT_EXPECTED_XGBOOST);
+
+      // Assess: the spare still waits, for its own version (ended here, as a session would end it)
+      expect(taken).toBeUndefined();
+      const own = takeSpareSessionWorker(libraryPath(), null);
+      expect(own).toBeDefined();
+      await own?.worker.terminate();
+    });
+
+    it('ends the spare worker when it is released untaken', async () => {
+      // Prepare
+      prestartSessionWorker();
+
+      // Act
+      const ended = await releaseSpareSessionWorker();
+
+      // Assess: one worker was ended, and none is left to take or end
+      expect(ended).toBe(true);
+      expect(takeSpareSessionWorker(libraryPath(), DEFAULT_EXPECTED_XGBOOST)).toBeUndefined();
+      expect(await releaseSpareSessionWorker()).toBe(false);
     });
   });
 
