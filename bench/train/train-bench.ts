@@ -41,8 +41,19 @@ export interface TrainBenchResult {
   readonly peakRss: { readonly python: SampleSummary; readonly sluice: SampleSummary };
   /** Whether both sides wrote the same `xgboost-model` bytes. */
   readonly modelsIdentical: boolean;
-  /** The tuning job's peak RSS against the single training's (median), when trials > 0. */
-  readonly tuning?: { readonly trials: number; readonly report: TuneChildReport; readonly ratioToTraining: number } | undefined;
+  /**
+   * The tuning job's peak RSS, when trials > 0, against one training job through the same local trainer (as an
+   * untuned run trains: the target's reference) and against the `trainXgboost` training above (median).
+   */
+  readonly tuning?:
+    | {
+        readonly trials: number;
+        readonly report: TuneChildReport;
+        readonly trainingJob: TuneChildReport;
+        readonly ratioToTrainingJob: number;
+        readonly ratioToTraining: number;
+      }
+    | undefined;
 }
 
 /** Options of {@link runTrainBench}. */
@@ -207,9 +218,12 @@ export async function runTrainBench(options: TrainBenchOptions): Promise<TrainBe
   let tuning: TrainBenchResult['tuning'];
   if (trials > 0) {
     const { tree_method, max_depth: _tuned, ...rest } = HYPERPARAMETERS;
+    // The reference first: one training job through the local trainer, the way an untuned run trains.
+    const trainingJob = runTuning({ trainDir: data.trainDir, validationFile: data.validationFile, outputDir: tuningDir, trials: 0, hyperparameters: HYPERPARAMETERS });
+    await rm(tuningDir, { recursive: true, force: true });
     const report = runTuning({ trainDir: data.trainDir, validationFile: data.validationFile, outputDir: tuningDir, trials, hyperparameters: { ...rest, tree_method } });
     await rm(tuningDir, { recursive: true, force: true });
-    tuning = { trials, report, ratioToTraining: report.peakRssMb / peakRss.sluice.median };
+    tuning = { trials, report, trainingJob, ratioToTrainingJob: report.peakRssMb / trainingJob.peakRssMb, ratioToTraining: report.peakRssMb / peakRss.sluice.median };
   }
   return {
     rows,
@@ -246,11 +260,13 @@ export function formatTrainBench(result: TrainBenchResult): string {
       `same xgboost-model bytes: ${result.modelsIdentical ? 'yes' : 'NO'}`,
   ];
   if (result.tuning !== undefined) {
-    const { report, trials, ratioToTraining } = result.tuning;
+    const { report, trials, trainingJob, ratioToTrainingJob, ratioToTraining } = result.tuning;
     lines.push(
       `  tuning (${trials} trials, Random, early stopping): ${report.state} in ${(report.wallMs / 1000).toFixed(1)} s, best validation:auc ` +
         `${report.bestObjective?.toFixed(6) ?? '-'}${report.failureReason ? ` (${report.failureReason})` : ''}`,
-      `  tuning peak RSS ${report.peakRssMb.toFixed(0)} MB = ${ratioToTraining.toFixed(2)} x one training's median (${result.peakRss.sluice.median.toFixed(0)} MB); target <= 1.20`,
+      `  tuning peak RSS ${report.peakRssMb.toFixed(0)} MB = ${ratioToTrainingJob.toFixed(2)} x one training job through the same local trainer, as an untuned run trains ` +
+        `(${trainingJob.peakRssMb.toFixed(0)} MB, ${trainingJob.state}); target <= 1.20: ${ratioToTrainingJob <= 1.2 ? 'met' : 'NOT met'}`,
+      `  (and ${ratioToTraining.toFixed(2)} x the trainXgboost training above, ${result.peakRss.sluice.median.toFixed(0)} MB, a one-job worker that reads its own channels)`,
     );
   }
   return lines.join('\n');

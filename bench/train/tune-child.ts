@@ -8,8 +8,12 @@ export interface TuneChildRequest {
   readonly validationFile: string;
   /** Trial folders go under it. */
   readonly outputDir: string;
+  /**
+   * Trials of the tuning job; 0 runs one training job instead (`startTraining`, as a run trains without tuning), the
+   * reference the tuning's memory is held against.
+   */
   readonly trials: number;
-  /** Static hyperparameters (the single training's, minus what is tuned). */
+  /** Static hyperparameters (the single training's, minus what is tuned, for a tuning job). */
   readonly hyperparameters: Readonly<Record<string, string>>;
 }
 
@@ -25,25 +29,41 @@ export interface TuneChildReport {
 /**
  * The tuning side of the train bench, in its own Node process so its peak RSS is its own: a Random tuning job with
  * early stopping (poor trials are stopped mid-training, the case that used to leak their native memory) through the
- * local trainer, exactly as a run starts it. Argument: a JSON {@link TuneChildRequest}.
+ * local trainer, exactly as a run starts it; or, with `trials` 0, one training job through the same trainer, exactly
+ * as an untuned run starts it. Argument: a JSON {@link TuneChildRequest}.
  */
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as TuneChildRequest;
   const board = new LocalJobBoard();
   const trainer = new LocalTrainer((uri) => uri, { board });
   const started = performance.now();
+  const training = {
+    algorithm: 'xgboost' as const,
+    hyperparameters: { ...request.hyperparameters },
+    trainUri: request.trainDir,
+    validationUri: request.validationFile,
+    outputUri: `${request.outputDir}/`,
+    resources: { instanceType: 'local', instanceCount: 1, volumeSizeGb: 1 },
+    maxRuntimeSeconds: 24 * 3600,
+    useSpot: false,
+  };
+  if (request.trials === 0) {
+    await trainer.startTraining({ jobName: 'bench-train', ...training });
+    await board.idle();
+    const status = await trainer.trainingStatus('bench-train');
+    const report: TuneChildReport = {
+      wallMs: performance.now() - started,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      state: status.state,
+      bestObjective: status.metrics?.['validation:auc'],
+      failureReason: status.failureReason,
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
   await trainer.startTuning({
     jobName: 'bench-tune',
-    training: {
-      algorithm: 'xgboost',
-      hyperparameters: { ...request.hyperparameters },
-      trainUri: request.trainDir,
-      validationUri: request.validationFile,
-      outputUri: `${request.outputDir}/`,
-      resources: { instanceType: 'local', instanceCount: 1, volumeSizeGb: 1 },
-      maxRuntimeSeconds: 24 * 3600,
-      useSpot: false,
-    },
+    training,
     strategy: 'Random',
     objective: { metric: 'validation:auc', direction: 'Maximize' },
     ranges: {
