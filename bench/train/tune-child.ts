@@ -47,20 +47,29 @@ async function main(): Promise<void> {
     maxRuntimeSeconds: 24 * 3600,
     useSpot: false,
   };
-  if (request.trials === 0) {
-    await trainer.startTraining({ jobName: 'bench-train', ...training });
-    await board.idle();
-    const status = await trainer.trainingStatus('bench-train');
-    const report: TuneChildReport = {
-      wallMs: performance.now() - started,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-      state: status.state,
-      bestObjective: status.metrics?.['validation:auc'],
-      failureReason: status.failureReason,
-    };
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
+  const status = request.trials === 0 ? await trainOnce(trainer, board, training) : await tune(trainer, board, training, request.trials);
+  const report: TuneChildReport = {
+    wallMs: performance.now() - started,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    state: status.state,
+    bestObjective: status.metrics?.['validation:auc'],
+    failureReason: status.failureReason,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+type BenchTraining = Parameters<LocalTrainer['startTuning']>[0]['training'];
+type BenchStatus = Awaited<ReturnType<LocalTrainer['trainingStatus']>>;
+
+/** One training job, as an untuned run starts it. */
+async function trainOnce(trainer: LocalTrainer, board: LocalJobBoard, training: BenchTraining): Promise<BenchStatus> {
+  await trainer.startTraining({ jobName: 'bench-train', ...training });
+  await board.idle();
+  return trainer.trainingStatus('bench-train');
+}
+
+/** A Random tuning job of `trials` trials with early stopping, as a tuned run starts it. */
+async function tune(trainer: LocalTrainer, board: LocalJobBoard, training: BenchTraining, trials: number): Promise<BenchStatus> {
   await trainer.startTuning({
     jobName: 'bench-tune',
     training,
@@ -71,20 +80,12 @@ async function main(): Promise<void> {
       max_depth: { type: 'integer', min: 3, max: 8, scaling: 'Auto' },
       subsample: { type: 'continuous', min: 0.5, max: 1, scaling: 'Auto' },
     },
-    maxJobs: request.trials,
+    maxJobs: trials,
     maxParallelJobs: 1,
     earlyStopping: true,
   });
   await board.idle();
-  const status = await trainer.tuningStatus('bench-tune');
-  const report: TuneChildReport = {
-    wallMs: performance.now() - started,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    state: status.state,
-    bestObjective: status.metrics?.['validation:auc'],
-    failureReason: status.failureReason,
-  };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  return trainer.tuningStatus('bench-tune');
 }
 
 main().catch((error: unknown) => {
