@@ -4,6 +4,7 @@
  * worker, and only the worker loads and calls the library.
  */
 import { existsSync } from 'node:fs';
+import { loadLocalSettings } from '../../core/config/runtime-config.js';
 import { XgboostNotInstalledError } from './errors.js';
 
 /** The message of {@link XgboostNotInstalledError}: how to get the library. */
@@ -12,6 +13,9 @@ export const XGBOOST_INSTALL_HINT =
   '`sudo apt-get install libxgboost0` (Debian 12 ships 1.7.4), or point the XGBOOST_LIBRARY environment ' +
   'variable at a libxgboost.so of version 1.7.x (for example the one inside `pip install xgboost==1.7.4`: ' +
   '<site-packages>/xgboost/lib/libxgboost.so).';
+
+/** The XGBoost version (major.minor) a library must have unless told otherwise: what SageMaker's XGBoost 1.7-1 container runs. */
+export const DEFAULT_EXPECTED_XGBOOST = '1.7';
 
 /** Paths tried, in order, when no explicit library path is given. */
 export const XGBOOST_LIBRARY_CANDIDATES: readonly string[] = [
@@ -46,4 +50,22 @@ export function resolveXgboostLibrary(
     );
   }
   return found;
+}
+
+/** The library a training uses and the version it must be: what its worker is started with. */
+export interface TrainingLibrary {
+  readonly libraryPath: string;
+  readonly expectedVersion: string | null;
+}
+
+/**
+ * The library for a training: the given path or the local settings' (XGBOOST_LIBRARY), else the usual locations; the
+ * given version or {@link DEFAULT_EXPECTED_XGBOOST} (`null` accepts any).
+ * @throws XgboostNotInstalledError when the library cannot be found
+ */
+export function resolveTrainingLibrary(options: { readonly libraryPath?: string | undefined; readonly expectedVersion?: string | null | undefined }): TrainingLibrary {
+  return {
+    libraryPath: resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary),
+    expectedVersion: options.expectedVersion === undefined ? DEFAULT_EXPECTED_XGBOOST : options.expectedVersion,
+  };
 }

@@ -10,7 +10,7 @@
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { XgboostNativeError, XgboostNotInstalledError, XgboostVersionError } from './errors.js';
-import { resolveXgboostLibrary, XGBOOST_INSTALL_HINT } from './library-path.js';
+import { DEFAULT_EXPECTED_XGBOOST, resolveXgboostLibrary, XGBOOST_INSTALL_HINT } from './library-path.js';
 
 /** An XGBoost `DMatrixHandle`. */
 export type DMatrixHandle = bigint & { readonly __brand: 'DMatrixHandle' };
@@ -122,7 +122,7 @@ export function loadXgboostNative(options: XgboostLibraryOptions = {}): XgboostN
     native = bind(libraryPath);
     loaded.set(libraryPath, native);
   }
-  const expected = options.expectedVersion === undefined ? '1.7' : options.expectedVersion;
+  const expected = options.expectedVersion === undefined ? DEFAULT_EXPECTED_XGBOOST : options.expectedVersion;
   const { major, minor, patch } = native.version;
   if (expected !== null && `${major}.${minor}` !== expected) {
     throw new XgboostVersionError(

@@ -7,8 +7,8 @@
  * then it only has the library loaded, so ending it is always safe.
  */
 import type { Worker } from 'node:worker_threads';
-import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { resolveXgboostLibrary } from './library-path.js';
+import { resolveTrainingLibrary } from './library-path.js';
+import type { TrainingLibrary } from './library-path.js';
 import type { SessionWorkerInput } from './session-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
 
@@ -28,9 +28,6 @@ interface Spare extends BootedSessionWorker {
 
 let spare: Spare | undefined;
 
-/** The XGBoost version a session checks by default (what SageMaker's XGBoost 1.7-1 container runs). */
-export const DEFAULT_EXPECTED_XGBOOST = '1.7';
-
 /** Starts a session worker (session-worker.ts) for `libraryPath`; it loads the library at once. */
 export function bootSessionWorker(libraryPath: string, expectedVersion: string | null): BootedSessionWorker {
   const stopFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -44,13 +41,13 @@ export function bootSessionWorker(libraryPath: string, expectedVersion: string |
  */
 export function prestartSessionWorker(options: { readonly libraryPath?: string; readonly expectedVersion?: string | null } = {}): void {
   if (spare !== undefined && !spare.gone) return;
-  let libraryPath: string;
+  let library: TrainingLibrary;
   try {
-    libraryPath = resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary);
+    library = resolveTrainingLibrary(options);
   } catch {
     return;
   }
-  const expectedVersion = options.expectedVersion === undefined ? DEFAULT_EXPECTED_XGBOOST : options.expectedVersion;
+  const { libraryPath, expectedVersion } = library;
   const booted = bootSessionWorker(libraryPath, expectedVersion);
   // A spare that fails is dropped, and the session starts its own worker, which meets the same failure and reports it.
   const ignoreError = (): void => undefined;

@@ -7,8 +7,7 @@
  */
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
-import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { resolveXgboostLibrary } from './library-path.js';
+import { resolveTrainingLibrary } from './library-path.js';
 import type { RoundRecord, TrainRequest, TrainResult } from './train-core.js';
 import type { TrainWorkerInput, TrainWorkerMessage } from './train-worker.js';
 import { siblingModule, startModuleWorker } from './worker-runtime.js';
@@ -46,12 +45,7 @@ export function trainXgboost(request: TrainRequest, options: TrainOptions = {}):
   try {
     // Fail fast, before waiting in the queue: a bad hyperparameter or a missing library is known right away.
     parseHyperparameters(request.hyperparameters);
-    input = {
-      request,
-      libraryPath: resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary),
-      expectedVersion: options.expectedVersion === undefined ? '1.7' : options.expectedVersion,
-      evaluateTrainEveryRound: options.evaluateTrainEveryRound,
-    };
+    input = { request, ...resolveTrainingLibrary(options), evaluateTrainEveryRound: options.evaluateTrainEveryRound };
   } catch (error) {
     return Promise.reject(error);
   }

@@ -17,14 +17,13 @@
  */
 import { deserializeError, TrainingAbortedError } from './errors.js';
 import { parseHyperparameters } from './hyperparameters.js';
-import { loadLocalSettings } from '../../core/config/runtime-config.js';
-import { resolveXgboostLibrary } from './library-path.js';
+import { resolveTrainingLibrary } from './library-path.js';
 import type { PreloadedChannels } from './train-core.js';
 import { inTrainingQueue } from './train.js';
 import type { TrainOptions, TrainRequest, TrainResult } from './train.js';
 import type { SessionWorkerMessage, SessionWorkerRequest } from './session-worker.js';
 import type * as ModelArchive from './model-archive.js';
-import { bootSessionWorker, DEFAULT_EXPECTED_XGBOOST, takeSpareSessionWorker } from './spare-session-worker.js';
+import { bootSessionWorker, takeSpareSessionWorker } from './spare-session-worker.js';
 import type { Worker } from 'node:worker_threads';
 
 /** Trainings on one pair of channels, in one worker. */
@@ -77,8 +76,7 @@ interface SessionWorker {
  * @throws XgboostNotInstalledError at once when the library cannot be found
  */
 export function openTrainingSession(options: TrainingSessionOptions): TrainingSession {
-  const libraryPath = resolveXgboostLibrary(options.libraryPath ?? loadLocalSettings().xgboostLibrary);
-  const expectedVersion = options.expectedVersion === undefined ? DEFAULT_EXPECTED_XGBOOST : options.expectedVersion;
+  const { libraryPath, expectedVersion } = resolveTrainingLibrary(options);
   let data: Promise<PreloadedChannels> | undefined;
   let current: SessionWorker | undefined;
   let running: RunningTraining | undefined;

@@ -10,8 +10,8 @@ import { openTrainingSession } from '../../../local/xgboost/training-session.js'
 import { modelInsights, writeModelInsights } from '../../../local/xgboost/training-insights.js';
 import { recordModelInsights } from '../../../local/console/record-model-insights.js';
 import type { TrainingSession } from '../../../local/xgboost/training-session.js';
-import { prestartSessionWorker, releaseSpareSessionWorker, takeSpareSessionWorker, DEFAULT_EXPECTED_XGBOOST } from '../../../local/xgboost/spare-session-worker.js';
-import { resolveXgboostLibrary } from '../../../local/xgboost/library-path.js';
+import { prestartSessionWorker, releaseSpareSessionWorker, takeSpareSessionWorker } from '../../../local/xgboost/spare-session-worker.js';
+import { DEFAULT_EXPECTED_XGBOOST, resolveXgboostLibrary } from '../../../local/xgboost/library-path.js';
 import { loadLocalSettings } from '../../../core/config/runtime-config.js';
 import { writeDataset } from './datasets.js';
 import type { DatasetPaths } from './datasets.js';
