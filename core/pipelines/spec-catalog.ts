@@ -1,7 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { PipelineSpec } from '../spec/load-spec.js';
 import { loadPipelineSpec } from '../spec/load-spec.js';
+import { pipelineFolderNames } from '../spec/spec-file.js';
 
 /** Finds pipeline specs by name, and the pipeline an uploaded object belongs to. */
 export interface SpecCatalog {
@@ -22,11 +21,7 @@ export function folderSpecCatalog(pipelinesDir: string): SpecCatalog {
   };
   return {
     get,
-    all: () =>
-      readdirSync(pipelinesDir)
-        .filter((entry) => statSync(path.join(pipelinesDir, entry, 'pipeline.yml'), { throwIfNoEntry: false })?.isFile())
-        .sort()
-        .map(get),
+    all: () => pipelineFolderNames(pipelinesDir).map(get),
   };
 }
 

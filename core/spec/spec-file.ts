@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PipelineSpecError } from '../errors.js';
 import type { DeepReadonly, PipelineSpec } from './load-spec.js';
@@ -20,6 +20,13 @@ export function resolveSpecFile(nameOrPath: string, pipelinesDir: string): strin
   throw new PipelineSpecError(
     `No pipeline "${nameOrPath}": looked for ${candidates.map((c) => path.resolve(c)).join(', ')}`,
   );
+}
+
+/** The pipelines under `pipelinesDir`: the names of its folders that hold a `pipeline.yml`, sorted. */
+export function pipelineFolderNames(pipelinesDir: string): string[] {
+  return readdirSync(pipelinesDir)
+    .filter((entry) => statSync(path.join(pipelinesDir, entry, SPEC_FILE), { throwIfNoEntry: false })?.isFile())
+    .sort();
 }
 
 /**

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpecCatalog } from '../../core/pipelines/spec-catalog.js';
 import type { PipelineSpec } from '../../core/spec/load-spec.js';
-import { deepFreeze, resolveSpecFile, specInputFiles } from '../../core/spec/spec-file.js';
+import { deepFreeze, pipelineFolderNames, resolveSpecFile, specInputFiles } from '../../core/spec/spec-file.js';
 
 /** A validated spec, and whether it was validated now or its record from an earlier validation was used. */
 export interface ValidatedSpec {
@@ -77,11 +77,8 @@ export async function loadValidatedSpec(nameOrPath: string, pipelinesDir: string
  * The list is taken once, when the run starts; a name it lacks fails with PipelineSpecError, as in `folderSpecCatalog`.
  */
 export async function validatedFolderCatalog(pipelinesDir: string, cacheDir: string | undefined, options: ValidatedSpecOptions = {}): Promise<SpecCatalog> {
-  const names = readdirSync(pipelinesDir)
-    .filter((entry) => statSync(path.join(pipelinesDir, entry, 'pipeline.yml'), { throwIfNoEntry: false })?.isFile())
-    .sort();
   const specs: PipelineSpec[] = [];
-  for (const name of names) specs.push((await loadValidatedSpec(name, pipelinesDir, cacheDir, options)).spec);
+  for (const name of pipelineFolderNames(pipelinesDir)) specs.push((await loadValidatedSpec(name, pipelinesDir, cacheDir, options)).spec);
   const { fixedSpecCatalog } = await import('../../core/pipelines/spec-match.js');
   return fixedSpecCatalog(specs);
 }
