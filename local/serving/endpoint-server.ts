@@ -597,7 +597,7 @@ function answer(
     nCols: features.nCols,
     settle: (predictions, cause) => {
       try {
-        if (predictions === undefined) throw new PredictionFailedError(firstLine((cause as Error).message), { cause });
+        if (predictions === undefined) throw PredictionFailedError.fromPredictError(cause);
         // Checked after predicting, as the container does: a bad Accept is a 406 only for an otherwise good request.
         const format = context.formats.responseFormatOf(request.headers.accept, context.defaultAccept);
         // The answer is ASCII (digits, signs, `.`, `e`, `,`, `NaN`, `inf`, JSON punctuation): its length is its byte count.
@@ -633,7 +633,7 @@ function answerText(request: IncomingMessage, response: ServerResponse, model: T
   }
   model.predict(parsed.instances, parsed.k).then(
     (predictions) => send(response, 200, 'application/json', formatTextAnswer(predictions)),
-    (cause: unknown) => reject(response, new PredictionFailedError(firstLine((cause as Error).message), { cause }), context),
+    (cause: unknown) => reject(response, PredictionFailedError.fromPredictError(cause), context),
   );
 }
 
@@ -669,7 +669,3 @@ const CSV = 'text/csv; charset=utf-8';
 const JSON_TYPE = 'application/json';
 const EMPTY = Buffer.alloc(0);
 
-function firstLine(message: string): string {
-  const end = message.indexOf('\n');
-  return (end === -1 ? message : message.slice(0, end)).trim();
-}

@@ -82,6 +82,13 @@ export class PredictionFailedError extends InvocationError {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(400, `Unable to evaluate payload provided: ${message}`, options);
   }
+
+  /** The model's prediction threw `cause` (XGBoost's error): its first line is the answer's message. */
+  public static fromPredictError(cause: unknown): PredictionFailedError {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const end = message.indexOf('\n');
+    return new PredictionFailedError((end === -1 ? message : message.slice(0, end)).trim(), { cause });
+  }
 }
 
 /** 406: no media type in `Accept` that the endpoint can answer in. */

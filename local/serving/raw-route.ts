@@ -52,12 +52,12 @@ export class RawRecordsRoute {
 
   /**
    * @param io how answers are sent
-   * @param batcher the endpoint's prediction batcher: the requests featurized in one query are then predicted in one
-   *   XGBoost call too (they settle in the same loop turn); without it each request is predicted on its own
+   * @param batcher the endpoint's prediction batcher: the requests featurized in one query are predicted in one
+   *   XGBoost call too (they settle in the same loop turn)
    */
   public constructor(
     private readonly io: RawRouteIo,
-    private readonly batcher?: PredictionBatcher,
+    private readonly batcher: PredictionBatcher,
   ) {}
 
   /** Serves raw records on `model` with its pipeline's spec (from the pointer's `rawRecords`); none: featurized only. */
@@ -122,25 +122,15 @@ export class RawRecordsRoute {
     const featurizer = await this.featurizer(attached);
     const { values, nRows, nCols } = await featurizer.featurize(records);
     if (nCols !== model.numFeatures) throw new FeatureCountError(nCols, model.numFeatures);
-    const { batcher } = this;
-    if (batcher === undefined) {
-      let predictions: Float32Array;
-      try {
-        predictions = model.predict(values, nRows, nCols);
-      } catch (cause) {
-        throw predictionFailed(cause);
-      }
-      return labelledPredictions(predictions, nRows, model.objective, featurizer.labelNames);
-    }
     return new Promise<RawPrediction[]>((resolve, reject) => {
-      batcher.predict({
+      this.batcher.predict({
         model,
         values,
         nRows,
         nCols,
         // The predictions are read here, synchronously, as the batcher requires (it reuses their buffer).
         settle: (predictions, cause) => {
-          if (predictions === undefined) reject(predictionFailed(cause));
+          if (predictions === undefined) reject(PredictionFailedError.fromPredictError(cause));
           else resolve(labelledPredictions(predictions, nRows, model.objective, featurizer.labelNames));
         },
       });
@@ -169,9 +159,6 @@ export class RawRecordsRoute {
   }
 }
 
-function predictionFailed(cause: unknown): PredictionFailedError {
-  return new PredictionFailedError((cause as Error).message.split('\n')[0] ?? '', { cause });
-}
 
 /** Raw records are JSON, or CSV whose first character is not one a featurized row starts with. */
 function mayBeRaw(body: Buffer, contentType: string | undefined): boolean {
