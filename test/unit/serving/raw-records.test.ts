@@ -137,12 +137,17 @@ describe('RawFeaturizer gathering', () => {
   });
 
   describe('ten requests outstanding together, then nine', () => {
-    it('waits for the tenth and featurizes the ten in one query when it comes within the window', async () => {
-      // Prepare
+    /** A featurizer (timers faked from here on) that has had ten requests outstanding together, and its query count. */
+    const featurizerThatSawTen = async (): Promise<{ featurizer: RawFeaturizer; before: number }> => {
       const featurizer = await RawFeaturizer.open(churn);
       jest.useFakeTimers(FAKE_TIMERS_ONLY);
       await Promise.all(tenures(10).map((t) => ask(featurizer, t)));
-      const before = featurizer.queries;
+      return { featurizer, before: featurizer.queries };
+    };
+
+    it('waits for the tenth and featurizes the ten in one query when it comes within the window', async () => {
+      // Prepare
+      const { featurizer, before } = await featurizerThatSawTen();
 
       try {
         // Act
@@ -162,10 +167,7 @@ describe('RawFeaturizer gathering', () => {
 
     it('featurizes the nine when the window closes, and then expects nine, when the tenth does not come', async () => {
       // Prepare
-      const featurizer = await RawFeaturizer.open(churn);
-      jest.useFakeTimers(FAKE_TIMERS_ONLY);
-      await Promise.all(tenures(10).map((t) => ask(featurizer, t)));
-      const before = featurizer.queries;
+      const { featurizer, before } = await featurizerThatSawTen();
 
       try {
         // Act
