@@ -76,6 +76,9 @@ import type { CheckedRecords, RawValue } from './raw-records.js';
 import type { RawColumn, RawServingSpec } from './raw-serving-spec.js';
 import { RAW_ROW_COLUMN } from './raw-serving-spec.js';
 import { FLOAT_EXACT_RECORDS, featureListSql } from './feature-list-sql.js';
+import { compileFeatureProgram, RecordNeedsDuckDb, UncompilableQueryError } from './feature-program.js';
+import type { FeatureProgram } from './feature-program.js';
+import { queryConstants, verificationRecords } from './verification-records.js';
 
 /** The feature query could not turn a request's records into features (it failed, or dropped a record). */
 export class RawFeatureQueryError extends TerminalStepError {
@@ -130,7 +133,51 @@ export interface RawFeaturizerOptions {
   readonly results?: RawResultShape;
   /** Milliseconds an idle connection waits at most for the requests expected to come together (default {@link GATHER_WINDOW_MS}; 0: never). */
   readonly gatherMs?: number;
+  /**
+   * Who re-featurizes the compiled answers with DuckDB, after they are sent (see "Compiled" in the module comment):
+   * with one, the scoring query is compiled to a function of one record where it can be (core/serving/feature-program.ts)
+   * and checked against DuckDB when the featurizer opens; without one, every request runs the query in DuckDB. The
+   * featurizer closes it. A promise is awaited while the featurizer opens (one that fails leaves the query to DuckDB).
+   */
+  readonly auditor?: FeatureAuditor | Promise<FeatureAuditor>;
+  /** Told once when the audit found a compiled feature DuckDB does not give: the featurizer uses DuckDB from then on. */
+  readonly onAuditMismatch?: (message: string) => void;
 }
+
+/**
+ * DuckDB featurizing records for the audit of compiled answers, away from the thread that answers requests (the
+ * local endpoint's is a worker thread, local/serving/feature-auditor.ts): an audit of a few hundred records costs
+ * milliseconds of binding and reading on the thread that runs it.
+ */
+export interface FeatureAuditor {
+  /** The features of checked records (values in the order of the contract's columns but the label's), by DuckDB. */
+  featurize(rows: readonly (readonly RawValue[])[]): Promise<RawFeatures>;
+  close(): Promise<void>;
+}
+
+/** How a featurizer turns records into features now: the compiled query, or DuckDB for every request. */
+export type FeatureEngine = 'compiled' | 'duckdb';
+
+/** What DuckDB's audit of the compiled features has done so far (see "Compiled" in the module comment). */
+export interface FeatureAudit {
+  /** Records answered by the compiled query and then featurized by DuckDB too, with the same floats. */
+  readonly audited: number;
+  /** Records answered by the compiled query that DuckDB had no time to audit (more came than it could check). */
+  readonly unaudited: number;
+  /** The first difference found, if any (the featurizer then uses DuckDB only). */
+  readonly mismatch: string | undefined;
+}
+
+/**
+ * Milliseconds between two audits: every this often, DuckDB featurizes the compiled answers that waited, at most
+ * {@link BATCH_MAX_ROWS} records in one query; answers beyond that count go unaudited. So DuckDB audits every record
+ * up to about 2,560 records a second, and a sample of the first records of each interval above that. Why not every
+ * record: an audit of 256 records costs the audit's thread 5-8 ms (the appender's flush, the query's plan), and
+ * auditing every answer at 9,000 raw requests a second took that thread a third of a core, which halved what the
+ * endpoint answered on 2 cores (17,500 raw req/s without the audit, 9,100 with it; 10 connections, autocannon on the
+ * same machine). Batched, because a query costs about as much for one record as for a few hundred.
+ */
+export const AUDIT_INTERVAL_MS = 100;
 
 /** How a featurizing query's rows come back: one FLOAT list per row, or the feature query's own columns. */
 export type RawResultShape = 'list' | 'columns';
@@ -160,6 +207,18 @@ export class RawFeaturizer {
   private expected = 1;
   /** The gathering window's timer, while an idle connection waits for the expected requests. */
   private gathering: NodeJS.Timeout | undefined;
+  /** Compiled answers waiting for DuckDB's audit, oldest first, and how many records they hold. */
+  private readonly auditQueue: CompiledAnswer[] = [];
+  private auditWaitingRecords = 0;
+  /** The audit in progress, if any (one at a time). */
+  private auditing: Promise<void> | undefined;
+  /** Set while compiled answers wait for the next audit (see {@link AUDIT_INTERVAL_MS}). */
+  private auditTimer: NodeJS.Timeout | undefined;
+  /** Whether the waiting answers are due for their audit (the interval since the first of them is over). */
+  private auditDue = false;
+  private audited = 0;
+  private unaudited = 0;
+  private mismatch: string | undefined;
 
   private constructor(
     private readonly spec: RawServingSpec,
@@ -169,6 +228,12 @@ export class RawFeaturizer {
     private readonly gatherMs: number,
     /** The user's value of each class number, when the label comes from one column with an allowed list. */
     public readonly labelNames: ReadonlyMap<number, string> | undefined,
+    /** The compiled query while it serves; undefined: DuckDB answers every request. */
+    private program: FeatureProgram | undefined,
+    /** Why the query is not compiled (refused, or checked and found different), when it is not. */
+    private notCompiled: string | undefined,
+    private readonly auditor: FeatureAuditor | undefined,
+    private readonly onAuditMismatch: ((message: string) => void) | undefined,
   ) {
     this.lanes = [first];
     this.idle = [first];
@@ -186,9 +251,37 @@ export class RawFeaturizer {
     try {
       const lane = await Lane.open(instance, spec, { mode: options.mode, results: options.results, converter: JSDuckDBValueConverter, ListVector });
       const labelNames = spec.labelSql === undefined ? undefined : await learnLabelNames(lane.connection, spec, spec.labelSql);
-      return new RawFeaturizer(spec, instance, lane, Math.max(1, Math.floor(options.connections ?? DEFAULT_FEATURIZER_CONNECTIONS)), Math.max(0, options.gatherMs ?? GATHER_WINDOW_MS), labelNames);
+      const compiled = options.auditor === undefined ? { reason: 'not asked for (no auditor)' } : await compileAndVerify(lane, spec);
+      let auditor: FeatureAuditor | undefined;
+      let reason = 'reason' in compiled ? compiled.reason : undefined;
+      try {
+        auditor = await options.auditor;
+      } catch (error) {
+        reason ??= `the auditor did not start: ${(error as Error).message}`;
+      }
+      const program = 'program' in compiled && auditor !== undefined ? compiled.program : undefined;
+      if (program === undefined && auditor !== undefined) {
+        // Nothing to audit: the worker (or whatever audits) is freed now.
+        await auditor.close();
+        auditor = undefined;
+      }
+      return new RawFeaturizer(
+        spec,
+        instance,
+        lane,
+        Math.max(1, Math.floor(options.connections ?? DEFAULT_FEATURIZER_CONNECTIONS)),
+        Math.max(0, options.gatherMs ?? GATHER_WINDOW_MS),
+        labelNames,
+        program,
+        reason,
+        auditor,
+        options.onAuditMismatch,
+      );
     } catch (error) {
       instance.closeSync();
+      void Promise.resolve(options.auditor)
+        .then((auditor) => auditor?.close())
+        .catch(() => undefined);
       throw error;
     }
   }
@@ -203,6 +296,21 @@ export class RawFeaturizer {
     return this.started;
   }
 
+  /** How records become features now: the compiled query (audited by DuckDB), or DuckDB for every request. */
+  public get engine(): FeatureEngine {
+    return this.program === undefined ? 'duckdb' : 'compiled';
+  }
+
+  /** Why the query is not compiled, when {@link RawFeaturizer.engine} is `duckdb` (refused, or found different). */
+  public get notCompiledBecause(): string | undefined {
+    return this.program === undefined ? (this.mismatch ?? this.notCompiled) : undefined;
+  }
+
+  /** What DuckDB's audit of the compiled answers has done so far. */
+  public get audit(): FeatureAudit {
+    return { audited: this.audited, unaudited: this.unaudited, mismatch: this.mismatch };
+  }
+
   /** Connections open now (one until requests have had to wait for the first). */
   public get connections(): number {
     return this.lanes.length;
@@ -212,6 +320,11 @@ export class RawFeaturizer {
   public featurize(records: CheckedRecords): Promise<RawFeatures> {
     if (this.closed) return Promise.reject(new RawFeatureQueryError('the featurizer is closed (its model was replaced)'));
     if (records.rows.length === 0) return Promise.resolve({ values: new Float32Array(0), nRows: 0, nCols: 0, texts: [] });
+    const compiled = this.program === undefined ? undefined : this.compiledFeatures(this.program, records.rows);
+    if (compiled !== undefined) {
+      this.auditLater({ rows: records.rows, features: compiled });
+      return Promise.resolve(compiled);
+    }
     return new Promise<RawFeatures>((resolve, reject) => {
       this.outstanding += 1;
       if (this.outstanding > this.expected) this.expected = this.outstanding;
@@ -239,11 +352,14 @@ export class RawFeaturizer {
     this.closed = true;
     clearTimeout(this.gathering);
     this.gathering = undefined;
+    this.dropAudits();
     // Requests already accepted still get their answers: start them now rather than in the dispatch to come.
     this.pump();
     while (this.running.size > 0 || this.opening !== undefined) await Promise.allSettled([...this.running, this.opening]);
+    await this.auditing;
     for (const lane of this.lanes) lane.close();
     this.instance.closeSync();
+    await this.auditor?.close();
   }
 
   /**
@@ -260,7 +376,7 @@ export class RawFeaturizer {
 
   private readonly dispatch = (): void => {
     this.scheduled = false;
-    if (this.gatherMs > 0 && !this.closed && this.idle.length > 0 && this.pending.length < this.expected && this.pendingRows() < BATCH_MAX_ROWS) {
+    if (this.pending.length > 0 && this.gatherMs > 0 && !this.closed && this.idle.length > 0 && this.pending.length < this.expected && this.pendingRows() < BATCH_MAX_ROWS) {
       this.gathering ??= setTimeout(this.gathered, this.gatherMs);
       return;
     }
@@ -299,6 +415,13 @@ export class RawFeaturizer {
       });
       this.running.add(run);
     }
+    if (this.auditDue && this.auditing === undefined && this.auditQueue.length > 0 && !this.closed && this.auditor !== undefined) {
+      this.auditing = this.runAudit(this.auditor, this.takeAudit()).finally(() => {
+        this.auditing = undefined;
+        // The interval ended while this audit ran: the answers that waited are audited now.
+        if (this.auditDue && !this.closed) this.schedule();
+      });
+    }
     const first = this.lanes[0];
     if (first !== undefined && this.pending.length > 0 && !this.closed && this.opening === undefined && this.lanes.length < this.maxLanes) {
       this.opening = Lane.open(this.instance, this.spec, first.setup).then(
@@ -315,16 +438,99 @@ export class RawFeaturizer {
     }
   }
 
-  private takeBatch(): Waiting[] {
-    const batch: Waiting[] = [];
-    let total = 0;
-    for (let next = this.pending[0]; next !== undefined; next = this.pending[0]) {
-      if (batch.length > 0 && total + next.rows.length > BATCH_MAX_ROWS) break;
-      batch.push(next);
-      total += next.rows.length;
-      this.pending.shift();
+  /**
+   * The features of a request's records by the compiled query, or undefined when a record needs DuckDB (its request
+   * then goes to DuckDB like any other). An error other than that is a fault of the program: it is turned off.
+   */
+  private compiledFeatures(program: FeatureProgram, rows: readonly (readonly RawValue[])[]): RawFeatures | undefined {
+    const values = new Float32Array(rows.length * program.nCols);
+    try {
+      for (const [r, row] of rows.entries()) program.evaluate(row, values, r * program.nCols);
+    } catch (error) {
+      if (!(error instanceof RecordNeedsDuckDb)) this.turnOffProgram(`the compiled query failed: ${(error as Error).message}`);
+      return undefined;
     }
+    return { values, nRows: rows.length, nCols: program.nCols, texts: [] };
+  }
+
+  /** Queues a compiled answer for DuckDB's audit, or counts it unaudited when too many already wait. */
+  private auditLater(answer: CompiledAnswer): void {
+    if (this.auditWaitingRecords + answer.rows.length > BATCH_MAX_ROWS && this.auditWaitingRecords > 0) {
+      this.unaudited += answer.rows.length;
+      return;
+    }
+    this.auditQueue.push(answer);
+    this.auditWaitingRecords += answer.rows.length;
+    this.auditTimer ??= setTimeout(this.auditNow, AUDIT_INTERVAL_MS);
+  }
+
+  private readonly auditNow = (): void => {
+    clearTimeout(this.auditTimer);
+    this.auditTimer = undefined;
+    this.auditDue = true;
+    this.schedule();
+  };
+
+  private takeAudit(): CompiledAnswer[] {
+    const { batch, total } = takeRecords(this.auditQueue);
+    this.auditWaitingRecords -= total;
+    this.auditDue = false;
     return batch;
+  }
+
+  /**
+   * DuckDB featurizes answers the compiled query already gave, and every float must be the same. A batch DuckDB
+   * refuses is audited answer by answer: an answer DuckDB refuses alone is a difference too (its request would have
+   * been refused).
+   */
+  private async runAudit(auditor: FeatureAuditor, batch: readonly CompiledAnswer[]): Promise<void> {
+    const rows = batch.length === 1 ? (batch[0]?.rows ?? []) : batch.flatMap((answer) => answer.rows);
+    let together: RawFeatures | undefined;
+    try {
+      together = await auditor.featurize(rows);
+    } catch {
+      together = undefined;
+    }
+    let offset = 0;
+    for (const answer of batch) {
+      if (this.program === undefined) return;
+      let difference: string | undefined;
+      try {
+        const duckDb = together === undefined ? await auditor.featurize(answer.rows) : sliceFeatures(together, offset, answer.rows.length);
+        difference = firstDifference(answer.rows, answer.features, duckDb);
+      } catch (error) {
+        difference = `DuckDB refused records the compiled query answered: ${(error as Error).message}`;
+      }
+      offset += answer.rows.length;
+      if (difference !== undefined) {
+        this.turnOffProgram(difference);
+        return;
+      }
+      this.audited += answer.rows.length;
+    }
+  }
+
+  /** Stops answering with the compiled query: DuckDB answers every request from now on, and the owner is told once. */
+  private turnOffProgram(reason: string): void {
+    if (this.program === undefined) return;
+    this.program = undefined;
+    this.mismatch = reason;
+    this.dropAudits();
+    this.onAuditMismatch?.(`raw-record features: ${reason}; DuckDB featurizes every request of this model version from now on`);
+  }
+
+  /** Answers still waiting for their audit are left unaudited (closing, or the program turned off). */
+  private dropAudits(): void {
+    clearTimeout(this.auditTimer);
+    this.auditTimer = undefined;
+    this.auditDue = false;
+    this.unaudited += this.auditWaitingRecords;
+    this.auditQueue.length = 0;
+    this.auditWaitingRecords = 0;
+  }
+
+  private takeBatch(): Waiting[] {
+    return takeRecords(this.pending).batch;
   }
 
   private async runBatch(lane: Lane, batch: readonly Waiting[]): Promise<void> {
@@ -386,6 +592,20 @@ export class RawFeaturizer {
   }
 }
 
+/**
+ * An auditor running DuckDB on this thread: a featurizer of its own, without a compiled query. What a worker thread
+ * runs for the local endpoint (local/serving/feature-auditor.ts), and what tests and tools use directly.
+ */
+export async function openDuckDbAuditor(spec: RawServingSpec): Promise<FeatureAuditor> {
+  const featurizer = await RawFeaturizer.open(spec, { gatherMs: 0 });
+  const label = new Set(spec.labelColumns);
+  const columns = spec.columns.filter((c) => !label.has(c.name));
+  return {
+    featurize: (rows) => featurizer.featurize({ columns, rows }),
+    close: () => featurizer.close(),
+  };
+}
+
 /** What every connection of a featurizer is opened with. */
 interface LaneSetup {
   readonly mode: RawFeedMode | undefined;
@@ -408,12 +628,15 @@ class Lane {
   private constructor(
     public readonly connection: DuckDBConnection,
     private readonly spec: RawServingSpec,
-    private readonly columns: readonly RawColumn[],
+    /** The record's columns, in the order of a checked row's values (every contract column but the label's). */
+    public readonly columns: readonly RawColumn[],
     /** Parameter of each column's null flag, relative to its row's first parameter (0: the column is not nullable). */
     private readonly nullFlags: readonly number[],
     public readonly setup: LaneSetup,
     /** The scoring query as one FLOAT list per row (feature-list-sql.ts); undefined: its own columns. */
     private readonly asList: ((query: string) => string) | undefined,
+    /** The scoring query's column types as DuckDB prepared it (`BIGINT`, `DECIMAL(18,3)`, …). */
+    public readonly columnTypes: readonly string[],
   ) {
     this.width = columns.length + 1 + nullFlags.filter((f) => f > 0).length;
   }
@@ -435,7 +658,7 @@ class Lane {
       // A row's parameters: its number, one value per column, then one null flag per nullable column.
       let flag = columns.length + 1;
       const nullFlags = columns.map((c) => (c.nullable ? ++flag - 1 : 0));
-      return new Lane(connection, spec, columns, nullFlags, setup, asList);
+      return new Lane(connection, spec, columns, nullFlags, setup, asList, types);
     } catch (error) {
       connection.closeSync();
       throw error;
@@ -538,6 +761,101 @@ class Lane {
     }
     return this.spec.algorithm === 'blazingtext' ? textRowsOf(rows) : featureRowsOf(rows);
   }
+}
+
+/** Takes from the front of a queue as many entries as {@link BATCH_MAX_ROWS} records hold (at least one), and their record count. */
+function takeRecords<T extends { readonly rows: readonly unknown[] }>(queue: T[]): { readonly batch: T[]; readonly total: number } {
+  const batch: T[] = [];
+  let total = 0;
+  for (let next = queue[0]; next !== undefined; next = queue[0]) {
+    if (batch.length > 0 && total + next.rows.length > BATCH_MAX_ROWS) break;
+    batch.push(next);
+    total += next.rows.length;
+    queue.shift();
+  }
+  return { batch, total };
+}
+
+/** A request the compiled query answered, waiting for DuckDB's audit. */
+interface CompiledAnswer {
+  readonly rows: readonly (readonly RawValue[])[];
+  readonly features: RawFeatures;
+}
+
+/**
+ * The scoring query compiled (core/serving/feature-program.ts) and checked against DuckDB on the verification records
+ * (core/serving/verification-records.ts), or why it is not used. Records the program leaves to DuckDB are not compared;
+ * a record DuckDB refuses must be one the program leaves to it.
+ */
+async function compileAndVerify(lane: Lane, spec: RawServingSpec): Promise<{ readonly program: FeatureProgram } | { readonly reason: string }> {
+  if (spec.algorithm !== 'xgboost') return { reason: 'a text pipeline' };
+  let program: FeatureProgram;
+  let tree: unknown;
+  try {
+    const serialized = await lane.connection.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [translateTrinoSql(spec.scoringSql)]);
+    tree = JSON.parse(String(serialized.getRowsJS()[0]?.[0] ?? 'null'));
+    program = compileFeatureProgram(tree, { relation: unquote(spec.relation), recordColumn: RAW_ROW_COLUMN, columns: lane.columns }, lane.columnTypes);
+  } catch (error) {
+    // Compiling is an optimisation: a query it cannot read (or a parse tree DuckDB cannot give) stays DuckDB's.
+    return { reason: `not compiled: ${error instanceof UncompilableQueryError ? error.message : `the query's parse tree: ${(error as Error).message}`}` };
+  }
+  const records = verificationRecords(lane.columns, queryConstants(tree));
+  for (let start = 0; start < records.length; start += BATCH_MAX_ROWS) {
+    const chunk = records.slice(start, start + BATCH_MAX_ROWS);
+    let scored: ScoredRows | undefined;
+    try {
+      scored = await lane.query(chunk);
+    } catch {
+      scored = undefined;
+    }
+    for (const [r, row] of chunk.entries()) {
+      const compiled = new Float32Array(program.nCols);
+      try {
+        program.evaluate(row, compiled, 0);
+      } catch (error) {
+        if (error instanceof RecordNeedsDuckDb) continue;
+        throw error;
+      }
+      let duckDb: RawFeatures;
+      try {
+        duckDb = answerOfRecord(scored ?? (await lane.query([row])), scored === undefined ? 0 : r);
+      } catch {
+        return { reason: `checked against DuckDB: DuckDB refuses the record ${JSON.stringify(row)}, the compiled query answers it` };
+      }
+      const difference = firstDifference([row], { values: compiled, nRows: 1, nCols: program.nCols, texts: [] }, duckDb);
+      if (difference !== undefined) return { reason: `checked against DuckDB: ${difference}` };
+    }
+  }
+  return { program };
+}
+
+/** Records `offset` to `offset + n` of features in record order. */
+function sliceFeatures(features: RawFeatures, offset: number, n: number): RawFeatures {
+  return { values: features.values.subarray(offset * features.nCols, (offset + n) * features.nCols), nRows: n, nCols: features.nCols, texts: [] };
+}
+
+/** The features of one record of a query's rows (the row whose record number is `record`). */
+function answerOfRecord(rows: ScoredRows, record: number): RawFeatures {
+  const k = rows.records.indexOf(record);
+  if (k < 0) throw new RawFeatureQueryError(`record ${record}: the feature query returned no row for it`);
+  return { values: rows.values.slice(k * rows.nCols, (k + 1) * rows.nCols), nRows: 1, nCols: rows.nCols, texts: [] };
+}
+
+/** The first feature where the compiled answer and DuckDB's are not the same float (NaN equals NaN; ±0 are equal, as XGBoost compares them). */
+function firstDifference(rows: readonly (readonly RawValue[])[], compiled: RawFeatures, duckDb: RawFeatures): string | undefined {
+  if (compiled.nCols !== duckDb.nCols || compiled.nRows !== duckDb.nRows) return `the compiled query gives ${compiled.nCols} features per record, DuckDB ${duckDb.nCols}`;
+  for (let i = 0; i < compiled.values.length; i++) {
+    const a = compiled.values[i] as number;
+    const b = duckDb.values[i] as number;
+    if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue;
+    const record = Math.floor(i / compiled.nCols);
+    return `record ${JSON.stringify(rows[record])}: feature ${(i % compiled.nCols) + 1} is ${b} by DuckDB, ${a} compiled`;
+  }
+  return undefined;
+}
+
+function unquote(identifier: string): string {
+  return identifier.startsWith('"') ? identifier.slice(1, -1).replaceAll('""', '"') : identifier;
 }
 
 /** A query's rows in the order DuckDB returned them: each row's record number and its features or text. */

@@ -69,7 +69,14 @@ export type EndpointEvent =
   | { readonly type: 'model-freed'; readonly model: ModelInfo }
   | { readonly type: 'request-rejected'; readonly statusCode: number; readonly message: string }
   /** A `POST /invocations` answered with a success status (what `sluice console` counts as requests answered). */
-  | { readonly type: 'request-answered'; readonly statusCode: number };
+  | { readonly type: 'request-answered'; readonly statusCode: number }
+  /**
+   * A model's raw-record featurizer opened: `compiled` when its scoring query runs compiled (checked against DuckDB,
+   * audited after), `duckdb` with the reason otherwise (core/serving/raw-featurizer.ts, "Compiled").
+   */
+  | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
+  /** DuckDB's audit found a compiled feature it does not give: that featurizer uses DuckDB for every request from now on. */
+  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string };
 
 /** How to start the endpoint. */
 export interface EndpointServerOptions {
@@ -142,7 +149,7 @@ export async function startEndpointServer(options: EndpointServerOptions): Promi
   const exiting = new Set<Promise<void>>();
   // One batcher for featurized and raw-record predictions: the requests of one featurizing query share one call too.
   const batcher = new PredictionBatcher();
-  const raw = new RawRecordsRoute({ send, reject: (response, error) => reject(response, error, { emit }) }, batcher);
+  const raw = new RawRecordsRoute({ send, reject: (response, error) => reject(response, error, { emit }) }, batcher, emit);
   const slot = new ModelSlot((model, freed) => {
     raw.release(freed);
     if (isTextModel(freed)) {

@@ -40,6 +40,11 @@ export interface RawRouteIo {
   reject(response: ServerResponse, error: InvocationError): void;
 }
 
+/** What the route reports about its featurizers (the endpoint's events of the same shape). */
+export type FeaturesEvent =
+  | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
+  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string };
+
 interface Attached {
   readonly spec: RawServingSpec;
   featurizer: Promise<RawFeaturizer> | undefined;
@@ -54,10 +59,12 @@ export class RawRecordsRoute {
    * @param io how answers are sent
    * @param batcher the endpoint's prediction batcher: the requests featurized in one query are predicted in one
    *   XGBoost call too (they settle in the same loop turn)
+   * @param report told how each featurizer featurizes, and of an audit that found a difference
    */
   public constructor(
     private readonly io: RawRouteIo,
     private readonly batcher: PredictionBatcher,
+    private readonly report: (event: FeaturesEvent) => void = () => undefined,
   ) {}
 
   /** Serves raw records on `model` with its pipeline's spec (from the pointer's `rawRecords`); none: featurized only. */
@@ -139,7 +146,17 @@ export class RawRecordsRoute {
 
   private featurizer(attached: Attached): Promise<RawFeaturizer> {
     if (attached.featurizer === undefined) {
-      const opening = import('../../core/serving/raw-featurizer.js').then(({ RawFeaturizer: Featurizer }) => Featurizer.open(attached.spec));
+      const { spec } = attached;
+      const opening = import('../../core/serving/raw-featurizer.js').then(async ({ RawFeaturizer: Featurizer }) => {
+        // A tabular query may run compiled, audited by DuckDB in a worker thread (core/serving/raw-featurizer.ts).
+        const auditor = spec.algorithm === 'xgboost' ? import('./feature-auditor.js').then(({ startFeatureAuditor }) => startFeatureAuditor(spec)) : undefined;
+        const featurizer = await Featurizer.open(spec, {
+          ...(auditor === undefined ? {} : { auditor }),
+          onAuditMismatch: (message) => this.report({ type: 'features-audit-failed', pipeline: spec.pipeline, message }),
+        });
+        this.report({ type: 'features-opened', pipeline: spec.pipeline, engine: featurizer.engine, reason: featurizer.notCompiledBecause });
+        return featurizer;
+      });
       attached.featurizer = opening;
       this.open.add(opening);
       // A featurizer that fails to open is retried by the next request rather than kept failing.

@@ -54,6 +54,8 @@ export async function serveEndpoint(options: ServeEndpointOptions): Promise<void
       if (event.type === 'model-loaded') options.output.info(`serving model version ${event.model.version ?? '?'} (loaded in ${Math.round(event.loadMs)} ms)`);
       if (event.type === 'model-load-failed') options.output.warn(`could not load ${event.source}: ${event.error.message}`);
       if (event.type === 'request-answered') counter.answer();
+      if (event.type === 'features-opened') options.output.info(`raw records of ${event.pipeline}: features ${event.engine === 'compiled' ? 'by the compiled query, audited by DuckDB' : `by DuckDB (${event.reason ?? 'as asked'})`}`);
+      if (event.type === 'features-audit-failed') options.output.warn(`sluice: ${event.message}`);
     },
   });
   const claim = await claimEndpoint(dir, server.url);
