@@ -50,14 +50,8 @@ export type RawValueKind = 'json' | 'csv';
  * @throws RawRecordError for the first broken rule
  */
 export function checkRawRecords(spec: RawServingSpec, records: readonly unknown[], kind: RawValueKind, nullValues: readonly string[] = ['']): CheckedRecords {
-  const label = new Set(spec.labelColumns);
-  const columns = spec.columns.filter((c) => !label.has(c.name));
-  const keys = new Map<string, RawColumn>();
-  for (const column of spec.columns) {
-    keys.set(column.name, column);
-    if (column.sourceName !== undefined) keys.set(column.sourceName, column);
-  }
-  const nulls = new Set(nullValues);
+  const { label, columns, keys } = lookupsOf(spec);
+  const nulls = nullValues === spec.nullValues ? lookupsOf(spec).nulls : new Set(nullValues);
   const rows = records.map((record, index) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new RawRecordError(index, '', 'record', `not an object of contract columns (${Array.isArray(record) ? 'an array' : JSON.stringify(record)})`);
@@ -84,6 +78,39 @@ export function checkRawRecords(spec: RawServingSpec, records: readonly unknown[
     return columns.map((c) => values.get(c.name) as RawValue);
   });
   return { columns, rows };
+}
+
+/** What checking a record looks up in its spec, made once per spec (a served model checks every request with one). */
+interface SpecLookups {
+  readonly label: ReadonlySet<string>;
+  /** Every contract column but the label's, in order: the columns of a checked row. */
+  readonly columns: readonly RawColumn[];
+  /** Each column by its name and by its `sourceName`. */
+  readonly keys: ReadonlyMap<string, RawColumn>;
+  /** The spec's own null texts. */
+  readonly nulls: ReadonlySet<string>;
+}
+
+const lookups = new WeakMap<RawServingSpec, SpecLookups>();
+
+function lookupsOf(spec: RawServingSpec): SpecLookups {
+  let found = lookups.get(spec);
+  if (found === undefined) {
+    const label = new Set(spec.labelColumns);
+    const keys = new Map<string, RawColumn>();
+    for (const column of spec.columns) {
+      keys.set(column.name, column);
+      if (column.sourceName !== undefined) keys.set(column.sourceName, column);
+    }
+    found = { label, columns: spec.columns.filter((c) => !label.has(c.name)), keys, nulls: new Set(spec.nullValues) };
+    lookups.set(spec, found);
+  }
+  return found;
+}
+
+/** The keys a record of the spec may use (each column's name and `sourceName`), with their column; made once per spec. */
+export function recordKeysOf(spec: RawServingSpec): ReadonlyMap<string, RawColumn> {
+  return lookupsOf(spec).keys;
 }
 
 const INTEGER = /^ *[+-]?[0-9]+ *$/;

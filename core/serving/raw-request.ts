@@ -13,7 +13,7 @@
  */
 import type { RawValueKind } from './raw-records.js';
 import type { RawServingSpec } from './raw-serving-spec.js';
-import { RawRecordError } from './raw-records.js';
+import { RawRecordError, recordKeysOf } from './raw-records.js';
 
 /** Records read from a request, with how their values were written. */
 export interface RawRequest {
@@ -50,7 +50,7 @@ export function readRawRequest(body: string, contentType: string | undefined, sp
     const rows = parseCsv(body);
     const header = rows[0];
     if (header === undefined) return undefined;
-    const known = columnKeys(spec);
+    const known = recordKeysOf(spec);
     if (!explicit && !header.every((name) => known.has(name))) return undefined;
     const records = rows.slice(1).map((row, index) => {
       if (row.length !== header.length) {
@@ -68,13 +68,9 @@ function limited(records: readonly unknown[]): readonly unknown[] {
   return records;
 }
 
-function columnKeys(spec: RawServingSpec): Set<string> {
-  return new Set(spec.columns.flatMap((c) => (c.sourceName === undefined ? [c.name] : [c.name, c.sourceName])));
-}
-
 /** The records of a JSON document, or undefined when it is featurized input. */
 function recordsOf(document: unknown, spec: RawServingSpec): readonly unknown[] | undefined {
-  const keys = columnKeys(spec);
+  const keys = recordKeysOf(spec);
   const isRecord = (value: unknown): boolean => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     return !Object.keys(value).some((key) => (key === 'features' || key === 'data') && !keys.has(key));
