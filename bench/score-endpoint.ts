@@ -17,7 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RawFeaturizer } from '../core/serving/raw-featurizer.js';
+import { openDuckDbAuditor, RawFeaturizer } from '../core/serving/raw-featurizer.js';
 import type { RawFeedMode, RawResultShape } from '../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../core/serving/raw-records.js';
 import { parseCsv } from '../core/serving/raw-request.js';
@@ -147,6 +147,9 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
           `median ${featurizerFigures.shared.together.median.toFixed(0)} µs (${featurizerFigures.shared.together.min.toFixed(0)}-${featurizerFigures.shared.together.max.toFixed(0)}) ` +
           `against ${featurizerFigures.shared.alone.median.toFixed(0)} µs (${featurizerFigures.shared.alone.min.toFixed(0)}-${featurizerFigures.shared.alone.max.toFixed(0)}); ` +
           `${featurizerFigures.shared.requests} requests at once took ${featurizerFigures.shared.queries} queries`,
+        `compiled query in-process (${featurizerFigures.compiled.engine}), CPU per one-record request (${featurizerFigures.rounds} rounds): median ${featurizerFigures.compiled.perRequest.median.toFixed(1)} µs ` +
+          `(${featurizerFigures.compiled.perRequest.min.toFixed(1)}-${featurizerFigures.compiled.perRequest.max.toFixed(1)}); its audit by DuckDB afterwards ${featurizerFigures.compiled.auditMicrosPerRecord.toFixed(0)} µs per record ` +
+          `(${featurizerFigures.compiled.audited} records audited in batches of at most 256)`,
         formatSummaryHeader(),
         formatSummaryLine('single row, featurized CSV (req/s)', result.baseline, 'req/s', 0),
         formatSummaryLine('single row, raw JSON record (req/s)', result.sluice, 'req/s', 0),
@@ -172,6 +175,15 @@ interface FeaturizerFigures {
   readonly cpuMicros: Record<RawResultShape, SampleSummary>;
   readonly rounds: number;
   readonly shared: SharedFigures;
+  readonly compiled: CompiledFigures;
+}
+
+/** The compiled query's CPU per one-record request, and what its DuckDB audit cost per record at close. */
+interface CompiledFigures {
+  readonly engine: string;
+  readonly perRequest: SampleSummary;
+  readonly auditMicrosPerRecord: number;
+  readonly audited: number;
 }
 
 /** CPU µs per one-record request sent alone and {@link AT_ONCE} at once, and the queries the latter took. */
@@ -205,7 +217,41 @@ async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<s
     times.sort((a, b) => a - b);
     perRecord[mode] = { median: times[Math.floor(times.length / 2)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0 };
   }
-  return { openMs, perRecord, cpuMicros: await measureResultShapes(raw, records, count), rounds: CPU_ROUNDS, shared: await measureSharedQueries(raw, records, count) };
+  return {
+    openMs,
+    perRecord,
+    cpuMicros: await measureResultShapes(raw, records, count),
+    rounds: CPU_ROUNDS,
+    shared: await measureSharedQueries(raw, records, count),
+    compiled: await measureCompiled(raw, records, count),
+  };
+}
+
+/**
+ * CPU time per one-record request through the compiled query (core/serving/raw-featurizer.ts, "Compiled"), audited
+ * in-process here; and the audit's CPU per record, measured as close() audits the answers that wait (at most 256).
+ */
+async function measureCompiled(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<CompiledFigures> {
+  const featurizer = await RawFeaturizer.open(raw, { auditor: openDuckDbAuditor(raw) });
+  const checked = records.slice(0, Math.max(1, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const perRequest: number[] = [];
+  let auditMicros: number | undefined;
+  try {
+    for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      const started = process.cpuUsage();
+      for (const one of checked) await featurizer.featurize(one);
+      const used = process.cpuUsage(started);
+      perRequest.push((used.user + used.system) / checked.length);
+    }
+  } finally {
+    const before = featurizer.audit.audited;
+    const started = process.cpuUsage();
+    await featurizer.close();
+    const used = process.cpuUsage(started);
+    auditMicros = (used.user + used.system) / Math.max(1, featurizer.audit.audited - before);
+  }
+  return { engine: featurizer.engine, perRequest: summarize(perRequest), auditMicrosPerRecord: auditMicros ?? Number.NaN, audited: featurizer.audit.audited };
 }
 
 /** Requests sent at once in {@link measureSharedQueries}: the endpoint load's connections. */
