@@ -519,18 +519,23 @@ export class RawFeaturizer {
       together = undefined;
     }
     let offset = 0;
-    for (const answer of batch) {
-      if (this.program === undefined) return;
+    for (const [k, answer] of batch.entries()) {
       let difference: string | undefined;
-      try {
-        const duckDb = together === undefined ? await auditor.featurize(answer.rows) : sliceFeatures(together, offset, answer.rows.length);
-        difference = firstDifference(answer.rows, answer.features, duckDb);
-      } catch (error) {
-        difference = `DuckDB refused records the compiled query answered: ${(error as Error).message}`;
+      if (this.program === undefined) difference = 'turned off';
+      else {
+        try {
+          const duckDb = together === undefined ? await auditor.featurize(answer.rows) : sliceFeatures(together, offset, answer.rows.length);
+          difference = firstDifference(answer.rows, answer.features, duckDb);
+        } catch (error) {
+          // DuckDB refused these records (their request would have been refused), or the auditor itself stopped.
+          difference = `the audit by DuckDB failed: ${(error as Error).message}`;
+        }
       }
       offset += answer.rows.length;
       if (difference !== undefined) {
         this.turnOffProgram(difference);
+        // The answers after this one were not compared.
+        for (const rest of batch.slice(k + 1)) this.unaudited += rest.rows.length;
         return;
       }
       this.audited += answer.rows.length;

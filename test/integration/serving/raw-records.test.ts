@@ -9,7 +9,7 @@ import path from 'node:path';
 import { endpointDir, pointerFile } from '../../../local/adapters/local-hosting.js';
 import { LOCAL_ENDPOINT_PREFIX } from '../../../local/runtime/local-names.js';
 import { startEndpointServer } from '../../../local/serving/endpoint-server.js';
-import type { EndpointServer } from '../../../local/serving/endpoint-server.js';
+import type { EndpointEvent, EndpointServer } from '../../../local/serving/endpoint-server.js';
 import { readModelPointer } from '../../../local/serving/model-pointer.js';
 import { predictFile } from '../../../local/serving/predict-file.js';
 import { rawRecordsOf } from '../../../local/serving/raw-spec-field.js';
@@ -56,6 +56,7 @@ describe('raw records on the local endpoint', () => {
   let csv: string;
   let features: { train: string; validation: string };
   let artifact: string;
+  const events: EndpointEvent[] = [];
 
   beforeAll(async () => {
     lake = await freshLake();
@@ -65,7 +66,7 @@ describe('raw records on the local endpoint', () => {
     features = run.outputs.features;
     const pointer = pointerFile(endpointDir(lake, `${LOCAL_ENDPOINT_PREFIX}churn`));
     artifact = path.resolve(path.dirname(pointer), readModelPointer(pointer).modelArtifact);
-    server = await startEndpointServer({ port: 0, modelSource: { pointerFile: pointer } });
+    server = await startEndpointServer({ port: 0, modelSource: { pointerFile: pointer }, onEvent: (event) => events.push(event) });
     [header = [], ...rows] = parseCsv(csv);
   });
 
@@ -238,6 +239,8 @@ describe('raw records on the local endpoint', () => {
       const fromEndpoint = answer.json().predictions.map((p) => Math.fround(p.score));
       expect(fromEndpoint).toHaveLength(fromChannels.length);
       expect([...fromEndpoint].sort((a, b) => a - b)).toEqual([...fromChannels].sort((a, b) => a - b));
+      // The compiled query answered (audited by DuckDB in a worker), not DuckDB alone: that is the path proven here.
+      expect(events.filter((event) => event.type.startsWith('features-'))).toEqual([{ type: 'features-opened', pipeline: 'churn', engine: 'compiled', reason: undefined }]);
     });
   });
 });
