@@ -18,6 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDuckDbAuditor, RawFeaturizer } from '../core/serving/raw-featurizer.js';
+import type { FeatureAuditor } from '../core/serving/raw-featurizer.js';
 import type { RawFeedMode, RawResultShape } from '../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../core/serving/raw-records.js';
 import { parseCsv } from '../core/serving/raw-request.js';
@@ -229,13 +230,24 @@ async function measureFeaturizer(raw: RawServingSpec, records: readonly Record<s
 
 /**
  * CPU time per one-record request through the compiled query (core/serving/raw-featurizer.ts, "Compiled"), audited
- * in-process here; and the audit's CPU per record, measured as close() audits the answers that wait (at most 256).
+ * in-process here; and the audit's CPU per record (this process's CPU while the auditor featurized, at close()).
  */
 async function measureCompiled(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<CompiledFigures> {
-  const featurizer = await RawFeaturizer.open(raw, { auditor: openDuckDbAuditor(raw) });
+  const duckDb = await openDuckDbAuditor(raw);
+  let auditMicros = 0;
+  const timed: FeatureAuditor = {
+    featurize: async (rows) => {
+      const started = process.cpuUsage();
+      const features = await duckDb.featurize(rows);
+      const used = process.cpuUsage(started);
+      auditMicros += used.user + used.system;
+      return features;
+    },
+    close: () => duckDb.close(),
+  };
+  const featurizer = await RawFeaturizer.open(raw, { auditor: timed });
   const checked = records.slice(0, Math.max(1, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
   const perRequest: number[] = [];
-  let auditMicros: number | undefined;
   try {
     for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
     for (let round = 0; round < CPU_ROUNDS; round++) {
@@ -245,13 +257,9 @@ async function measureCompiled(raw: RawServingSpec, records: readonly Record<str
       perRequest.push((used.user + used.system) / checked.length);
     }
   } finally {
-    const before = featurizer.audit.audited;
-    const started = process.cpuUsage();
     await featurizer.close();
-    const used = process.cpuUsage(started);
-    auditMicros = (used.user + used.system) / Math.max(1, featurizer.audit.audited - before);
   }
-  return { engine: featurizer.engine, perRequest: summarize(perRequest), auditMicrosPerRecord: auditMicros ?? Number.NaN, audited: featurizer.audit.audited };
+  return { engine: featurizer.engine, perRequest: summarize(perRequest), auditMicrosPerRecord: auditMicros / Math.max(1, featurizer.audit.audited), audited: featurizer.audit.audited };
 }
 
 /** Requests sent at once in {@link measureSharedQueries}: the endpoint load's connections. */
