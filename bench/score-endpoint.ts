@@ -108,6 +108,7 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
     await runAutocannon(server.url, rawBody, { connections: CONNECTIONS, seconds: 1, contentType: 'application/json' });
     await runAutocannon(server.url, featurizedBody, { connections: CONNECTIONS, seconds: 1, contentType: 'text/csv' });
     const p99 = { featurized: [] as number[], raw: [] as number[] };
+    const p99Micros = { featurized: [] as number[], raw: [] as number[] };
     const cpu = { featurized: [] as number[], raw: [] as number[] };
     const measure = async (side: 'featurized' | 'raw'): Promise<{ value: number; detail: RunDetail }> => {
       const before = await server.cpuMicros();
@@ -118,6 +119,7 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
       });
       const detail = detailOf(report, ((await server.cpuMicros()) - before) / Math.max(1, report['2xx']));
       p99[side].push(report.latency.p99);
+      p99Micros[side].push(report.latencyMicros.p99);
       cpu[side].push(detail.cpuMicrosPerRequest);
       return { value: report['2xx'] / report.duration, detail };
     };
@@ -130,7 +132,11 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
     const featurizedP99 = summarize(p99.featurized);
     const rawP99 = summarize(p99.raw);
     const failed = (result.baselineDetail?.failed ?? 0) + (result.sluiceDetail?.failed ?? 0);
-    const ratio = rawP99.median / Math.max(featurizedP99.median, 1);
+    const featurizedP99Micros = summarize(p99Micros.featurized);
+    const rawP99Micros = summarize(p99Micros.raw);
+    // The target is judged on each response's own time: autocannon's histogram counts whole milliseconds.
+    const ratio = rawP99Micros.median / featurizedP99Micros.median;
+    const ratioInSteps = rawP99.median / Math.max(featurizedP99.median, 1);
     console.log(
       [
         `\nscore bench, endpoint half: churn, 100 trees of depth 4, 25 features; autocannon ${CONNECTIONS} connections, ${durationSeconds} s per run; ` +
@@ -155,10 +161,12 @@ export async function runScoreEndpointBench(options: ScoreEndpointBenchOptions):
         formatSummaryLine('single row, raw JSON record (req/s)', result.sluice, 'req/s', 0),
         formatSummaryLine('single row, featurized CSV p99 (autocannon, 1 ms steps)', featurizedP99, 'ms', 0),
         formatSummaryLine('single row, raw JSON record p99', rawP99, 'ms', 0),
+        formatSummaryLine('single row, featurized CSV p99 (each response\'s time)', featurizedP99Micros, 'µs', 0),
+        formatSummaryLine('single row, raw JSON record p99 (each response\'s time)', rawP99Micros, 'µs', 0),
         formatSummaryLine('single row, featurized CSV: server CPU per request', summarize(cpu.featurized), 'µs', 0),
         formatSummaryLine('single row, raw JSON record: server CPU per request', summarize(cpu.raw), 'µs', 0),
-        `  raw / featurized: req/s ${result.ratioOfMedians.toFixed(2)}, p99 ${ratio.toFixed(2)} (target p99 within ${TARGET_P99_RATIO}x, ` +
-          `the featurized p99 floored at autocannon's 1 ms resolution); failed requests ${failed}: ` +
+        `  raw / featurized: req/s ${result.ratioOfMedians.toFixed(2)}, p99 ${ratio.toFixed(2)} from each response's time ` +
+          `(${ratioInSteps.toFixed(2)} in autocannon's 1 ms steps; target p99 within ${TARGET_P99_RATIO}x); failed requests ${failed}: ` +
           `${ratio <= TARGET_P99_RATIO && failed === 0 ? 'target met' : 'TARGET MISSED'}`,
       ].join('\n'),
     );

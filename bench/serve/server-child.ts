@@ -68,19 +68,35 @@ export interface AutocannonReport {
    * the server, set the pace (both share this machine's cores).
    */
   readonly loadGeneratorCpuMicros: number;
+  /**
+   * The median and 99th percentile of the 2xx responses' times in µs, from each response's own time (autocannon's
+   * `response` event): autocannon's `latency` histogram counts whole milliseconds, too coarse for a p99 near 1 ms.
+   */
+  readonly latencyMicros: { readonly p50: number; readonly p99: number };
 }
 
 /** Marks the line autocannon's process writes its CPU time on (stderr, at exit). */
 const CPU_LINE = 'sluice-load-generator-cpu ';
+
+/** Marks the line autocannon's process writes its responses' p50 and p99 in µs on (stderr, at exit). */
+const LATENCY_LINE = 'sluice-load-generator-latency ';
 
 /** Runs autocannon in a child process: POSTs `bodyFile` to `<url>/invocations` as `contentType` for `seconds`. */
 export function runAutocannon(url: string, bodyFile: string, options: { connections: number; seconds: number; contentType: string }): Promise<AutocannonReport> {
   const { connections, seconds, contentType } = options;
   // autocannon's CLI entry, run by `node -e` so that the process can report its own CPU time when it exits.
   const cli = require.resolve('autocannon');
+  // autocannon(opts) is what its CLI runs (it prints the --json report itself); its tracker's `response` events carry
+  // each response's time in ms as a float.
   const script =
-    `process.once('exit', () => { const { user, system } = process.cpuUsage(); process.stderr.write('\\n${CPU_LINE}' + (user + system) + '\\n'); });\n` +
-    `const autocannon = require(${JSON.stringify(cli)});\nautocannon.start(autocannon.parseArguments(process.argv.slice(1)));`;
+    `const times = [];\n` +
+    `process.once('exit', () => { const { user, system } = process.cpuUsage(); process.stderr.write('\\n${CPU_LINE}' + (user + system) + '\\n');\n` +
+    `  times.sort((a, b) => a - b); const at = (q) => Math.round((times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? NaN) * 1000);\n` +
+    `  process.stderr.write('${LATENCY_LINE}' + at(0.5) + ' ' + at(0.99) + '\\n'); });\n` +
+    `const autocannon = require(${JSON.stringify(cli)});\n` +
+    `const tracker = autocannon(autocannon.parseArguments(process.argv.slice(1)));\n` +
+    `tracker.on('response', (client, statusCode, bytes, responseTime) => { if (statusCode >= 200 && statusCode < 300) times.push(responseTime); });\n` +
+    `tracker.catch((error) => { console.error(error.message); process.exitCode = 1; });`;
   const args = [
     '-e',
     script,
@@ -109,11 +125,12 @@ export function runAutocannon(url: string, bodyFile: string, options: { connecti
       const report = JSON.parse(last) as Partial<AutocannonReport>;
       const cpuLine = stderr.split('\n').find((line) => line.startsWith(CPU_LINE));
       const loadGeneratorCpuMicros = Number(cpuLine?.slice(CPU_LINE.length));
+      const [p50 = Number.NaN, p99 = Number.NaN] = (stderr.split('\n').find((line) => line.startsWith(LATENCY_LINE))?.slice(LATENCY_LINE.length) ?? '').split(' ').map(Number);
       if (typeof report.duration !== 'number' || report.latency === undefined || !Number.isFinite(loadGeneratorCpuMicros)) {
         reject(new Error(`unexpected autocannon output: ${last.slice(0, 200)}`));
         return;
       }
-      resolve({ ...(report as Omit<AutocannonReport, 'loadGeneratorCpuMicros'>), loadGeneratorCpuMicros });
+      resolve({ ...(report as Omit<AutocannonReport, 'loadGeneratorCpuMicros' | 'latencyMicros'>), loadGeneratorCpuMicros, latencyMicros: { p50, p99 } });
     });
   });
 }

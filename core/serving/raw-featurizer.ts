@@ -188,13 +188,15 @@ export interface FeatureAudit {
 /**
  * Milliseconds between two audits: every this often, DuckDB featurizes the compiled answers that waited, at most
  * {@link BATCH_MAX_ROWS} records in one query; answers beyond that count go unaudited. So DuckDB audits every record
- * up to about 2,560 records a second, and a sample of the first records of each interval above that. Why not every
- * record: an audit of 256 records costs the audit's thread 5-8 ms (the appender's flush, the query's plan), and
- * auditing every answer at 9,000 raw requests a second took that thread a third of a core, which halved what the
+ * up to about 1,000 records a second, and a sample (the first records of each interval) above that. Why not every
+ * record: an audit of 256 records costs the audit's thread about 9-13 ms of CPU (the appender's flush, the query's
+ * plan). Auditing every answer at 9,000 raw requests a second took that thread a third of a core and halved what the
  * endpoint answered on 2 cores (17,500 raw req/s without the audit, 9,100 with it; 10 connections, autocannon on the
- * same machine). Batched, because a query costs about as much for one record as for a few hundred.
+ * same machine). With this interval the same bench answered 13,500 raw req/s at p99 2.9 ms, against 11,500 at
+ * 3.7 ms every 100 ms (`npm run bench -- score --part endpoint`, same session). Batched, because a query costs
+ * about as much for one record as for a few hundred.
  */
-export const AUDIT_INTERVAL_MS = 100;
+export const AUDIT_INTERVAL_MS = 250;
 
 /** How a featurizing query's rows come back: one FLOAT list per row, or the feature query's own columns. */
 export type RawResultShape = 'list' | 'columns';
