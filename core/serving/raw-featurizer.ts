@@ -319,6 +319,11 @@ export class RawFeaturizer {
     return this.started;
   }
 
+  /** The pipeline whose scoring query this featurizer runs. */
+  public get pipeline(): string {
+    return this.spec.pipeline;
+  }
+
   /** How records become features now: the compiled query (audited by DuckDB), or DuckDB for every request. */
   public get engine(): FeatureEngine {
     return this.program === undefined ? 'duckdb' : 'compiled';
@@ -522,16 +527,18 @@ export class RawFeaturizer {
     }
     let offset = 0;
     for (const [k, answer] of batch.entries()) {
+      if (this.program === undefined) {
+        // Turned off while this audit waited for DuckDB (the compiled query failed on a record): not compared.
+        for (const rest of batch.slice(k)) this.unaudited += rest.rows.length;
+        return;
+      }
       let difference: string | undefined;
-      if (this.program === undefined) difference = 'turned off';
-      else {
-        try {
-          const duckDb = together === undefined ? await auditor.featurize(answer.rows) : sliceFeatures(together, offset, answer.rows.length);
-          difference = firstDifference(answer.rows, answer.features, duckDb);
-        } catch (error) {
-          // DuckDB refused these records (their request would have been refused), or the auditor itself stopped.
-          difference = `the audit by DuckDB failed: ${(error as Error).message}`;
-        }
+      try {
+        const duckDb = together === undefined ? await auditor.featurize(answer.rows) : sliceFeatures(together, offset, answer.rows.length);
+        difference = firstDifference(answer.rows, answer.features, duckDb);
+      } catch (error) {
+        // DuckDB refused these records (their request would have been refused), or the auditor itself stopped.
+        difference = `the audit by DuckDB failed: ${(error as Error).message}`;
       }
       offset += answer.rows.length;
       if (difference !== undefined) {

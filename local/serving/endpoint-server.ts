@@ -76,7 +76,9 @@ export type EndpointEvent =
    */
   | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
   /** DuckDB's audit found a compiled feature it does not give: that featurizer uses DuckDB for every request from now on. */
-  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string };
+  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string }
+  /** A featurizer that answered with the compiled query closed (model freed, server closing): what its audit did. */
+  | { readonly type: 'features-audited'; readonly pipeline: string; readonly audited: number; readonly unaudited: number; readonly different: boolean };
 
 /** How to start the endpoint. */
 export interface EndpointServerOptions {

@@ -43,7 +43,8 @@ export interface RawRouteIo {
 /** What the route reports about its featurizers (the endpoint's events of the same shape). */
 export type FeaturesEvent =
   | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
-  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string };
+  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string }
+  | { readonly type: 'features-audited'; readonly pipeline: string; readonly audited: number; readonly unaudited: number; readonly different: boolean };
 
 interface Attached {
   readonly spec: RawServingSpec;
@@ -54,6 +55,8 @@ interface Attached {
 export class RawRecordsRoute {
   private readonly models = new WeakMap<SlotModel, Attached>();
   private readonly open = new Set<Promise<RawFeaturizer>>();
+  /** Featurizers of freed models, closing (their last audit, their DuckDB). */
+  private readonly closing = new Set<Promise<void>>();
 
   /**
    * @param io how answers are sent
@@ -79,14 +82,24 @@ export class RawRecordsRoute {
     const featurizer = attached?.featurizer;
     if (featurizer === undefined) return;
     this.open.delete(featurizer);
-    void featurizer.then((f) => f.close()).catch(() => undefined);
+    const closing = featurizer.then((f) => this.closeFeaturizer(f)).catch(() => undefined);
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
   }
 
   /** Closes every featurizer still open (server shutdown). */
   public async close(): Promise<void> {
     const all = [...this.open];
     this.open.clear();
-    await Promise.allSettled(all.map((f) => f.then((featurizer) => featurizer.close())));
+    // Featurizers of models freed just before (the server clears its slot first) are still closing: waited for too.
+    await Promise.allSettled([...all.map((f) => f.then((featurizer) => this.closeFeaturizer(featurizer))), ...this.closing]);
+  }
+
+  /** Closes a featurizer and reports what its audit did, when it answered with the compiled query. */
+  private async closeFeaturizer(featurizer: RawFeaturizer): Promise<void> {
+    await featurizer.close();
+    const { audited, unaudited, mismatch } = featurizer.audit;
+    if (audited + unaudited > 0 || mismatch !== undefined) this.report({ type: 'features-audited', pipeline: featurizer.pipeline, audited, unaudited, different: mismatch !== undefined });
   }
 
   /**

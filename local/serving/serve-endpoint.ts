@@ -56,6 +56,9 @@ export async function serveEndpoint(options: ServeEndpointOptions): Promise<void
       if (event.type === 'request-answered') counter.answer();
       if (event.type === 'features-opened') options.output.info(`raw records of ${event.pipeline}: features ${event.engine === 'compiled' ? 'by the compiled query, audited by DuckDB' : `by DuckDB (${event.reason ?? 'as asked'})`}`);
       if (event.type === 'features-audit-failed') options.output.warn(`sluice: ${event.message}`);
+      if (event.type === 'features-audited') {
+        options.output.info(`raw records of ${event.pipeline}: ${event.audited} compiled answers audited by DuckDB${event.different ? ' until one differed' : ', all the same'}, ${event.unaudited} not audited (more came than the audit takes)`);
+      }
     },
   });
   const claim = await claimEndpoint(dir, server.url);

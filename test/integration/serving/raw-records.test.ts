@@ -243,4 +243,20 @@ describe('raw records on the local endpoint', () => {
       expect(events.filter((event) => event.type.startsWith('features-'))).toEqual([{ type: 'features-opened', pipeline: 'churn', engine: 'compiled', reason: undefined }]);
     });
   });
+
+  describe('the audit, when the server closes', () => {
+    it('reports that every compiled answer DuckDB audited was the same when the server closes after answering raw records', async () => {
+      // Prepare: the tests above answered raw records through the compiled query.
+
+      // Act: the afterAll close comes second and finds the server closed.
+      await server.close();
+
+      // Assess
+      const audited = events.filter((event) => event.type === 'features-audited');
+      expect(audited).toHaveLength(1);
+      expect(audited[0]).toMatchObject({ type: 'features-audited', pipeline: 'churn', different: false });
+      expect(audited[0]?.type === 'features-audited' && audited[0].audited).toBeGreaterThan(0);
+      expect(events.some((event) => event.type === 'features-audit-failed')).toBe(false);
+    });
+  });
 });
