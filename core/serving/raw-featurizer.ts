@@ -154,7 +154,8 @@ export interface RawFeaturizerOptions {
    * Who re-featurizes the compiled answers with DuckDB, after they are sent (see "Compiled" in the module comment):
    * with one, the scoring query is compiled to a function of one record where it can be (core/serving/feature-program.ts)
    * and checked against DuckDB when the featurizer opens; without one, every request runs the query in DuckDB. The
-   * featurizer closes it. A promise is awaited while the featurizer opens (one that fails leaves the query to DuckDB).
+   * featurizer closes it. It may still be starting (a promise): compiled answers wait for their audit until it has
+   * started, and one that fails to start turns the compiled query off.
    */
   readonly auditor?: FeatureAuditor | Promise<FeatureAuditor>;
   /** Told once when the audit found a compiled feature DuckDB does not give: the featurizer uses DuckDB from then on. */
@@ -251,7 +252,8 @@ export class RawFeaturizer {
     private program: FeatureProgram | undefined,
     /** Why the query is not compiled (refused, or checked and found different), when it is not. */
     private notCompiled: string | undefined,
-    private readonly auditor: FeatureAuditor | undefined,
+    /** Who audits the compiled answers (starting, perhaps: audits wait for it); undefined when nothing is compiled. */
+    private readonly auditor: Promise<FeatureAuditor> | undefined,
     private readonly onAuditMismatch: ((message: string) => void) | undefined,
   ) {
     this.lanes = [first];
@@ -264,10 +266,14 @@ export class RawFeaturizer {
    * @throws FeatureQueryError, UnsupportedSqlFunctionError when the query is not one SELECT DuckDB can run
    */
   public static async open(spec: RawServingSpec, options: RawFeaturizerOptions = {}): Promise<RawFeaturizer> {
-    // Handled from now on: the auditor is awaited only once DuckDB is open and the query checked, and a promise that
-    // rejects meanwhile (a worker that failed at once) would otherwise be an unhandled rejection, which ends the process.
+    // The auditor is not waited for: compiled answers wait for their audit until it is ready (a worker thread takes
+    // longer to start than DuckDB here to open and check the query). Handled from now on: a promise that rejects
+    // before anything awaits it (a worker that failed at once) would otherwise end the process.
     const starting = Promise.resolve(options.auditor);
-    starting.catch(() => undefined);
+    let failedToStart: Error | undefined;
+    starting.catch((error: unknown) => {
+      failedToStart = error as Error;
+    });
     // Loaded here, not at the top: an endpoint that never sees a raw record never loads DuckDB.
     const { DuckDBInstance: Instance, DuckDBListVector: ListVector, JSDuckDBValueConverter } = await import('@duckdb/node-api');
     const instance = await Instance.create(':memory:', { threads: '1' });
@@ -275,20 +281,14 @@ export class RawFeaturizer {
       const lane = await Lane.open(instance, spec, { mode: options.mode, results: options.results, converter: JSDuckDBValueConverter, ListVector });
       const labelNames = spec.labelSql === undefined ? undefined : await learnLabelNames(lane.connection, spec, spec.labelSql);
       const compiled = options.auditor === undefined ? { reason: 'not asked for (no auditor)' } : await compileAndVerify(lane, spec);
-      let auditor: FeatureAuditor | undefined;
       let reason = 'reason' in compiled ? compiled.reason : undefined;
-      try {
-        auditor = await starting;
-      } catch (error) {
-        reason ??= `the auditor did not start: ${(error as Error).message}`;
+      if (failedToStart !== undefined) reason ??= `the auditor did not start: ${failedToStart.message}`;
+      const program = 'program' in compiled && failedToStart === undefined ? compiled.program : undefined;
+      if (program === undefined && options.auditor !== undefined) {
+        // Nothing to audit: the worker (or whatever audits) is freed once it has started.
+        void starting.then((auditor) => auditor?.close()).catch(() => undefined);
       }
-      const program = 'program' in compiled && auditor !== undefined ? compiled.program : undefined;
-      if (program === undefined && auditor !== undefined) {
-        // Nothing to audit: the worker (or whatever audits) is freed now.
-        await auditor.close();
-        auditor = undefined;
-      }
-      return new RawFeaturizer(
+      const featurizer = new RawFeaturizer(
         spec,
         instance,
         lane,
@@ -297,9 +297,12 @@ export class RawFeaturizer {
         labelNames,
         program,
         reason,
-        auditor,
+        program === undefined ? undefined : (starting as Promise<FeatureAuditor>),
         options.onAuditMismatch,
       );
+      // An auditor that fails to start later: nothing can audit the compiled answers, so DuckDB answers from then on.
+      if (program !== undefined) starting.catch((error: unknown) => featurizer.turnOffProgram(`the auditor did not start: ${(error as Error).message}`));
+      return featurizer;
     } catch (error) {
       instance.closeSync();
       void starting
@@ -393,7 +396,7 @@ export class RawFeaturizer {
     this.dropAudits();
     for (const lane of this.lanes) lane.close();
     this.instance.closeSync();
-    await this.auditor?.close();
+    await this.auditor?.then((auditor) => auditor.close()).catch(() => undefined);
   }
 
   /**
@@ -517,8 +520,16 @@ export class RawFeaturizer {
    * refuses is audited answer by answer: an answer DuckDB refuses alone is a difference too (its request would have
    * been refused).
    */
-  private async runAudit(auditor: FeatureAuditor, batch: readonly CompiledAnswer[]): Promise<void> {
+  private async runAudit(starting: Promise<FeatureAuditor>, batch: readonly CompiledAnswer[]): Promise<void> {
     const rows = batch.length === 1 ? (batch[0]?.rows ?? []) : batch.flatMap((answer) => answer.rows);
+    let auditor: FeatureAuditor;
+    try {
+      auditor = await starting;
+    } catch {
+      // It did not start: the program is turned off (see open); these answers were never compared.
+      for (const answer of batch) this.unaudited += answer.rows.length;
+      return;
+    }
     let together: RawFeatures | undefined;
     try {
       together = await auditor.featurize(rows);

@@ -309,6 +309,38 @@ describe('RawFeaturizer compiled features', () => {
       expect(featurizer.queries).toBe(1);
       expect(floats(answer)).toEqual(floats(expected).slice(0, expected.nCols));
     });
+
+    it('answers compiled while the auditor starts, then turns the compiled query off and says why when it fails to start', async () => {
+      // Prepare: an auditor still starting when open() returns (a worker thread starts slower than DuckDB opens).
+      let fail: (error: Error) => void = () => undefined;
+      const starting = new Promise<FeatureAuditor>((_, reject) => {
+        fail = reject;
+      });
+      const told: string[] = [];
+      const featurizer = await RawFeaturizer.open(churn, { auditor: starting, gatherMs: 0, onAuditMismatch: (message) => told.push(message) });
+      const before = featurizer.engine;
+      const compiled = await featurizer.featurize(some(customers, 0, 2));
+
+      try {
+        // Act
+        fail(new Error('the worker stopped while it started'));
+        await starting.catch(() => undefined);
+        const after = await featurizer.featurize(some(customers, 2, 3));
+
+        // Assess
+        expect(before).toBe('compiled');
+        expect(featurizer.queries).toBe(1);
+        expect(floats(compiled)).toEqual(floats(expected).slice(0, 2 * expected.nCols));
+        expect(floats(after)).toEqual(floats(expected).slice(2 * expected.nCols, 3 * expected.nCols));
+        expect(featurizer.engine).toBe('duckdb');
+        expect(featurizer.notCompiledBecause).toBe('the auditor did not start: the worker stopped while it started');
+        expect(told).toHaveLength(1);
+      } finally {
+        await featurizer.close();
+      }
+      // The two compiled answers could not be audited.
+      expect(featurizer.audit).toEqual({ audited: 0, unaudited: 2, mismatch: 'the auditor did not start: the worker stopped while it started' });
+    });
   });
 
   describe('an audit that finds a difference', () => {
