@@ -44,6 +44,7 @@ import type { PointerWatcher } from './pointer-watcher.js';
 import { readRawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import type { RawServingSpec } from '../../core/serving/raw-serving-spec.js';
 import { RawRecordsRoute } from './raw-route.js';
+import type { FeaturesEvent } from './raw-route.js';
 import { PredictionBatcher } from './prediction-batcher.js';
 import { loadServingModel } from './serving-model.js';
 import type { ServingModelOptions } from './serving-model.js';
@@ -70,15 +71,8 @@ export type EndpointEvent =
   | { readonly type: 'request-rejected'; readonly statusCode: number; readonly message: string }
   /** A `POST /invocations` answered with a success status (what `sluice console` counts as requests answered). */
   | { readonly type: 'request-answered'; readonly statusCode: number }
-  /**
-   * A model's raw-record featurizer opened: `compiled` when its scoring query runs compiled (checked against DuckDB,
-   * audited after), `duckdb` with the reason otherwise (core/serving/raw-featurizer.ts, "Compiled").
-   */
-  | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
-  /** DuckDB's audit found a compiled feature it does not give: that featurizer uses DuckDB for every request from now on. */
-  | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string }
-  /** A featurizer that answered with the compiled query closed (model freed, server closing): what its audit did. */
-  | { readonly type: 'features-audited'; readonly pipeline: string; readonly audited: number; readonly unaudited: number; readonly different: boolean };
+  /** How a model's raw-record featurizer featurizes, an audit that found a difference, what its audit did (raw-route.ts). */
+  | FeaturesEvent;
 
 /** How to start the endpoint. */
 export interface EndpointServerOptions {

@@ -40,10 +40,13 @@ export interface RawRouteIo {
   reject(response: ServerResponse, error: InvocationError): void;
 }
 
-/** What the route reports about its featurizers (the endpoint's events of the same shape). */
+/** What the route reports about its featurizers (core/serving/raw-featurizer.ts, "Compiled"); the endpoint emits it. */
 export type FeaturesEvent =
+  /** A featurizer opened: `compiled` (checked against DuckDB, audited after), or `duckdb` with the reason. */
   | { readonly type: 'features-opened'; readonly pipeline: string; readonly engine: 'compiled' | 'duckdb'; readonly reason: string | undefined }
+  /** The audit found a compiled feature DuckDB does not give: DuckDB answers every request from now on. */
   | { readonly type: 'features-audit-failed'; readonly pipeline: string; readonly message: string }
+  /** A featurizer that answered with the compiled query closed (model freed, server closing): what its audit did. */
   | { readonly type: 'features-audited'; readonly pipeline: string; readonly audited: number; readonly unaudited: number; readonly different: boolean };
 
 interface Attached {
