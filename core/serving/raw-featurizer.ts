@@ -866,7 +866,8 @@ async function compileAndVerify(lane: Lane, spec: RawServingSpec): Promise<{ rea
         program.evaluate(row, compiled, 0);
       } catch (error) {
         if (error instanceof RecordNeedsDuckDb) continue;
-        throw error;
+        // A fault of the program itself: the query stays DuckDB's rather than the featurizer failing to open.
+        return { reason: `checked against DuckDB: the compiled query failed on the record ${JSON.stringify(row)}: ${(error as Error).message}` };
       }
       let duckDb: RawFeatures;
       try {
