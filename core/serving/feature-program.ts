@@ -122,9 +122,7 @@ export function compileFeatureProgram(parseTree: unknown, input: ProgramInput, d
 
 /** A feature as `Number(value)` and a `Float32Array` store give it (NULL is NaN, a missing value). */
 function toFeature(value: Value): number {
-  if (value === null) return Number.NaN;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value as number;
+  return toFeatureOrNull(value) ?? Number.NaN;
 }
 
 /** Whether a compiled type is the type DuckDB gave the column (integers of any width alike, decimals of any scale). */

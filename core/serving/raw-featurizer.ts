@@ -89,6 +89,7 @@ import { COLUMN_TYPES } from '../spec/schema.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { prepareSingleStatement } from '../sql/single-statement.js';
 import { explainDuckDbError, installTrinoCompat, translateTrinoSql } from '../sql/trino-compat.js';
+import { recordColumnsOf } from './raw-records.js';
 import type { CheckedRecords, RawValue } from './raw-records.js';
 import type { RawColumn, RawServingSpec } from './raw-serving-spec.js';
 import { RAW_ROW_COLUMN } from './raw-serving-spec.js';
@@ -597,7 +598,7 @@ export class RawFeaturizer {
       // One request's failure must not fail the others: each runs on its own.
       for (const waiting of batch) {
         try {
-          waiting.resolve(this.answerOf(await this.query(lane, waiting.rows), 0, waiting.rows.length));
+          waiting.resolve(requestFeatures(await this.query(lane, waiting.rows), 0, waiting.rows.length, this.spec.algorithm));
         } catch (own) {
           waiting.reject(own);
         }
@@ -607,31 +608,12 @@ export class RawFeaturizer {
     let offset = 0;
     for (const waiting of batch) {
       try {
-        waiting.resolve(this.answerOf(rows, offset, waiting.rows.length));
+        waiting.resolve(requestFeatures(rows, offset, waiting.rows.length, this.spec.algorithm));
       } catch (error) {
         waiting.reject(error);
       }
       offset += waiting.rows.length;
     }
-  }
-
-  /** The rows of one request, records `offset` to `offset + n` of the batch, in record order. */
-  private answerOf(rows: ScoredRows, offset: number, n: number): RawFeatures {
-    // Result row of each of the request's records.
-    const at = new Int32Array(n).fill(-1);
-    for (const [k, number] of rows.records.entries()) {
-      const record = number - offset;
-      if (!(record >= 0 && record < n)) continue;
-      if ((at[record] ?? -1) >= 0) throw new RawFeatureQueryError(`record ${record}: the feature query returned more than one row for it (a join repeated it): each record needs one row to be scored`);
-      at[record] = k;
-    }
-    const missing = at.indexOf(-1);
-    if (missing >= 0) throw new RawFeatureQueryError(`record ${missing}: the feature query returned no row for it (a WHERE dropped it): each record needs one row to be scored`);
-    if (this.spec.algorithm === 'blazingtext') return { values: new Float32Array(0), nRows: n, nCols: 0, texts: Array.from(at, (k) => rows.texts[k] ?? '') };
-    const { nCols } = rows;
-    const values = new Float32Array(n * nCols);
-    for (const [record, k] of at.entries()) values.set(rows.values.subarray(k * nCols, (k + 1) * nCols), record * nCols);
-    return { values, nRows: n, nCols, texts: [] };
   }
 
   private async query(lane: Lane, values: readonly (readonly RawValue[])[]): Promise<ScoredRows> {
@@ -650,8 +632,7 @@ export class RawFeaturizer {
  */
 export async function openDuckDbAuditor(spec: RawServingSpec): Promise<FeatureAuditor> {
   const featurizer = await RawFeaturizer.open(spec, { gatherMs: 0 });
-  const label = new Set(spec.labelColumns);
-  const columns = spec.columns.filter((c) => !label.has(c.name));
+  const columns = recordColumnsOf(spec);
   return {
     featurize: (rows) => featurizer.featurize({ columns, rows }),
     close: () => featurizer.close(),
@@ -697,8 +678,7 @@ class Lane {
     const connection = await instance.connect();
     try {
       await installTrinoCompat(connection);
-      const label = new Set(spec.labelColumns);
-      const columns = spec.columns.filter((c) => !label.has(c.name));
+      const columns = recordColumnsOf(spec);
       const definition = [`${quoteIdentifier(RAW_ROW_COLUMN)} BIGINT`, ...columns.map((c) => `${quoteIdentifier(c.name)} ${COLUMN_TYPES[c.type]}`)].join(', ');
       await connection.run(`CREATE TEMP TABLE ${spec.relation} (${definition})`);
       // Prepared once here to refuse a query DuckDB cannot run when the model loads, not on its first request, and
@@ -854,11 +834,12 @@ async function compileAndVerify(lane: Lane, spec: RawServingSpec): Promise<{ rea
   const records = verificationRecords(lane.columns, queryConstants(tree));
   for (let start = 0; start < records.length; start += BATCH_MAX_ROWS) {
     const chunk = records.slice(start, start + BATCH_MAX_ROWS);
-    let scored: ScoredRows | undefined;
+    let together: RawFeatures | undefined;
     try {
-      scored = await lane.query(chunk);
+      together = requestFeatures(await lane.query(chunk), 0, chunk.length, spec.algorithm);
     } catch {
-      scored = undefined;
+      // A record DuckDB refuses fails the whole chunk: each record is then featurized alone.
+      together = undefined;
     }
     for (const [r, row] of chunk.entries()) {
       const compiled = new Float32Array(program.nCols);
@@ -871,7 +852,7 @@ async function compileAndVerify(lane: Lane, spec: RawServingSpec): Promise<{ rea
       }
       let duckDb: RawFeatures;
       try {
-        duckDb = answerOfRecord(scored ?? (await lane.query([row])), scored === undefined ? 0 : r);
+        duckDb = together === undefined ? requestFeatures(await lane.query([row]), 0, 1, spec.algorithm) : sliceFeatures(together, r, 1);
       } catch {
         return { reason: `checked against DuckDB: DuckDB refuses the record ${JSON.stringify(row)}, the compiled query answers it` };
       }
@@ -882,16 +863,31 @@ async function compileAndVerify(lane: Lane, spec: RawServingSpec): Promise<{ rea
   return { program };
 }
 
+/**
+ * The features of one request from a query's rows: records `offset` to `offset + n` of the batch, in record order.
+ * @throws RawFeatureQueryError when the query returned no row for a record, or more than one
+ */
+function requestFeatures(rows: ScoredRows, offset: number, n: number, algorithm: RawServingSpec['algorithm']): RawFeatures {
+  // Result row of each of the request's records.
+  const at = new Int32Array(n).fill(-1);
+  for (const [k, number] of rows.records.entries()) {
+    const record = number - offset;
+    if (!(record >= 0 && record < n)) continue;
+    if ((at[record] ?? -1) >= 0) throw new RawFeatureQueryError(`record ${record}: the feature query returned more than one row for it (a join repeated it): each record needs one row to be scored`);
+    at[record] = k;
+  }
+  const missing = at.indexOf(-1);
+  if (missing >= 0) throw new RawFeatureQueryError(`record ${missing}: the feature query returned no row for it (a WHERE dropped it): each record needs one row to be scored`);
+  if (algorithm === 'blazingtext') return { values: new Float32Array(0), nRows: n, nCols: 0, texts: Array.from(at, (k) => rows.texts[k] ?? '') };
+  const { nCols } = rows;
+  const values = new Float32Array(n * nCols);
+  for (const [record, k] of at.entries()) values.set(rows.values.subarray(k * nCols, (k + 1) * nCols), record * nCols);
+  return { values, nRows: n, nCols, texts: [] };
+}
+
 /** Records `offset` to `offset + n` of features in record order. */
 function sliceFeatures(features: RawFeatures, offset: number, n: number): RawFeatures {
   return { values: features.values.subarray(offset * features.nCols, (offset + n) * features.nCols), nRows: n, nCols: features.nCols, texts: [] };
-}
-
-/** The features of one record of a query's rows (the row whose record number is `record`). */
-function answerOfRecord(rows: ScoredRows, record: number): RawFeatures {
-  const k = rows.records.indexOf(record);
-  if (k < 0) throw new RawFeatureQueryError(`record ${record}: the feature query returned no row for it`);
-  return { values: rows.values.slice(k * rows.nCols, (k + 1) * rows.nCols), nRows: 1, nCols: rows.nCols, texts: [] };
 }
 
 /** The first feature where the compiled answer and DuckDB's are not the same float (NaN equals NaN; ±0 are equal, as XGBoost compares them). */

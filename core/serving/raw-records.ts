@@ -108,6 +108,11 @@ function lookupsOf(spec: RawServingSpec): SpecLookups {
   return found;
 }
 
+/** The columns of a record to score, in the order of a checked row's values: every contract column but the label's. */
+export function recordColumnsOf(spec: RawServingSpec): readonly RawColumn[] {
+  return lookupsOf(spec).columns;
+}
+
 /** The keys a record of the spec may use (each column's name and `sourceName`), with their column; made once per spec. */
 export function recordKeysOf(spec: RawServingSpec): ReadonlyMap<string, RawColumn> {
   return lookupsOf(spec).keys;
