@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { BATCH_MAX_ROWS, openDuckDbAuditor, RawFeaturizer } from '../core/serving/raw-featurizer.js';
 import type { RawFeedMode, RawResultShape } from '../core/serving/raw-featurizer.js';
 import { checkRawRecords } from '../core/serving/raw-records.js';
+import type { CheckedRecords } from '../core/serving/raw-records.js';
 import { parseCsv } from '../core/serving/raw-request.js';
 import { rawServingSpecOf } from '../core/serving/raw-serving-spec-of.js';
 import type { RawServingSpec } from '../core/serving/raw-serving-spec.js';
@@ -243,16 +244,11 @@ const AUDIT_BATCHES = 20;
  */
 async function measureCompiled(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<CompiledFigures> {
   const featurizer = await RawFeaturizer.open(raw, { auditor: openDuckDbAuditor(raw) });
-  const checked = records.slice(0, Math.max(1, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const checked = oneRecordRequests(raw, records, Math.max(1, Math.ceil(count / CPU_ROUNDS)));
   const perRequest: number[] = [];
   try {
-    for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
-    for (let round = 0; round < CPU_ROUNDS; round++) {
-      const started = process.cpuUsage();
-      for (const one of checked) await featurizer.featurize(one);
-      const used = process.cpuUsage(started);
-      perRequest.push((used.user + used.system) / checked.length);
-    }
+    await featurizeInTurn(featurizer, checked.slice(0, 100));
+    for (let round = 0; round < CPU_ROUNDS; round++) perRequest.push((await cpuMicrosOf(() => featurizeInTurn(featurizer, checked))) / checked.length);
   } finally {
     await featurizer.close();
   }
@@ -265,10 +261,10 @@ async function auditMicrosPerRecord(raw: RawServingSpec, records: readonly Recor
   const batch = checkRawRecords(raw, records.slice(0, BATCH_MAX_ROWS), 'csv', raw.nullValues).rows;
   try {
     await auditor.featurize(batch);
-    const started = process.cpuUsage();
-    for (let b = 0; b < AUDIT_BATCHES; b++) await auditor.featurize(batch);
-    const used = process.cpuUsage(started);
-    return (used.user + used.system) / (AUDIT_BATCHES * batch.length);
+    const micros = await cpuMicrosOf(async () => {
+      for (let b = 0; b < AUDIT_BATCHES; b++) await auditor.featurize(batch);
+    });
+    return micros / (AUDIT_BATCHES * batch.length);
   } finally {
     await auditor.close();
   }
@@ -283,24 +279,21 @@ const AT_ONCE = CONNECTIONS;
  */
 async function measureSharedQueries(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<SharedFigures> {
   const featurizer = await RawFeaturizer.open(raw);
-  const checked = records.slice(0, Math.max(AT_ONCE, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const checked = oneRecordRequests(raw, records, Math.max(AT_ONCE, Math.ceil(count / CPU_ROUNDS)));
   const alone: number[] = [];
   const together: number[] = [];
   let queries = 0;
   let requests = 0;
   try {
-    for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
+    await featurizeInTurn(featurizer, checked.slice(0, 100));
     for (let round = 0; round < CPU_ROUNDS; round++) {
-      let started = process.cpuUsage();
-      for (const one of checked) await featurizer.featurize(one);
-      let used = process.cpuUsage(started);
-      alone.push((used.user + used.system) / checked.length);
+      alone.push((await cpuMicrosOf(() => featurizeInTurn(featurizer, checked))) / checked.length);
       const before = featurizer.queries;
-      started = process.cpuUsage();
-      for (let at = 0; at + AT_ONCE <= checked.length; at += AT_ONCE) await Promise.all(checked.slice(at, at + AT_ONCE).map((one) => featurizer.featurize(one)));
-      used = process.cpuUsage(started);
+      const micros = await cpuMicrosOf(async () => {
+        for (let at = 0; at + AT_ONCE <= checked.length; at += AT_ONCE) await Promise.all(checked.slice(at, at + AT_ONCE).map((one) => featurizer.featurize(one)));
+      });
       const sent = checked.length - (checked.length % AT_ONCE);
-      together.push((used.user + used.system) / sent);
+      together.push(micros / sent);
       queries += featurizer.queries - before;
       requests += sent;
     }
@@ -314,22 +307,35 @@ async function measureSharedQueries(raw: RawServingSpec, records: readonly Recor
 async function measureResultShapes(raw: RawServingSpec, records: readonly Record<string, string>[], count: number): Promise<Record<RawResultShape, SampleSummary>> {
   const shapes: readonly RawResultShape[] = ['columns', 'list'];
   const featurizers = await Promise.all(shapes.map((results) => RawFeaturizer.open(raw, { results })));
-  const checked = records.slice(0, Math.max(1, Math.ceil(count / CPU_ROUNDS))).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+  const checked = oneRecordRequests(raw, records, Math.max(1, Math.ceil(count / CPU_ROUNDS)));
   const samples: Record<RawResultShape, number[]> = { columns: [], list: [] };
   try {
-    for (const featurizer of featurizers) for (const one of checked.slice(0, 100)) await featurizer.featurize(one);
+    for (const featurizer of featurizers) await featurizeInTurn(featurizer, checked.slice(0, 100));
     for (let round = 0; round < CPU_ROUNDS; round++) {
-      for (const [s, featurizer] of featurizers.entries()) {
-        const started = process.cpuUsage();
-        for (const one of checked) await featurizer.featurize(one);
-        const used = process.cpuUsage(started);
-        samples[shapes[s] ?? 'list'].push((used.user + used.system) / checked.length);
-      }
+      for (const [s, featurizer] of featurizers.entries()) samples[shapes[s] ?? 'list'].push((await cpuMicrosOf(() => featurizeInTurn(featurizer, checked))) / checked.length);
     }
   } finally {
     await Promise.all(featurizers.map((f) => f.close()));
   }
   return { columns: summarize(samples.columns), list: summarize(samples.list) };
+}
+
+/** This process's CPU time (user + system, all its threads: DuckDB runs on node-api's) while `work` runs, in µs. */
+async function cpuMicrosOf(work: () => Promise<void>): Promise<number> {
+  const started = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(started);
+  return used.user + used.system;
+}
+
+/** The first `n` records, each checked as a request of its own. */
+function oneRecordRequests(raw: RawServingSpec, records: readonly Record<string, string>[], n: number): CheckedRecords[] {
+  return records.slice(0, n).map((record) => checkRawRecords(raw, [record], 'csv', raw.nullValues));
+}
+
+/** Featurizes each request in turn, one at a time. */
+async function featurizeInTurn(featurizer: RawFeaturizer, requests: readonly CheckedRecords[]): Promise<void> {
+  for (const one of requests) await featurizer.featurize(one);
 }
 
 function detailOf(report: AutocannonReport, cpuMicrosPerRequest: number): RunDetail {
