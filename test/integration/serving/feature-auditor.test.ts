@@ -3,7 +3,7 @@
  * featurizes as the same DuckDB featurizer does in-process, ends its thread when closed, and refuses to start on a
  * scoring query DuckDB cannot prepare.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDuckDbAuditor } from '../../../core/serving/raw-featurizer.js';
@@ -15,7 +15,8 @@ import { rawServingSpecOf } from '../../../core/serving/raw-serving-spec-of.js';
 import type { RawServingSpec } from '../../../core/serving/raw-serving-spec.js';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
 import { FeatureAuditorError, startFeatureAuditor } from '../../../local/serving/feature-auditor.js';
-import { REPO_ROOT, specFrom } from '../../support/spec-fixtures.js';
+import { ordersRawSpec } from '../../support/raw-spec-fixtures.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 const PIPELINES = path.join(REPO_ROOT, 'pipelines');
 const churn = rawServingSpecOf(loadPipelineSpec('churn', PIPELINES)) as RawServingSpec;
@@ -76,14 +77,12 @@ describe('startFeatureAuditor', () => {
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'feature-auditor-'));
-      writeFileSync(path.join(dir, 'features.sql'), "SELECT IF(status = 'open', 1, 0) AS label, amount, no_such_function(amount) AS odd FROM orders");
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('rejects with FeatureAuditorError naming what failed when the query calls a function DuckDB lacks', async () => {
       // Prepare
-      const yaml = 'name: orders\nsource: { format: csv }\ncontract:\n  columns:\n    - { name: status, type: string, nullable: false }\n    - { name: amount, type: double, nullable: false }\nfeatures: {}\n';
-      const spec = rawServingSpecOf(specFrom(yaml, dir)) as RawServingSpec;
+      const spec = ordersRawSpec(dir, "SELECT IF(status = 'open', 1, 0) AS label, amount, no_such_function(amount) AS odd FROM orders");
 
       // Act
       const starting = startFeatureAuditor(spec);

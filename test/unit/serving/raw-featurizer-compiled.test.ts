@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AUDIT_INTERVAL_MS, openDuckDbAuditor, RawFeaturizer } from '../../../core/serving/raw-featurizer.js';
@@ -9,7 +9,8 @@ import { parseCsv } from '../../../core/serving/raw-request.js';
 import { rawServingSpecOf } from '../../../core/serving/raw-serving-spec-of.js';
 import type { RawServingSpec } from '../../../core/serving/raw-serving-spec.js';
 import { loadPipelineSpec } from '../../../core/spec/load-spec.js';
-import { REPO_ROOT, specFrom } from '../../support/spec-fixtures.js';
+import { ordersRawSpec } from '../../support/raw-spec-fixtures.js';
+import { REPO_ROOT } from '../../support/spec-fixtures.js';
 
 // A guard against a hang, not a speed limit: opening a compiled featurizer checks it on DuckDB first.
 jest.setTimeout(120_000);
@@ -245,15 +246,13 @@ describe('RawFeaturizer compiled features', () => {
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'raw-featurizer-compiled-'));
-      // ln() is outside the compiled subset of SQL (core/serving/feature-program.ts), and DuckDB and Trino both have it.
-      writeFileSync(path.join(dir, 'features.sql'), "SELECT IF(status = 'open', 1, 0) AS label, amount, ln(amount + 1) AS log_amount FROM orders");
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('featurizes with DuckDB, names the function and closes the auditor when a feature calls ln', async () => {
       // Prepare
-      const yaml = 'name: orders\nsource: { format: csv }\ncontract:\n  columns:\n    - { name: status, type: string, nullable: false }\n    - { name: amount, type: double, nullable: false }\nfeatures: {}\n';
-      const spec = rawServingSpecOf(specFrom(yaml, dir)) as RawServingSpec;
+      // ln() is outside the compiled subset of SQL (core/serving/feature-program.ts), and DuckDB and Trino both have it.
+      const spec = ordersRawSpec(dir, "SELECT IF(status = 'open', 1, 0) AS label, amount, ln(amount + 1) AS log_amount FROM orders");
       const auditor = watched(await openDuckDbAuditor(spec));
 
       const request = checkRawRecords(spec, [{ amount: 3 }], 'json');
